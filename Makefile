@@ -1,0 +1,34 @@
+# Incident Desk: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test setup lint bench screenshots clean
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Start the application on its built-in SQLite database (created, migrated and
+## filled with demo data on first start).
+run: $(STAMP)
+	$(VENV)/bin/incidentdesk --demo-if-empty
+
+## Lint, type-check, layer contracts and the whole test suite (SQLite and PostgreSQL).
+test: $(STAMP)
+	bash scripts/test.sh
+
+lint: $(STAMP)
+	bash scripts/lint.sh
+
+bench: $(STAMP)
+	$(PY) bench/queue.py --incidents 100000 --db sqlite
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

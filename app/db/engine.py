@@ -1,0 +1,105 @@
+"""One engine per process, for SQLite or PostgreSQL, with the right connection settings."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.errors import ValidationError
+
+NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
+BUSY_TIMEOUT_MS = 5000
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def on_network_share(path: Path) -> bool:
+    """True when the file sits on a network file system, where WAL's shared memory fails."""
+    if os.environ.get("INCIDENTDESK_SQLITE_JOURNAL", "").lower() == "delete":
+        return True
+    text = str(path)
+    if sys.platform == "win32":
+        return text.startswith(("\\\\", "//"))
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    best, fstype = "", ""
+    resolved = str(path.resolve())
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and resolved.startswith(parts[1]) and len(parts[1]) > len(best):
+            best, fstype = parts[1], parts[2]
+    return fstype in NETWORK_FS
+
+
+def _sqlite_engine(url: str, **kw: Any) -> Engine:
+    path = sqlite_path(url)
+    journal = "WAL"
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if on_network_share(path.parent):
+            journal = "DELETE"
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        **kw,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # let SQLAlchemy's BEGIN below own transactions (pysqlite's own is broken)
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA journal_mode={journal}")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA mmap_size=268435456")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # writers take the lock up front so a busy database waits instead of deadlocking
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str, **kw: Any) -> Engine:
+    """The engine for `url` (sqlite:///... or postgresql+psycopg://...)."""
+    try:
+        u = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError
+        raise ValidationError(f"Not a database address: {url!r} ({exc})", field="db") from exc
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, **kw)
+    if backend == "postgresql":
+        if u.drivername == "postgresql":
+            u = u.set(drivername="postgresql+psycopg")
+        args = {"connect_timeout": 5, "application_name": "incidentdesk"}
+        return create_engine(u, pool_pre_ping=True, connect_args=args, **kw)
+    raise ValidationError(f"Unsupported database {backend!r}: use SQLite or PostgreSQL", field="db")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

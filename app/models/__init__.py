@@ -1,0 +1,43 @@
+"""The schema: SQLAlchemy 2 mapped classes. Import this package to register every table."""
+
+from app.models.base import NAMING, Base, UTCDateTime, utcnow
+from app.models.catalog import Category, ConfigItem
+from app.models.history import AuditEntry, ChangeLogEntry, JournalEntry, SlaPause
+from app.models.incident import NO_DUE, Incident
+from app.models.people import Agent, Caller, Group, agent_groups
+from app.models.policy import (
+    BusinessCalendarRow,
+    MatrixVersion,
+    Setting,
+    SlaPolicyRow,
+    SlaTargetRow,
+)
+from app.models.problem import KnownError, Problem
+from app.models.views import SavedView
+
+__all__ = [
+    "NAMING",
+    "NO_DUE",
+    "Agent",
+    "AuditEntry",
+    "Base",
+    "BusinessCalendarRow",
+    "Caller",
+    "Category",
+    "ChangeLogEntry",
+    "ConfigItem",
+    "Group",
+    "Incident",
+    "JournalEntry",
+    "KnownError",
+    "MatrixVersion",
+    "Problem",
+    "SavedView",
+    "Setting",
+    "SlaPause",
+    "SlaPolicyRow",
+    "SlaTargetRow",
+    "UTCDateTime",
+    "agent_groups",
+    "utcnow",
+]

@@ -1,0 +1,108 @@
+"""The incident: the heart of the schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+# Sort key of incidents with no running resolution clock (paused, stopped, or none):
+# they come after every running clock of the same priority.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="phone")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    config_item_id: Mapped[int | None] = mapped_column(ForeignKey("config_items.id"))
+
+    impact: Mapped[int] = mapped_column(Integer)
+    urgency: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer)
+    matrix_version: Mapped[int] = mapped_column(ForeignKey("matrix_versions.id"))
+
+    state: Mapped[str] = mapped_column(String(20))
+    # denormalised "still in a queue" flag: leads the queue index
+    active: Mapped[bool] = mapped_column(Boolean)
+    hold_reason: Mapped[str | None] = mapped_column(String(30))
+
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    support_line: Mapped[int] = mapped_column(Integer, default=1)
+    reassignment_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_to_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    major: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"), index=True)
+    known_error_id: Mapped[int | None] = mapped_column(ForeignKey("known_errors.id"))
+
+    resolution_code: Mapped[str | None] = mapped_column(String(40))
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    close_reason: Mapped[str | None] = mapped_column(String(30))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+
+    # SLA: clocks start at opened_at; the policy and pauses give the rest
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the instant the running resolution clock passes 75% ("breaching soon")
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # resolution_due, or NO_DUE when no clock runs: the queue's second sort key
+    due_sort: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# The queue: active incidents by priority, then resolution due, then id.
+# Covering the filters the saved views use most.
+Index(
+    "ix_incidents_queue",
+    Incident.active,
+    Incident.priority,
+    Incident.due_sort,
+    Incident.id,
+)
+Index(
+    "ix_incidents_group_queue",
+    Incident.group_id,
+    Incident.active,
+    Incident.priority,
+    Incident.due_sort,
+    Incident.id,
+)
+Index(
+    "ix_incidents_assignee_queue",
+    Incident.assignee_id,
+    Incident.active,
+    Incident.priority,
+    Incident.due_sort,
+    Incident.id,
+)
+Index("ix_incidents_state", Incident.state, Incident.priority, Incident.due_sort, Incident.id)
+Index("ix_incidents_updated", Incident.updated_at, Incident.id)
+Index("ix_incidents_at_risk", Incident.active, Incident.at_risk_at)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets up a development environment from a fresh clone: the Debian libraries Qt
+# needs (only those missing), a virtual environment, the project and its tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+qt_libs="libglib2.0-0 libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3 fonts-dejavu-core"
+missing=""
+if command -v dpkg >/dev/null 2>&1; then
+    for p in $qt_libs; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+    done
+fi
+if [ -n "$missing" ]; then
+    echo "Installing the system libraries Qt needs:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    echo "Python's venv module is missing: install python3-venv" >&2
+    exit 1
+fi
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[dev]"
+echo "Environment ready in $VENV"
