@@ -178,6 +178,8 @@ class QueueRow:
     assignee_name: str | None
     updated_at: datetime
     resolution_due: datetime | None
+    warn_at: datetime | None  # the resolution clock passes 50%
+    at_risk_at: datetime | None  # ... and 75%
     sla_paused: bool
     sla_breached: bool
     major: bool

@@ -34,6 +34,8 @@ class AuditEntry(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str | None] = mapped_column(Text)
+    # the incident version this change produced: a stale editor reads what came after its own
+    incident_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SlaPause(Base):

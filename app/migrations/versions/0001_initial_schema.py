@@ -221,6 +221,7 @@ def upgrade() -> None:
     sa.Column('responded_at', sa.DateTime(), nullable=True),
     sa.Column('response_due', sa.DateTime(), nullable=True),
     sa.Column('resolution_due', sa.DateTime(), nullable=True),
+    sa.Column('warn_at', sa.DateTime(), nullable=True),
     sa.Column('at_risk_at', sa.DateTime(), nullable=True),
     sa.Column('sla_paused', sa.Boolean(), nullable=False),
     sa.Column('sla_breached', sa.Boolean(), nullable=False),
@@ -265,6 +266,7 @@ def upgrade() -> None:
     sa.Column('agent_id', sa.Integer(), nullable=True),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('incident_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_audit_agent_id_agents')),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_audit_incident_id_incidents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit'))

@@ -1,0 +1,353 @@
+"""Business calendars: working hours per weekday, a time zone and days off.
+
+A :class:`BusinessCalendar` answers one question for the SLA clock: how much
+*business time* lies between two instants, and when will a given amount of
+business time have elapsed.
+
+Conventions
+-----------
+* Every ``datetime`` passed in must be timezone-aware (any zone); a naive one
+  raises :class:`ValueError`. Instants returned are in UTC.
+* Durations of business time are ``int`` seconds (storage friendly). Instants
+  are counted at whole-second resolution: sub-second parts of an input are
+  floored away before anything is computed.
+* Working hours are local wall-clock times in the calendar's zone. A business
+  second is a real (elapsed) second that falls inside a working interval, so a
+  08:00-17:00 day is 9 hours even on a daylight-saving change day, and an
+  interval that itself spans a change (e.g. 00:00-06:00 on the spring-forward
+  night) counts the real seconds between its two wall-clock ends (5 hours).
+  A wall-clock end that does not exist (inside the spring-forward gap) is taken
+  as the instant the clocks jump; one that exists twice (the fall-back hour) is
+  taken at its first occurrence.
+* A 24x7 calendar (``always=True``) counts every elapsed second; its ``week``
+  and ``holidays`` are ignored. Across the spring-forward night the local clock
+  shows 23 hours but 23 real hours are counted, because only real seconds pass.
+
+Standard library only (this is the domain layer). Holidays are plain local
+dates; the caller expands public holidays (e.g. with the ``holidays`` package)
+and custom days off before building the calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "BusinessCalendar",
+    "DayHours",
+    "WorkInterval",
+    "from_epoch",
+    "require_aware",
+    "to_epoch",
+]
+
+WorkInterval = tuple[time, time]
+"""A local working interval ``(start, end)``; an ``end`` of ``time(0)`` means 24:00."""
+
+DayHours = tuple[WorkInterval, ...]
+"""The working intervals of one weekday, sorted and not overlapping; empty = day off."""
+
+_DAY = 86_400
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_EPOCH_ORDINAL = _NAIVE_EPOCH.toordinal()
+_ONE_SECOND = timedelta(seconds=1)
+_CACHE_LIMIT = 50_000  # resolved days kept per calendar (about 137 years)
+
+_Span = tuple[int, int]  # [start, end) in epoch seconds
+
+
+def require_aware(value: datetime, what: str = "datetime") -> None:
+    """Raise ``ValueError`` unless *value* is a timezone-aware ``datetime``."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(
+            f"{what} must be timezone-aware, got naive datetime {value.isoformat()}"
+        )
+
+
+def to_epoch(value: datetime, what: str = "datetime") -> int:
+    """Whole seconds since 1970-01-01 UTC (floored) of an aware ``datetime``."""
+    require_aware(value, what)
+    return (value - _EPOCH) // _ONE_SECOND
+
+
+def from_epoch(seconds: int) -> datetime:
+    """The UTC ``datetime`` of *seconds* since 1970-01-01 UTC."""
+    return _EPOCH + timedelta(seconds=seconds)
+
+
+def _seconds_of_day(value: time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _check_time(value: object, where: str) -> time:
+    if not isinstance(value, time):
+        raise ValueError(f"{where}: expected a datetime.time, got {value!r}")
+    if value.tzinfo is not None:
+        raise ValueError(f"{where}: working hours are local times, drop the tzinfo")
+    if value.microsecond:
+        raise ValueError(f"{where}: working hours have whole-second resolution")
+    return value
+
+
+def _normalise_week(
+    week: Sequence[Sequence[Sequence[time]]],
+) -> tuple[tuple[DayHours, ...], tuple[tuple[_Span, ...], ...]]:
+    """Validate *week*; return it as tuples and as seconds-of-day spans."""
+    days = tuple(week)
+    if len(days) != 7:
+        raise ValueError(f"week must have 7 entries (Monday first), got {len(days)}")
+    normalised: list[DayHours] = []
+    spans: list[tuple[_Span, ...]] = []
+    for weekday, day in enumerate(days):
+        day_intervals: list[WorkInterval] = []
+        day_spans: list[_Span] = []
+        previous_end = 0
+        for interval in day:
+            pair = tuple(interval)
+            where = f"week[{weekday}]"
+            if len(pair) != 2:
+                raise ValueError(f"{where}: each interval is a (start, end) pair")
+            start = _check_time(pair[0], where)
+            end = _check_time(pair[1], where)
+            start_s = _seconds_of_day(start)
+            end_s = _seconds_of_day(end) or _DAY  # 00:00 as an end means 24:00
+            if end_s <= start_s:
+                raise ValueError(
+                    f"{where}: interval {start.isoformat()}-{end.isoformat()} "
+                    "must end after it starts"
+                )
+            if start_s < previous_end:
+                raise ValueError(
+                    f"{where}: intervals must be sorted and must not overlap"
+                )
+            previous_end = end_s
+            day_intervals.append((start, end))
+            day_spans.append((start_s, end_s))
+        normalised.append(tuple(day_intervals))
+        spans.append(tuple(day_spans))
+    return tuple(normalised), tuple(spans)
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working hours per weekday in a time zone, minus days off; or 24x7.
+
+    ``week`` has 7 entries, Monday first; each is a tuple of local
+    ``(start, end)`` working intervals, sorted and not overlapping (an ``end``
+    of ``time(0)`` means midnight at the end of the day); an empty tuple is a
+    day off. ``holidays`` are local dates that are days off. With
+    ``always=True`` every second counts and ``week``/``holidays`` are ignored.
+
+    Instances are immutable and hashable; each keeps a private cache of the
+    instants of the working intervals of the days it has already resolved.
+    """
+
+    name: str
+    tz: str
+    week: tuple[DayHours, ...]
+    holidays: frozenset[date] = frozenset()
+    always: bool = False
+
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
+    _week_spans: tuple[tuple[_Span, ...], ...] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+    _holiday_ordinals: frozenset[int] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+    _day_seconds: int = field(init=False, repr=False, compare=False, hash=False)
+    _cache: dict[int, tuple[_Span, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        try:
+            zone = ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+            raise ValueError(f"unknown time zone {self.tz!r}") from exc
+        week, week_spans = _normalise_week(self.week)
+        holidays = frozenset(self.holidays)
+        for day in holidays:
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise ValueError(f"holidays must be dates, got {day!r}")
+        if self.always:
+            day_seconds = _DAY
+        else:
+            day_seconds = max(sum(b - a for a, b in spans) for spans in week_spans)
+            if day_seconds == 0:
+                raise ValueError(
+                    f"calendar {self.name!r} has no working hours on any weekday"
+                )
+        set_ = object.__setattr__  # frozen dataclass: normalise in place
+        set_(self, "week", week)
+        set_(self, "holidays", holidays)
+        set_(self, "_zone", zone)
+        set_(self, "_week_spans", week_spans)
+        set_(self, "_holiday_ordinals", frozenset(d.toordinal() for d in holidays))
+        set_(self, "_day_seconds", day_seconds)
+        set_(self, "_cache", {})
+
+    # -- constructors -----------------------------------------------------
+
+    @classmethod
+    def twenty_four_seven(cls, name: str = "24x7", tz: str = "UTC") -> BusinessCalendar:
+        """A calendar where every elapsed second is business time."""
+        whole_day: DayHours = ((time(0), time(0)),)
+        return cls(name=name, tz=tz, week=(whole_day,) * 7, always=True)
+
+    @classmethod
+    def office_hours(
+        cls,
+        name: str,
+        tz: str,
+        start: time = time(8),
+        end: time = time(17),
+        weekdays: int = 5,
+        holidays: Iterable[date] = (),
+    ) -> BusinessCalendar:
+        """The same hours on the first *weekdays* days of the week (from Monday)."""
+        if isinstance(weekdays, bool) or not 1 <= weekdays <= 7:
+            raise ValueError(f"weekdays must be between 1 and 7, got {weekdays!r}")
+        day: DayHours = ((start, end),)
+        week = tuple(day if i < weekdays else () for i in range(7))
+        return cls(name=name, tz=tz, week=week, holidays=frozenset(holidays))
+
+    # -- queries ----------------------------------------------------------
+
+    def day_seconds(self) -> int:
+        """Length of a standard working day: the longest weekday's total, in
+        nominal wall-clock seconds (86400 for 24x7). One "business day"."""
+        return self._day_seconds
+
+    def working_seconds(self, start: datetime, end: datetime) -> int:
+        """Business seconds in ``[start, end)``; 0 if ``end <= start``."""
+        s = to_epoch(start, "start")
+        e = to_epoch(end, "end")
+        if e <= s:
+            return 0
+        if self.always:
+            return e - s
+        total = 0
+        day_spans = self._day_spans
+        # One day of margin each side: a day's spans always lie within its own
+        # local midnights, the margin just makes that independent of DST quirks.
+        for ordinal in range(self._local_ordinal(s) - 1, self._local_ordinal(e) + 2):
+            for a, b in day_spans(ordinal):
+                lo = a if a > s else s
+                hi = b if b < e else e
+                if hi > lo:
+                    total += hi - lo
+        return total
+
+    def add_working_seconds(self, start: datetime, seconds: int) -> datetime:
+        """The earliest instant (UTC) at which *seconds* of business time have
+        elapsed from *start*.
+
+        With ``seconds == 0`` it returns *start* itself (converted to UTC), even
+        outside working hours. Otherwise the result can be the end of a working
+        interval (e.g. Friday 17:00), never the start of the next one.
+        """
+        s = to_epoch(start, "start")
+        if isinstance(seconds, bool) or not isinstance(seconds, int):
+            raise TypeError(f"seconds must be an int, got {seconds!r}")
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, got {seconds}")
+        if seconds == 0:
+            return start.astimezone(UTC)
+        if self.always:
+            return from_epoch(s + seconds)
+        remaining = seconds
+        ordinal = self._local_ordinal(s) - 1
+        day_spans = self._day_spans
+        # Terminates: at least one weekday has working hours, holidays are finite.
+        while True:
+            for a, b in day_spans(ordinal):
+                if b <= s:
+                    continue
+                lo = a if a > s else s
+                available = b - lo
+                if remaining <= available:
+                    return from_epoch(lo + remaining)
+                remaining -= available
+            ordinal += 1
+
+    def is_working(self, at: datetime) -> bool:
+        """Whether the instant *at* is business time."""
+        x = to_epoch(at, "at")
+        if self.always:
+            return True
+        ordinal = self._local_ordinal(x)
+        for o in (ordinal - 1, ordinal, ordinal + 1):
+            for a, b in self._day_spans(o):
+                if a <= x < b:
+                    return True
+        return False
+
+    # -- internals --------------------------------------------------------
+
+    def _local_ordinal(self, epoch: int) -> int:
+        """Proleptic ordinal of the local date of an epoch instant."""
+        return datetime.fromtimestamp(epoch, self._zone).toordinal()
+
+    def _day_spans(self, ordinal: int) -> tuple[_Span, ...]:
+        """Working intervals of one local date, as epoch-second spans."""
+        cache = self._cache
+        cached = cache.get(ordinal)
+        if cached is not None:
+            return cached
+        hours = self._week_spans[(ordinal - 1) % 7]  # ordinal 1 is a Monday
+        spans: tuple[_Span, ...] = ()
+        if hours and ordinal not in self._holiday_ordinals:
+            base = (ordinal - _EPOCH_ORDINAL) * _DAY  # local midnight, wall seconds
+            resolved: list[_Span] = []
+            floor: int | None = None
+            for a, b in hours:
+                start = self._wall_to_epoch(base + a)
+                end = self._wall_to_epoch(base + b)
+                if floor is not None and start < floor:
+                    start = floor  # defensive: keep spans ordered and disjoint
+                if end > start:
+                    resolved.append((start, end))
+                    floor = end
+            spans = tuple(resolved)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[ordinal] = spans
+        return spans
+
+    def _wall_to_epoch(self, wall: int) -> int:
+        """Epoch instant of a local wall-clock time given in wall seconds.
+
+        Ambiguous wall times (fall-back) resolve to their first occurrence;
+        nonexistent ones (spring-forward gap) to the instant the clocks jump,
+        which keeps the mapping non-decreasing.
+        """
+        zone = self._zone
+        naive = _NAIVE_EPOCH + timedelta(seconds=wall)
+        first = zone.utcoffset(naive)
+        second = zone.utcoffset(naive.replace(fold=1))
+        assert first is not None and second is not None  # ZoneInfo always answers
+        offset0 = first // _ONE_SECOND
+        offset1 = second // _ONE_SECOND
+        if offset1 <= offset0:  # normal, or ambiguous: first occurrence
+            return wall - offset0
+        # In a gap: wall - offset1 is before the jump, wall - offset0 after it.
+        lo, hi = wall - offset1, wall - offset0
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if mid + self._offset_at(mid) >= wall:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    def _offset_at(self, epoch: int) -> int:
+        offset = datetime.fromtimestamp(epoch, self._zone).utcoffset()
+        assert offset is not None
+        return offset // _ONE_SECOND
