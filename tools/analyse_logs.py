@@ -134,8 +134,11 @@ def analyse_servicenow(path: Path) -> dict[str, Any]:
         if opened is None or resolved is None:
             continue
         h = max(0.0, (resolved - opened).total_seconds() / 3600)
-        hours_by_priority[str(_level(r["priority"]))].append(h)
+        prio = str(_level(r["priority"]))
+        hours_by_priority[prio].append(h)
         hours_by_priority["all"].append(h)
+        if prio in ("1", "2"):  # P1 alone has 27 incidents: also give the pooled curve
+            hours_by_priority["1-2"].append(h)
         if closed is not None:
             res_to_close.append((closed - resolved).total_seconds() / 3600)
 
@@ -164,7 +167,17 @@ def analyse_servicenow(path: Path) -> dict[str, Any]:
             state_minutes[cur["incident_state"]] += max(0, int((t1 - t0).total_seconds() // 60))
 
     opened_hours = Counter(_sn_time(r["opened_at"]).hour for r in last)  # type: ignore[union-attr]
-    opened_days = sorted({_sn_time(r["opened_at"]).date() for r in last})  # type: ignore[union-attr]
+    opened_at = [_sn_time(r["opened_at"]) for r in last]
+    opened_days = sorted({t.date() for t in opened_at if t is not None})
+    # The sample spans nine days; the last one is cut short. Weekday figures are incidents per
+    # calendar date of that weekday, over the complete dates only.
+    per_weekday: Counter[int] = Counter()
+    dates_per_weekday: Counter[int] = Counter(d.weekday() for d in opened_days[:-1])
+    for t in opened_at:
+        if t is not None and t.date() != opened_days[-1]:
+            per_weekday[t.weekday()] += 1
+    rate = [per_weekday[d] / dates_per_weekday[d] if dates_per_weekday[d] else 0.0
+            for d in range(7)]
     codes = count("closed_code")
     codes.pop("?", None)
 
@@ -196,6 +209,7 @@ def analyse_servicenow(path: Path) -> dict[str, Any]:
         "ever_on_hold_share": _round(ever_hold / n),
         "resolved_without_work_share": _round(new_to_resolved / n),
         "opened_hour_share": [_round(opened_hours[h] / n) for h in range(24)],
+        "opened_weekday_share": [_round(r / sum(rate)) for r in rate],
         "category": skew(count("category")),
         "subcategory": skew(count("subcategory")),
         "assignment_group": skew(Counter(r["assignment_group"] for r in last

@@ -58,6 +58,9 @@ _ONE_SECOND = timedelta(seconds=1)
 _CACHE_LIMIT = 50_000  # resolved days kept per calendar (about 137 years)
 
 _Span = tuple[int, int]  # [start, end) in epoch seconds
+# A working-interval end: (seconds of day 0..86400, 1 if on the next day,
+# the local time with fold=0, the same with fold=1)
+_Point = tuple[int, int, time, time]
 
 
 def require_aware(value: datetime, what: str = "datetime") -> None:
@@ -65,9 +68,7 @@ def require_aware(value: datetime, what: str = "datetime") -> None:
     if not isinstance(value, datetime):
         raise TypeError(f"{what} must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValueError(
-            f"{what} must be timezone-aware, got naive datetime {value.isoformat()}"
-        )
+        raise ValueError(f"{what} must be timezone-aware, got naive datetime {value.isoformat()}")
 
 
 def to_epoch(value: datetime, what: str = "datetime") -> int:
@@ -83,6 +84,17 @@ def from_epoch(seconds: int) -> datetime:
 
 def _seconds_of_day(value: time) -> int:
     return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _point(seconds: int) -> _Point:
+    next_day, seconds_of_day = divmod(seconds, _DAY)
+    hour, rest = divmod(seconds_of_day, 3600)
+    at = time(hour, rest // 60, rest % 60)
+    return seconds, next_day, at, at.replace(fold=1)
+
+
+def _points(span: tuple[int, int]) -> tuple[_Point, _Point]:
+    return _point(span[0]), _point(span[1])
 
 
 def _check_time(value: object, where: str) -> time:
@@ -123,9 +135,7 @@ def _normalise_week(
                     "must end after it starts"
                 )
             if start_s < previous_end:
-                raise ValueError(
-                    f"{where}: intervals must be sorted and must not overlap"
-                )
+                raise ValueError(f"{where}: intervals must be sorted and must not overlap")
             previous_end = end_s
             day_intervals.append((start, end))
             day_spans.append((start_s, end_s))
@@ -155,16 +165,12 @@ class BusinessCalendar:
     always: bool = False
 
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
-    _week_spans: tuple[tuple[_Span, ...], ...] = field(
+    _week_points: tuple[tuple[tuple[_Point, _Point], ...], ...] = field(
         init=False, repr=False, compare=False, hash=False
     )
-    _holiday_ordinals: frozenset[int] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
+    _holiday_ordinals: frozenset[int] = field(init=False, repr=False, compare=False, hash=False)
     _day_seconds: int = field(init=False, repr=False, compare=False, hash=False)
-    _cache: dict[int, tuple[_Span, ...]] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
+    _cache: dict[int, tuple[_Span, ...]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         try:
@@ -181,14 +187,12 @@ class BusinessCalendar:
         else:
             day_seconds = max(sum(b - a for a, b in spans) for spans in week_spans)
             if day_seconds == 0:
-                raise ValueError(
-                    f"calendar {self.name!r} has no working hours on any weekday"
-                )
+                raise ValueError(f"calendar {self.name!r} has no working hours on any weekday")
         set_ = object.__setattr__  # frozen dataclass: normalise in place
         set_(self, "week", week)
         set_(self, "holidays", holidays)
         set_(self, "_zone", zone)
-        set_(self, "_week_spans", week_spans)
+        set_(self, "_week_points", tuple(tuple(map(_points, day)) for day in week_spans))
         set_(self, "_holiday_ordinals", frozenset(d.toordinal() for d in holidays))
         set_(self, "_day_seconds", day_seconds)
         set_(self, "_cache", {})
@@ -301,15 +305,16 @@ class BusinessCalendar:
         cached = cache.get(ordinal)
         if cached is not None:
             return cached
-        hours = self._week_spans[(ordinal - 1) % 7]  # ordinal 1 is a Monday
+        points = self._week_points[(ordinal - 1) % 7]  # ordinal 1 is a Monday
         spans: tuple[_Span, ...] = ()
-        if hours and ordinal not in self._holiday_ordinals:
-            base = (ordinal - _EPOCH_ORDINAL) * _DAY  # local midnight, wall seconds
+        if points and ordinal not in self._holiday_ordinals:
+            base = (ordinal - _EPOCH_ORDINAL) * _DAY  # local midnight, in wall seconds
+            days = (date.fromordinal(ordinal), date.fromordinal(ordinal + 1))
             resolved: list[_Span] = []
             floor: int | None = None
-            for a, b in hours:
-                start = self._wall_to_epoch(base + a)
-                end = self._wall_to_epoch(base + b)
+            for first, last in points:
+                start = self._wall_to_epoch(base, days, first)
+                end = self._wall_to_epoch(base, days, last)
                 if floor is not None and start < floor:
                     start = floor  # defensive: keep spans ordered and disjoint
                 if end > start:
@@ -321,24 +326,25 @@ class BusinessCalendar:
         cache[ordinal] = spans
         return spans
 
-    def _wall_to_epoch(self, wall: int) -> int:
-        """Epoch instant of a local wall-clock time given in wall seconds.
+    def _wall_to_epoch(self, base: int, days: tuple[date, date], point: _Point) -> int:
+        """Epoch instant of a local wall-clock time of the day starting at *base*.
 
         Ambiguous wall times (fall-back) resolve to their first occurrence;
         nonexistent ones (spring-forward gap) to the instant the clocks jump,
         which keeps the mapping non-decreasing.
         """
+        seconds, next_day, at, at_fold1 = point
+        wall = base + seconds
         zone = self._zone
-        naive = _NAIVE_EPOCH + timedelta(seconds=wall)
-        first = zone.utcoffset(naive)
-        second = zone.utcoffset(naive.replace(fold=1))
+        day = days[next_day]
+        first = zone.utcoffset(datetime.combine(day, at))
+        second = zone.utcoffset(datetime.combine(day, at_fold1))
         assert first is not None and second is not None  # ZoneInfo always answers
-        offset0 = first // _ONE_SECOND
-        offset1 = second // _ONE_SECOND
-        if offset1 <= offset0:  # normal, or ambiguous: first occurrence
+        offset0 = first.days * _DAY + first.seconds
+        if second <= first:  # normal, or ambiguous: first occurrence
             return wall - offset0
         # In a gap: wall - offset1 is before the jump, wall - offset0 after it.
-        lo, hi = wall - offset1, wall - offset0
+        lo, hi = wall - (second.days * _DAY + second.seconds), wall - offset0
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if mid + self._offset_at(mid) >= wall:

@@ -1,0 +1,295 @@
+"""Full-text search over incidents and known errors, one API for SQLite (FTS5) and PostgreSQL.
+
+The user's text never reaches a query parser as typed: it is cut into words (letters and digits),
+lower-cased, stripped of English stop words and of the FTS keywords (AND, OR, NOT, NEAR), and the
+words are re-assembled as quoted FTS5 strings or a websearch query of plain words. So any input,
+``"foo" OR (bar*`` included, is a safe query; input with no words gives no hits and no error.
+
+``mode="all"`` (the search box) wants every word; ``mode="any"`` (similar incidents) wants any
+word and ranks by how many match and where.
+
+Ranking: SQLite ``bm25`` with column weights title 10, description 4, journal 1; PostgreSQL
+``ts_rank_cd`` over the weighted document (title A = 1.0, description B = 0.4, journal C = 0.2).
+``SearchHit.rank`` is "higher is better" on both (SQLite's bm25 is negated); ranks of the two
+engines are not comparable with each other.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import Connection
+
+from app.domain.records import SearchHit
+from app.models import Base
+
+__all__ = [
+    "MAX_TERMS",
+    "SNIPPET_END",
+    "SNIPPET_START",
+    "Mode",
+    "fts5_query",
+    "matching_ids_clause",
+    "search_incidents",
+    "search_known_errors",
+    "similar",
+    "terms",
+    "tsquery_text",
+]
+
+Mode = Literal["all", "any"]
+
+MAX_TERMS = 16  # a pasted description searches by its first 16 distinct words
+MAX_TERM_LEN = 60
+SNIPPET_START = "«"  # marks a matching word in SearchHit.snippet
+SNIPPET_END = "»"
+_SNIPPET_WORDS = 12
+
+_WORD = re.compile(r"[^\W_]+")
+_KEYWORDS = frozenset({"and", "or", "not", "near"})
+# PostgreSQL's English stop words (the snowball list), so both engines ignore the same words
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+    her hers herself it its itself they them their theirs themselves what which who whom this that
+    these those am is are was were be been being have has had having do does did doing a an the and
+    but if or because as until while of at by for with about against between into through during
+    before after above below to from up down in out on off over under again further then once here
+    there when where why how all any both each few more most other some such no nor not only own
+    same so than too very s t can will just don should now
+    """.split()
+)
+
+
+def terms(text: str) -> list[str]:
+    """The searchable words of `text`: lower-case, distinct, in order, at most MAX_TERMS."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if word in _KEYWORDS or word in STOP_WORDS or len(word) > MAX_TERM_LEN:
+            continue
+        seen.setdefault(word, None)
+        if len(seen) >= MAX_TERMS:
+            break
+    return list(seen)
+
+
+def fts5_query(words: list[str], mode: Mode = "all") -> str:
+    """An FTS5 MATCH expression of quoted words ('"a" "b"' or '"a" OR "b"')."""
+    glue = " OR " if mode == "any" else " "
+    return glue.join(f'"{w}"' for w in words)
+
+
+def tsquery_text(words: list[str], mode: Mode = "all") -> str:
+    """Input for websearch_to_tsquery: plain words, joined by ' or ' for mode="any"."""
+    return (" or " if mode == "any" else " ").join(words)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("all", "any"):
+        raise ValueError(f"search mode must be 'all' or 'any', not {mode!r}")
+
+
+# lightweight handles on the per-engine search objects (not in the models' metadata)
+_incident_fts = table("incident_fts", column("rowid"))
+_incident_search = table("incident_search", column("incident_id"), column("doc"))
+_incidents_id = Base.metadata.tables["incidents"].c.id
+
+
+def matching_ids_clause(
+    dialect_name: str, text: str, mode: Mode = "all", id_column: Any = None
+) -> ColumnElement[bool] | None:
+    """``incidents.id IN (ids whose document matches text)``; None when text has no words
+    (the caller then does not narrow by text)."""
+    _check_mode(mode)
+    words = terms(text)
+    if not words:
+        return None
+    target = _incidents_id if id_column is None else id_column
+    if dialect_name == "sqlite":
+        match = literal_column("incident_fts").op("MATCH")(bindparam(None, fts5_query(words, mode)))
+        return target.in_(select(_incident_fts.c.rowid).where(match))
+    if dialect_name == "postgresql":
+        query = _websearch(bindparam(None, tsquery_text(words, mode)))
+        ids = select(_incident_search.c.incident_id).where(
+            _incident_search.c.doc.op("@@")(query)
+        )
+        return target.in_(ids)
+    raise ValueError(f"no full-text search for {dialect_name!r}")
+
+
+def _websearch(arg: Any) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(literal_column("'english'::regconfig"), arg)
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+_SQLITE_INCIDENTS = """
+SELECT hit.id, hit.number, hit.title, hit.state, hit.score,
+    (SELECT snippet(incident_fts, -1, :s0, :s1, '…', :words) FROM incident_fts
+     WHERE incident_fts MATCH :q AND incident_fts.rowid = hit.id) AS snip
+FROM (
+    SELECT i.id AS id, i.number AS number, i.title AS title, i.state AS state,
+        i.active AS active, -bm25(incident_fts, 10.0, 4.0, 1.0) AS score
+    FROM incident_fts JOIN incidents i ON i.id = incident_fts.rowid
+    WHERE incident_fts MATCH :q {where}
+    ORDER BY score DESC, i.active DESC, i.id DESC
+    LIMIT :limit
+) AS hit
+ORDER BY hit.score DESC, hit.active DESC, hit.id DESC
+"""
+
+_PG_INCIDENTS = """
+WITH q AS (SELECT websearch_to_tsquery('english', :q) AS q)
+SELECT hit.id, hit.number, hit.title, hit.state, hit.score,
+    ts_headline('english',
+        hit.title || ' — ' || hit.description || ' ' || coalesce(
+            (SELECT string_agg(j.body, ' ' ORDER BY j.id) FROM journal j
+             WHERE j.incident_id = hit.id), ''),
+        q.q, :headline) AS snip
+FROM (
+    SELECT i.id, i.number, i.title, i.description, i.state, i.active,
+        ts_rank_cd(s.doc, q.q) AS score
+    FROM incident_search s JOIN incidents i ON i.id = s.incident_id, q
+    WHERE s.doc @@ q.q {where}
+    ORDER BY score DESC, i.active DESC, i.id DESC
+    LIMIT :limit
+) AS hit, q
+ORDER BY hit.score DESC, hit.active DESC, hit.id DESC
+"""
+
+_HEADLINE = (
+    f"StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords={_SNIPPET_WORDS + 6}, "
+    "MinWords=6, MaxFragments=1, FragmentDelimiter=…"
+)
+
+
+def search_incidents(
+    conn: Connection,
+    text: str,
+    limit: int = 50,
+    *,
+    active_only: bool = False,
+    exclude_id: int | None = None,
+    mode: Mode = "all",
+) -> list[SearchHit]:
+    """Incidents matching `text`, best first (open before closed at equal rank)."""
+    _check_mode(mode)
+    words = terms(text)
+    if not words or limit <= 0:
+        return []
+    where = []
+    params: dict[str, Any] = {"limit": limit}
+    if active_only:
+        where.append("AND i.active")
+    if exclude_id is not None:
+        where.append("AND i.id <> :exclude_id")
+        params["exclude_id"] = exclude_id
+    name = conn.dialect.name
+    if name == "sqlite":
+        sql = _SQLITE_INCIDENTS.format(where=" ".join(where).replace("i.active", "i.active = 1"))
+        params |= {"q": fts5_query(words, mode), "s0": SNIPPET_START, "s1": SNIPPET_END}
+        params["words"] = _SNIPPET_WORDS
+    elif name == "postgresql":
+        sql = _PG_INCIDENTS.format(where=" ".join(where))
+        params |= {"q": tsquery_text(words, mode), "headline": _HEADLINE}
+    else:
+        raise ValueError(f"no full-text search for {name!r}")
+    return [
+        SearchHit("incident", r[0], r[1], r[2], r[3], float(r[4]), _clean(r[5]))
+        for r in conn.execute(sql_text(sql), params)
+    ]
+
+
+# --- known errors ----------------------------------------------------------------------------
+
+_SQLITE_KNOWN = """
+SELECT hit.id, hit.title, hit.workaround, hit.score,
+    (SELECT snippet(known_error_fts, -1, :s0, :s1, '…', :words) FROM known_error_fts
+     WHERE known_error_fts MATCH :q AND known_error_fts.rowid = hit.id) AS snip
+FROM (
+    SELECT k.id AS id, k.title AS title, k.workaround AS workaround,
+        -bm25(known_error_fts, 10.0, 4.0, 2.0) AS score
+    FROM known_error_fts JOIN known_errors k ON k.id = known_error_fts.rowid
+    WHERE known_error_fts MATCH :q AND k.active = 1
+    ORDER BY score DESC, k.id DESC
+    LIMIT :limit
+) AS hit
+ORDER BY hit.score DESC, hit.id DESC
+"""
+
+_PG_KNOWN = """
+WITH q AS (SELECT websearch_to_tsquery('english', :q) AS q)
+SELECT hit.id, hit.title, hit.workaround, hit.score,
+    ts_headline('english', hit.symptom || ' ' || hit.workaround, q.q, :headline) AS snip
+FROM (
+    SELECT k.id, k.title, k.symptom, k.workaround, ts_rank_cd(k.doc, q.q) AS score
+    FROM known_errors k, q
+    WHERE k.doc @@ q.q AND k.active
+    ORDER BY score DESC, k.id DESC
+    LIMIT :limit
+) AS hit, q
+ORDER BY hit.score DESC, hit.id DESC
+"""
+
+
+def known_error_number(ke_id: int) -> str:
+    return f"KE{ke_id:07d}"
+
+
+def search_known_errors(
+    conn: Connection, text: str, limit: int = 10, *, mode: Mode = "all"
+) -> list[SearchHit]:
+    """Active known errors matching `text`, best first, with their workaround."""
+    _check_mode(mode)
+    words = terms(text)
+    if not words or limit <= 0:
+        return []
+    params: dict[str, Any] = {"limit": limit}
+    name = conn.dialect.name
+    if name == "sqlite":
+        sql = _SQLITE_KNOWN
+        params |= {"q": fts5_query(words, mode), "s0": SNIPPET_START, "s1": SNIPPET_END}
+        params["words"] = _SNIPPET_WORDS
+    elif name == "postgresql":
+        sql = _PG_KNOWN
+        params |= {"q": tsquery_text(words, mode), "headline": _HEADLINE}
+    else:
+        raise ValueError(f"no full-text search for {name!r}")
+    return [
+        SearchHit(
+            "known_error",
+            r[0],
+            known_error_number(r[0]),
+            r[1],
+            None,
+            float(r[3]),
+            _clean(r[4]),
+            workaround=r[2],
+        )
+        for r in conn.execute(sql_text(sql), params)
+    ]
+
+
+def similar(
+    conn: Connection, text: str, limit: int = 10, exclude_id: int | None = None
+) -> list[SearchHit]:
+    """For the new-incident side panel: known errors first, then incidents of any state (open
+    first at equal rank), both matching any word of `text`. At most `limit` hits: known errors
+    take up to a third of them (at least one), incidents the rest, and either fills what the
+    other leaves empty."""
+    if limit <= 0 or not terms(text):
+        return []
+    kes = search_known_errors(conn, text, limit, mode="any")
+    incs = search_incidents(conn, text, limit, exclude_id=exclude_id, mode="any")
+    ke_share = max(1, limit // 3)
+    n_ke = min(len(kes), max(ke_share, limit - len(incs)))
+    return (kes[:n_ke] + incs)[:limit]
+
+
+def _clean(snippet: Any) -> str:
+    if not snippet:
+        return ""
+    return " ".join(str(snippet).split())

@@ -1,0 +1,156 @@
+"""The desk: one explicit context handed to every service (engine, sessions, clock, policies).
+
+Each service call is one short transaction. Environment failures (database locked, gone,
+disk full) become EnvironmentProblem; anything else is our bug and propagates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.errors import EnvironmentProblem, NotFound, PermissionDenied
+from app.domain.roles import Permission, Role, require
+from app.models import Agent, agent_groups
+
+SYSTEM_USER = "system"
+
+_SQLITE_ENVIRONMENT = (
+    "database is locked",
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database",
+    "readonly database",
+    "database disk image is malformed",
+    "no such file",
+)
+
+
+def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
+    """The EnvironmentProblem `exc` stands for, or None when it is our own bug."""
+    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return EnvironmentProblem(f"The database cannot be reached: {exc}. Retry in a moment.")
+    if isinstance(exc, sa_exc.DBAPIError):
+        text = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        module = type(exc.orig).__module__ if exc.orig is not None else ""
+        if exc.connection_invalidated or (
+            isinstance(exc, sa_exc.OperationalError) and module.startswith("psycopg")
+        ):
+            return EnvironmentProblem(f"The database cannot be reached: {text}. Retry in a moment.")
+        if isinstance(exc, sa_exc.OperationalError) and any(
+            m in text.lower() for m in _SQLITE_ENVIRONMENT
+        ):
+            return EnvironmentProblem(f"The database is not available: {text}. Retry in a moment.")
+    return None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The agent on whose behalf a service runs."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    group_ids: tuple[int, ...]
+
+    def require(self, permission: Permission) -> None:
+        require(self.role, permission, who=self.username)
+
+
+class Desk:
+    """Engine, sessions, clock and cached policies; one per process."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+        self._cache: dict[str, object] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction; commits on success, rolls back on any error."""
+        try:
+            with self._sessions() as session:
+                session.connection(execution_options={"sqlite_immediate": True})
+                yield session
+                session.commit()
+        except sa_exc.SQLAlchemyError as exc:
+            problem = environment_problem(exc)
+            if problem is not None:
+                raise problem from exc
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One read-only snapshot."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+                conn.rollback()
+        except sa_exc.SQLAlchemyError as exc:
+            problem = environment_problem(exc)
+            if problem is not None:
+                raise problem from exc
+            raise
+
+    @contextmanager
+    def query(self) -> Iterator[Session]:
+        """One read-only snapshot as an ORM session (for selects of mapped classes)."""
+        try:
+            with self._sessions() as session:
+                yield session  # closing ends the transaction; loaded objects stay readable
+        except sa_exc.SQLAlchemyError as exc:
+            problem = environment_problem(exc)
+            if problem is not None:
+                raise problem from exc
+            raise
+
+    # -- cache of rarely changing configuration ------------------------------------------
+    def cached(self, key: str, load: Callable[[], object]) -> object:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load()
+            return self._cache[key]
+
+    def invalidate(self) -> None:
+        """Forget cached configuration (matrix, policies, calendars): it changed."""
+        with self._lock:
+            self._cache.clear()
+
+    # -- who acts -----------------------------------------------------------------------
+    def actor(self, username: str) -> Actor:
+        with self.read() as conn:
+            row = conn.execute(
+                select(Agent.id, Agent.username, Agent.full_name, Agent.role, Agent.active).where(
+                    Agent.username == username
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"No user named {username!r}")
+            if not row.active:
+                raise PermissionDenied(f"The user {username!r} is deactivated")
+            groups = conn.execute(
+                select(agent_groups.c.group_id).where(agent_groups.c.agent_id == row.id)
+            ).scalars()
+            return Actor(row.id, row.username, row.full_name, Role(row.role), tuple(groups))
+
+    def system(self) -> Actor:
+        """The desk itself (intake, auto-close, demo data)."""
+        return self.actor(SYSTEM_USER)

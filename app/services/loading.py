@@ -1,0 +1,186 @@
+"""Turning rows into the frozen records services hand out (one query per incident)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, select
+from sqlalchemy.orm import aliased
+
+from app.domain.errors import NotFound
+from app.domain.lifecycle import State
+from app.domain.records import IncidentRecord
+from app.domain.sla import ClockStatus, Pause, clock_status
+from app.models import Agent, Caller, Category, ConfigItem, Group, Incident, Problem, SlaPause
+from app.services.policies import PolicyBook
+
+_assignee = aliased(Agent, name="assignee")
+_resolver = aliased(Agent, name="resolver")
+_closer = aliased(Agent, name="closer")
+_opener = aliased(Agent, name="opener")
+_parent_cat = aliased(Category, name="parent_cat")
+_parent = aliased(Incident, name="parent_incident")
+
+
+def _incident_select():  # type: ignore[no-untyped-def]
+    return (
+        select(
+            Incident,
+            Caller.name.label("caller_name"),
+            Category.name.label("category_name"),
+            _parent_cat.name.label("parent_category_name"),
+            ConfigItem.name.label("service_name"),
+            Group.name.label("group_name"),
+            _assignee.full_name.label("assignee_name"),
+            _resolver.full_name.label("resolved_by"),
+            _closer.full_name.label("closed_by"),
+            _opener.full_name.label("opened_by"),
+            _parent.number.label("parent_number"),
+            Problem.number.label("problem_number"),
+        )
+        .outerjoin(Caller, Caller.id == Incident.caller_id)
+        .outerjoin(Category, Category.id == Incident.category_id)
+        .outerjoin(_parent_cat, _parent_cat.id == Category.parent_id)
+        .outerjoin(ConfigItem, ConfigItem.id == Incident.config_item_id)
+        .outerjoin(Group, Group.id == Incident.group_id)
+        .outerjoin(_assignee, _assignee.id == Incident.assignee_id)
+        .outerjoin(_resolver, _resolver.id == Incident.resolved_by_id)
+        .outerjoin(_closer, _closer.id == Incident.closed_by_id)
+        .outerjoin(_opener, _opener.id == Incident.opened_by_id)
+        .outerjoin(_parent, _parent.id == Incident.parent_id)
+        .outerjoin(Problem, Problem.id == Incident.problem_id)
+    )
+
+
+def pauses_of(conn: Connection, incident_id: int) -> list[Pause]:
+    rows = conn.execute(
+        select(SlaPause.started_at, SlaPause.ended_at)
+        .where(SlaPause.incident_id == incident_id)
+        .order_by(SlaPause.started_at)
+    ).all()
+    return [Pause(r.started_at, r.ended_at) for r in rows]
+
+
+def clocks(
+    inc: Incident, pauses: list[Pause], book: PolicyBook, now: datetime
+) -> tuple[ClockStatus | None, ClockStatus | None]:
+    """The response and resolution clocks of `inc` at `now`."""
+    found = book.target(inc.sla_policy_id, inc.priority)
+    if found is None:
+        return None, None
+    target, cal = found
+    response = clock_status(
+        start=inc.opened_at,
+        target_s=target.response_s,
+        calendar=cal,
+        now=now,
+        stop=inc.responded_at or inc.resolved_at or inc.closed_at,
+    )
+    stop = None
+    if not State(inc.state).active:
+        stop = inc.resolved_at or inc.closed_at or now
+    resolution = clock_status(
+        start=inc.opened_at,
+        target_s=target.resolution_s,
+        calendar=cal,
+        now=now,
+        pauses=pauses,
+        stop=stop,
+    )
+    return response, resolution
+
+
+def _record(row: Row, book: PolicyBook, pauses: list[Pause], now: datetime) -> IncidentRecord:  # type: ignore[type-arg]
+    inc: Incident = row[0]
+    path = None
+    if row.category_name:
+        path = (
+            f"{row.parent_category_name} > {row.category_name}"
+            if row.parent_category_name
+            else row.category_name
+        )
+    try:
+        label = book.matrix_version(inc.matrix_version).priority_label(inc.priority)
+    except NotFound:
+        label = str(inc.priority)
+    response, resolution = clocks(inc, pauses, book, now)
+    return IncidentRecord(
+        id=inc.id,
+        number=inc.number,
+        title=inc.title,
+        description=inc.description,
+        caller_id=inc.caller_id,
+        caller_name=row.caller_name,
+        channel=inc.channel,
+        category_id=inc.category_id,
+        category_path=path,
+        service_id=inc.config_item_id,
+        service_name=row.service_name,
+        impact=inc.impact,
+        urgency=inc.urgency,
+        priority=inc.priority,
+        priority_label=label,
+        matrix_version=inc.matrix_version,
+        state=State(inc.state),
+        hold_reason=inc.hold_reason,
+        group_id=inc.group_id,
+        group_name=row.group_name,
+        support_line=inc.support_line,
+        assignee_id=inc.assignee_id,
+        assignee_name=row.assignee_name,
+        reassignment_count=inc.reassignment_count,
+        reopen_count=inc.reopen_count,
+        parent_id=inc.parent_id,
+        parent_number=row.parent_number,
+        major=inc.major,
+        problem_id=inc.problem_id,
+        problem_number=row.problem_number,
+        known_error_id=inc.known_error_id,
+        resolution_code=inc.resolution_code,
+        resolution_notes=inc.resolution_notes,
+        resolved_at=inc.resolved_at,
+        resolved_by=row.resolved_by,
+        closed_at=inc.closed_at,
+        closed_by=row.closed_by,
+        close_reason=inc.close_reason,
+        cancel_reason=inc.cancel_reason,
+        opened_at=inc.opened_at,
+        responded_at=inc.responded_at,
+        response_due=inc.response_due,
+        resolution_due=inc.resolution_due,
+        sla_paused=inc.sla_paused,
+        sla_breached=inc.sla_breached,
+        escalated_to_supervisor=inc.escalated_to_supervisor,
+        version=inc.version,
+        created_at=inc.created_at,
+        updated_at=inc.updated_at,
+        opened_by=row.opened_by,
+        response=response,
+        resolution=resolution,
+    )
+
+
+def load_record(conn: Connection, incident_id: int, book: PolicyBook, now: datetime) -> IncidentRecord:
+    from sqlalchemy.orm import Session
+
+    with Session(bind=conn) as session:
+        row = session.execute(_incident_select().where(Incident.id == incident_id)).first()
+        if row is None:
+            raise NotFound(f"No incident with id {incident_id}")
+        return _record(row, book, pauses_of(conn, incident_id), now)
+
+
+def find_id(conn: Connection, number_or_id: str | int) -> int:
+    """Incident id from 'INC0001234', '1234' or an int."""
+    if isinstance(number_or_id, int):
+        found = conn.execute(select(Incident.id).where(Incident.id == number_or_id)).scalar()
+    else:
+        text = number_or_id.strip().upper()
+        found = conn.execute(select(Incident.id).where(Incident.number == text)).scalar()
+        if found is None and text.isdigit():
+            found = conn.execute(
+                select(Incident.id).where(Incident.number == f"INC{int(text):07d}")
+            ).scalar()
+    if found is None:
+        raise NotFound(f"No incident {number_or_id}")
+    return int(found)

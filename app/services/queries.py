@@ -1,0 +1,317 @@
+"""Read use cases: the queue, one incident with its history, search, look-ups for forms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from app.db import changes as change_feed
+from app.db import queue as queue_db
+from app.db import search as search_db
+from app.domain.errors import NotFound, ValidationError
+from app.domain.matrix import PriorityMatrix
+from app.domain.records import (
+    AgentRecord,
+    AuditRecord,
+    CallerRecord,
+    CategoryRecord,
+    Change,
+    GroupRecord,
+    IncidentRecord,
+    JournalKind,
+    JournalRecord,
+    KnownErrorRecord,
+    Page,
+    PauseRecord,
+    QueueFilter,
+    QueueRow,
+    SearchHit,
+    ServiceRecord,
+    SlaTargetsRecord,
+)
+from app.models import (
+    Agent,
+    AuditEntry,
+    Caller,
+    Category,
+    ConfigItem,
+    Group,
+    Incident,
+    JournalEntry,
+    KnownError,
+    Problem,
+    SlaPause,
+    agent_groups,
+)
+from app.services.context import Desk
+from app.services.loading import find_id, load_record
+from app.services.policies import policy_book
+
+PAGE = 200
+
+
+def get_incident(desk: Desk, number_or_id: str | int) -> IncidentRecord:
+    """One incident with its clocks, by number ('INC0001234') or id."""
+    book = policy_book(desk)
+    with desk.read() as conn:
+        return load_record(conn, find_id(conn, number_or_id), book, desk.now())
+
+
+def queue_page(
+    desk: Desk,
+    flt: QueueFilter,
+    *,
+    sort: str = "priority",
+    descending: bool = False,
+    after: tuple[object, ...] | None = None,
+    limit: int = PAGE,
+) -> Page:
+    """One keyset page of the queue (priority, then SLA due, then number by default)."""
+    if sort not in queue_db.SORTS:
+        raise ValidationError(
+            f"Unknown sort {sort!r}; use one of: {', '.join(queue_db.SORTS)}", field="sort"
+        )
+    with desk.read() as conn:
+        return queue_db.fetch_page(conn, flt, sort, descending, after, limit, desk.now())
+
+
+def queue_keys(
+    desk: Desk,
+    flt: QueueFilter,
+    *,
+    sort: str = "priority",
+    descending: bool = False,
+    after: tuple[object, ...] | None = None,
+    limit: int = 50_000,
+) -> list[tuple[object, ...]]:
+    """Sort keys only, in large chunks: a view keeps the ordered keys and fetches rows lazily."""
+    with desk.read() as conn:
+        return queue_db.fetch_keys(conn, flt, sort, descending, after, limit, desk.now())
+
+
+def queue_rows(desk: Desk, ids: Sequence[int]) -> list[QueueRow]:
+    with desk.read() as conn:
+        return queue_db.fetch_rows_by_ids(conn, ids)
+
+
+def queue_count(desk: Desk, flt: QueueFilter) -> int:
+    with desk.read() as conn:
+        return queue_db.count(conn, flt, desk.now())
+
+
+def journal(desk: Desk, incident_id: int) -> list[JournalRecord]:
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(JournalEntry, Agent.full_name)
+            .outerjoin(Agent, Agent.id == JournalEntry.author_id)
+            .where(JournalEntry.incident_id == incident_id)
+            .order_by(JournalEntry.id)
+        ).all()
+    return [
+        JournalRecord(j.id, j.incident_id, JournalKind(j.kind), j.body, name, j.created_at)
+        for j, name in rows
+    ]
+
+
+def history(desk: Desk, incident_id: int) -> list[AuditRecord]:
+    """The audit, field by field, oldest first."""
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(AuditEntry, Agent.full_name)
+            .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
+            .where(AuditEntry.incident_id == incident_id)
+            .order_by(AuditEntry.id)
+        ).all()
+    return [
+        AuditRecord(a.id, a.incident_id, a.field, a.old_value, a.new_value, name, a.at, a.reason)
+        for a, name in rows
+    ]
+
+
+def pauses(desk: Desk, incident_id: int) -> list[PauseRecord]:
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(SlaPause).where(SlaPause.incident_id == incident_id).order_by(SlaPause.started_at)
+        ).scalars()
+        return [PauseRecord(p.started_at, p.ended_at, p.reason) for p in rows]
+
+
+def children(desk: Desk, incident_id: int) -> list[QueueRow]:
+    with desk.read() as conn:
+        ids = conn.execute(
+            select(Incident.id).where(Incident.parent_id == incident_id).order_by(Incident.id)
+        ).scalars().all()
+        return queue_db.fetch_rows_by_ids(conn, list(ids))
+
+
+def search(desk: Desk, text: str, limit: int = 50, *, active_only: bool = False) -> list[SearchHit]:
+    """Ranked full-text search over title, description and journal."""
+    with desk.read() as conn:
+        return search_db.search_incidents(conn, text, limit, active_only=active_only)
+
+
+def similar(desk: Desk, text: str, limit: int = 10, exclude_id: int | None = None) -> list[SearchHit]:
+    """Incidents and known errors that look like `text`, best first."""
+    with desk.read() as conn:
+        return search_db.similar(conn, text, limit, exclude_id=exclude_id)
+
+
+# -- look-ups for forms ------------------------------------------------------------------
+
+
+def find_callers(desk: Desk, text: str, limit: int = 20) -> list[CallerRecord]:
+    """Callers whose name starts with `text` (any word), or whose e-mail does."""
+    key = " ".join(text.lower().split())
+    if not key:
+        return []
+    upper = key[:-1] + chr(ord(key[-1]) + 1)
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(Caller)
+            .where((Caller.name_key >= key) & (Caller.name_key < upper))
+            .order_by(Caller.name_key)
+            .limit(limit)
+        ).scalars().all()
+        found = {c.id: c for c in rows}
+        if len(found) < limit:
+            more = conn.execute(
+                select(Caller)
+                .where(
+                    Caller.name_key.like(f"% {key}%") | Caller.email.like(f"{key}%")
+                )
+                .order_by(Caller.name_key)
+                .limit(limit - len(found))
+            ).scalars().all()
+            for c in more:
+                found.setdefault(c.id, c)
+    return [CallerRecord(c.id, c.name, c.email, c.phone, c.department) for c in found.values()]
+
+
+def caller(desk: Desk, caller_id: int) -> CallerRecord:
+    with desk.query() as conn:
+        c = conn.execute(select(Caller).where(Caller.id == caller_id)).scalars().first()
+    if c is None:
+        raise NotFound(f"No caller with id {caller_id}")
+    return CallerRecord(c.id, c.name, c.email, c.phone, c.department)
+
+
+def groups(desk: Desk) -> list[GroupRecord]:
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(Group, Agent.full_name)
+            .outerjoin(Agent, Agent.id == Group.supervisor_id)
+            .order_by(Group.line, Group.name)
+        ).all()
+    return [GroupRecord(g.id, g.name, g.line, g.supervisor_id, name) for g, name in rows]
+
+
+def agents(desk: Desk, group_id: int | None = None) -> list[AgentRecord]:
+    with desk.query() as conn:
+        stmt = select(Agent).order_by(Agent.full_name)
+        if group_id is not None:
+            stmt = stmt.join(agent_groups, agent_groups.c.agent_id == Agent.id).where(
+                agent_groups.c.group_id == group_id
+            )
+        people = conn.execute(stmt).scalars().all()
+        memberships = conn.execute(
+            select(agent_groups.c.agent_id, Group.id, Group.name)
+            .join(Group, Group.id == agent_groups.c.group_id)
+            .order_by(Group.name)
+        ).all()
+    by_agent: dict[int, list[tuple[int, str]]] = {}
+    for agent_id, gid, gname in memberships:
+        by_agent.setdefault(agent_id, []).append((gid, gname))
+    return [
+        AgentRecord(
+            a.id,
+            a.username,
+            a.full_name,
+            a.role,
+            a.email,
+            a.active,
+            tuple(g for g, _ in by_agent.get(a.id, [])),
+            tuple(n for _, n in by_agent.get(a.id, [])),
+        )
+        for a in people
+        if a.username != "system"
+    ]
+
+
+def categories(desk: Desk) -> list[CategoryRecord]:
+    parent = aliased(Category)
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(Category, parent.name, Group.name)
+            .outerjoin(parent, parent.id == Category.parent_id)
+            .outerjoin(Group, Group.id == Category.default_group_id)
+            .where(Category.active)
+            .order_by(func.coalesce(parent.name, Category.name), Category.parent_id.isnot(None), Category.name)
+        ).all()
+    return [
+        CategoryRecord(
+            c.id, c.name, c.parent_id, f"{pname} > {c.name}" if pname else c.name, c.default_group_id, gname
+        )
+        for c, pname, gname in rows
+    ]
+
+
+def services(desk: Desk) -> list[ServiceRecord]:
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(ConfigItem).where(ConfigItem.active).order_by(ConfigItem.name)
+        ).scalars().all()
+    return [ServiceRecord(s.id, s.name, s.kind) for s in rows]
+
+
+def known_errors(desk: Desk) -> list[KnownErrorRecord]:
+    with desk.query() as conn:
+        rows = conn.execute(
+            select(KnownError, Problem.number)
+            .outerjoin(Problem, Problem.id == KnownError.problem_id)
+            .where(KnownError.active)
+            .order_by(KnownError.title)
+        ).all()
+    return [
+        KnownErrorRecord(k.id, k.title, k.symptom, k.workaround, k.problem_id, number)
+        for k, number in rows
+    ]
+
+
+def known_error(desk: Desk, known_error_id: int) -> KnownErrorRecord:
+    for ke in known_errors(desk):
+        if ke.id == known_error_id:
+            return ke
+    raise NotFound(f"No known error with id {known_error_id}")
+
+
+def priority_for(desk: Desk, impact: int, urgency: int) -> SlaTargetsRecord:
+    """The priority the current matrix gives, and its SLA targets in words, for the form."""
+    book = policy_book(desk)
+    matrix = book.matrix
+    priority = matrix.priority(impact, urgency)
+    found = book.target(None, priority)
+    words = book.describe(None, priority) or ("no target", "no target")
+    response_s, resolution_s = (found[0].response_s, found[0].resolution_s) if found else (0, 0)
+    return SlaTargetsRecord(
+        priority, matrix.priority_label(priority), response_s, resolution_s, words[0], words[1]
+    )
+
+
+def matrix(desk: Desk) -> PriorityMatrix:
+    """The current priority matrix (domain object)."""
+    return policy_book(desk).matrix
+
+
+# -- the change feed ---------------------------------------------------------------------
+
+
+def latest_change(desk: Desk) -> int:
+    with desk.read() as conn:
+        return change_feed.latest_seq(conn)
+
+
+def changes_since(desk: Desk, seq: int) -> list[Change]:
+    with desk.read() as conn:
+        return change_feed.changes_since(conn, seq)

@@ -1,0 +1,273 @@
+"""The incident use cases end to end on SQLite and PostgreSQL: rules, audit, journal,
+change feed, SLA fields, authorisation and optimistic locking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db.engine import make_engine
+from app.domain.errors import ConflictError, IllegalTransition, PermissionDenied, ValidationError
+from app.domain.lifecycle import State
+from app.domain.records import QueueFilter
+from app.models import NO_DUE, ChangeLogEntry
+from app.services import incidents as inc
+from app.services import queries, setup, users
+from app.services.context import Desk
+from app.services.setup import Defaults
+
+# Monday 2026-03-02 09:00 in Brussels (CET, UTC+1)
+MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY_9)
+
+
+@pytest.fixture
+def desk(engine, clock):  # type: ignore[no-untyped-def]
+    d = Desk(engine, clock=clock)
+    setup.ensure_defaults(d, Defaults(tz="Europe/Brussels"))
+    admin = users.add_user(d, None, "dev", "Dev Patel", "admin", password="admin-pass")
+    root = d.actor(admin.username)
+    sd = setup.add_group(d, root, "Service Desk", 1)
+    net = setup.add_group(d, root, "Network", 2)
+    msg = setup.add_group(d, root, "Messaging", 2)
+    users.add_user(d, root, "carla", "Carla Rossi", "supervisor", groups=["Service Desk"])
+    setup.set_supervisor(d, root, sd, d.actor("carla").id)
+    users.add_user(d, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"])
+    users.add_user(d, root, "ben", "Ben Okafor", "specialist", groups=["Network"])
+    software = setup.add_category(d, root, "Software")
+    email = setup.add_category(d, root, "Email", parent_id=software, default_group_id=msg)
+    d.ids = {"sd": sd, "net": net, "msg": msg, "email": email}  # type: ignore[attr-defined]
+    d.john = setup.add_caller(d, root, "John Smith", department="Finance", email="john@example.com")  # type: ignore[attr-defined]
+    return d
+
+
+def _log(desk: Desk, **kw: object) -> object:
+    ana = desk.actor("ana")
+    fields = {"title": "Outlook crashes when opening shared calendar", "impact": 3, "urgency": 2}
+    fields.update(kw)
+    return inc.log_incident(desk, ana, inc.NewIncident(**fields))  # type: ignore[arg-type]
+
+
+def test_logging_gives_number_priority_group_and_history(desk: Desk) -> None:
+    rec = _log(desk, caller_id=desk.john, category_id=desk.ids["email"], description="since the update")  # type: ignore[attr-defined]
+    assert rec.number == "INC0000001"
+    assert (rec.priority, rec.priority_label) == (4, "4 - Low")
+    assert rec.group_name == "Messaging" and rec.support_line == 2  # the category routes it
+    assert rec.state is State.NEW and rec.caller_name == "John Smith"
+    assert rec.category_path == "Software > Email"
+    # P4: respond in 8 business hours from Monday 09:00 local -> Monday 17:00 local
+    assert rec.response_due == datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    # resolve in 3 business days of 9 h = 27 h -> Thursday 09:00 local
+    assert rec.resolution_due == datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
+    assert rec.resolution is not None and rec.resolution.elapsed_s == 0
+    hist = queries.history(desk, rec.id)
+    assert [h.field for h in hist] == ["created"]
+    notes = queries.journal(desk, rec.id)
+    assert notes[0].body == "Logged by Ana Garcia via phone"
+    with desk.read() as conn:
+        assert conn.execute(select(func.count()).select_from(ChangeLogEntry)).scalar_one() >= 1
+
+
+def test_bad_input_is_named_and_nothing_is_written(desk: Desk) -> None:
+    with pytest.raises(ValidationError) as err:
+        _log(desk, title="   ")
+    assert err.value.field == "title"
+    with pytest.raises(ValidationError, match="Impact must be 1 to 3, got 9"):
+        _log(desk, impact=9)
+    with pytest.raises(ValidationError, match="Unknown channel 'pigeon'"):
+        _log(desk, channel="pigeon")
+    with pytest.raises(ValidationError, match="No caller with id 999"):
+        _log(desk, caller_id=999)
+    assert queries.queue_count(desk, QueueFilter()) == 0
+
+
+def test_first_contact_fix_resolves_in_one_step_and_never_queues(desk: Desk) -> None:
+    rec = _log(desk, resolution_code="workaround_provided", resolution_notes="Cleared the cache")
+    assert rec.state is State.RESOLVED and rec.resolved_by == "Ana Garcia"
+    assert rec.resolution_code == "workaround_provided"
+    assert queries.queue_count(desk, QueueFilter()) == 0
+    with pytest.raises(ValidationError, match="Resolution notes"):
+        _log(desk, resolution_code="workaround_provided", resolution_notes="")
+
+
+def test_functional_escalation_moves_group_counts_and_explains(desk: Desk) -> None:
+    ana = desk.actor("ana")
+    rec = _log(desk, title="VPN down for office B", impact=1, urgency=1, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    assert rec.priority == 1 and rec.group_name == "Service Desk"
+    rec = inc.assign_to_me(desk, ana, rec.id, rec.version)
+    assert rec.assignee_name == "Ana Garcia" and rec.state is State.IN_PROGRESS
+    assert rec.reassignment_count == 0
+    out = inc.escalate_functional(
+        desk, ana, rec.id, rec.version, desk.ids["net"], "VPN concentrator unreachable from office B"  # type: ignore[attr-defined]
+    )
+    assert (out.group_name, out.support_line, out.assignee_id) == ("Network", 2, None)
+    assert out.reassignment_count == 1
+    moved = [h for h in queries.history(desk, rec.id) if h.field == "group_id"]
+    assert moved[0].by == "Ana Garcia"
+    assert moved[0].reason == "VPN concentrator unreachable from office B"
+    mine = queries.queue_count(desk, QueueFilter(assignee_ids=(ana.id,)))
+    network = queries.queue_count(desk, QueueFilter(group_ids=(desk.ids["net"],)))  # type: ignore[attr-defined]
+    assert (mine, network) == (0, 1)
+    ben = desk.actor("ben")
+    taken = inc.assign_to_me(desk, ben, out.id, out.version)
+    assert taken.assignee_name == "Ben Okafor" and taken.reassignment_count == 1
+    with pytest.raises(ValidationError, match="Service Desk is 1st line"):
+        inc.escalate_functional(desk, ben, out.id, taken.version, desk.ids["sd"], "back")  # type: ignore[attr-defined]
+
+
+def test_hierarchical_escalation_flags_the_supervisor(desk: Desk) -> None:
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    out = inc.escalate_hierarchical(desk, desk.actor("ana"), rec.id, rec.version, "Caller is the CFO")
+    assert out.escalated_to_supervisor
+    assert "supervisor Carla Rossi" in queries.journal(desk, rec.id)[-1].body
+
+
+def test_hold_pauses_the_clock_and_resume_does_not_count_the_pause(desk: Desk, clock: Clock) -> None:
+    ana = desk.actor("ana")
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    rec = inc.assign_to_me(desk, ana, rec.id, rec.version)
+    due_before = rec.resolution_due
+    clock.advance(hours=1)
+    with pytest.raises(ValidationError) as err:
+        inc.hold(desk, ana, rec.id, rec.version, "awaiting_caller", "")
+    assert err.value.field == "comment"
+    held = inc.hold(desk, ana, rec.id, rec.version, "awaiting_caller", "Please send a screenshot")
+    assert held.state is State.ON_HOLD and held.sla_paused
+    assert held.resolution is not None and held.resolution.paused
+    assert held.resolution.elapsed_s == 3600
+    rows = queries.queue_page(desk, QueueFilter()).rows
+    assert rows[0].sla_paused and rows[0].resolution_due is None
+    assert queries.journal(desk, rec.id)[-1].kind.value == "comment"
+    clock.advance(hours=2)
+    back = inc.resume(desk, ana, rec.id, held.version)
+    assert back.state is State.IN_PROGRESS and not back.sla_paused
+    assert back.resolution is not None and back.resolution.elapsed_s == 3600
+    assert back.resolution_due == due_before + timedelta(hours=2)
+    assert [(p.reason, p.end is not None) for p in queries.pauses(desk, rec.id)] == [("awaiting_caller", True)]
+
+
+def test_priority_change_keeps_the_original_start(desk: Desk, clock: Clock) -> None:
+    ana = desk.actor("ana")
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]  # P4
+    clock.advance(hours=2)
+    up = inc.set_impact_urgency(desk, ana, rec.id, rec.version, 2, 2, reason="whole floor")
+    assert up.priority == 3
+    # P3 resolves in 2 business days (18 h) from the ORIGINAL start: Monday 09:00 + 18 h
+    # of 08-17 office time (8 on Monday, 9 on Tuesday, 1 on Wednesday) = Wednesday 09:00 local
+    assert up.resolution_due == datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
+    assert up.resolution is not None and up.resolution.elapsed_s == 7200
+    audit = {h.field: (h.old, h.new, h.reason) for h in queries.history(desk, rec.id)}
+    assert audit["priority"] == ("4", "3", "whole floor")
+
+
+def test_resolve_close_reopen_cancel(desk: Desk, clock: Clock) -> None:
+    ana = desk.actor("ana")
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    rec = inc.assign_to_me(desk, ana, rec.id, rec.version)
+    with pytest.raises(ValidationError, match="resolution code"):
+        inc.resolve(desk, ana, rec.id, rec.version, "", "notes")
+    done = inc.resolve(desk, ana, rec.id, rec.version, "solution_provided", "Rebuilt the profile")
+    assert done.state is State.RESOLVED and done.resolution is not None and done.resolution.stopped
+    clock.advance(hours=3)
+    again = inc.reopen(desk, ana, rec.id, done.version, "Crashes again")
+    assert again.state is State.IN_PROGRESS and again.reopen_count == 1 and again.resolution_code is None
+    # the three resolved hours are not counted
+    assert again.resolution is not None and again.resolution.elapsed_s == 0
+    done = inc.resolve(desk, ana, rec.id, again.version, "solution_provided", "New profile")
+    closed = inc.close(desk, ana, rec.id, done.version)
+    assert closed.state is State.CLOSED and closed.close_reason == "caller_confirmed"
+    with pytest.raises(IllegalTransition, match="Closed"):
+        inc.update_fields(desk, ana, rec.id, closed.version, {"title": "x"})
+    other = _log(desk)
+    with pytest.raises(ValidationError, match="reason"):
+        inc.cancel(desk, ana, other.id, other.version, " ")
+    cancelled = inc.cancel(desk, ana, other.id, other.version, "Duplicate of INC0000001")
+    assert cancelled.state is State.CANCELLED
+    with pytest.raises(IllegalTransition, match="allowed from Cancelled: none"):
+        inc.reopen(desk, ana, other.id, cancelled.version, "no")
+
+
+def test_auto_close_after_three_business_days(desk: Desk, clock: Clock) -> None:
+    ana = desk.actor("ana")
+    rec = _log(desk, resolution_code="solution_provided", resolution_notes="done")
+    clock.advance(days=2)  # Wednesday 09:00: 2 business days
+    assert inc.auto_close_resolved(desk) == []
+    clock.advance(days=1, hours=1)  # Thursday 10:00: 3 business days and an hour
+    assert inc.auto_close_resolved(desk) == [rec.number]
+    closed = queries.get_incident(desk, rec.number)
+    assert closed.close_reason == "auto_closed" and closed.closed_by == "Incident Desk"
+    del ana
+
+
+def test_roles_are_checked_for_every_door(desk: Desk) -> None:
+    rec = _log(desk)
+    with pytest.raises(PermissionDenied, match="ana \\(agent\\) may not mark incidents major"):
+        inc.mark_major(desk, desk.actor("ana"), rec.id, rec.version)
+    out = inc.mark_major(desk, desk.actor("carla"), rec.id, rec.version)
+    assert out.major
+    with pytest.raises(PermissionDenied):
+        users.add_user(desk, desk.actor("ana"), "eve", "Eve", "admin")
+    with pytest.raises(PermissionDenied, match="first user"):
+        users.add_user(desk, None, "mallory", "Mallory", "admin")
+
+
+def test_sign_in(desk: Desk) -> None:
+    assert users.authenticate(desk, "DEV", "admin-pass").role.value == "admin"
+    with pytest.raises(PermissionDenied, match="Wrong user name or password"):
+        users.authenticate(desk, "dev", "nope-nope")
+    with pytest.raises(PermissionDenied, match="Wrong user name or password"):
+        users.authenticate(desk, "nobody", "admin-pass")
+
+
+def test_two_workstations_edit_one_incident_and_nothing_is_lost(desk: Desk, db_url: str, clock: Clock) -> None:
+    """Ben edits the description while Ana changes urgency; Ben's save is refused with
+    Ana's change attached; Ben merges and saves; both edits are there."""
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    other_engine = make_engine(db_url)
+    try:
+        ana_desk = Desk(other_engine, clock=clock)
+        ana = ana_desk.actor("ana")
+        ben = desk.actor("ben")
+        seen_by_ben = queries.get_incident(desk, rec.id)
+        inc.add_journal(ana_desk, ana, rec.id, "work_note", "Called John back")
+        inc.set_impact_urgency(ana_desk, ana, rec.id, seen_by_ben.version, 3, 1)
+        with pytest.raises(ConflictError) as err:
+            inc.update_fields(
+                desk, ben, rec.id, seen_by_ben.version, {"description": "Crash log attached"}
+            )
+        changed = {c.field: (c.old, c.new, c.by) for c in err.value.changes}
+        assert changed["urgency"] == ("2", "1", "ana")
+        assert "urgency" in str(err.value)
+        current = queries.get_incident(desk, rec.id)
+        assert current.description == ""  # Ben's edit was not half-applied
+        merged = inc.update_fields(desk, ben, rec.id, current.version, {"description": "Crash log attached"})
+        assert (merged.description, merged.urgency) == ("Crash log attached", 1)
+        assert any(j.body == "Called John back" for j in queries.journal(desk, rec.id))
+    finally:
+        other_engine.dispose()
+
+
+def test_queue_orders_by_priority_then_due(desk: Desk, clock: Clock) -> None:
+    low = _log(desk, title="Mouse wheel squeaks", impact=3, urgency=3)
+    clock.advance(minutes=5)
+    p1 = _log(desk, title="ERP down for everyone", impact=1, urgency=1)
+    rows = queries.queue_page(desk, QueueFilter()).rows
+    assert [r.number for r in rows] == [p1.number, low.number]
+    assert rows[0].resolution_due is not None and rows[0].resolution_due < NO_DUE
