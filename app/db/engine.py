@@ -45,7 +45,7 @@ def on_network_share(path: Path) -> bool:
     return fstype in NETWORK_FS
 
 
-def _sqlite_engine(url: str, **kw: Any) -> Engine:
+def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engine:
     path = sqlite_path(url)
     journal = "WAL"
     if path is not None:
@@ -54,7 +54,7 @@ def _sqlite_engine(url: str, **kw: Any) -> Engine:
             journal = "DELETE"
     engine = create_engine(
         url,
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        connect_args={"timeout": busy_ms / 1000, "check_same_thread": False},
         **kw,
     )
 
@@ -64,7 +64,7 @@ def _sqlite_engine(url: str, **kw: Any) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA journal_mode={journal}")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA cache_size=-65536")
@@ -80,15 +80,19 @@ def _sqlite_engine(url: str, **kw: Any) -> Engine:
     return engine
 
 
-def make_engine(url: str, **kw: Any) -> Engine:
-    """The engine for `url` (sqlite:///... or postgresql+psycopg://...)."""
+def make_engine(url: str, *, sqlite_busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engine:
+    """The engine for `url` (sqlite:///... or postgresql+psycopg://...).
+
+    SQLite: WAL (the rollback journal on a network share), a busy timeout, foreign keys.
+    PostgreSQL: psycopg 3, pre-ping, a connect timeout.
+    """
     try:
         u = make_url(url)
     except Exception as exc:  # sqlalchemy.exc.ArgumentError
         raise ValidationError(f"Not a database address: {url!r} ({exc})", field="db") from exc
     backend = u.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, **kw)
+        return _sqlite_engine(url, sqlite_busy_ms, **kw)
     if backend == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")

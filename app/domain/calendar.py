@@ -20,8 +20,9 @@ Conventions
   as the instant the clocks jump; one that exists twice (the fall-back hour) is
   taken at its first occurrence.
 * A 24x7 calendar (``always=True``) counts every elapsed second; its ``week``
-  and ``holidays`` are ignored. Across the spring-forward night the local clock
-  shows 23 hours but 23 real hours are counted, because only real seconds pass.
+  and ``holidays`` are ignored. From Saturday noon to Sunday noon across the
+  spring-forward night the local clock moves 24 hours but only 23 real hours
+  pass, and 23 are counted (25 across the fall-back night).
 
 Standard library only (this is the domain layer). Holidays are plain local
 dates; the caller expands public holidays (e.g. with the ``holidays`` package)

@@ -9,6 +9,7 @@ what the other side changed; nothing is silently overwritten.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,7 +194,7 @@ def _apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime)
     inc.due_sort = status.due_at
 
     def instant(share: float) -> datetime:
-        left = round(target.resolution_s * share) - status.elapsed_s
+        left = math.ceil(target.resolution_s * share) - status.elapsed_s
         return now if left <= 0 else cal.add_working_seconds(now, left)
 
     inc.warn_at = instant(0.5)
@@ -904,6 +905,14 @@ def auto_close_resolved(desk: Desk) -> list[str]:
             rec = close(desk, actor, row.id, None, CloseReason.AUTO_CLOSED.value)
             closed.append(rec.number)
     return closed
+
+
+def get_version(desk: Desk, incident_id: int) -> int:
+    with desk.read() as conn:
+        version = conn.execute(select(Incident.version).where(Incident.id == incident_id)).scalar()
+    if version is None:
+        raise NotFound(f"No incident with id {incident_id}")
+    return int(version)
 
 
 def resolution_codes() -> list[tuple[str, str]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, Select, select
 from sqlalchemy.orm import aliased
 
 from app.domain.errors import NotFound
@@ -22,7 +23,7 @@ _parent_cat = aliased(Category, name="parent_cat")
 _parent = aliased(Incident, name="parent_incident")
 
 
-def _incident_select():  # type: ignore[no-untyped-def]
+def _incident_select() -> Select[Any]:
     return (
         select(
             Incident,
@@ -90,7 +91,7 @@ def clocks(
     return response, resolution
 
 
-def _record(row: Row, book: PolicyBook, pauses: list[Pause], now: datetime) -> IncidentRecord:  # type: ignore[type-arg]
+def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime) -> IncidentRecord:
     inc: Incident = row[0]
     path = None
     if row.category_name:

@@ -271,3 +271,31 @@ def test_queue_orders_by_priority_then_due(desk: Desk, clock: Clock) -> None:
     rows = queries.queue_page(desk, QueueFilter()).rows
     assert [r.number for r in rows] == [p1.number, low.number]
     assert rows[0].resolution_due is not None and rows[0].resolution_due < NO_DUE
+
+
+def test_matrix_change_preview_save_and_recompute_keeps_history(desk: Desk) -> None:
+    from app.services import matrix as matrix_service
+
+    carla = desk.actor("carla")
+    a = _log(desk, title="Payroll export fails", impact=2, urgency=1)  # P2
+    b = _log(desk, title="Printer jam", impact=3, urgency=3)  # P5
+    done = _log(desk, title="Old one", impact=2, urgency=1, resolution_code="solution_provided", resolution_notes="ok")
+    current = queries.matrix(desk)
+    proposed = current.with_cell(2, 1, 1)
+    shifts = matrix_service.preview(desk, proposed)
+    assert [(s.number, s.old_priority, s.new_priority) for s in shifts] == [(a.number, 2, 1)]
+    with pytest.raises(PermissionDenied):
+        matrix_service.save(desk, desk.actor("ana"), proposed)
+    saved = matrix_service.save(desk, carla, proposed, note="impact 2 x urgency 1 is critical")
+    assert saved.version == current.version + 1
+    # saving alone changes nobody's priority
+    assert queries.get_incident(desk, a.id).priority == 2
+    moved = matrix_service.recompute_open(desk, carla)
+    assert [s.number for s in moved] == [a.number]
+    after = queries.get_incident(desk, a.id)
+    assert (after.priority, after.matrix_version) == (1, saved.version)
+    assert queries.get_incident(desk, b.id).priority == 5
+    old = queries.get_incident(desk, done.id)
+    assert (old.priority, old.matrix_version) == (2, current.version)
+    audit = [h for h in queries.history(desk, a.id) if h.field == "priority"]
+    assert (audit[0].old, audit[0].new) == ("2", "1")

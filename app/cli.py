@@ -1,0 +1,688 @@
+"""The command line: ``incidentdesk [--db URL] [COMMAND ...]``.
+
+Without a command it starts the desktop application. Commands::
+
+    incidentdesk db upgrade
+    incidentdesk demo --incidents N [--seed S]
+    incidentdesk users add USERNAME --name "Full Name" --role ROLE [--group G ...]
+                                    [--email E] [--password-stdin] [--as ADMIN]
+    incidentdesk users list [--json]
+    incidentdesk incident new --title T [--description D] [--caller NAME-or-id] [--channel C]
+                              [--category "Software > Email"] [--impact N] [--urgency N] [--json]
+    incidentdesk incident show INC0000001 [--json]
+    incidentdesk incident list [--state S ...] [--group NAME] [--limit N] [--json]
+
+The database comes from ``--db``, else ``INCIDENTDESK_DB``, else ``incidentdesk.ini`` in the user's
+or the site's config folder, else the built-in SQLite file. Incident commands act as
+``--as USERNAME`` (default: ``INCIDENTDESK_USER``).
+
+Errors that are the user's or the environment's (wrong arguments, a bad address, a database that
+cannot be reached, anything a service refuses) print ONE line ``incidentdesk: error: ...`` on
+stderr and exit with 2. Anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import getpass
+import inspect
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, NoReturn, TextIO
+
+from sqlalchemy import exc as sa_exc
+
+from app.db import migrate
+from app.db.config import DatabaseConfig, resolve
+from app.db.engine import make_engine
+from app.domain.errors import DeskError, NotFound, ValidationError
+from app.domain.lifecycle import State
+from app.domain.records import Channel, QueueFilter
+from app.domain.roles import Role
+from app.domain.sla import ClockStatus, format_remaining
+from app.services import incidents as incident_service
+from app.services import queries, setup, users
+from app.services.context import Actor, Desk, environment_problem
+
+PROG = "incidentdesk"
+ENV_USER = "INCIDENTDESK_USER"
+DEMO_ON_FIRST_START = 2000
+EXIT_ERROR = 2
+
+
+class CliError(Exception):
+    """A problem to report as one line and exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line instead of usage + exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------------------------
+# the parser
+
+
+def _common(*, with_actor: bool) -> _Parser:
+    """Options accepted after a command as well as before it (``--db``, ``--as``)."""
+    p = _Parser(add_help=False)
+    p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    if with_actor:
+        p.add_argument(
+            "--as",
+            dest="actor",
+            metavar="USERNAME",
+            default=argparse.SUPPRESS,
+            help=f"act as this user (default: ${ENV_USER})",
+        )
+    return p
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="Incident Desk: IT incident management. Without a command, starts the "
+        "desktop application.",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="database: sqlite:///path/file.sqlite3, a file path, or "
+        "postgresql://user@host/dbname (default: $INCIDENTDESK_DB, then incidentdesk.ini, "
+        "then the built-in SQLite file)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="actor",
+        metavar="USERNAME",
+        default=None,
+        help=f"the user a command acts as (default: ${ENV_USER})",
+    )
+    parser.add_argument(
+        "--demo-if-empty",
+        action="store_true",
+        help=f"on a database without incidents: set it up and load {DEMO_ON_FIRST_START} demo "
+        "incidents before the application starts",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    plain = _common(with_actor=False)
+    acting = _common(with_actor=True)
+
+    db = sub.add_parser("db", help="database schema", parents=[plain])
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "upgrade", help="create or migrate the schema to this release", parents=[plain]
+    )
+
+    demo = sub.add_parser("demo", help="load realistic demo data", parents=[plain])
+    demo.add_argument("--incidents", type=_count, required=True, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S")
+
+    us = sub.add_parser("users", help="agents and their roles", parents=[plain])
+    us_sub = us.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    add = us_sub.add_parser(
+        "add",
+        help="add a user (the first admin of a new desk needs no --as)",
+        parents=[acting],
+    )
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="full name")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--group", action="append", default=[], metavar="G", help="repeatable")
+    add.add_argument("--email")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else prompt when on a terminal)",
+    )
+    lst = us_sub.add_parser("list", help="list users", parents=[plain])
+    lst.add_argument("--json", action="store_true")
+
+    inc = sub.add_parser("incident", help="log, show and list incidents", parents=[plain])
+    inc_sub = inc.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+    new = inc_sub.add_parser("new", help="log an incident", parents=[acting])
+    new.add_argument("--title", required=True)
+    new.add_argument("--description", default="")
+    new.add_argument("--caller", metavar="NAME-or-id")
+    new.add_argument("--channel", default=Channel.PHONE.value, choices=[c.value for c in Channel])
+    new.add_argument("--category", metavar='"Software > Email"')
+    new.add_argument("--impact", type=int, default=3, metavar="N")
+    new.add_argument("--urgency", type=int, default=3, metavar="N")
+    new.add_argument("--json", action="store_true")
+    show = inc_sub.add_parser("show", help="one incident: fields, clocks, journal, history", parents=[acting])
+    show.add_argument("number", metavar="INC0000001")
+    show.add_argument("--json", action="store_true")
+    ls = inc_sub.add_parser("list", help="the queue (open incidents by default)", parents=[acting])
+    ls.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        choices=[s.value for s in State],
+        help="repeatable; without it: every open state",
+    )
+    ls.add_argument("--group", metavar="NAME")
+    ls.add_argument("--limit", type=_count, default=50, metavar="N")
+    ls.add_argument("--json", action="store_true")
+    return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:  # --help, --version
+            return int(exit_.code or 0)
+        return _dispatch(args)
+    except CliError as exc:
+        return _fail(str(exc))
+    except DeskError as exc:
+        return _fail(str(exc))
+    except sa_exc.SQLAlchemyError as exc:
+        problem = environment_problem(exc)
+        if problem is None:
+            raise
+        return _fail(str(problem))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    line = " ".join(message.split())
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        return _gui(args)
+    if command == "db":
+        return _db_upgrade(args)
+    if command == "demo":
+        return _demo(args)
+    if command == "users":
+        return _users_add(args) if args.users_command == "add" else _users_list(args)
+    if command == "incident":
+        handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+            "new": _incident_new,
+            "show": _incident_show,
+            "list": _incident_list,
+        }
+        return handlers[args.incident_command](args)
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+# --------------------------------------------------------------------------------------
+# the database
+
+
+def _config(args: argparse.Namespace) -> DatabaseConfig:
+    return resolve(args.db)
+
+
+def _where(config: DatabaseConfig) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        shown = make_url(config.url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        shown = config.url
+    return f"{shown} (from {config.source})"
+
+
+@contextmanager
+def _desk(args: argparse.Namespace, *, schema: bool = True) -> Iterator[Desk]:
+    """The desk on the configured database; with `schema`, refuse one that needs an upgrade."""
+    config = _config(args)
+    try:
+        engine = make_engine(config.url)
+    except OSError as exc:  # the SQLite file's folder cannot be created
+        raise CliError(f"Cannot open the database {_where(config)}: {exc}") from exc
+    try:
+        try:
+            if schema and migrate.needs_upgrade(engine):
+                raise CliError(
+                    f"The database {_where(config)} is not set up for this release: "
+                    f"run '{PROG} db upgrade'"
+                )
+        except sa_exc.SQLAlchemyError as exc:
+            problem = environment_problem(exc)
+            if problem is None:
+                raise
+            raise CliError(f"{problem} Database: {_where(config)}") from exc
+        yield Desk(engine)
+    finally:
+        engine.dispose()
+
+
+def _actor(desk: Desk, args: argparse.Namespace, *, required: bool = True) -> Actor | None:
+    name = getattr(args, "actor", None) or os.environ.get(ENV_USER, "").strip()
+    if not name:
+        if required:
+            raise CliError(f"say who acts: --as USERNAME or set {ENV_USER}")
+        return None
+    return desk.actor(name.lower())
+
+
+def _require_actor(desk: Desk, args: argparse.Namespace) -> Actor:
+    actor = _actor(desk, args)
+    assert actor is not None
+    return actor
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    config = _config(args)
+    with _desk(args, schema=False) as desk:
+        revision = setup.upgrade_database(desk.engine)
+    print(f"Database {_where(config)} is at schema {revision}.")
+    return 0
+
+
+def _progress_printer(stream: TextIO) -> Callable[[int, int], None]:
+    tty = stream.isatty()
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        if tty:
+            stream.write(f"\rdemo: {done:,}/{total:,} incidents")
+            if done >= total:
+                stream.write("\n")
+            stream.flush()
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth != last[0]:
+            last[0] = tenth
+            print(f"demo: {done:,}/{total:,} incidents", file=stream, flush=True)
+
+    return show
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.services.demo import load_demo
+
+    with _desk(args, schema=False) as desk:
+        setup.upgrade_database(desk.engine)
+        summary = load_demo(
+            desk, args.incidents, seed=args.seed, progress=_progress_printer(sys.stderr)
+        )
+    print(
+        f"Loaded {summary.incidents:,} demo incidents ({summary.open:,} open) "
+        f"{summary.first_number}..{summary.last_number} in {summary.seconds:.1f} s."
+        if summary.incidents
+        else "Loaded the demo reference data (no incidents)."
+    )
+    return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.demo_if_empty:
+        from app.services.demo import ensure_demo
+
+        with _desk(args, schema=False) as desk:
+            if migrate.needs_upgrade(desk.engine):
+                print(f"Setting up the database {_where(config)} ...", file=sys.stderr)
+                setup.upgrade_database(desk.engine)
+            loaded = ensure_demo(desk, DEMO_ON_FIRST_START, progress=_progress_printer(sys.stderr))
+            if loaded is not None and loaded.incidents:
+                print(f"Loaded {loaded.incidents:,} demo incidents.", file=sys.stderr)
+    try:
+        import app.main as gui
+    except ModuleNotFoundError as exc:
+        if exc.name == "app.main":
+            raise CliError(
+                "the desktop application is not part of this installation; "
+                f"use a command (see '{PROG} --help')"
+            ) from exc
+        if exc.name and exc.name.split(".")[0] == "PySide6":
+            raise CliError("Qt for Python (PySide6) is not installed: run 'make setup'") from exc
+        raise
+    except ImportError as exc:  # a system library Qt needs, e.g. libGL.so.1
+        if ".so" in str(exc) or ".dll" in str(exc):
+            raise CliError(
+                f"Qt cannot start: {exc}. Install the libraries it needs (scripts/setup.sh does)"
+            ) from exc
+        raise
+    run_gui: Callable[..., Any] = gui.run_gui
+    kwargs: dict[str, Any] = {}
+    if "demo_if_empty" in inspect.signature(run_gui).parameters:
+        kwargs["demo_if_empty"] = args.demo_if_empty
+    result = run_gui(config, **kwargs)
+    return int(result or 0)
+
+
+# --------------------------------------------------------------------------------------
+# users
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        text = sys.stdin.read()
+        password = text[:-1] if text.endswith("\n") else text
+        password = password.rstrip("\r")
+        if not password:
+            raise CliError("no password on standard input")
+        return password
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(f"Password for {args.username} (empty: none): ")
+    if not first:
+        return None
+    if getpass.getpass("Again: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        actor = _actor(desk, args, required=False)
+        password = _read_password(args)
+        record = users.add_user(
+            desk,
+            actor,
+            args.username,
+            args.name,
+            args.role,
+            groups=args.group,
+            password=password,
+            email=args.email,
+        )
+    groups = ", ".join(record.group_names) or "no group"
+    print(f"Added {record.username} ({record.full_name}, {record.role}; {groups}).")
+    if password is None:
+        print(
+            f"{record.username} has no password yet and cannot sign in; "
+            "add one with --password-stdin",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        people = users.list_users(desk)
+    if args.json:
+        _print_json([_plain(p) for p in people])
+        return 0
+    rows = [
+        (p.username, p.full_name, p.role, ", ".join(p.group_names), "" if p.active else "inactive")
+        for p in people
+    ]
+    _table(("USERNAME", "NAME", "ROLE", "GROUPS", ""), rows)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# incidents
+
+
+def _find_caller(desk: Desk, actor: Actor, text: str) -> tuple[int, bool]:
+    """(caller id, created) for an id, an exact or unique-prefix name; an unknown name is added."""
+    key = text.strip()
+    if key.isdigit():
+        return queries.caller(desk, int(key)).id, False
+    found = queries.find_callers(desk, key, limit=20)
+    exact = [c for c in found if c.name.lower() == key.lower() or c.display.lower() == key.lower()]
+    if len(exact) == 1:
+        return exact[0].id, False
+    candidates = exact or found
+    if len(candidates) == 1:
+        return candidates[0].id, False
+    if candidates:
+        names = "; ".join(f"{c.display} (id {c.id})" for c in candidates[:5])
+        more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+        raise ValidationError(f"The caller {key!r} is ambiguous: {names}{more}; give the id")
+    return setup.add_caller(desk, actor, key), True
+
+
+def _find_category(desk: Desk, text: str) -> int:
+    key = " > ".join(part.strip().lower() for part in text.split(">"))
+    cats = queries.categories(desk)
+    if key.isdigit():
+        for c in cats:
+            if c.id == int(key):
+                return c.id
+    matches = [c for c in cats if c.path.lower() == key] or [
+        c for c in cats if c.name.lower() == key
+    ]
+    if len(matches) == 1:
+        return matches[0].id
+    known = ", ".join(c.path for c in cats[:12]) or "none yet"
+    if matches:
+        raise ValidationError(
+            f"The category {text!r} is ambiguous: {', '.join(c.path for c in matches)}"
+        )
+    raise ValidationError(f"No category {text!r} (categories: {known})")
+
+
+def _find_group(desk: Desk, name: str) -> int:
+    for g in queries.groups(desk):
+        if g.name.lower() == name.strip().lower():
+            return g.id
+    known = ", ".join(g.name for g in queries.groups(desk)) or "none yet"
+    raise ValidationError(f"No group named {name!r} (groups: {known})")
+
+
+def _incident_new(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        actor = _require_actor(desk, args)
+        caller_id, created = (None, False)
+        if args.caller:
+            caller_id, created = _find_caller(desk, actor, args.caller)
+        category_id = _find_category(desk, args.category) if args.category else None
+        record = incident_service.log_incident(
+            desk,
+            actor,
+            incident_service.NewIncident(
+                title=args.title,
+                description=args.description,
+                caller_id=caller_id,
+                channel=args.channel,
+                category_id=category_id,
+                impact=args.impact,
+                urgency=args.urgency,
+            ),
+        )
+    if args.json:
+        _print_json(_plain(record))
+        return 0
+    if created:
+        print(f"New caller {record.caller_name} added.", file=sys.stderr)
+    targets = ""
+    if record.response and record.resolution:
+        targets = (
+            f"; respond by {_when(record.response_due)}, resolve by {_when(record.resolution_due)}"
+        )
+    print(
+        f"Logged {record.number}: {record.title} [{record.priority_label}, "
+        f"{record.group_name or 'no group'}{targets}]"
+    )
+    return 0
+
+
+def _incident_show(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        _require_actor(desk, args)
+        record = queries.get_incident(desk, args.number)
+        notes = queries.journal(desk, record.id)
+        changes = queries.history(desk, record.id)
+        held = queries.pauses(desk, record.id)
+    if args.json:
+        data = _plain(record)
+        data["journal"] = [_plain(j) for j in notes]
+        data["history"] = [_plain(h) for h in changes]
+        data["pauses"] = [_plain(p) for p in held]
+        _print_json(data)
+        return 0
+    r = record
+    print(f"{r.number}  {r.title}")
+    fields = [
+        ("State", r.state.label + (f" ({r.hold_reason.replace('_', ' ')})" if r.hold_reason else "")),
+        ("Priority", f"{r.priority_label} (impact {r.impact}, urgency {r.urgency})"),
+        ("Caller", r.caller_name or "-"),
+        ("Channel", Channel(r.channel).label if r.channel in Channel else r.channel),
+        ("Category", r.category_path or "-"),
+        ("Service", r.service_name or "-"),
+        ("Group", f"{r.group_name or '-'} (line {r.support_line})"),
+        ("Assignee", r.assignee_name or "-"),
+        ("Opened", f"{_when(r.opened_at)} by {r.opened_by or '-'}"),
+        ("Response", _clock(r.response, r.response_due)),
+        ("Resolution", _clock(r.resolution, r.resolution_due)),
+    ]
+    if r.major:
+        fields.append(("Major", "yes"))
+    if r.reassignment_count or r.reopen_count:
+        fields.append(("Moves", f"reassigned {r.reassignment_count}x, reopened {r.reopen_count}x"))
+    if r.parent_number:
+        fields.append(("Parent", r.parent_number))
+    if r.problem_number:
+        fields.append(("Problem", r.problem_number))
+    if r.resolution_code:
+        fields.append(("Resolved", f"{_when(r.resolved_at)} by {r.resolved_by or '-'}: "
+                       f"{r.resolution_code.replace('_', ' ')}"))
+        fields.append(("Notes", r.resolution_notes or ""))
+    if r.closed_at:
+        why = r.close_reason or r.cancel_reason or ""
+        fields.append(("Closed", f"{_when(r.closed_at)} by {r.closed_by or '-'} {why}".rstrip()))
+    fields.append(("Version", str(r.version)))
+    for name, value in fields:
+        print(f"  {name:<11} {value}")
+    if r.description:
+        print("\nDescription")
+        for line in r.description.splitlines():
+            print(f"  {line}")
+    print("\nJournal")
+    for j in notes:
+        print(f"  {_when(j.created_at)}  {j.kind.label:<9} {j.author or '-'}: {j.body}")
+    if not notes:
+        print("  (empty)")
+    print("\nHistory")
+    for h in changes:
+        what = f"{h.field}: {h.old or '-'} -> {h.new or '-'}" if h.field != "created" else "created"
+        reason = f" ({h.reason})" if h.reason else ""
+        print(f"  {_when(h.at)}  {h.by or '-'}: {what}{reason}")
+    if not changes:
+        print("  (empty)")
+    return 0
+
+
+def _incident_list(args: argparse.Namespace) -> int:
+    with _desk(args) as desk:
+        _require_actor(desk, args)
+        states = tuple(State(s) for s in args.state)
+        group_ids = (_find_group(desk, args.group),) if args.group else ()
+        flt = QueueFilter(
+            states=states,
+            active_only=not states,
+            group_ids=group_ids,
+        )
+        page = queries.queue_page(desk, flt, limit=args.limit)
+    if args.json:
+        _print_json([_plain(row) for row in page.rows])
+        return 0
+    rows = [
+        (
+            q.number,
+            str(q.priority),
+            q.state.label,
+            "paused" if q.sla_paused else _when(q.resolution_due),
+            q.group_name or "-",
+            q.assignee_name or "-",
+            q.title,
+        )
+        for q in page.rows
+    ]
+    _table(("NUMBER", "P", "STATE", "DUE", "GROUP", "ASSIGNEE", "TITLE"), rows)
+    if page.next_cursor is not None:
+        print(f"(first {len(page.rows)}; more with --limit)", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# output
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _clock(status: ClockStatus | None, due: datetime | None) -> str:
+    if status is None:
+        return "no SLA target"
+    if status.stopped:
+        verdict = "breached" if status.breached else "met"
+        return f"{verdict} ({status.percent:.0f}% of target; due {_when(due)})"
+    if status.paused:
+        return f"paused at {status.percent:.0f}% ({format_remaining(status.remaining_s)} left)"
+    level = status.threshold.name.lower().replace("_", " ")
+    return (
+        f"due {_when(due)}, {format_remaining(status.remaining_s)} left "
+        f"({status.percent:.0f}%, {level})"
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy: dataclasses as dicts, datetimes as ISO strings, enums as values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    widths[-1] = 0  # the last column runs free
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    print(line(header))
+    for r in rows:
+        print(line(r))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,440 @@
+"""The queue table: a lazily fetching item model over the services' keyset paging.
+
+Anki's browser habit: the model keeps the ordered incident ids (a compact ``array('q')``), not
+rows. The first screen comes from one keyset page (rows included); further ids arrive in large
+key chunks when the view scrolls to the end (``canFetchMore``/``fetchMore``), and rows are fetched
+by id, a block at a time, for what the view actually paints. Sorting and filtering happen in SQL:
+``sort()`` starts a new query. A change from another workstation re-reads the ordered ids of the
+loaded window and applies the difference as row inserts/removes plus ``dataChanged``: the
+model is never reset for a change, so selection and scroll stay.
+
+Every service call runs on the task runner; each answer carries the query generation it was asked
+for, and an answer for an older query is dropped.
+"""
+
+from __future__ import annotations
+
+import difflib
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont
+
+from app.domain.records import Page, QueueFilter, QueueRow
+from app.services import queries
+from app.services.context import Desk
+from app.views.look import (
+    local_time,
+    now_utc,
+    priority_color,
+    priority_label,
+    row_threshold,
+    sla_text,
+    threshold_color,
+)
+from app.views.tasks import TaskRunner
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+FIRST_PAGE = 200
+KEY_CHUNK = 50_000
+BLOCK = 200
+MAX_BLOCKS = 100  # rows kept in memory: 20,000
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    sort: str  # the services' sort name
+    width: int
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Number", "number", 100),
+    Column("Priority", "priority", 110),
+    Column("SLA", "sla", 80),
+    Column("State", "state", 95),
+    Column("Title", "title", 360),
+    Column("Caller", "caller", 140),
+    Column("Group", "group", 120),
+    Column("Assignee", "assignee", 130),
+    Column("Updated", "updated", 125),
+)
+NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(len(COLUMNS))
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+@dataclass(frozen=True)
+class Query:
+    flt: QueueFilter = QueueFilter()
+    sort: str = "priority"
+    descending: bool = False
+
+
+class QueueTableModel(QAbstractTableModel):
+    """Incidents of one queue query, fetched lazily; see the module docstring."""
+
+    loaded = Signal()  # the first page of a new query arrived
+    fetching = Signal(bool)
+
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._runner = runner
+        self._query = Query()
+        self._generation = 0
+        self._ids: array[int] = array("q")
+        self._rows: dict[int, QueueRow] = {}
+        self._blocks: OrderedDict[int, tuple[int, ...]] = OrderedDict()
+        self._wanted: set[int] = set()
+        self._in_flight: set[int] = set()
+        self._cursor: tuple[object, ...] | None = None
+        self._more = False
+        self._fetching_keys = False
+        self._refreshing = False
+        self._refresh_queue: set[int] = set()
+        self._now = now_utc()
+        self._want_timer = QTimer(self)
+        self._want_timer.setSingleShot(True)
+        self._want_timer.setInterval(0)
+        self._want_timer.timeout.connect(self._fetch_wanted)
+
+    # -- the query ------------------------------------------------------------------------
+    @property
+    def query(self) -> Query:
+        return self._query
+
+    def set_query(self, query: Query) -> None:
+        """Show another query (filter or sort); the rows are replaced when they arrive."""
+        self._query = query
+        self._generation += 1
+        gen = self._generation
+        desk, q = self._desk, query
+        self._runner.run(
+            lambda: queries.queue_page(
+                desk, q.flt, sort=q.sort, descending=q.descending, limit=FIRST_PAGE
+            ),
+            lambda page: self._first_page(gen, page),
+        )
+
+    def set_filter(self, flt: QueueFilter) -> None:
+        self.set_query(replace(self._query, flt=flt))
+
+    def reload(self) -> None:
+        self.set_query(self._query)
+
+    def _first_page(self, gen: int, page: Page) -> None:
+        if gen != self._generation:
+            return
+        self.beginResetModel()
+        self._ids = array("q", (r.id for r in page.rows))
+        self._rows = {r.id: r for r in page.rows}
+        self._blocks.clear()
+        self._blocks[0] = tuple(self._ids)
+        self._wanted.clear()
+        self._in_flight.clear()
+        self._cursor = page.next_cursor
+        self._more = page.next_cursor is not None
+        self._fetching_keys = False
+        self.endResetModel()
+        self.loaded.emit()
+
+    # -- Qt model API ---------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].title
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Sort by {COLUMNS[section].title.lower()}"
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+            return None
+        incident_id = self._ids[index.row()]
+        if role == ID_ROLE:
+            return incident_id
+        row = self._rows.get(incident_id)
+        if row is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                self._want(index.row())
+                return "…" if index.column() == NUMBER else ""
+            return None
+        if role == ROW_ROLE:
+            return row
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == PRIORITY:
+                return priority_color(row.priority)
+            if col == SLA and row.state.active and not row.sla_paused:
+                return threshold_color(row_threshold(row, self._now))
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and col == PRIORITY:
+            return priority_color(row.priority)
+        if role == Qt.ItemDataRole.FontRole and (
+            (col == PRIORITY and row.priority <= 2) or (col == NUMBER and row.major)
+        ):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == SLA:
+                return self._sla_tooltip(row)
+            if col == TITLE:
+                return row.title
+            if col == NUMBER and row.major:
+                return "Major incident"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == SLA:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row: QueueRow, col: int) -> str:
+        if col == NUMBER:
+            return row.number + (" ★" if row.major else "")
+        if col == PRIORITY:
+            return priority_label(row.priority)
+        if col == SLA:
+            return sla_text(row, self._now)
+        if col == STATE:
+            return row.state.label
+        if col == TITLE:
+            return row.title
+        if col == CALLER:
+            return row.caller_name or ""
+        if col == GROUP:
+            return row.group_name or ""
+        if col == ASSIGNEE:
+            return row.assignee_name or ""
+        if col == UPDATED:
+            return local_time(row.updated_at)
+        return ""
+
+    def _sla_tooltip(self, row: QueueRow) -> str:
+        if row.sla_paused:
+            return "The resolution clock is paused (on hold)"
+        if row.resolution_due is None:
+            return "No running resolution clock"
+        return f"Resolution due {local_time(row.resolution_due)}"
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if COLUMNS[column].sort == self._query.sort and descending == self._query.descending:
+            return
+        self.set_query(replace(self._query, sort=COLUMNS[column].sort, descending=descending))
+
+    # -- more ids, lazily -------------------------------------------------------------------
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more and not self._fetching_keys
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._fetching_keys = True
+        self.fetching.emit(True)
+        gen, desk, q, after = self._generation, self._desk, self._query, self._cursor
+        self._runner.run(
+            lambda: queries.queue_keys(
+                desk, q.flt, sort=q.sort, descending=q.descending, after=after, limit=KEY_CHUNK
+            ),
+            lambda keys: self._keys_arrived(gen, keys),
+            lambda _exc: self._keys_failed(gen),
+        )
+
+    def _keys_failed(self, gen: int) -> None:
+        if gen == self._generation:
+            self._fetching_keys = False
+            self.fetching.emit(False)
+
+    def _keys_arrived(self, gen: int, keys: list[tuple[object, ...]]) -> None:
+        if gen != self._generation:
+            return
+        self._fetching_keys = False
+        self.fetching.emit(False)
+        self._more = len(keys) == KEY_CHUNK
+        if keys:
+            self._cursor = keys[-1]
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(keys) - 1)
+            self._ids.extend(int(k[-1]) for k in keys)  # type: ignore[call-overload]
+            self.endInsertRows()
+
+    def loaded_rows(self) -> int:
+        return len(self._ids)
+
+    def has_more(self) -> bool:
+        return self._more
+
+    # -- rows, lazily -----------------------------------------------------------------------
+    def _want(self, row: int) -> None:
+        block = row // BLOCK
+        if block in self._in_flight or block in self._wanted:
+            return
+        self._wanted.add(block)
+        if not self._want_timer.isActive():
+            self._want_timer.start()
+
+    def _fetch_wanted(self) -> None:
+        gen, desk = self._generation, self._desk
+        for block in sorted(self._wanted):
+            ids = tuple(self._ids[block * BLOCK : (block + 1) * BLOCK])
+            if not ids:
+                continue
+            self._in_flight.add(block)
+            self._runner.run(
+                lambda ids=ids: queries.queue_rows(desk, ids),
+                lambda rows, block=block, ids=ids: self._rows_arrived(gen, block, ids, rows),
+                lambda _exc, block=block: self._in_flight.discard(block),
+            )
+        self._wanted.clear()
+
+    def _rows_arrived(
+        self, gen: int, block: int, ids: tuple[int, ...], rows: list[QueueRow]
+    ) -> None:
+        if gen != self._generation:
+            return
+        self._in_flight.discard(block)
+        for r in rows:
+            self._rows[r.id] = r
+        self._blocks[block] = ids
+        self._blocks.move_to_end(block)
+        while len(self._blocks) > MAX_BLOCKS:
+            _old, old_ids = self._blocks.popitem(last=False)
+            for i in old_ids:
+                self._rows.pop(i, None)
+        first = block * BLOCK
+        last = min(first + BLOCK, len(self._ids)) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    # -- live ---------------------------------------------------------------------------------
+    def tick(self, first: int, last: int, now: datetime | None = None) -> None:
+        """Repaint the SLA column of rows first..last (the visible ones) at `now`."""
+        self._now = now or now_utc()
+        last = min(last, len(self._ids) - 1)
+        if first < 0 or last < first:
+            return
+        self.dataChanged.emit(
+            self.index(first, SLA),
+            self.index(last, SLA),
+            [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
+        )
+
+    def refresh_incidents(self, incident_ids: Iterable[int]) -> None:
+        """Incidents changed elsewhere: re-read the loaded window's order and those rows."""
+        self._refresh_queue.update(incident_ids)
+        if self._refreshing or not self._refresh_queue:
+            return
+        changed = set(self._refresh_queue)
+        self._refresh_queue.clear()
+        self._refreshing = True
+        gen, desk, q = self._generation, self._desk, self._query
+        window = max(len(self._ids), FIRST_PAGE)
+
+        def work() -> tuple[list[int], tuple[object, ...] | None, bool, list[QueueRow]]:
+            keys: list[tuple[object, ...]] = []
+            after: tuple[object, ...] | None = None
+            remaining = window
+            while remaining > 0:
+                limit = min(KEY_CHUNK, remaining)
+                chunk = queries.queue_keys(
+                    desk, q.flt, sort=q.sort, descending=q.descending, after=after, limit=limit
+                )
+                keys.extend(chunk)
+                if len(chunk) < limit:
+                    break
+                remaining -= len(chunk)
+                after = chunk[-1]
+            ids = [int(k[-1]) for k in keys]  # type: ignore[call-overload]
+            present = set(ids)
+            rows = queries.queue_rows(desk, [i for i in changed if i in present])
+            cursor = keys[-1] if keys else None
+            return ids, cursor, len(keys) >= window, rows
+
+        def done(result: tuple[list[int], tuple[object, ...] | None, bool, list[QueueRow]]) -> None:
+            self._refreshing = False
+            if gen == self._generation:
+                ids, cursor, more, rows = result
+                self._apply(ids, changed, rows)
+                self._cursor = cursor
+                self._more = more
+            if self._refresh_queue:
+                self.refresh_incidents(())
+
+        def failed(_exc: Exception) -> None:
+            self._refreshing = False
+            self._refresh_queue.update(changed)
+
+        self._runner.run(work, done, failed)
+
+    def _apply(self, new: Sequence[int], changed: set[int], rows: Sequence[QueueRow]) -> None:
+        for i in changed:
+            self._rows.pop(i, None)
+        for r in rows:
+            self._rows[r.id] = r
+        old = self._ids.tolist()
+        if old != list(new):
+            matcher = difflib.SequenceMatcher(None, old, list(new), autojunk=False)
+            for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+                if tag in ("delete", "replace"):
+                    self.beginRemoveRows(QModelIndex(), i1, i2 - 1)
+                    del self._ids[i1:i2]
+                    self.endRemoveRows()
+                if tag in ("insert", "replace"):
+                    self.beginInsertRows(QModelIndex(), i1, i1 + (j2 - j1) - 1)
+                    self._ids[i1:i1] = array("q", new[j1:j2])
+                    self.endInsertRows()
+            self._blocks.clear()  # block boundaries moved; rows stay cached by id
+        if changed:
+            if len(changed) > 50:
+                positions = [i for i, x in enumerate(self._ids) if x in changed]
+            else:
+                positions = [self._ids.index(x) for x in changed if x in self._ids]
+            for pos in positions:
+                self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+
+    # -- helpers for windows and tests --------------------------------------------------------
+    def incident_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, incident_id: int) -> int | None:
+        try:
+            return self._ids.index(incident_id)
+        except ValueError:
+            return None
+
+    def cached_row(self, incident_id: int) -> QueueRow | None:
+        return self._rows.get(incident_id)
+
+    def generation(self) -> int:
+        return self._generation

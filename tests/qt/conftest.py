@@ -1,0 +1,113 @@
+"""Fixtures for the Qt tests: a real migrated SQLite desk with a little reference data."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+PASSWORD = "demo-pass"
+
+
+@dataclass
+class World:
+    url: str
+    desk: object
+    admin: object
+    ana: object  # agent, Service Desk
+    ben: object  # specialist, Network
+    carla: object  # supervisor, Service Desk
+    service_desk: int
+    network: int
+    messaging: int
+    email_category: int
+    vpn_category: int
+    john: int
+    mary: int
+    known_error: int
+
+
+def build_world(url: str):  # type: ignore[no-untyped-def]
+    from app.db.engine import make_engine
+    from app.services import setup, users
+    from app.services.context import Desk
+
+    engine = make_engine(url)
+    setup.upgrade_database(engine)
+    desk = Desk(engine)
+    users.add_user(desk, None, "admin", "Dev Admin", "admin", password=PASSWORD)
+    admin = desk.actor("admin")
+    sd = setup.add_group(desk, admin, "Service Desk", 1)
+    net = setup.add_group(desk, admin, "Network", 2)
+    msg = setup.add_group(desk, admin, "Messaging", 2)
+    users.add_user(desk, admin, "ana", "Ana Agent", "agent", groups=["Service Desk"], password=PASSWORD)
+    users.add_user(desk, admin, "ben", "Ben Network", "specialist", groups=["Network"], password=PASSWORD)
+    carla = users.add_user(
+        desk, admin, "carla", "Carla Supervisor", "supervisor", groups=["Service Desk", "Network"], password=PASSWORD
+    )
+    setup.set_supervisor(desk, admin, sd, carla.id)
+    setup.set_supervisor(desk, admin, net, carla.id)
+    software = setup.add_category(desk, admin, "Software", default_group_id=sd)
+    email = setup.add_category(desk, admin, "Email", parent_id=software, default_group_id=msg)
+    network = setup.add_category(desk, admin, "Network", default_group_id=net)
+    vpn = setup.add_category(desk, admin, "VPN", parent_id=network, default_group_id=net)
+    setup.add_service(desk, admin, "E-mail")
+    setup.add_service(desk, admin, "VPN")
+    john = setup.add_caller(desk, admin, "John Smith", email="john@example.com", department="Finance")
+    mary = setup.add_caller(desk, admin, "Mary Jones", email="mary@example.com", department="Sales")
+    ke = setup.add_known_error(
+        desk,
+        admin,
+        "Outlook 365 shared calendar crash",
+        "Outlook crashes when opening a shared calendar",
+        "Remove and re-add the shared calendar in Outlook safe mode",
+    )
+    return World(
+        url,
+        desk,
+        admin,
+        desk.actor("ana"),
+        desk.actor("ben"),
+        desk.actor("carla"),
+        sd,
+        net,
+        msg,
+        email,
+        vpn,
+        john,
+        mary,
+        ke,
+    )
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = build_world(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+    yield w
+    w.desk.engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def runner(qtbot):  # type: ignore[no-untyped-def]
+    from app.views.tasks import TaskRunner
+
+    r = TaskRunner()
+    yield r
+    r.shutdown()
+
+
+@pytest.fixture
+def other_desk(world: World):  # type: ignore[no-untyped-def]
+    """A second workstation: its own engine on the same file."""
+    from app.db.engine import make_engine
+    from app.services.context import Desk
+
+    engine = make_engine(world.url)
+    yield Desk(engine)
+    engine.dispose()
