@@ -68,6 +68,8 @@ class Incident(Base):
     at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the last threshold (0, 50, 75, 100) the sweep announced for the resolution clock
+    sla_stage: Mapped[int] = mapped_column(Integer, default=0)
     # resolution_due, or NO_DUE when no clock runs: the queue's second sort key
     due_sort: Mapped[datetime] = mapped_column(UTCDateTime)
 

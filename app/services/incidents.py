@@ -10,6 +10,7 @@ what the other side changed; nothing is silently overwritten.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -362,7 +363,7 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
         if new.assignee_id is not None:
             _agent_in_group(session, new.assignee_id, group_id)
         inc = Incident(
-            number=f"NEW-{now.timestamp()}-{actor.id}",
+            number=f"~{uuid.uuid4().hex[:18]}",  # replaced by INC<id> below
             title=title,
             description=new.description.strip(),
             caller_id=new.caller_id,

@@ -299,3 +299,22 @@ def test_matrix_change_preview_save_and_recompute_keeps_history(desk: Desk) -> N
     assert (old.priority, old.matrix_version) == (2, current.version)
     audit = [h for h in queries.history(desk, a.id) if h.field == "priority"]
     assert (audit[0].old, audit[0].new) == ("2", "1")
+
+
+def test_sla_sweep_announces_each_threshold_once(desk: Desk, clock: Clock) -> None:
+    from app.domain.sla import Threshold
+    from app.services.sla_sweep import sweep
+
+    rec = _log(desk, title="ERP slow", impact=1, urgency=1, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    # P1: 4 hours around the clock
+    assert sweep(desk) == []
+    clock.advance(hours=2, seconds=1)
+    assert [c.threshold for c in sweep(desk)] == [Threshold.WARNING]
+    assert sweep(desk) == []
+    clock.advance(hours=2)
+    got = sweep(desk)
+    assert [(c.number, c.threshold, c.group_name) for c in got] == [(rec.number, Threshold.BREACHED, "Service Desk")]
+    now = queries.get_incident(desk, rec.id)
+    assert now.sla_breached and now.resolution is not None and now.resolution.breached
+    assert queries.journal(desk, rec.id)[-1].body.startswith("SLA breached")
+    assert queries.queue_count(desk, QueueFilter(breaching=True)) == 1

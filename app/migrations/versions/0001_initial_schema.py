@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('line', sa.Integer(), nullable=False),
     sa.Column('supervisor_id', sa.Integer(), nullable=True),
     sa.Column('email', sa.String(length=200), nullable=True),
-    sa.ForeignKeyConstraint(['supervisor_id'], ['agents.id'], name=op.f('fk_groups_supervisor_id_agents'), ondelete='SET NULL', use_alter=True),
+    sa.ForeignKeyConstraint(['supervisor_id'], ['agents.id'], name=op.f('fk_groups_supervisor_id_agents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups')),
     sa.UniqueConstraint('name', name=op.f('uq_groups_name'))
     )
@@ -225,6 +225,7 @@ def upgrade() -> None:
     sa.Column('at_risk_at', sa.DateTime(), nullable=True),
     sa.Column('sla_paused', sa.Boolean(), nullable=False),
     sa.Column('sla_breached', sa.Boolean(), nullable=False),
+    sa.Column('sla_stage', sa.Integer(), nullable=False),
     sa.Column('due_sort', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),

@@ -1,0 +1,49 @@
+"""Live updates between workstations: wait for a change, then read what changed.
+
+PostgreSQL wakes the client through LISTEN/NOTIFY; SQLite through PRAGMA data_version.
+Either way the client then reads change_log past its position (with an overlap, since
+sequence order is not commit order) and gets each change once. Meant to run on a worker
+thread: `wait` blocks.
+"""
+
+from __future__ import annotations
+
+from app.db.changes import ChangeCursor, make_watcher
+from app.domain.records import Change
+from app.services.context import Desk, environment_problem
+
+
+class ChangeFeed:
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+        with desk.read() as conn:
+            self._cursor = ChangeCursor.at_latest(conn)
+        self._watcher = make_watcher(desk.engine)
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to `timeout` s; True when something may have changed."""
+        try:
+            return self._watcher.wait(timeout)
+        except Exception as exc:
+            problem = environment_problem(exc) if hasattr(exc, "orig") else None
+            if problem is not None:
+                raise problem from exc
+            raise
+
+    def read(self) -> list[Change]:
+        """The changes not reported yet, oldest first."""
+        with self._desk.read() as conn:
+            return self._cursor.read(conn)
+
+    def close(self) -> None:
+        self._watcher.close()
+
+    def __enter__(self) -> ChangeFeed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_feed(desk: Desk) -> ChangeFeed:
+    return ChangeFeed(desk)

@@ -1,0 +1,40 @@
+"""A change on one workstation reaches another through the change feed."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from app.db.engine import make_engine
+from app.services import incidents as inc
+from app.services import setup, users
+from app.services.context import Desk
+from app.services.live import open_feed
+
+
+def test_a_commit_on_a_second_engine_wakes_the_feed_and_names_the_incident(engine, db_url) -> None:  # type: ignore[no-untyped-def]
+    a = Desk(engine)
+    setup.ensure_defaults(a)
+    users.add_user(a, None, "dev", "Dev Patel", "admin")
+    other = make_engine(db_url)
+    try:
+        b = Desk(other)
+        with open_feed(a) as feed:
+            assert feed.read() == []
+            woke = threading.Event()
+
+            def watch() -> None:
+                if feed.wait(5.0):
+                    woke.set()
+
+            t = threading.Thread(target=watch)
+            t.start()
+            time.sleep(0.2)
+            rec = inc.log_incident(b, b.actor("dev"), inc.NewIncident(title="Badge reader offline"))
+            t.join(6)
+            assert woke.is_set()
+            got = feed.read()
+            assert [(c.entity, c.entity_id, c.kind) for c in got] == [("incident", rec.id, "created")]
+            assert feed.read() == []  # each change once
+    finally:
+        other.dispose()
