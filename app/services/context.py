@@ -51,6 +51,18 @@ def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
     return None
 
 
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Database failures of the environment become EnvironmentProblem; our bugs propagate."""
+    try:
+        yield
+    except sa_exc.SQLAlchemyError as exc:
+        problem = environment_problem(exc)
+        if problem is not None:
+            raise problem from exc
+        raise
+
+
 @dataclass(frozen=True)
 class Actor:
     """The agent on whose behalf a service runs."""
@@ -86,41 +98,23 @@ class Desk:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction; commits on success, rolls back on any error."""
-        try:
-            with self._sessions() as session:
-                session.connection(execution_options={"sqlite_immediate": True})
-                yield session
-                session.commit()
-        except sa_exc.SQLAlchemyError as exc:
-            problem = environment_problem(exc)
-            if problem is not None:
-                raise problem from exc
-            raise
+        with translated_errors(), self._sessions() as session:
+            session.connection(execution_options={"sqlite_immediate": True})
+            yield session
+            session.commit()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """One read-only snapshot."""
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-                conn.rollback()
-        except sa_exc.SQLAlchemyError as exc:
-            problem = environment_problem(exc)
-            if problem is not None:
-                raise problem from exc
-            raise
+        with translated_errors(), self.engine.connect() as conn:
+            yield conn
+            conn.rollback()
 
     @contextmanager
     def query(self) -> Iterator[Session]:
         """One read-only snapshot as an ORM session (for selects of mapped classes)."""
-        try:
-            with self._sessions() as session:
-                yield session  # closing ends the transaction; loaded objects stay readable
-        except sa_exc.SQLAlchemyError as exc:
-            problem = environment_problem(exc)
-            if problem is not None:
-                raise problem from exc
-            raise
+        with translated_errors(), self._sessions() as session:
+            yield session  # closing ends the transaction; loaded objects stay readable
 
     # -- cache of rarely changing configuration ------------------------------------------
     def cached(self, key: str, load: Callable[[], object]) -> object:

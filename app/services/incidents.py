@@ -285,6 +285,12 @@ def _mutate(
         return load_record(conn, record_id, book, desk.now())
 
 
+def _require_active(inc: Incident, action: str) -> None:
+    state = State(inc.state)
+    if not state.active:
+        raise IllegalTransition(state.label, action, [a.value for a in allowed_actions(state)])
+
+
 def _group(session: Session, group_id: int) -> Group:
     group = session.get(Group, group_id)
     if group is None:
@@ -596,9 +602,7 @@ def escalate_functional(
     actor.require(Permission.ESCALATE)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        state = State(inc.state)
-        if not state.active:
-            raise IllegalTransition(state.label, "escalate", [a.value for a in allowed_actions(state)])
+        _require_active(inc, "escalate")
         group = _group(session, group_id)
         text = check_functional(inc.support_line, group.name, group.line, reason)
         _reassign(session, inc, group.id, None)
@@ -622,9 +626,7 @@ def escalate_hierarchical(
     actor.require(Permission.ESCALATE)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        state = State(inc.state)
-        if not state.active:
-            raise IllegalTransition(state.label, "escalate", [a.value for a in allowed_actions(state)])
+        _require_active(inc, "escalate")
         group = session.get(Group, inc.group_id) if inc.group_id else None
         supervisor = session.get(Agent, group.supervisor_id) if group and group.supervisor_id else None
         text = check_hierarchical(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from app.db.changes import ChangeCursor, make_watcher
 from app.domain.records import Change
-from app.services.context import Desk, environment_problem
+from app.services.context import Desk, translated_errors
 
 
 class ChangeFeed:
@@ -22,13 +22,8 @@ class ChangeFeed:
 
     def wait(self, timeout: float) -> bool:
         """Block up to `timeout` s; True when something may have changed."""
-        try:
+        with translated_errors():
             return self._watcher.wait(timeout)
-        except Exception as exc:
-            problem = environment_problem(exc) if hasattr(exc, "orig") else None
-            if problem is not None:
-                raise problem from exc
-            raise
 
     def read(self) -> list[Change]:
         """The changes not reported yet, oldest first."""
