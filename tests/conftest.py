@@ -6,18 +6,20 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-import uuid  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 PG_ADMIN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 _pg_state: dict[str, str | None] = {}  # "error": why the server is unusable (checked once)
 
 
 @pytest.fixture(autouse=True)
-def isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own data and config folders: nothing touches the real user's."""
     home = tmp_path_factory.mktemp("home")
     for var, sub in (
@@ -63,8 +65,10 @@ def _pg_admin_connect():  # type: ignore[no-untyped-def]
 def _db_url(url: str, dbname: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).set(drivername="postgresql+psycopg", database=dbname).render_as_string(
-        hide_password=False
+    return (
+        make_url(url)
+        .set(drivername="postgresql+psycopg", database=dbname)
+        .render_as_string(hide_password=False)
     )
 
 

@@ -39,6 +39,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,7 @@ def analyse_servicenow(path: Path) -> dict[str, Any]:
         path_states = [s for i, s in enumerate(states) if i == 0 or states[i - 1] != s]
         if path_states[:2] == ["New", "Resolved"] or path_states[0] == "Resolved":
             new_to_resolved += 1
-        for cur, nxt in zip(ordered, ordered[1:]):
+        for cur, nxt in pairwise(ordered):
             t0, t1 = _sn_time(cur["sys_updated_at"]), _sn_time(nxt["sys_updated_at"])
             if t0 is None or t1 is None or cur["incident_state"] not in OPEN_STATES_SN:
                 continue
@@ -259,7 +260,7 @@ def analyse_bpi(path: Path) -> dict[str, Any]:
         impact[last["SR Latest Impact"]] += 1
         hours_by_impact[last["SR Latest Impact"]].append(
             (times[-1] - times[0]).total_seconds() / 3600)
-        for cur, t0, t1 in zip(events, times, times[1:]):
+        for cur, (t0, t1) in zip(events, pairwise(times), strict=False):
             minutes = int((t1 - t0).total_seconds() // 60)
             if cur["Status"] != "Completed":
                 open_minutes[cur["Sub Status"]] += minutes

@@ -24,7 +24,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, Table, func, insert, select as sa_select, text
+from sqlalchemy import Engine, Table, func, insert, text
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -71,15 +72,16 @@ def append_change(
     agent_id: int | None,
 ) -> int:
     """Log one change in the caller's transaction (and notify on PostgreSQL); returns its seq."""
-    values = {
+    at = utcnow()
+    values: dict[str, Any] = {
         "entity": entity,
         "entity_id": entity_id,
         "kind": kind,
         "agent_id": agent_id,
-        "at": utcnow(),
+        "at": at,
     }
     if _dialect_name(session_or_conn) == "postgresql":
-        values["at"] = values["at"].replace(tzinfo=None)  # naive UTC, as UTCDateTime stores it
+        values["at"] = at.replace(tzinfo=None)  # naive UTC, as UTCDateTime stores it
         return int(session_or_conn.execute(_PG_APPEND, values).scalar_one())
     stmt = insert(change_log).values(**values).returning(change_log.c.seq)
     return int(session_or_conn.execute(stmt).scalar_one())

@@ -51,8 +51,7 @@ _SNIPPET_WORDS = 12
 _WORD = re.compile(r"[^\W_]+")
 _KEYWORDS = frozenset({"and", "or", "not", "near"})
 # PostgreSQL's English stop words (the snowball list), so both engines ignore the same words
-STOP_WORDS = frozenset(
-    """
+_STOP_TEXT = """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
     her hers herself it its itself they them their theirs themselves what which who whom this that
     these those am is are was were be been being have has had having do does did doing a an the and
@@ -60,8 +59,8 @@ STOP_WORDS = frozenset(
     before after above below to from up down in out on off over under again further then once here
     there when where why how all any both each few more most other some such no nor not only own
     same so than too very s t can will just don should now
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
 def terms(text: str) -> list[str]:
@@ -113,9 +112,7 @@ def matching_ids_clause(
         return target.in_(select(_incident_fts.c.rowid).where(match))
     if dialect_name == "postgresql":
         query = _websearch(bindparam(None, tsquery_text(words, mode)))
-        ids = select(_incident_search.c.incident_id).where(
-            _incident_search.c.doc.op("@@")(query)
-        )
+        ids = select(_incident_search.c.incident_id).where(_incident_search.c.doc.op("@@")(query))
         return target.in_(ids)
     raise ValueError(f"no full-text search for {dialect_name!r}")
 
@@ -126,38 +123,38 @@ def _websearch(arg: Any) -> ColumnElement[Any]:
 
 # --- incidents -------------------------------------------------------------------------------
 
+# Rank the matches on the search table alone, then join the top `limit` to incidents and cut
+# snippets for those only (FTS5 snippet / ts_headline are the expensive part per row).
 _SQLITE_INCIDENTS = """
-SELECT hit.id, hit.number, hit.title, hit.state, hit.score,
+SELECT i.id, i.number, i.title, i.state, hit.score,
     (SELECT snippet(incident_fts, -1, :s0, :s1, '…', :words) FROM incident_fts
      WHERE incident_fts MATCH :q AND incident_fts.rowid = hit.id) AS snip
 FROM (
-    SELECT i.id AS id, i.number AS number, i.title AS title, i.state AS state,
-        i.active AS active, -bm25(incident_fts, 10.0, 4.0, 1.0) AS score
-    FROM incident_fts JOIN incidents i ON i.id = incident_fts.rowid
+    SELECT incident_fts.rowid AS id, -bm25(incident_fts, 10.0, 4.0, 1.0) AS score
+    FROM incident_fts {join}
     WHERE incident_fts MATCH :q {where}
-    ORDER BY score DESC, i.active DESC, i.id DESC
+    ORDER BY score DESC, incident_fts.rowid DESC
     LIMIT :limit
-) AS hit
-ORDER BY hit.score DESC, hit.active DESC, hit.id DESC
+) AS hit JOIN incidents i ON i.id = hit.id
+ORDER BY hit.score DESC, i.active DESC, i.id DESC
 """
 
 _PG_INCIDENTS = """
 WITH q AS (SELECT websearch_to_tsquery('english', :q) AS q)
-SELECT hit.id, hit.number, hit.title, hit.state, hit.score,
+SELECT i.id, i.number, i.title, i.state, hit.score,
     ts_headline('english',
-        hit.title || ' — ' || hit.description || ' ' || coalesce(
+        i.title || ' — ' || i.description || ' ' || coalesce(
             (SELECT string_agg(j.body, ' ' ORDER BY j.id) FROM journal j
-             WHERE j.incident_id = hit.id), ''),
+             WHERE j.incident_id = i.id), ''),
         q.q, :headline) AS snip
 FROM (
-    SELECT i.id, i.number, i.title, i.description, i.state, i.active,
-        ts_rank_cd(s.doc, q.q) AS score
-    FROM incident_search s JOIN incidents i ON i.id = s.incident_id, q
+    SELECT s.incident_id AS id, ts_rank_cd(s.doc, q.q) AS score
+    FROM incident_search s {join}, q
     WHERE s.doc @@ q.q {where}
-    ORDER BY score DESC, i.active DESC, i.id DESC
+    ORDER BY score DESC, s.incident_id DESC
     LIMIT :limit
-) AS hit, q
-ORDER BY hit.score DESC, hit.active DESC, hit.id DESC
+) AS hit JOIN incidents i ON i.id = hit.id, q
+ORDER BY hit.score DESC, i.active DESC, i.id DESC
 """
 
 _HEADLINE = (
@@ -180,23 +177,26 @@ def search_incidents(
     words = terms(text)
     if not words or limit <= 0:
         return []
-    where = []
     params: dict[str, Any] = {"limit": limit}
-    if active_only:
-        where.append("AND i.active")
-    if exclude_id is not None:
-        where.append("AND i.id <> :exclude_id")
-        params["exclude_id"] = exclude_id
     name = conn.dialect.name
     if name == "sqlite":
-        sql = _SQLITE_INCIDENTS.format(where=" ".join(where).replace("i.active", "i.active = 1"))
+        # CROSS JOIN: SQLite keeps the full-text match as the outer loop
+        sql, id_col, join_ = _SQLITE_INCIDENTS, "incident_fts.rowid", "CROSS JOIN"
+        true_ = "1"
         params |= {"q": fts5_query(words, mode), "s0": SNIPPET_START, "s1": SNIPPET_END}
         params["words"] = _SNIPPET_WORDS
     elif name == "postgresql":
-        sql = _PG_INCIDENTS.format(where=" ".join(where))
+        sql, id_col, join_, true_ = _PG_INCIDENTS, "s.incident_id", "JOIN", "true"
         params |= {"q": tsquery_text(words, mode), "headline": _HEADLINE}
     else:
         raise ValueError(f"no full-text search for {name!r}")
+    join, where = "", ""
+    if active_only:
+        join = f"{join_} incidents a ON a.id = {id_col} AND a.active = {true_}"
+    if exclude_id is not None:
+        where = f"AND {id_col} <> :exclude_id"
+        params["exclude_id"] = exclude_id
+    sql = sql.format(join=join, where=where)
     return [
         SearchHit("incident", r[0], r[1], r[2], r[3], float(r[4]), _clean(r[5]))
         for r in conn.execute(sql_text(sql), params)

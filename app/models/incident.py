@@ -109,3 +109,10 @@ Index(
 Index("ix_incidents_state", Incident.state, Incident.priority, Incident.due_sort, Incident.id)
 Index("ix_incidents_updated", Incident.updated_at, Incident.id)
 Index("ix_incidents_at_risk", Incident.active, Incident.at_risk_at)
+# All incidents in queue order (the "all incidents" view; the open queue uses ix_incidents_queue).
+Index("ix_incidents_priority", Incident.priority, Incident.due_sort, Incident.id)
+# The open queue by other header sorts: an equality on `active` that also gives the order,
+# so SQLite's planner needs no statistics to pick them (app/db/queue.py lists the index per sort).
+Index("ix_incidents_active_updated", Incident.active, Incident.updated_at, Incident.id)
+Index("ix_incidents_active_due", Incident.active, Incident.due_sort, Incident.id)
+Index("ix_incidents_active_id", Incident.active, Incident.id)

@@ -176,9 +176,9 @@ _SERVICENOW_PROFILE: Final[dict[str, Any]] = {
     "priority": {1: 0.0108, 2: 0.0256, 3: 0.8844, 4: 0.0792},  # no 5 - Planning in the log
     "impact": {1: 0.0224, 2: 0.906, 3: 0.0716},
     "urgency": {1: 0.0252, 2: 0.9072, 3: 0.0676},
-    "impact_x_urgency": _SN_IMPACT_X_URGENCY,
-    "matrix_seen": {(1, 1): 1, (1, 2): 2, (2, 1): 2, (2, 2): 3, (2, 3): 4, (3, 1): 3, (3, 2): 4,
-                    (3, 3): 4},
+    "impact_x_urgency": {f"{i}x{u}": w for (i, u), w in _SN_IMPACT_X_URGENCY.items()},
+    "matrix_seen": {"1x1": 1, "1x2": 2, "2x1": 2, "2x2": 3, "2x3": 4, "3x1": 3, "3x2": 4,
+                    "3x3": 4},
     "contact_type": {"Phone": 0.9996, "Email": 0.0004},
     "reassignment_count": _SN_REASSIGNMENT_COUNT,
     "reassignment_mean": 1.251,
@@ -192,8 +192,8 @@ _SERVICENOW_PROFILE: Final[dict[str, Any]] = {
     "resolved_without_work_share": 0.2676,  # New -> Resolved with no Active in between
     "ever_on_hold_share": 0.3568,
     "closed_code_rank_shares": _SN_CLOSED_CODE_RANKS,
-    "hours_to_resolve": {k: dict(zip(_Q_KEYS, v)) for k, v in _SN_HOURS_TO_RESOLVE.items()},
-    "hours_resolved_to_closed": dict(zip(_Q_KEYS, _SN_HOURS_RESOLVED_TO_CLOSED)),
+    "hours_to_resolve": {k: dict(zip(_Q_KEYS, v, strict=True)) for k, v in _SN_HOURS_TO_RESOLVE.items()},
+    "hours_resolved_to_closed": dict(zip(_Q_KEYS, _SN_HOURS_RESOLVED_TO_CLOSED, strict=True)),
     "open_time_in_state": _SN_OPEN_TIME_IN_STATE,
     "opened_hour_share": _SN_OPENED_HOUR,
     "opened_weekday_share": _SN_OPENED_WEEKDAY,
@@ -342,6 +342,8 @@ SERVICES: Final = (
     Service("Office apps", "Microsoft 365 Apps", "Desktop Support"),
     Service("CRM", "Salesforce Sales Cloud", "Applications"),
     Service("HR portal", "Workday", "Applications"),
+    Service("Expenses", "SAP Concur", "Applications"),
+    Service("BI reporting", "Power BI service", "Applications"),
     Service("Collaboration", "Microsoft Teams", "Messaging"),
     Service("Workplace devices", "Windows 11 laptop and desktop fleet", "Desktop Support"),
     Service("Mobile devices", "Intune MDM", "Identity & Access"),
@@ -408,17 +410,26 @@ CALLERS: Final = _callers()
 
 @dataclass(frozen=True)
 class _Sub:
+    """One subcategory: routing, the services it touches and the texts that describe it.
+
+    ``issues`` are (title, description[, service]) as people report them; ``alerts`` are the
+    ones a monitoring rule raises (used for the "monitoring" channel, ``monitored`` of the time).
+    A third element names the affected service when the issue fixes it; otherwise it comes from
+    the placeholders. Placeholders in braces are filled per incident (see ``_ctx_pool``).
+    """
+
     category: str
     subcategory: str
     group: str
     escalate_to: str | None
     services: tuple[str, ...]
-    titles: tuple[str, ...]
-    descriptions: tuple[str, ...]
+    issues: tuple[tuple[str, ...], ...]
     extras: tuple[str, ...]
     errors: tuple[str, ...]
-    fixes: tuple[str, ...]
+    fixes: tuple[str, ...]  # how each issue was solved, aligned with ``issues``
     workarounds: tuple[str, ...]
+    alerts: tuple[tuple[str, ...], ...] = ()
+    alert_fixes: tuple[str, ...] = ()  # aligned with ``alerts``
     asset_prefix: str = "LT"
     models: tuple[str, ...] = ("Dell Latitude 5440", "Lenovo ThinkPad T14", "HP EliteBook 840 G10")
     servers: tuple[str, ...] = ("app-12", "fs-02", "web-04")
@@ -430,36 +441,43 @@ _SUBS: Final = (
     # --- Hardware ---------------------------------------------------------------------------
     _Sub(
         "Hardware", "Laptop", "Desktop Support", "Infrastructure", ("Workplace devices",),
-        titles=(
-            "Laptop does not boot past the logo screen",
-            "Laptop {asset} very slow after the latest update",
-            "Laptop battery drains in under an hour",
-            "BitLocker recovery key requested on every start",
-            "Laptop overheats and shuts down during video calls",
-            "Cracked screen on {model} {asset}",
-            "Docking station not detected by laptop",
-            "Laptop keyboard keys not responding",
-        ),
-        descriptions=(
-            "The caller's {model} ({asset}) hangs on the manufacturer logo and restarts. A hard "
-            "reset changed nothing.",
-            "Laptop {asset} takes more than ten minutes to reach the desktop {when}. Task Manager "
-            "shows the disk at 100%.",
-            "After the BIOS update the laptop asks for the BitLocker recovery key at every start.",
-            "Battery health is reported at 41% on the {model}; it powers off a few minutes after "
-            "being unplugged.",
-            "The fan runs constantly and the {model} switches itself off during Teams calls.",
-            "Screen of {asset} cracked after a fall; the lower half shows coloured lines.",
+        issues=(
+            ("Laptop does not boot past the logo screen",
+             "The caller's {model} ({asset}) hangs on the manufacturer logo and restarts. A hard "
+             "reset changed nothing."),
+            ("Laptop {asset} very slow after the latest update",
+             "Laptop {asset} takes more than ten minutes to reach the desktop. Task Manager "
+             "shows the disk at 100%."),
+            ("Laptop battery drains in under an hour",
+             "Battery health is reported at 41% on the {model}; it powers off a few minutes "
+             "after being unplugged."),
+            ("BitLocker recovery key requested on every start",
+             "After the BIOS update the {model} asks for the BitLocker recovery key at every "
+             "start."),
+            ("Laptop overheats and shuts down during video calls",
+             "The fan runs constantly and the {model} switches itself off during Teams calls."),
+            ("Cracked screen on {model} {asset}",
+             "The screen of {asset} cracked after a fall; the lower half shows coloured lines."),
+            ("Docking station not detected by laptop",
+             "The {model} charges on the dock but the screens, keyboard and network through "
+             "the dock are not detected."),
+            ("Laptop keyboard keys not responding",
+             "Keys E, R and T on {asset} do not respond; an external keyboard works."),
         ),
         extras=("The caller travels tomorrow and needs a working laptop.",
                 "Vendor diagnostics (F12) report {err}."),
         errors=("0xc000000e", "INACCESSIBLE_BOOT_DEVICE", "CRITICAL_PROCESS_DIED",
                 "POST error 2000-0151", "battery status: replace soon"),
-        fixes=("Reseated the SSD and ran vendor diagnostics; the laptop boots normally.",
-               "Updated BIOS and chipset drivers; battery calibrated.",
+        fixes=("Reseated the SSD and ran vendor diagnostics; the laptop boots normally again.",
+               "Removed the stuck update files, ran disk cleanup and a firmware update; start-up "
+               "now under a minute.",
                "Battery replaced under warranty; vendor case closed.",
-               "Swapped the laptop for a new {model} and restored the profile from OneDrive.",
-               "Cleaned the fan and replaced the thermal pad; no shutdown under load."),
+               "Gave the caller the recovery key from Entra ID, then suspended and resumed "
+               "BitLocker; no more prompts.",
+               "Cleaned the fan and replaced the thermal pad; no shutdown under load.",
+               "Screen replaced by the vendor's on-site engineer.",
+               "Updated the dock firmware and the Thunderbolt driver; the dock is detected.",
+               "Keyboard replaced under warranty."),
         workarounds=("Gave the caller a loan laptop from the Service Desk pool.",),
         asset_prefix="LT",
         models=("Dell Latitude 5440", "Lenovo ThinkPad T14 Gen 4", "HP EliteBook 840 G10",
@@ -467,65 +485,74 @@ _SUBS: Final = (
     ),
     _Sub(
         "Hardware", "Desktop", "Desktop Support", "Infrastructure", ("Workplace devices",),
-        titles=(
-            "PC {asset} will not power on",
-            "Desktop PC blue screens several times a day",
-            "Workstation very slow to log in",
-            "Shared PC at {site} freezes when users switch",
-            "PC fan extremely loud at desk {room}",
-            "Desktop cannot see the second monitor after desk move",
+        issues=(
+            ("PC {asset} will not power on",
+             "Desktop {asset} ({model}) shows no lights when the power button is pressed. The "
+             "caller checked the cable and the socket."),
+            ("Desktop PC blue screens several times a day",
+             "The PC restarts with a blue screen (stop code {err}) several times a day, mostly "
+             "when large spreadsheets are opened."),
+            ("Workstation very slow to log in",
+             "Logging in takes about eight minutes; 'Preparing Windows' stays on screen most "
+             "of that time."),
+            ("Shared PC at {site} freezes when users switch",
+             "Shift staff share the PC at {site}; it freezes for a minute each time a new user "
+             "logs in."),
+            ("PC fan extremely loud at desk {room}",
+             "The {model} at desk {room} makes a grinding noise from the fan and gets hot."),
+            ("Desktop cannot see the second monitor after desk move",
+             "Since the move to desk {room} the PC only shows an image on one of the two "
+             "screens."),
         ),
-        descriptions=(
-            "Desktop {asset} ({model}) shows no lights when the power button is pressed. The "
-            "caller checked the cable and the socket.",
-            "The PC restarts with a blue screen (stop code {err}) several times a day, mostly "
-            "when large spreadsheets are opened.",
-            "Logging in takes about eight minutes; 'Preparing Windows' stays on screen most of "
-            "that time.",
-            "Shift staff share the PC at {site}; it freezes for a minute each time a new user "
-            "logs in.",
-        ),
-        extras=("The PC is at desk {room}.", "Event log shows {err} just before each restart."),
+        extras=("The PC is at desk {room}.", "Event log shows {err}."),
         errors=("MEMORY_MANAGEMENT", "IRQL_NOT_LESS_OR_EQUAL", "0x0000009F",
                 "WHEA_UNCORRECTABLE_ERROR"),
         fixes=("Replaced the power supply; the PC starts normally.",
-               "Ran memory diagnostics and replaced one faulty RAM module.",
+               "Ran memory diagnostics and replaced a faulty RAM module; no crash since.",
                "Removed stale profiles and the old antivirus agent; log-in now under a minute.",
-               "Reimaged the workstation with the current standard build."),
+               "Enabled profile clean-up for shared PCs and removed 40 cached profiles.",
+               "Replaced the case fan; the PC is quiet again.",
+               "Connected the second screen to the graphics card instead of the onboard port."),
         workarounds=("Moved the caller to a hot desk until the repair.",),
         asset_prefix="DT",
         models=("Dell OptiPlex 7010", "HP EliteDesk 800 G9", "Lenovo ThinkCentre M90q"),
     ),
     _Sub(
         "Hardware", "Printer", "Desktop Support", "Infrastructure", ("Print service",),
-        titles=(
-            "Printer on {floor} floor jams on every job",
-            "Cannot print to the {model} at {site}",
-            "Print jobs stuck in queue on print-01",
-            "Scanner does not send scans to e-mail",
-            "Printer prints blank pages",
-            "Toner warning although cartridge was just replaced",
-            "Badge release printing not working on {floor} floor",
-        ),
-        descriptions=(
-            "The {model} ({asset}) on the {floor} floor jams on every job from tray 2. The "
-            "display shows {err}.",
-            "Jobs sent to the printer stay in the queue on print-01 with 'Error - Printing' and "
-            "never come out.",
-            "Scan to e-mail on the {model} fails with {err}; scanning to USB still works.",
-            "Staff at {site} cannot release print jobs with their badge since the card reader was "
-            "replaced.",
-            "Every job comes out as blank pages on the {model} by the lifts, {floor} floor.",
+        issues=(
+            ("Printer on {floor} floor jams on every job",
+             "The {model} ({asset}) on the {floor} floor jams on every job from tray 2. The "
+             "display shows {err}."),
+            ("Cannot print to the {model} at {site}",
+             "The printer does not appear in the list on the caller's laptop and adding it by "
+             "name fails with 'Operation could not be completed (error 0x00000709)'."),
+            ("Print jobs stuck in queue on print-01",
+             "Jobs sent to the {model} on the {floor} floor stay in the queue on print-01 with "
+             "'Error - Printing' and never come out."),
+            ("Scanner does not send scans to e-mail",
+             "Scan to e-mail on the {model} fails with {err}; scanning to USB still works."),
+            ("Printer prints blank pages",
+             "Every job comes out as blank pages on the {model} by the lifts, {floor} floor."),
+            ("Toner warning although cartridge was just replaced",
+             "The {model} ({asset}) still says 'Black cartridge very low' after a new original "
+             "cartridge was fitted."),
+            ("Badge release printing not working on {floor} floor",
+             "Staff at {site} cannot release print jobs with their badge since the card reader "
+             "was replaced."),
         ),
         extras=("About {n} people on the floor use this printer.",
                 "The printer's asset tag is {asset}."),
         errors=("13.B2.D1 paper jam", "49.4C02 firmware error", "SMTP 550 5.7.60",
                 "E000007-0001", "59.F0 motor error", "scan failed: authentication error 0x4012"),
         fixes=("Replaced the worn pick-up roller in tray 2; twenty test pages without a jam.",
+               "Restarted the spooler on the caller's laptop and re-added the printer from "
+               "print-01.",
                "Restarted the spooler on print-01 and cleared the stuck jobs.",
                "Updated the scan-to-email SMTP settings to the new relay; scans arrive.",
-               "Reinstalled the universal print driver 7.1 on the caller's laptop.",
-               "Replaced the fuser unit; print quality back to normal."),
+               "Removed the transport seal left on the new toner cartridge; prints are fine.",
+               "Reset the cartridge counter and updated the printer firmware; the warning is "
+               "gone.",
+               "Re-paired the new card reader with the print management server."),
         workarounds=("Redirected the caller to the printer by the lifts until the engineer "
                      "visits.",),
         asset_prefix="PR",
@@ -534,27 +561,29 @@ _SUBS: Final = (
     ),
     _Sub(
         "Hardware", "Monitor", "Desktop Support", None, ("Workplace devices",),
-        titles=(
-            "Second monitor not detected",
-            "Monitor flickers when laptop is docked",
-            "External screen stays black after sleep",
-            "Dead pixels on monitor at desk {room}",
-            "Monitor resolution wrong after Windows update",
-        ),
-        descriptions=(
-            "The {model} ({asset}) is not detected through the docking station; it works when "
-            "plugged straight into the laptop.",
-            "The screen flickers every few seconds when the laptop is docked at desk {room}.",
-            "After sleep the external screen stays black until the cable is plugged in again.",
-            "A line of dead pixels runs down the middle of the {model} at the caller's desk.",
+        issues=(
+            ("Second monitor not detected",
+             "The {model} ({asset}) is not detected through the docking station; it works "
+             "when plugged straight into the laptop."),
+            ("Monitor flickers when laptop is docked",
+             "The screen flickers every few seconds when the laptop is docked at desk {room}."),
+            ("External screen stays black after sleep",
+             "After sleep the external {model} stays black until the cable is plugged in "
+             "again."),
+            ("Dead pixels on monitor at desk {room}",
+             "A line of dead pixels runs down the middle of the {model} at desk {room}."),
+            ("Monitor resolution wrong after Windows update",
+             "Since the update the {model} runs at 1024x768 and text is blurred; the correct "
+             "resolution is not offered."),
         ),
         extras=("The monitor shows '{err}'.",),
         errors=("No DP signal from your device", "Code 43 on the display adapter",
                 "Input not supported", "Cable not connected"),
-        fixes=("Replaced the DisplayPort cable; the monitor is stable.",
-               "Updated the dock firmware and the graphics driver.",
+        fixes=("Updated the dock firmware; the second screen is detected.",
+               "Replaced the DisplayPort cable; the monitor is stable.",
+               "Turned off USB selective suspend for the dock and updated the graphics driver.",
                "Swapped the monitor for a new {model} from stock.",
-               "Reset display scaling and resolution; the caller confirmed."),
+               "Reinstalled the graphics driver; the native resolution is back."),
         workarounds=("Connect the screen straight to the laptop's HDMI port until the new dock "
                      "arrives.",),
         asset_prefix="MN",
@@ -562,28 +591,33 @@ _SUBS: Final = (
     ),
     _Sub(
         "Hardware", "Mobile device", "Desktop Support", "Identity & Access", ("Mobile devices",),
-        titles=(
-            "Company phone not receiving e-mail",
-            "Cannot enrol new {model} in Intune",
-            "Mobile phone screen broken",
-            "Work profile apps disappeared from Android phone",
-            "Teams notifications not showing on phone",
-            "Lost company phone {asset}",
-        ),
-        descriptions=(
-            "The caller's {model} ({asset}) stopped syncing mail {when}; Outlook mobile says "
-            "'Your mailbox is temporarily unavailable'.",
-            "Enrolment in Company Portal stops at 'Setting up your device' with error {err}.",
-            "The caller lost company phone {asset} while travelling and needs a remote wipe and "
-            "a replacement.",
-            "The work profile on the {model} vanished after an OS update; no Outlook or Teams.",
+        issues=(
+            ("Company phone not receiving e-mail",
+             "The caller's {model} ({asset}) stopped syncing mail; Outlook mobile says 'Your "
+             "mailbox is temporarily unavailable'."),
+            ("Cannot enrol new {model} in Intune",
+             "Enrolment in Company Portal stops at 'Setting up your device' with error {err}."),
+            ("Mobile phone screen broken",
+             "The screen of company phone {asset} ({model}) is shattered; touch works only in "
+             "the upper half."),
+            ("Work profile apps disappeared from Android phone",
+             "The work profile on the {model} vanished after an OS update; no Outlook or "
+             "Teams."),
+            ("Teams notifications not showing on phone",
+             "The caller misses calls and chats because Teams on the {model} shows no "
+             "notifications."),
+            ("Lost company phone {asset}",
+             "The caller lost company phone {asset} while travelling and needs a remote wipe "
+             "and a replacement."),
         ),
         extras=("Phone number ends in {ext}.",),
         errors=("0x87D1FDE8", "0x80180014", "80180002", "Company Portal error 3400"),
         fixes=("Removed and re-added the account in Outlook mobile; mail syncs again.",
                "Deleted the stale device record in Intune and re-enrolled the phone.",
-               "Issued a replacement {model} and restored apps from Company Portal.",
-               "Remote wipe sent, device marked lost and the SIM blocked with the carrier."),
+               "Issued a replacement {model}; the broken one went back to the vendor.",
+               "Re-created the work profile through Company Portal.",
+               "Turned Teams notifications back on; the OS update had reset them.",
+               "Remote wipe sent, device marked lost, SIM blocked and a replacement issued."),
         workarounds=("Use Outlook on the web in the phone's browser until re-enrolment.",),
         asset_prefix="MB",
         models=("iPhone 14", "iPhone 15", "Samsung Galaxy S23", "Samsung Galaxy A54",
@@ -591,28 +625,30 @@ _SUBS: Final = (
     ),
     _Sub(
         "Hardware", "Peripheral", "Desktop Support", None, ("Workplace devices",),
-        titles=(
-            "Headset microphone not working in Teams",
-            "Wireless keyboard and mouse lag",
-            "Docking station USB ports dead",
-            "Webcam not detected by laptop {asset}",
-            "Replacement needed for broken headset",
-        ),
-        descriptions=(
-            "The {model} is detected but colleagues cannot hear the caller in Teams; the "
-            "microphone level stays at zero.",
-            "Keyboard and mouse lag by a second at the caller's desk on the {floor} floor.",
-            "None of the USB ports on the dock work {when}; the network cable through the dock "
-            "still works.",
-            "The webcam on {asset} is missing from Device Manager; Teams says 'No camera found'.",
+        issues=(
+            ("Headset microphone not working in Teams",
+             "The {model} is detected but colleagues cannot hear the caller in Teams; the "
+             "microphone level stays at zero."),
+            ("Wireless keyboard and mouse lag",
+             "Keyboard and mouse lag by a second at the caller's desk on the {floor} floor."),
+            ("Docking station USB ports dead",
+             "None of the USB ports on the dock work; the network cable through the dock still "
+             "works."),
+            ("Webcam not detected by laptop {asset}",
+             "The webcam on {asset} is missing from Device Manager; Teams says 'No camera "
+             "found'."),
+            ("Replacement needed for broken headset",
+             "The headband of the {model} snapped; the caller has calls all day."),
         ),
         extras=("Device Manager shows '{err}'.",),
         errors=("Code 10: device cannot start", "USB device descriptor request failed",
                 "Code 28: drivers not installed"),
-        fixes=("Updated the dock firmware and USB driver; all ports work.",
-               "Set the headset as default communication device in Teams and Windows.",
-               "Replaced the {model} from stock.",
-               "Re-enabled the camera in BIOS; the BIOS update had switched it off."),
+        fixes=("Set the headset as default communication device in Teams and Windows.",
+               "Moved the wireless receiver to the front USB port with an extension cable; no "
+               "more lag.",
+               "Updated the dock firmware and USB driver; all ports work.",
+               "Re-enabled the camera in BIOS; the BIOS update had switched it off.",
+               "Replaced the {model} from stock."),
         workarounds=("Use the laptop's built-in microphone and camera until the replacement "
                      "arrives.",),
         models=("Jabra Evolve2 65 headset", "Logitech MK850 set", "Dell WD19S dock",
@@ -621,174 +657,197 @@ _SUBS: Final = (
     # --- Software ---------------------------------------------------------------------------
     _Sub(
         "Software", "Email", "Messaging", None, ("Email",),
-        titles=(
-            "Outlook crashes when opening shared calendar",
-            "Cannot send e-mail to external addresses",
-            "Shared mailbox {mailbox} not showing in Outlook",
-            "Outlook stuck on 'Trying to connect'",
-            "Mailbox full warning although items were deleted",
-            "E-mails to customers bounce back",
-            "Out-of-office replies not sent",
-            "Outlook search returns no results",
+        issues=(
+            ("Outlook crashes when opening shared calendar",
+             "Outlook closes without a message when the caller opens the shared calendar of "
+             "{mailbox}. Event Viewer shows Application Error 1000 for OUTLOOK.EXE."),
+            ("Cannot send e-mail to external addresses",
+             "Messages to external recipients bounce with '{err}'. Internal mail works."),
+            ("Shared mailbox {mailbox} not showing in Outlook",
+             "The shared mailbox {mailbox} disappeared from the folder pane; the admin centre "
+             "still shows full access."),
+            ("Outlook stuck on 'Trying to connect'",
+             "Outlook has been on 'Trying to connect...' {when}; Outlook on the web works."),
+            ("Mailbox full warning although items were deleted",
+             "Quota warning at 49.5 GB even after emptying Deleted Items."),
+            ("E-mails to customers bounce back",
+             "Replies to a customer domain come back with '{err}'."),
+            ("Out-of-office replies not sent",
+             "Automatic replies are switched on but senders inside and outside get none."),
+            ("Outlook search returns no results",
+             "Search in Outlook finds nothing older than last week; indexing status says "
+             "'Outlook is currently indexing your items'."),
         ),
-        descriptions=(
-            "Outlook closes without a message when the caller opens the shared calendar of "
-            "{mailbox}. Event Viewer shows Application Error 1000 for OUTLOOK.EXE.",
-            "Messages to external recipients bounce with '{err}'. Internal mail works.",
-            "The shared mailbox {mailbox} disappeared from the folder pane {when}; the admin "
-            "centre still shows full access.",
-            "Outlook stays on 'Trying to connect...' {when}; Outlook on the web works.",
-            "Quota warning at 49.5 GB even after emptying Deleted Items.",
-            "Search in Outlook finds nothing older than last week; indexing status says "
-            "'Outlook is currently indexing your items'.",
+        alerts=(
+            ("Exchange Online service health: mail flow delayed",
+             "Service health reports delayed inbound mail (EX{chg}); messages arrive up to "
+             "30 minutes late."),
         ),
-        extras=("Outlook build 2408 (Current Channel).", "The bounce message says '{err}'."),
+        extras=("Outlook build 2408 (Current Channel).", "Outlook on the web works normally."),
         errors=("550 5.7.1 Unable to relay", "554 5.7.9 Message not accepted for policy reasons",
                 "0x8004010F", "0x800CCC0E", "550 5.1.10 RESOLVER.ADR.RecipientNotFound",
                 "Application Error 1000 in OLMAPI32.DLL"),
-        fixes=("Rebuilt the Outlook profile and OST file; the calendar opens.",
-               "Removed the stale mail contact that caused the relay error.",
-               "Re-added the shared mailbox through automapping after fixing the permission.",
-               "Enabled the archive mailbox; old items moved automatically.",
+        fixes=("Rebuilt the Outlook profile and OST file; the shared calendar opens.",
+               "Removed the stale connector entry that caused the relay error; external mail "
+               "flows.",
+               "Fixed the mailbox permission and re-added the shared mailbox through automapping.",
+               "Removed a corrupt add-in and repaired Office; Outlook connects.",
+               "Enabled the archive mailbox; old items moved automatically and the warning "
+               "cleared.",
+               "The customer's IT removed our sending IP from their block list.",
+               "Re-enabled automatic replies after removing a conflicting transport rule.",
                "Rebuilt the Windows search index for Outlook."),
+        alert_fixes=("Microsoft resolved the service incident; delayed mail was delivered.",),
         workarounds=("Use Outlook on the web (outlook.office.com) until the fix.",),
         monitored=0.02,
     ),
     _Sub(
         "Software", "Office suite", "Desktop Support", "Applications", ("Office apps",),
-        titles=(
-            "Excel freezes when opening large workbook",
-            "Word documents open read-only",
-            "Office asks to activate again",
-            "PowerPoint crashes when inserting video",
-            "Power BI add-in missing from Excel ribbon",
-            "OneDrive not syncing documents",
-        ),
-        descriptions=(
-            "Excel stops responding for several minutes when the caller opens the monthly report "
-            "from {share}.",
-            "Every Word document from SharePoint opens read-only with 'Upload blocked'.",
-            "Office shows 'Product deactivated' and error {err} {when}.",
-            "OneDrive shows a red cross and {n} files waiting to sync.",
-            "PowerPoint closes when an MP4 is inserted; no error is shown.",
+        issues=(
+            ("Excel freezes when opening large workbook",
+             "Excel stops responding for several minutes when the caller opens the monthly "
+             "report from {share}."),
+            ("Word documents open read-only",
+             "Every Word document from SharePoint opens read-only with 'Upload blocked'."),
+            ("Office asks to activate again",
+             "Office shows 'Product deactivated' and error {err}."),
+            ("PowerPoint crashes when inserting video",
+             "PowerPoint closes when an MP4 is inserted; no error is shown."),
+            ("Power BI add-in missing from Excel ribbon",
+             "The 'Analyze in Excel' add-in has gone from the ribbon {when}."),
+            ("OneDrive not syncing documents",
+             "OneDrive shows a red cross and {n} files waiting to sync."),
         ),
         extras=("Error code {err}.", "The file is about 80 MB with many pivot tables."),
         errors=("0xC004F074", "0x80070005", "30088-4", "CAA50021", "0x8004de40"),
-        fixes=("Ran Office Quick Repair and cleared the Office cache.",
+        fixes=("Turned off the add-in that recalculated on open and repaired Office; the workbook "
+               "opens in 20 s.",
+               "Cleared the Office upload cache; documents open for editing.",
                "Signed the caller out of all Office apps and back in; the licence activated.",
-               "Reset OneDrive (onedrive.exe /reset); sync completed.",
-               "Re-enabled the add-in under COM Add-ins; it was disabled after a crash."),
+               "Updated Office to the current build; video inserts work.",
+               "Re-enabled the add-in under COM Add-ins; it was disabled after a crash.",
+               "Reset OneDrive (onedrive.exe /reset); sync completed."),
         workarounds=("Open the file in the web version of the app while the desktop app is "
                      "repaired.",),
     ),
     _Sub(
         "Software", "Operating system", "Desktop Support", "Infrastructure",
         ("Workplace devices",),
-        titles=(
-            "Windows update fails repeatedly",
-            "Laptop stuck in restart loop after update",
-            "Start menu and taskbar not responding",
-            "User profile loads as temporary profile",
-            "Mapped network drives missing after login",
-            "Clock on laptop wrong by one hour",
-        ),
-        descriptions=(
-            "Windows Update fails with {err} and retries every night on {asset}.",
-            "After the cumulative update the laptop restarts in a loop and never reaches the "
-            "login screen.",
-            "The caller gets 'We can't sign in to your account' and a temporary profile; files "
-            "on the desktop are missing.",
-            "Mapped drives to {share} show a red cross after login and do not reconnect.",
-            "Start menu does not open and the taskbar is frozen {when}.",
+        issues=(
+            ("Windows update fails repeatedly",
+             "Windows Update fails with {err} and retries every night on {asset}."),
+            ("Laptop stuck in restart loop after update",
+             "After the cumulative update the laptop restarts in a loop and never reaches the "
+             "login screen."),
+            ("Start menu and taskbar not responding",
+             "The Start menu does not open and the taskbar has been frozen {when}."),
+            ("User profile loads as temporary profile",
+             "The caller gets 'We can't sign in to your account' and a temporary profile; "
+             "files on the desktop are missing."),
+            ("Mapped network drives missing after login",
+             "Mapped drives to {share} show a red cross after login and do not reconnect."),
+            ("Clock on laptop wrong by one hour",
+             "The clock on {asset} is an hour behind; meeting reminders come late."),
         ),
         extras=("Running {os}.", "Error {err} in the event log."),
         errors=("0x800f0922", "0x80070002", "0x8024402c", "0xc1900101", "Event ID 1511"),
-        fixes=("Reset Windows Update components and installed the update manually.",
+        fixes=("Reset the Windows Update components and installed the update manually.",
                "Rolled back the update from recovery mode; update paused for 7 days.",
+               "Re-registered the shell experience packages; the Start menu works.",
                "Fixed the profile registry key and restored the profile.",
-               "Re-created the drive mappings through the login script."),
-        workarounds=("Map the drive by hand with 'net use' after the VPN connects.",),
+               "Re-created the drive mappings through the login script.",
+               "Set the time zone back to automatic and resynced time with the domain."),
+        workarounds=("Gave the caller a loan laptop while the fault is investigated.",),
     ),
     _Sub(
         "Software", "Business application", "Service Desk", "Applications",
-        ("CRM", "HR portal", "Intranet"),
-        titles=(
-            "Cannot log in to {app}",
-            "{app} very slow since this morning",
-            "Error when submitting expense report",
-            "Report export to PDF fails in {app}",
-            "{app} shows blank page after login",
-            "Approvals missing in {app}",
-            "Intranet search returns no results",
-        ),
-        descriptions=(
-            "{app} returns '{err}' right after the single sign-on page.",
-            "Pages in {app} take over 30 seconds to load for the caller and {n} colleagues at "
-            "{site}.",
-            "Submitting an expense report fails with '{err}'; the report stays in draft.",
-            "The caller's manager approvals are missing from the {app} inbox {when}.",
-            "Intranet search returns 'No results' for any term, including page titles.",
+        ("CRM", "HR portal", "Intranet", "Expenses", "BI reporting"),
+        issues=(
+            ("Cannot log in to {app}",
+             "{app} returns '{err}' right after the single sign-on page."),
+            ("{app} very slow",
+             "Pages in {app} take over 30 seconds to load for the caller and {n} colleagues at "
+             "{site}."),
+            ("Error when submitting expense report",
+             "Submitting an expense report in Concur fails with '{err}'; the report stays in "
+             "draft.", "Expenses"),
+            ("Report export to PDF fails in {app}",
+             "Exporting a report from {app} to PDF spins for a minute and then shows '{err}'."),
+            ("{app} shows blank page after login",
+             "After signing in, {app} shows an empty white page; other sites work."),
+            ("Approvals missing in {app}",
+             "The caller's pending approvals have been missing from the {app} inbox {when}."),
+            ("Intranet search returns no results",
+             "Intranet search returns 'No results' for any term, including page titles.",
+             "Intranet"),
         ),
         extras=("Browser: Edge 126.", "Happens in Chrome and Edge alike."),
         errors=("HTTP 500 Internal Server Error", "AADSTS50105: user not assigned to a role",
-                "Session expired (401)", "503 Service Unavailable", "Request timed out after "
-                "120 s"),
+                "Session expired (401)", "503 Service Unavailable",
+                "Request timed out after 120 s"),
         fixes=("Assigned the caller to the application role in Entra ID; log-in works.",
                "Vendor restarted the application pool; performance back to normal.",
+               "Corrected the cost centre on the caller's profile; the report was submitted.",
+               "Vendor fixed the PDF export service; exports work again.",
                "Cleared the browser cache and cookies for the site.",
-               "Fixed the approval routing after the manager change in Workday."),
+               "Fixed the approval routing after the manager change in {app}.",
+               "Restarted the search crawl; results are back."),
         workarounds=("Use the mobile app until the web site is fixed.",),
-        apps=("Salesforce", "Workday", "Concur", "Jira", "Confluence", "Power BI", "DocuSign",
-              "the intranet", "the contract database", "the timesheet app"),
+        apps=("Salesforce", "Workday", "Concur", "the intranet", "Power BI"),
     ),
     _Sub(
         "Software", "ERP", "Applications", "ERP Support", ("ERP",),
-        titles=(
-            "SAP GUI crashes when printing to PDF",
-            "Cannot post invoice in SAP ({app})",
-            "SAP authorisation missing for transaction {app}",
-            "SAP month-end report runs for hours",
-            "Purchase order stuck in approval workflow",
-            "SAP Fiori app shows 'Application could not be started'",
-        ),
-        descriptions=(
-            "SAP GUI 7.70 closes when the caller prints an invoice to PDF from {app}.",
-            "Posting in {app} stops with message '{err}'.",
-            "The caller gets '{err}' for transaction {app} since the role change.",
-            "The month-end report has run for three hours and blocks the finance close.",
-            "Purchase order 45000{ext} has been waiting in the approval workflow {when}.",
+        issues=(
+            ("SAP GUI crashes when printing to PDF",
+             "SAP GUI 7.70 closes when the caller prints an invoice to PDF from {app}."),
+            ("Cannot post invoice in SAP ({app})",
+             "Posting in {app} stops with message '{err}'."),
+            ("SAP authorisation missing for transaction {app}",
+             "The caller gets 'You are not authorized to use transaction {app}' since the role "
+             "change."),
+            ("SAP month-end report runs for hours",
+             "The month-end report has run for three hours and blocks the finance close."),
+            ("Purchase order stuck in approval workflow",
+             "Purchase order 45000{ext} has been waiting in the approval workflow {when}."),
+            ("SAP Fiori app shows 'Application could not be started'",
+             "The Fiori launchpad tile for {app} fails with 'Application could not be "
+             "started'."),
         ),
         extras=("Company code 1000, plant {ext}.", "Short dump in ST22: {err}."),
-        errors=("TSV_TNEW_PAGE_ALLOC_FAILED", "Message no. M8 321", "You are not authorized to "
-                "use transaction", "Balance in transaction currency", "DBSQL_SQL_ERROR"),
-        fixes=("Added the missing authorisation object to the caller's role.",
-               "Reprocessed the stuck workflow item in SWIA; PO approved.",
+        errors=("TSV_TNEW_PAGE_ALLOC_FAILED", "Message no. M8 321",
+                "Balance in transaction currency", "DBSQL_SQL_ERROR"),
+        fixes=("Applied SAP Note 3012345 for the GUI print crash.",
                "Corrected the tax code on the invoice; posting succeeded.",
-               "Applied SAP Note 3012345 for the GUI print crash."),
-        workarounds=("Print through the spool list (SP01) instead of direct PDF.",),
+               "Added the missing authorisation object to the caller's role.",
+               "Added a selection variant and moved the report to a background job; it runs in 20 "
+               "minutes.",
+               "Reprocessed the stuck workflow item in SWIA; the PO is approved.",
+               "Regenerated the Fiori cache and the caller's role menu; the tile opens."),
+        workarounds=("A key user processed the document on the caller's behalf until the fix.",),
         apps=("MIRO", "ME21N", "FB60", "VA01", "MM03", "F110", "ME23N"),
     ),
     _Sub(
         "Software", "Collaboration", "Service Desk", "Messaging", ("Collaboration",),
-        titles=(
-            "Teams meeting audio drops every few minutes",
-            "Cannot join Teams meetings from the browser",
-            "Teams channel files not loading",
-            "Screen sharing shows black screen in Teams",
-            "Meeting room {room} display not joining Teams calls",
-        ),
-        descriptions=(
-            "Audio drops for 5-10 seconds every few minutes in Teams meetings, with and without "
-            "the headset.",
-            "Joining from Edge stops at 'We're having trouble connecting you'.",
-            "The Files tab of the team channel stays on a spinning wheel {when}.",
-            "Attendees only see a black screen when the caller shares a window.",
-            "The Teams room in {room} shows '{err}' and does not join scheduled meetings.",
+        issues=(
+            ("Teams meeting audio drops every few minutes",
+             "Audio drops for 5-10 seconds every few minutes in Teams meetings, with and "
+             "without the headset."),
+            ("Cannot join Teams meetings from the browser",
+             "Joining from Edge stops at 'We're having trouble connecting you'."),
+            ("Teams channel files not loading",
+             "The Files tab of the team channel has shown a spinning wheel {when}."),
+            ("Screen sharing shows black screen in Teams",
+             "Attendees only see a black screen when the caller shares a window."),
+            ("Meeting room {room} display not joining Teams calls",
+             "The Teams room in {room} shows '{err}' and does not join scheduled meetings."),
         ),
         extras=("{n} people were in the meeting.",),
-        errors=("caa20002", "Sign-in error 0xCAA70004", "Device not registered",
-                "Meeting join failed (code 4c7)"),
-        fixes=("Cleared the Teams cache and updated the client.",
+        errors=("caa20002", "sign-in error 0xCAA70004", "Device not registered",
+                "meeting join failed (code 4c7)"),
+        fixes=("Cleared the Teams cache and updated the headset firmware; audio is stable.",
+               "Allowed third-party cookies for teams.microsoft.com; joining from the browser "
+               "works.",
+               "Fixed the SharePoint site permission behind the channel; files load.",
                "Turned off GPU hardware acceleration in Teams; sharing works.",
                "Re-registered the room account and restarted the room console."),
         workarounds=("Join from the Teams mobile app until the client is fixed.",),
@@ -796,130 +855,158 @@ _SUBS: Final = (
     # --- Network ----------------------------------------------------------------------------
     _Sub(
         "Network", "VPN", "Service Desk", "Network", ("VPN", "Remote access HQ"),
-        titles=(
-            "Cannot connect to VPN from home office",
-            "VPN disconnects every few minutes",
-            "VPN connected but no access to file shares",
-            "VPN down for the whole office at {site}",
-            "VPN client asks for credentials in a loop",
-            "Slow VPN connection when working remotely",
+        issues=(
+            ("Cannot connect to VPN from home office",
+             "GlobalProtect shows '{err}' when the caller connects from home; home internet "
+             "works fine."),
+            ("VPN disconnects every few minutes",
+             "The VPN tunnel drops every 5-10 minutes and reconnects, cutting Teams calls."),
+            ("VPN connected but no access to file shares",
+             "The VPN says connected but {share} and the intranet cannot be reached."),
+            ("VPN down for the whole office at {site}",
+             "Nobody at {site} reaches internal systems; the VPN concentrator ({ci}) is "
+             "unreachable from the site."),
+            ("VPN client asks for credentials in a loop",
+             "After entering the password and MFA code the client asks for credentials again."),
+            ("Slow VPN connection when working remotely",
+             "Over the VPN file copies crawl at 200 KB/s and Teams video freezes; without the "
+             "VPN the line is fast."),
         ),
-        descriptions=(
-            "GlobalProtect shows '{err}' when the caller connects from home; home internet "
-            "works fine.",
-            "The VPN tunnel drops every 5-10 minutes and reconnects, cutting Teams calls.",
-            "The VPN says connected but {share} and the intranet cannot be reached.",
-            "Nobody at {site} reaches internal systems; the VPN concentrator ({ci}) is "
-            "unreachable from the site.",
-            "After entering the password and MFA code the client asks for credentials again.",
+        alerts=(
+            ("VPN tunnel down: {ci}",
+             "Monitoring lost the IPsec tunnel to {ci}; {n} remote users disconnected."),
         ),
         extras=("Client version GlobalProtect 6.2.1.", "Error: {err}."),
         errors=("Gateway vpn-ofb-01: connection failed", "Authentication failed",
                 "Portal not responding", "Error 812", "The network connection was interrupted"),
         fixes=("Reinstalled the GlobalProtect client and its virtual adapter.",
-               "Restarted the concentrator; root cause unknown, monitoring added.",
+               "Turned off power saving on the Wi-Fi adapter; the tunnel stays up.",
                "Fixed the split-tunnel route for the file server subnet.",
-               "Renewed the expired machine certificate."),
+               "Restarted the concentrator; root cause unknown, monitoring added.",
+               "Renewed the expired machine certificate.",
+               "Moved the caller to the nearer gateway; speed back to normal."),
+        alert_fixes=("Restarted the IPsec service on the concentrator; the tunnel is up.",),
         workarounds=("Connect through the HQ gateway (vpn-hq-01) until Office B is fixed.",),
         monitored=0.1,
     ),
     _Sub(
         "Network", "Wi-Fi", "Service Desk", "Network", ("Wi-Fi HQ",),
-        titles=(
-            "Wi-Fi keeps dropping on the {floor} floor",
-            "Cannot connect to CORP Wi-Fi with laptop",
-            "Guest Wi-Fi portal not loading",
-            "Very slow Wi-Fi in meeting room {room}",
-            "Wi-Fi asks for certificate after password change",
+        issues=(
+            ("Wi-Fi keeps dropping on the {floor} floor",
+             "The laptop loses Wi-Fi for a minute several times an hour on the {floor} floor; "
+             "colleagues nearby see the same."),
+            ("Cannot connect to CORP Wi-Fi with laptop",
+             "Connecting to CORP fails with '{err}'; the phone connects fine."),
+            ("Guest Wi-Fi portal not loading",
+             "Visitors at {site} reception cannot open the guest Wi-Fi login page."),
+            ("Very slow Wi-Fi in meeting room {room}",
+             "A speed test in {room} shows 2 Mbit/s down; video calls freeze."),
+            ("Wi-Fi asks for certificate after password change",
+             "Since the password change the laptop asks to accept a certificate and then "
+             "fails with '{err}'."),
         ),
-        descriptions=(
-            "The laptop loses Wi-Fi for a minute several times an hour on the {floor} floor; "
-            "colleagues nearby see the same.",
-            "Connecting to CORP fails with '{err}'; the phone connects fine.",
-            "Visitors at {site} reception cannot open the guest Wi-Fi login page.",
-            "Speed test in {room} shows 2 Mbit/s down; video calls freeze.",
+        alerts=(
+            ("Access point ap-{ext} offline",
+             "The wireless controller reports access point ap-{ext} ({floor} floor) offline."),
         ),
         extras=("Access point near the caller: ap-{ext}.", "{n} people affected."),
         errors=("Can't connect to this network", "802.1X authentication failed",
                 "DHCP lease timeout", "Certificate validation failed"),
-        fixes=("Rebooted access point ap-{ext} and moved it to a free channel.",
+        fixes=("Rebooted the access point and moved it to a free channel.",
                "Renewed the Wi-Fi certificate on the laptop through Intune.",
-               "Fixed the captive portal redirect on the guest controller."),
+               "Fixed the captive portal redirect on the guest controller.",
+               "Added a second access point in the room; speed test now 180 Mbit/s.",
+               "Pushed the new RADIUS server certificate to the laptop."),
+        alert_fixes=("Replaced the failed PoE injector; ap-{ext} is back online.",),
         workarounds=("Use a wired port or the 2.4 GHz network until the access point is "
                      "replaced.",),
         monitored=0.05,
     ),
     _Sub(
         "Network", "LAN", "Network", None, ("Office LAN",),
-        titles=(
-            "Network port at desk {room} not working",
-            "Whole floor lost network connection",
-            "No network on the {floor} floor east wing",
-            "Network slow between {site} and HQ",
-            "Interface down alert on {server}",
+        issues=(
+            ("Network port at desk {room} not working",
+             "The wall port at desk {room} gives no link light; other ports work."),
+            ("Whole floor lost network connection",
+             "All wired devices on the {floor} floor lost connection at the same time."),
+            ("No network on the {floor} floor east wing",
+             "PCs and phones in the east wing of the {floor} floor have no network."),
+            ("Network slow between {site} and HQ",
+             "File copies between {site} and HQ run at 1 MB/s instead of the usual 80 MB/s."),
         ),
-        descriptions=(
-            "The wall port at desk {room} gives no link light; other ports work.",
-            "All wired devices on the {floor} floor lost connection at the same time.",
-            "Monitoring reports '{err}' on {server}.",
-            "File copies between {site} and HQ run at 1 MB/s instead of the usual 80 MB/s.",
+        alerts=(
+            ("Interface down alert on {server}",
+             "Monitoring reports '{err}' on {server}."),
+            ("Packet loss on uplink from {site}",
+             "Packet loss above 10% on the uplink from {site}; {err}."),
         ),
         extras=("Switch log: {err}.",),
         errors=("%LINK-3-UPDOWN: Interface Gi1/0/24 changed state to down",
                 "CRC errors on Te1/1/1", "packet loss 12% to 10.20.0.1",
                 "spanning tree topology change"),
         fixes=("Patched the desk port to a working switch port.",
-               "Replaced the faulty SFP on the uplink.",
-               "Power-cycled the access switch after the firmware hang."),
+               "Power-cycled the access switch after a firmware hang.",
+               "Replaced the failed access switch in the east wing rack.",
+               "Replaced the faulty SFP on the uplink."),
+        alert_fixes=("Replaced the faulty patch cable on the interface; no flaps since.",
+                     "The carrier fixed a line fault on the uplink."),
         workarounds=("Routed traffic over the backup link while the uplink is replaced.",),
         servers=("sw-core-01", "sw-acc-3f-02", "sw-acc-2f-01", "rtr-ofb-01"),
         monitored=0.45,
     ),
     _Sub(
         "Network", "DNS", "Network", None, ("DNS",),
-        titles=(
-            "Intranet address does not resolve",
-            "DNS resolution slow for internal names",
-            "DNS alert: dns-02 not answering",
-            "Cannot reach {server} by name, IP works",
-            "New server name not resolving",
+        issues=(
+            ("Intranet address does not resolve",
+             "Browsers show '{err}' for the intranet from {site}."),
+            ("DNS resolution slow for internal names",
+             "Name lookups take five seconds; the IP address answers at once."),
+            ("Cannot reach {server} by name, IP works",
+             "{server} answers by IP address but not by name."),
+            ("New server name not resolving",
+             "The new host {server} was built yesterday but its name does not resolve."),
         ),
-        descriptions=(
-            "Browsers show '{err}' for the intranet from {site}.",
-            "Name lookups take five seconds; the IP address answers at once.",
-            "Monitoring reports dns-02 not answering queries for 10 minutes.",
-            "{server} answers by IP address but not by name.",
+        alerts=(
+            ("DNS alert: dns-02 not answering",
+             "Monitoring reports dns-02 not answering queries for 10 minutes ({err})."),
         ),
         extras=("nslookup output: {err}.",),
         errors=("DNS_PROBE_FINISHED_NXDOMAIN", "Ping request could not find host", "SERVFAIL",
-                "request timed out (dns-02)"),
-        fixes=("Added the missing A record and flushed the resolver caches.",
-               "Restarted the DNS service on dns-02.",
-               "Fixed the conditional forwarder for the partner domain."),
+                "request timed out"),
+        fixes=("Fixed the stale intranet record and flushed the resolver caches.",
+               "Removed the unreachable forwarder from the DNS servers.",
+               "Added the missing A record; the name resolves.",
+               "Registered the new host in DNS and fixed dynamic updates."),
+        alert_fixes=("Restarted the DNS service on dns-02.",),
         workarounds=("Use the IP address until the record replicates.",),
+        servers=("app-12", "web-04", "etl-02", "db-11"),
         monitored=0.45,
     ),
     _Sub(
         "Network", "Firewall", "Network", None, ("Internet edge",),
-        titles=(
-            "Website needed for work blocked by firewall",
-            "Supplier cannot reach our SFTP server",
-            "Firewall CPU high alert on fw-edge-01",
-            "Application port blocked between {site} and HQ",
-            "Outbound calls to partner API time out",
+        issues=(
+            ("Website needed for work blocked by firewall",
+             "The supplier portal shows '{err}' for the caller."),
+            ("Supplier cannot reach our SFTP server",
+             "The supplier's transfers have failed with 'Connection timed out on port 22' "
+             "{when}."),
+            ("Application port blocked between {site} and HQ",
+             "The warehouse scanners at {site} cannot reach the app server on port 8443."),
+            ("Outbound calls to partner API time out",
+             "Calls from {server} to the partner API time out after 30 seconds."),
         ),
-        descriptions=(
-            "The supplier portal shows '{err}' for the caller.",
-            "The supplier's transfers fail with 'Connection timed out on port 22' {when}.",
-            "fw-edge-01 data plane CPU above 90% for 15 minutes.",
-            "Calls from {server} to the partner API time out after 30 seconds.",
+        alerts=(
+            ("Firewall CPU high alert on fw-edge-01",
+             "fw-edge-01 data plane CPU above 90% for 15 minutes ({err})."),
         ),
         extras=("Rule hit: {err}.",),
         errors=("blocked by URL filtering category 'unknown'", "deny rule 4081",
                 "CPU 95% on data plane", "session end reason: aged-out"),
         fixes=("Recategorised the site and allowed it in the policy.",
                "Added the supplier's new IP range to the SFTP rule.",
-               "Applied the vendor hotfix for the data plane CPU bug."),
+               "Opened port 8443 from the warehouse VLAN through change CHG00{chg}.",
+               "Fixed the NAT rule for the partner API."),
+        alert_fixes=("Applied the vendor hotfix for the data plane CPU bug.",),
         workarounds=("Temporary allow rule added for 7 days.",),
         monitored=0.3,
     ),
@@ -927,175 +1014,199 @@ _SUBS: Final = (
     _Sub(
         "Access", "Password reset", "Service Desk", "Identity & Access",
         ("Directory", "Sign-in and MFA"),
-        titles=(
-            "Password expired and self-service reset fails",
-            "Forgot password, cannot log in",
-            "Password reset not syncing to laptop",
-            "Self-service reset says account not registered",
-            "New password rejected as not meeting requirements",
-            "Password reset needed for {app}",
-        ),
-        descriptions=(
-            "The caller's password expired {when}; the self-service reset page shows '{err}'.",
-            "The caller forgot the password after holidays and is locked out of the laptop.",
-            "The new password works on the web but the laptop still wants the old one.",
-            "Every new password is rejected with '{err}'.",
-            "The caller needs the {app} password reset before a customer meeting at {time}.",
+        issues=(
+            ("Password expired and self-service reset fails",
+             "The caller's password expired this morning; the self-service reset page shows "
+             "'{err}'."),
+            ("Forgot password, cannot log in",
+             "The caller forgot the password after holidays and cannot log in to the laptop."),
+            ("Password reset not syncing to laptop",
+             "The new password works on the web but the laptop still wants the old one."),
+            ("Self-service reset says account not registered",
+             "The reset page says 'User account not enabled for password reset'."),
+            ("New password rejected as not meeting requirements",
+             "Every new password is rejected with 'Your password does not meet the complexity "
+             "or history requirements'."),
+            ("Password reset needed for {app}",
+             "The caller needs the {app} password reset before a customer meeting at {time}."),
         ),
         extras=("Identity verified with employee number and manager name.",
-                "Caller is working from {site}."),
+                "The caller is working from {site}."),
         errors=("SSPR0029", "Your password does not meet the complexity or history requirements",
                 "AADSTS50055: password expired", "User account not enabled for password reset"),
-        fixes=("Reset the password after identity check and set 'change at next log-on'.",
+        fixes=("Reset the password after the identity check and re-registered the caller for "
+               "self-service reset.",
+               "Reset the password after the identity check and set 'change at next log-on'.",
+               "Synced the new password to the laptop over VPN (lock, unlock).",
                "Registered the caller for self-service reset and reset the password.",
-               "Synced the new password to the laptop over VPN (lock, unlock)."),
+               "Explained the password rules; the caller set a passphrase that passed.",
+               "Reset the {app} password and sent it through the secure channel."),
         workarounds=("Issued a temporary password valid for 24 hours.",),
         apps=("Salesforce", "Workday", "SAP", "Concur", "Jira", "the VPN"),
     ),
     _Sub(
         "Access", "Account locked", "Service Desk", "Identity & Access", ("Directory",),
-        titles=(
-            "Account locked out again",
-            "Account locks every morning",
-            "Locked out after password change",
-            "Cannot unlock account through self-service",
-            "Account disabled after return from leave",
-        ),
-        descriptions=(
-            "The caller's account locks within minutes of being unlocked; security log shows "
-            "{err} from a device called {asset}.",
-            "The account is locked every morning around 08:00.",
-            "After changing the password yesterday the account keeps locking.",
-            "The account was disabled while the caller was on leave.",
+        issues=(
+            ("Account locked out again",
+             "The caller's account locks within minutes of being unlocked; the security log "
+             "shows {err} from device {asset}."),
+            ("Account locks every morning",
+             "The account has been locked every morning around 08:00 {when}."),
+            ("Locked out after password change",
+             "After changing the password yesterday the account keeps locking."),
+            ("Cannot unlock account through self-service",
+             "The self-service unlock page says the caller is not registered."),
+            ("Account disabled after return from leave",
+             "The account was disabled while the caller was on leave."),
         ),
         extras=("Lockout source: {asset}.",),
         errors=("Event ID 4740", "The referenced account is currently locked out",
                 "AADSTS50053", "Account disabled"),
         fixes=("Removed the stale credentials from the phone's mail app; no more lockouts.",
-               "Unlocked the account and cleared saved credentials in Credential Manager.",
+               "Found an old mapped drive with saved credentials; removed it and unlocked the "
+               "account.",
+               "Cleared saved credentials in Credential Manager and unlocked the account.",
+               "Registered the caller for self-service unlock and unlocked the account.",
                "Re-enabled the account after HR confirmed the return date."),
-        workarounds=("Unlocked the account; the caller will use the web mail only until the "
-                     "phone is fixed.",),
+        workarounds=("Unlocked the account; the cause of the lockouts is still being traced.",),
         asset_prefix="MB",
     ),
     _Sub(
         "Access", "Permissions", "Service Desk", "Identity & Access", ("File shares", "Directory"),
-        titles=(
-            "Access denied to shared folder {share}",
-            "Need access to shared mailbox {mailbox}",
-            "Cannot open project SharePoint site",
-            "Missing permissions after team move",
-            "Read-only access to {share} should be write",
-            "Lost access to {app} after role change",
-        ),
-        descriptions=(
-            "Opening {share} gives '{err}'; colleagues in the same team have access.",
-            "The caller joined the team and needs send-as rights on {mailbox}.",
-            "SharePoint says 'You need permission to access this site'.",
-            "Since moving to the new team the caller cannot open the team folders.",
+        issues=(
+            ("Access denied to shared folder {share}",
+             "Opening {share} gives '{err}'; colleagues in the same team have access."),
+            ("Need access to shared mailbox {mailbox}",
+             "The caller joined the team and needs send-as rights on {mailbox}."),
+            ("Cannot open project SharePoint site",
+             "SharePoint says 'You need permission to access this site'."),
+            ("Missing permissions after team move",
+             "Since moving to the new team the caller cannot open the team folders."),
+            ("Read-only access to {share} should be write",
+             "The caller can open files on {share} but cannot save changes."),
+            ("Lost access to {app} after role change",
+             "{app} says '{err}' since the caller's role changed."),
         ),
         extras=("Approved by the caller's manager by e-mail.",),
         errors=("Access is denied", "You need permission to access this site", "0x80070005",
                 "AADSTS50105"),
-        fixes=("Added the caller to the share's AD group; access works after log-off and "
-               "log-on.",
+        fixes=("Added the caller to the share's AD group; access works after log-off and log-on.",
                "Granted full access and send-as on the shared mailbox.",
-               "Added the caller to the site's members group after owner approval."),
+               "Added the caller to the site's members group after the owner approved.",
+               "Copied the group memberships of the new team after the manager approved.",
+               "Changed the caller's access on the share to modify after the owner approved.",
+               "Assigned the new role in {app} after the manager approved."),
         workarounds=("The team lead will forward files until the access is approved.",),
     ),
     _Sub(
         "Access", "MFA", "Service Desk", "Identity & Access", ("Sign-in and MFA",),
-        titles=(
-            "MFA prompt not arriving on phone",
-            "New phone, cannot set up authenticator",
-            "Stuck in MFA loop when signing in",
-            "MFA code rejected as invalid",
-            "Lost phone, cannot complete MFA",
-        ),
-        descriptions=(
-            "Authenticator push notifications do not arrive on the caller's {model}; sign-in "
-            "ends with '{err}'.",
-            "The caller replaced the phone and can no longer approve sign-ins.",
-            "Sign-in asks for MFA again and again after approval.",
-            "Six-digit codes from the app are rejected as invalid.",
+        issues=(
+            ("MFA prompt not arriving on phone",
+             "Authenticator push notifications do not arrive on the caller's {model}; sign-in "
+             "ends with '{err}'."),
+            ("New phone, cannot set up authenticator",
+             "The caller replaced the phone and can no longer approve sign-ins."),
+            ("Stuck in MFA loop when signing in",
+             "Sign-in asks for MFA again and again after approval."),
+            ("MFA code rejected as invalid",
+             "Six-digit codes from the app on the {model} are rejected as invalid."),
+            ("Lost phone, cannot complete MFA",
+             "The caller lost the phone with the authenticator app and is travelling."),
         ),
         extras=("Phone time is set automatically.",),
         errors=("AADSTS50076", "AADSTS50074: strong authentication required",
                 "We didn't receive a response", "Invalid verification code"),
-        fixes=("Issued a temporary access pass and re-registered the authenticator.",
-               "Removed the old device from the security info and added the new phone.",
-               "Cleared the browser session cookies; sign-in completes."),
+        fixes=("Re-registered the authenticator; pushes arrive again.",
+               "Issued a temporary access pass and registered the new phone.",
+               "Cleared the browser session cookies; sign-in completes.",
+               "Turned on automatic time on the phone; codes are accepted.",
+               "Issued a temporary access pass and removed the lost phone from security info."),
         workarounds=("Temporary access pass issued for 8 hours.",),
         models=("iPhone 14", "iPhone 15", "Samsung Galaxy S23", "Google Pixel 8"),
     ),
     # --- Database ---------------------------------------------------------------------------
     _Sub(
         "Database", "Performance", "Database", None, ("Reporting database", "Finance database"),
-        titles=(
-            "Reports on {server} extremely slow",
-            "Long-running query alert on {server}",
-            "Month-end report times out",
-            "Database CPU at 100% on {server}",
-            "Blocking sessions on {server}",
+        issues=(
+            ("Reports on {server} extremely slow",
+             "Reports that took 20 seconds now take ten minutes on {server} ({ci})."),
+            ("Month-end report times out",
+             "The month-end report fails with '{err}'."),
+            ("Finance dashboard slow since the upgrade",
+             "The finance dashboard on {server} takes over a minute to open; {n} users "
+             "complain."),
         ),
-        descriptions=(
-            "Reports that took 20 seconds now take ten minutes on {server} ({ci}).",
-            "Monitoring flags a query running for over 2 hours on {server}: '{err}'.",
-            "The month-end report fails with '{err}'.",
-            "CPU on {server} stays at 100% {when}; {n} users complain.",
+        alerts=(
+            ("Long-running query alert on {server}",
+             "Monitoring flags a query running for over 2 hours on {server}: '{err}'."),
+            ("Database CPU at 100% on {server}",
+             "CPU on {server} has stayed at 100% for 15 minutes."),
+            ("Blocking sessions on {server}",
+             "More than 40 sessions blocked on {server} by one idle transaction."),
         ),
         extras=("Top wait: {err}.",),
         errors=("canceling statement due to statement timeout", "Query timeout expired",
                 "lock wait timeout exceeded", "CPU 98% for 15 minutes"),
         fixes=("Added the missing index on the invoice lines table; report back to 15 s.",
-               "Updated statistics and cleared a bad cached plan.",
-               "Killed the blocking session and fixed the job's transaction scope."),
+               "Rewrote the report query to use the summary table; it finishes in 2 minutes.",
+               "Updated statistics and cleared a bad cached plan after the upgrade."),
+        alert_fixes=("Killed the runaway query and told the report owner.",
+                     "Found a missing index behind the CPU spike and added it.",
+                     "Killed the idle blocking session and fixed the job's transaction scope."),
         workarounds=("Run the reports after 18:00 or against the read replica.",),
         servers=("db-07", "db-03", "db-11", "sql-05"),
         monitored=0.4,
     ),
     _Sub(
         "Database", "Backup", "Database", None, ("Backup", "Reporting database"),
-        titles=(
-            "Nightly backup failed for {server}",
-            "Backup job overran into business hours",
-            "Restore request for dropped table",
-            "Transaction log backup failing on {server}",
+        issues=(
+            ("Restore request for dropped table",
+             "A table was dropped by mistake on {server}; needs a restore to yesterday 18:00."),
+            ("Backup job overran into business hours",
+             "The backup job was still running at 09:00 and slowed the ERP."),
+            ("Need copy of production database for testing",
+             "The project team needs yesterday's backup of {server} restored to the test "
+             "server."),
         ),
-        descriptions=(
-            "The nightly job reports '{err}' for {server}.",
-            "The backup job was still running at 09:00 and slowed the ERP.",
-            "A table was dropped by mistake on {server}; needs a restore to yesterday 18:00.",
+        alerts=(
+            ("Nightly backup failed for {server}",
+             "The nightly job reports '{err}' for {server}."),
+            ("Transaction log backup failing on {server}",
+             "Log backups on {server} have failed three times in a row: {err}."),
         ),
         extras=("Job log: {err}.",),
         errors=("VSS error 0x800423f4", "BACKUP LOG failed: disk full",
                 "pg_basebackup: could not connect", "job exceeded window by 2h 40m"),
-        fixes=("Freed space on the backup target and re-ran the job.",
-               "Restored the table to a side database and copied it back.",
-               "Moved the job to 01:00 and enabled compression."),
+        fixes=("Restored the table to a side database and copied it back.",
+               "Moved the job to 01:00 and enabled compression.",
+               "Restored last night's backup to the test server and masked personal data."),
+        alert_fixes=("Freed space on the backup target and re-ran the job.",
+                     "Fixed the log backup path; backups run again."),
         workarounds=("Took a manual full backup before the business day.",),
         servers=("db-07", "db-03", "db-11"),
         monitored=0.6,
     ),
     _Sub(
         "Database", "Availability", "Database", None, ("Reporting database", "Finance database"),
-        titles=(
-            "Database {server} not reachable",
-            "Application cannot connect to database",
-            "Replica lag alert on {server}",
-            "Too many connections on {server}",
+        issues=(
+            ("Application cannot connect to database",
+             "The CRM integration fails; its logs show '{err}'."),
+            ("Database {server} not reachable",
+             "Applications report '{err}' when connecting to {server}."),
         ),
-        descriptions=(
-            "Applications report '{err}' when connecting to {server}.",
-            "Replication lag on {server} is above 15 minutes.",
-            "The CRM integration fails; logs show '{err}'.",
+        alerts=(
+            ("Replica lag alert on {server}",
+             "Replication lag on {server} is above 15 minutes."),
+            ("Too many connections on {server}",
+             "{server} refuses new connections: '{err}'."),
         ),
         extras=("{n} applications affected.",),
         errors=("FATAL: sorry, too many clients already", "Login timeout expired",
                 "connection refused on port 5432", "replication lag 900 s"),
         fixes=("Restarted the connection pooler and raised the pool limit.",
-               "Failed back to the primary after the network fix.",
-               "Rebuilt the replica from a fresh base backup."),
+               "Failed back to the primary after the network fix."),
+        alert_fixes=("Rebuilt the replica from a fresh base backup.",
+                     "Fixed the connection leak in the integration and restarted it."),
         workarounds=("Pointed reporting to the primary temporarily.",),
         servers=("db-07", "db-03", "db-11", "sql-05"),
         monitored=0.6,
@@ -1103,71 +1214,87 @@ _SUBS: Final = (
     # --- Infrastructure ---------------------------------------------------------------------
     _Sub(
         "Infrastructure", "Server", "Infrastructure", None, ("Virtualisation", "File shares"),
-        titles=(
-            "Server {server} not responding to ping",
-            "High memory usage alert on {server}",
-            "Scheduled task failed on {server}",
-            "Service stopped on {server}",
-            "Certificate expiring on {server}",
+        issues=(
+            ("Scheduled task failed on {server}",
+             "The nightly import task on {server} failed with exit code 1."),
+            ("Application on {server} not responding",
+             "Users of {app} get errors; the service on {server} has stopped."),
+            ("Certificate expiring on {server}",
+             "Browsers will warn about {server} next week; its certificate expires in 7 days."),
         ),
-        descriptions=(
-            "Monitoring reports '{err}' on {server}.",
-            "The nightly import task on {server} failed with exit code 1.",
-            "Users of {app} get errors; the service on {server} has stopped.",
+        alerts=(
+            ("Server {server} not responding to ping",
+             "Monitoring reports '{err}' on {server}."),
+            ("High memory usage alert on {server}",
+             "Memory on {server} above 95% for 20 minutes."),
+            ("Service stopped on {server}",
+             "Monitoring reports '{err}' on {server}."),
         ),
-        extras=("Alert first seen {when}.",),
+        extras=("First alert at {time}.",),
         errors=("host unreachable", "memory 96% for 20 minutes",
                 "service W3SVC stopped unexpectedly", "certificate expires in 7 days",
                 "Event ID 7034"),
-        fixes=("Restarted the service and set it to restart on failure.",
-               "Renewed the certificate and bound it in IIS.",
-               "Added 8 GB of memory to the VM.",
-               "Fixed the task's service account password."),
+        fixes=("Fixed the task's service account password; the task ran.",
+               "Restarted the service and set it to restart on failure.",
+               "Renewed the certificate and bound it in IIS."),
+        alert_fixes=("The host was hung; rebooted it and opened a problem for the root cause.",
+                     "Added 8 GB of memory to the VM.",
+                     "Restarted the service and set it to restart on failure."),
         workarounds=("Restarted the server; a permanent fix is planned.",),
         servers=("app-12", "web-04", "etl-02", "print-01", "fs-02"),
         monitored=0.7,
     ),
     _Sub(
         "Infrastructure", "Storage", "Infrastructure", None, ("File shares", "Backup"),
-        titles=(
-            "File share {share} not accessible",
-            "Storage latency alert on SAN",
-            "Quota exceeded on {share}",
-            "Restore of deleted folder on {share}",
+        issues=(
+            ("File share {share} not accessible",
+             "{share} returns '{err}' for everyone at {site}."),
+            ("Quota exceeded on {share}",
+             "Saving to {share} fails: the folder quota is full."),
+            ("Restore of deleted folder on {share}",
+             "The caller deleted a folder on {share} and needs it restored from yesterday."),
         ),
-        descriptions=(
-            "{share} returns '{err}' for everyone at {site}.",
-            "SAN latency above 40 ms on the production LUNs.",
-            "The caller deleted a folder on {share} and needs it restored from yesterday.",
+        alerts=(
+            ("Storage latency alert on SAN",
+             "SAN latency above 40 ms on the production LUNs ({err})."),
+            ("Snapshots failing on storage array",
+             "Snapshot policy on the array failed for two nights: {err}."),
         ),
         extras=("Array alert: {err}.",),
         errors=("The specified network name is no longer available", "latency 45 ms on LUN 12",
                 "quota exceeded (500 GB)", "snapshot policy failed"),
-        fixes=("Restored the folder from last night's snapshot.",
-               "Raised the quota after the owner's approval.",
-               "Failed the path over to the second controller."),
+        fixes=("Failed the path over to the second controller; the share is back.",
+               "Raised the quota after the owner approved.",
+               "Restored the folder from last night's snapshot."),
+        alert_fixes=("Replaced the failed disk; latency back under 5 ms.",
+                     "Fixed the snapshot schedule and ran it by hand."),
         workarounds=("Files restored to a temporary folder for the caller.",),
         monitored=0.5,
     ),
     _Sub(
         "Infrastructure", "Virtualisation", "Infrastructure", None, ("Virtualisation",),
-        titles=(
-            "VM {server} frozen",
-            "Host esx-11 entered maintenance mode unexpectedly",
-            "Datastore almost full alert",
-            "VM snapshot older than 7 days on {server}",
+        issues=(
+            ("VM {server} frozen",
+             "VM {server} does not answer on the console; vCenter shows '{err}'."),
+            ("New VM needed urgently for {server} migration",
+             "The project needs a copy of {server} on the new cluster; the clone fails."),
         ),
-        descriptions=(
-            "VM {server} does not answer on the console; vCenter shows '{err}'.",
-            "Datastore ds-prod-03 above 90%.",
-            "A snapshot from a patch run last week is still open on {server}.",
+        alerts=(
+            ("Host esx-11 entered maintenance mode unexpectedly",
+             "vCenter reports esx-11 in maintenance mode; its VMs moved to other hosts."),
+            ("Datastore almost full alert",
+             "Datastore ds-prod-03 above 90% ({err})."),
+            ("VM snapshot older than 7 days on {server}",
+             "A snapshot from last week's patch run is still open on {server}."),
         ),
         extras=("vCenter alarm: {err}.",),
         errors=("host not responding", "datastore usage 93%", "snapshot consolidation needed",
                 "vMotion failed: timeout"),
-        fixes=("Consolidated the snapshot; datastore back to 71%.",
-               "Reset the hung VM and migrated it off the faulty host.",
-               "Replaced the failed host NIC."),
+        fixes=("Reset the hung VM and migrated it off the faulty host.",
+               "Cloned the VM after freeing datastore space."),
+        alert_fixes=("Replaced the failed host NIC and took the host out of maintenance mode.",
+                     "Consolidated old snapshots; the datastore is back to 71%.",
+                     "Consolidated the snapshot."),
         workarounds=("Migrated the VM to another host.",),
         servers=("app-12", "web-04", "etl-02", "db-11"),
         monitored=0.7,
@@ -1175,24 +1302,28 @@ _SUBS: Final = (
     _Sub(
         "Infrastructure", "Disk space", "Infrastructure", None,
         ("Reporting database", "File shares", "Virtualisation"),
-        titles=(
-            "Disk space alert on {server}",
-            "DiskFull: {server} volume above 95%",
-            "Log volume filling up on {server}",
-            "Low disk space on C: drive of {server}",
-            "Temp folder filling disk on {server}",
+        issues=(
+            ("Low disk space on C: drive of {server}",
+             "C: on {server} has 1.2 GB free; Windows updates cannot install."),
+            ("Application logs filling disk on {server}",
+             "The application writes debug logs on {server}; the volume grew 40 GB in a day."),
         ),
-        descriptions=(
-            "Monitoring fired '{err}' on {server}.",
-            "The log volume on {server} grew 40 GB overnight during the ETL run.",
-            "C: on {server} has 1.2 GB free; Windows updates cannot install.",
+        alerts=(
+            ("Disk space alert on {server}",
+             "Monitoring fired '{err}' on {server}."),
+            ("DiskFull: {server} volume above 95%",
+             "Alert DiskFull firing for {server}: {err}."),
+            ("Log volume filling up on {server}",
+             "The log volume on {server} grew 40 GB overnight during the ETL run."),
         ),
-        extras=("Alert rule DiskFull, severity critical.", "Seen {n} times since {time}."),
+        extras=("Alert rule DiskFull, severity critical.",),
         errors=("DiskFull: 96% used on /var/lib/pgsql", "volume D: 97% used (3.1 GB free)",
                 "No space left on device", "disk usage above 95% for 10 minutes"),
-        fixes=("Ran the log backup and shrank the transaction log; 60% free.",
-               "Extended the volume by 100 GB.",
-               "Removed old temp files and set up a cleanup task."),
+        fixes=("Removed old update files and extended C: by 20 GB.",
+               "Turned off debug logging and compressed old logs."),
+        alert_fixes=("Ran the log backup and shrank the transaction log; 60% free.",
+                     "Extended the volume by 100 GB.",
+                     "Freed space and fixed the stuck replication slot."),
         workarounds=("Cleared old log files by hand; permanent fix pending.",),
         servers=("db-07", "db-03", "app-12", "etl-02", "fs-02"),
         monitored=0.85,
@@ -1200,84 +1331,96 @@ _SUBS: Final = (
     # --- Security ---------------------------------------------------------------------------
     _Sub(
         "Security", "Phishing", "Service Desk", "Security Operations", ("Mail security",),
-        titles=(
-            "Suspicious e-mail asking to confirm payroll details",
-            "Clicked link in phishing e-mail",
-            "Fake DocuSign e-mail received by several users",
-            "Phishing e-mail impersonating the CEO",
-            "Reported message with suspicious attachment",
-        ),
-        descriptions=(
-            "The caller received a mail '{err}' from an outside address and forwarded it.",
-            "The caller clicked the link and typed the password before noticing the domain.",
-            "{n} users got the same fake DocuSign notification {when}.",
-            "A mail signed as the CEO asks finance to pay an urgent invoice.",
+        issues=(
+            ("Suspicious e-mail asking to confirm payroll details",
+             "The caller received a mail '{err}' from an outside address and forwarded it."),
+            ("Clicked link in phishing e-mail",
+             "The caller clicked the link in '{err}' and typed the password before noticing "
+             "the domain."),
+            ("Fake DocuSign e-mail received by several users",
+             "{n} users got the same fake DocuSign notification this morning."),
+            ("Phishing e-mail impersonating the CEO",
+             "A mail signed as the CEO asks finance to pay an urgent invoice."),
+            ("Reported message with suspicious attachment",
+             "The caller reported a mail with an HTML attachment named Invoice_{ext}.htm."),
         ),
         extras=("Sender domain registered last week.",),
         errors=("Action required: confirm your payroll details", "Invoice overdue - pay today",
                 "You have a document to review and sign", "Mailbox storage full"),
         fixes=("Purged the message from all mailboxes and blocked the sender domain.",
-               "Reset the caller's password, revoked sessions and checked sign-ins."),
+               "Reset the caller's password, revoked sessions and checked sign-ins; no misuse "
+               "found.",
+               "Purged the messages and blocked the look-alike domain.",
+               "Confirmed the fraud attempt with finance; sender blocked, no payment made.",
+               "Opened the attachment in the sandbox: a credential phishing page; blocked and "
+               "purged."),
         workarounds=("Blocked the sender while the investigation runs.",),
     ),
     _Sub(
         "Security", "Malware", "Security Operations", None, ("Endpoint security",),
-        titles=(
-            "Antivirus alert on laptop {asset}",
-            "Defender quarantined file on {server}",
-            "Suspected ransomware note on file share",
-            "Browser redirects to unknown sites",
+        issues=(
+            ("Suspected ransomware note on file share",
+             "A text file named README_RESTORE appeared in {share}."),
+            ("Browser redirects to unknown sites",
+             "The caller's browser has opened ad pages on its own {when}."),
         ),
-        descriptions=(
-            "Defender reported {err} on {asset} and quarantined the file.",
-            "A text file named README_RESTORE appeared in {share}.",
-            "The caller's browser opens ad pages on its own {when}.",
+        alerts=(
+            ("Antivirus alert on laptop {asset}",
+             "Defender reported {err} on {asset} and quarantined the file."),
+            ("Defender quarantined file on {server}",
+             "Defender for Endpoint quarantined {err} on {server}."),
         ),
         extras=("Device isolated from the network.",),
         errors=("Trojan:Win32/Wacatac.B!ml", "Behavior:Win32/Ransom", "PUA:Win32/Presenoker",
                 "HackTool:Win32/Mimikatz"),
-        fixes=("Full scan clean after quarantine; the browser extension removed.",
-               "Reimaged the laptop and reset the user's credentials."),
+        fixes=("Isolated the share, restored it from snapshot and found the infected laptop.",
+               "Removed the malicious browser extension; full scan clean."),
+        alert_fixes=("Full scan clean after quarantine.",
+                     "Reimaged the server from the golden image after the review."),
         workarounds=("Device isolated pending investigation.",),
         monitored=0.6,
     ),
     _Sub(
         "Security", "Suspicious sign-in", "Security Operations", None, ("Sign-in and MFA",),
-        titles=(
-            "Impossible travel alert for user account",
-            "Unknown MFA request approved by mistake",
-            "Sign-in from unfamiliar location",
-            "Mailbox forwarding rule to external address",
+        issues=(
+            ("Unknown MFA request approved by mistake",
+             "The caller approved an MFA prompt they did not start."),
+            ("Mailbox forwarding rule to external address",
+             "A rule forwards all mail to an outside address; the caller did not create it."),
         ),
-        descriptions=(
-            "Sign-ins from two countries 20 minutes apart for the caller's account.",
-            "The caller approved an MFA prompt they did not start.",
-            "A rule forwards all mail to an outside address; the caller did not create it.",
+        alerts=(
+            ("Impossible travel alert for user account",
+             "Sign-ins from two countries 20 minutes apart for the caller's account ({err})."),
+            ("Sign-in from unfamiliar location",
+             "Entra ID Protection flagged a risky sign-in: {err}."),
         ),
         extras=("Risk level: high.",),
         errors=("atypical travel", "anonymous IP address", "unfamiliar sign-in properties"),
         fixes=("Revoked sessions, reset the password and re-registered MFA.",
                "Removed the forwarding rule and blocked external forwarding."),
+        alert_fixes=("Confirmed the caller was travelling and using a hotel VPN; risk dismissed.",
+                     "Revoked sessions and reset the password; no further sign-ins."),
         workarounds=("Account blocked from sign-in until the review.",),
         monitored=0.3,
     ),
     _Sub(
         "Security", "Data leak", "Security Operations", None, ("Mail security",),
-        titles=(
-            "E-mail with customer data sent to wrong recipient",
-            "Confidential file shared with external address",
-            "Lost USB stick with project files",
-            "Sensitive data found on public share",
-        ),
-        descriptions=(
-            "A spreadsheet with {n} customer records went to an outside address by mistake.",
-            "A confidential file on OneDrive was shared with 'anyone with the link'.",
-            "The caller lost a USB stick with project drawings at {site}.",
+        issues=(
+            ("E-mail with customer data sent to wrong recipient",
+             "A spreadsheet with customer records went to an outside address by mistake."),
+            ("Confidential file shared with external address",
+             "A confidential file on OneDrive was shared with 'anyone with the link'."),
+            ("Lost USB stick with project files",
+             "The caller lost a USB stick with project drawings at {site}."),
+            ("Sensitive data found on public share",
+             "Salary data was found in {share}, readable by all staff."),
         ),
         extras=("Data protection officer informed.",),
         errors=("DLP policy match: customer data",),
         fixes=("Recalled the message and got deletion confirmation from the recipient.",
-               "Removed the sharing link and reviewed access logs."),
+               "Removed the sharing link and reviewed the access logs.",
+               "The USB stick was encrypted; recorded the loss and revoked the key.",
+               "Moved the files to the HR share and restricted access."),
         workarounds=("Link disabled pending the data protection review.",),
     ),
 )
@@ -1286,11 +1429,11 @@ _SUBS: Final = (
 # size at that rank.
 _RANKED: Final = (
     ("Access", "Password reset"), ("Software", "Email"), ("Hardware", "Laptop"),
-    ("Network", "VPN"), ("Software", "Business application"), ("Hardware", "Printer"),
-    ("Access", "Account locked"), ("Software", "Office suite"), ("Access", "Permissions"),
-    ("Network", "Wi-Fi"), ("Software", "Operating system"), ("Access", "MFA"),
-    ("Hardware", "Desktop"), ("Software", "Collaboration"), ("Infrastructure", "Disk space"),
-    ("Hardware", "Monitor"), ("Software", "ERP"), ("Hardware", "Mobile device"),
+    ("Network", "VPN"), ("Software", "ERP"), ("Software", "Business application"),
+    ("Hardware", "Printer"), ("Access", "Account locked"), ("Software", "Office suite"),
+    ("Access", "Permissions"), ("Network", "Wi-Fi"), ("Software", "Operating system"),
+    ("Access", "MFA"), ("Hardware", "Desktop"), ("Software", "Collaboration"),
+    ("Infrastructure", "Disk space"), ("Hardware", "Monitor"), ("Hardware", "Mobile device"),
     ("Security", "Phishing"), ("Hardware", "Peripheral"), ("Network", "LAN"),
     ("Infrastructure", "Server"), ("Database", "Performance"), ("Infrastructure", "Storage"),
     ("Network", "DNS"), ("Database", "Availability"), ("Network", "Firewall"),
@@ -1429,6 +1572,34 @@ KNOWN_ERRORS: Final = (
     ),
 )
 
+# The issue (title template) each known error describes, and the share of that issue's
+# resolutions that cite it (ServiceNow: 96.6% of incidents were linked to knowledge).
+_KNOWN_ERROR_ISSUE: Final = {
+    "Outlook 365 shared calendar crash": "Outlook crashes when opening shared calendar",
+    "GlobalProtect fails to connect after Windows update": "Cannot connect to VPN from home office",
+    "Self-service reset rejects passwords containing the user name":
+        "New password rejected as not meeting requirements",
+    "Authenticator push not arriving after phone restore": "MFA prompt not arriving on phone",
+    "HP LaserJet M607 tray 2 jams with recycled paper": "Printer on {floor} floor jams on every job",
+    "USB headsets drop audio on WD19S docks": "Headset microphone not working in Teams",
+    "HQ Wi-Fi drops clients roaming between floors on 5 GHz":
+        "Wi-Fi keeps dropping on the {floor} floor",
+    "SAP GUI 7.70 crashes when printing to PDF": "SAP GUI crashes when printing to PDF",
+    "db-07 transaction log fills disk during nightly ETL": "Log volume filling up on {server}",
+    "Power BI Excel add-in disabled after Office update": "Power BI add-in missing from Excel ribbon",
+    "Account locks from stale password on mobile mail": "Account locked out again",
+    "BitLocker recovery prompt after BIOS update": "BitLocker recovery key requested on every start",
+    "Mapped drives show a red cross when the VPN connects late":
+        "Mapped network drives missing after login",
+    "Teams screen sharing shows a black screen": "Screen sharing shows black screen in Teams",
+    "Month-end reports slow on db-03 during batch window": "Month-end report times out",
+    "Intranet search empty after index rebuild": "Intranet search returns no results",
+}
+_KNOWN_BY_ISSUE: Final = {
+    (k.category, k.subcategory, _KNOWN_ERROR_ISSUE[k.title]): k for k in KNOWN_ERRORS
+}
+_KNOWN_ERROR_SHARE: Final = 0.35
+
 # ---------------------------------------------------------------------------------------------
 # Demo targets derived from the measurements and the catalogue
 # ---------------------------------------------------------------------------------------------
@@ -1440,6 +1611,10 @@ _PEOPLE_CHANNELS: Final = (("phone", 0.44), ("email", 0.26), ("self-service", 0.
 _CANCELLED_SHARE: Final = 0.01  # assumption: BPI 0.01%, ServiceNow none
 _MAJOR_SHARE_OF_P1: Final = 0.25  # BPI "Major" impact is 0.04% of SRs; we flag a quarter of P1s
 _MIN_DEMO_OPEN: Final = 60  # default open_share keeps at least this many open rows (small n)
+_MAX_ESCALATION: Final = 0.75  # keep some line-2 work solved at line 2
+# Which measured time-to-resolve curve each priority draws from.
+_HOURS_CURVE: Final = {1: "1-2", 2: "1-2", 3: "3", 4: "4", 5: "4"}
+_Key = tuple[str, str]
 
 
 def _normalise(weights: Sequence[float]) -> list[float]:
@@ -1447,113 +1622,129 @@ def _normalise(weights: Sequence[float]) -> list[float]:
     return [w / total for w in weights]
 
 
-def _derive() -> dict[str, Any]:
-    sub_weights = _normalise(_SN_CATEGORY_RANKS[: len(_RANKED)])
-    weight_of = dict(zip(_RANKED, sub_weights))
-    weights = [weight_of[(s.category, s.subcategory)] for s in _SUBS]
+def _line(group: str | None) -> int:
+    return 0 if group is None else _GROUP_LINE[group]
 
-    # Escalation: BPI says 60.2% never leave the first line ("push to front") and 7.2% reach the
-    # third. Line-1 subcategories with an escalation group escalate with e1, line-2 ones with a
-    # line-3 group with e2, solved so the generated shares meet both.
-    s1 = sum(w for w, s in zip(weights, _SUBS) if _GROUP_LINE[s.group] == 1)
-    s1_esc = sum(w for w, s in zip(weights, _SUBS)
-                 if _GROUP_LINE[s.group] == 1 and s.escalate_to is not None)
-    e1 = min(0.9, max(0.0, (s1 - _BPI_L1_ONLY) / s1_esc))
-    s3 = sum(w for w, s in zip(weights, _SUBS) if _GROUP_LINE[s.group] == 3)
-    l1_to_l3 = sum(w for w, s in zip(weights, _SUBS) if _GROUP_LINE[s.group] == 1
-                   and s.escalate_to is not None and _GROUP_LINE[s.escalate_to] == 3)
-    s2_esc3 = sum(w for w, s in zip(weights, _SUBS) if _GROUP_LINE[s.group] == 2
-                  and s.escalate_to is not None and _GROUP_LINE[s.escalate_to] == 3)
-    e2 = 0.0
-    if s2_esc3 > 0:
-        e2 = min(0.9, max(0.0, (_BPI_REACHED_L3 - s3 - e1 * l1_to_l3) / s2_esc3))
-    escalate = [(e1 if _GROUP_LINE[s.group] == 1 else e2) if s.escalate_to else 0.0
-                for s in _SUBS]
-    escalated_share = sum(w * e for w, e in zip(weights, escalate))
-    final_line1 = s1 - e1 * s1_esc
 
-    # Impact x urgency: the ServiceNow joint shares with one pseudo-incident per cell (n = 2,500),
-    # so no cell is impossible; priority through the base matrix (so 3 x 3 becomes P5).
-    cells = [(i, u) for i in (1, 2, 3) for u in (1, 2, 3)]
-    cell_w = _normalise([_SN_IMPACT_X_URGENCY[c] * 2500 + 1 for c in cells])
-    priority: dict[int, float] = {p: 0.0 for p in range(1, 6)}
-    for (i, u), w in zip(cells, cell_w):
-        priority[priority_of(i, u)] += w
+# Subcategory weights: the ServiceNow category sizes by rank, given to our ranked subcategories.
+_DEMO_SUB_WEIGHT: Final[dict[_Key, float]] = dict(
+    zip(_RANKED, _normalise(_SN_CATEGORY_RANKS[: len(_RANKED)]), strict=True))
 
-    channel = {c: 0.0 for c in CHANNELS}
-    for w, s in zip(weights, _SUBS):
-        channel["monitoring"] += w * s.monitored
-        for c, cw in _PEOPLE_CHANNELS:
-            channel[c] += w * (1 - s.monitored) * cw
 
-    # Open states: average of the two logs' time-in-state shares (a snapshot of open work).
-    sn_new = _SN_OPEN_TIME_IN_STATE["New"]
-    sn_prog = _SN_OPEN_TIME_IN_STATE["Active"]
-    sn_hold = 1 - sn_new - sn_prog
-    bpi_open = sum(_BPI_OPEN_TIME.values())
-    bpi_new = _BPI_OPEN_TIME["Awaiting Assignment"] / bpi_open
-    bpi_prog = (_BPI_OPEN_TIME["In Progress"] + _BPI_OPEN_TIME["Assigned"]) / bpi_open
-    bpi_hold = 1 - bpi_new - bpi_prog
-    open_state = {"new": (sn_new + bpi_new) / 2, "in_progress": (sn_prog + bpi_prog) / 2,
-                  "on_hold": (sn_hold + bpi_hold) / 2}
+def _escalation() -> tuple[dict[_Key, float], float, float]:
+    """Escalation probabilities that reproduce BPI's support-line figures.
 
-    # Hold reasons: each log's waiting time mapped to our reasons (BPI's bare "Wait" names none),
-    # normalised per log, then averaged.
+    BPI: 60.2% never leave the first line ("push to front"), 7.2% reach the third. Line-1
+    subcategories with an escalation group escalate with e1, chosen so that 60.2% of incidents end
+    at line 1; line-2 ones with a line-3 group with e2 (capped) towards the 7.2%.
+    """
+    w = {(s.category, s.subcategory): _DEMO_SUB_WEIGHT[(s.category, s.subcategory)]
+         for s in _SUBS}
+    line1 = sum(w[(s.category, s.subcategory)] for s in _SUBS if _line(s.group) == 1)
+    line1_esc = sum(w[(s.category, s.subcategory)] for s in _SUBS
+                    if _line(s.group) == 1 and s.escalate_to)
+    e1 = min(_MAX_ESCALATION, max(0.0, (line1 - _BPI_L1_ONLY) / line1_esc))
+    line3 = sum(w[(s.category, s.subcategory)] for s in _SUBS if _line(s.group) == 3)
+    l1_to_l3 = sum(w[(s.category, s.subcategory)] for s in _SUBS
+                   if _line(s.group) == 1 and _line(s.escalate_to) == 3)
+    l2_to_l3 = sum(w[(s.category, s.subcategory)] for s in _SUBS
+                   if _line(s.group) == 2 and _line(s.escalate_to) == 3)
+    e2 = min(_MAX_ESCALATION, max(0.0, (_BPI_REACHED_L3 - line3 - e1 * l1_to_l3) / l2_to_l3))
+    probs = {(s.category, s.subcategory): (e1 if _line(s.group) == 1 else e2)
+             for s in _SUBS if s.escalate_to}
+    return probs, e1, e2
+
+
+_ESCALATE, _E1, _E2 = _escalation()
+_DEMO_ESCALATED_SHARE: Final = sum(_DEMO_SUB_WEIGHT[k] * p for k, p in _ESCALATE.items())
+
+# Impact x urgency: the ServiceNow joint shares plus one pseudo-incident per cell (n = 2,500) so
+# that no cell is impossible; priority then follows the base matrix (3 x 3 becomes P5 here).
+_CELLS: Final = tuple((i, u) for i in (1, 2, 3) for u in (1, 2, 3))
+_DEMO_CELLS: Final[dict[tuple[int, int], float]] = dict(
+    zip(_CELLS, _normalise([_SN_IMPACT_X_URGENCY[c] * 2500 + 1 for c in _CELLS]), strict=True))
+_DEMO_PRIORITY: Final[dict[int, float]] = {
+    p: sum(w for c, w in _DEMO_CELLS.items() if priority_of(*c) == p) for p in range(1, 6)
+}
+
+
+def _open_state() -> dict[str, float]:
+    """Average of the two logs' time-in-state shares: a snapshot of open work."""
     sn = _SN_OPEN_TIME_IN_STATE
+    sn_new, sn_prog = sn["New"], sn["Active"]
+    bpi_total = sum(_BPI_OPEN_TIME.values())
+    bpi_new = _BPI_OPEN_TIME["Awaiting Assignment"] / bpi_total
+    bpi_prog = (_BPI_OPEN_TIME["In Progress"] + _BPI_OPEN_TIME["Assigned"]) / bpi_total
+    return {"new": (sn_new + bpi_new) / 2, "in_progress": (sn_prog + bpi_prog) / 2,
+            "on_hold": (2 - sn_new - sn_prog - bpi_new - bpi_prog) / 2}
+
+
+def _hold_reasons() -> dict[str, float]:
+    """Each log's waiting time mapped to our reasons (BPI's bare "Wait" names none), averaged."""
+    sn, bw = _SN_OPEN_TIME_IN_STATE, _BPI_WAIT_TIME
     sn_r = {"awaiting_caller": sn["Awaiting User Info"] + sn["Awaiting Evidence"],
             "awaiting_vendor": sn["Awaiting Vendor"], "awaiting_change": 0.0,
             "awaiting_problem": sn["Awaiting Problem"]}
-    bw = _BPI_WAIT_TIME
     bpi_r = {"awaiting_caller": bw["Wait - User"] + bw["Wait - Customer"],
-             "awaiting_vendor": bw["Wait - Vendor"], "awaiting_change": bw["Wait - Implementation"],
-             "awaiting_problem": 0.0}
+             "awaiting_vendor": bw["Wait - Vendor"],
+             "awaiting_change": bw["Wait - Implementation"], "awaiting_problem": 0.0}
     sn_t, bpi_t = sum(sn_r.values()), sum(bpi_r.values())
-    hold = {r: (sn_r[r] / sn_t + bpi_r[r] / bpi_t) / 2 for r in HOLD_REASONS}
+    return {r: (sn_r[r] / sn_t + bpi_r[r] / bpi_t) / 2 for r in HOLD_REASONS}
 
-    # Resolution codes: the ServiceNow closed_code rank shares (top ten) given to our codes in a
-    # plausible order; "resolved by problem" and "by change" land near the measured problem_id
-    # (2.7%) and rfc (1.4%) shares.
-    code_order = ("solution_provided", "workaround_provided", "user_error", "resolved_by_caller",
-                  "known_error", "resolved_by_problem", "duplicate", "resolved_by_request",
-                  "resolved_by_change", "no_resolution")
-    code_w = _normalise(_SN_CLOSED_CODE_RANKS[:10])
-    codes = {c: code_w[code_order.index(c)] for c in RESOLUTION_CODES}
 
-    line_share = {1: 0.0, 2: 0.0, 3: 0.0}
-    group_share = {g.name: 0.0 for g in GROUPS}
-    for w, e, s in zip(weights, escalate, _SUBS):
-        group_share[s.group] += w * (1 - e)
+_DEMO_OPEN_STATE: Final = _open_state()
+_DEMO_HOLD: Final = _hold_reasons()
+
+# Resolution codes: the ServiceNow closed_code rank shares (top ten of 14) given to our codes in
+# a plausible order; "resolved by problem" (3.3%) and "by change" (1.0%) land near the measured
+# problem_id (2.7%) and rfc (1.4%) shares. Subcategories without a known error fold
+# "known_error" into "workaround_provided".
+_CODE_RANK_ORDER: Final = (
+    "solution_provided", "workaround_provided", "user_error", "resolved_by_caller",
+    "known_error", "resolved_by_problem", "duplicate", "resolved_by_request",
+    "resolved_by_change", "no_resolution",
+)
+_DEMO_CODES: Final[dict[str, float]] = dict(
+    zip(_CODE_RANK_ORDER, _normalise(_SN_CLOSED_CODE_RANKS[:10]), strict=True))
+
+
+def _demo_profile() -> dict[str, Any]:
+    channel = dict.fromkeys(CHANNELS, 0.0)
+    group = {g.name: 0.0 for g in GROUPS}
+    for s in _SUBS:
+        key = (s.category, s.subcategory)
+        w = _DEMO_SUB_WEIGHT[key]
+        channel["monitoring"] += w * s.monitored
+        for c, cw in _PEOPLE_CHANNELS:
+            channel[c] += w * (1 - s.monitored) * cw
+        e = _ESCALATE.get(key, 0.0)
+        group[s.group] += w * (1 - e)
         if s.escalate_to:
-            group_share[s.escalate_to] += w * e
-    for g in GROUPS:
-        line_share[g.line] += group_share[g.name]
-
+            group[s.escalate_to] += w * e
+    line = {ln: sum(group[g.name] for g in GROUPS if g.line == ln) for ln in (1, 2, 3)}
     return {
-        "subcategory_weight": {f"{s.category} > {s.subcategory}": round(w, 5)
-                               for s, w in zip(_SUBS, weights)},
-        "impact_x_urgency": {c: w for c, w in zip(cells, cell_w)},
-        "priority": priority,
+        "subcategory_weight": {f"{c} > {s}": w for (c, s), w in _DEMO_SUB_WEIGHT.items()},
+        "impact_x_urgency": {f"{i}x{u}": w for (i, u), w in _DEMO_CELLS.items()},
+        "priority": dict(_DEMO_PRIORITY),
         "channel": channel,
-        "escalation_probability": {"line1": e1, "line2_to_line3": e2},
-        "escalated_share": escalated_share,
-        "final_line_share": line_share,
-        "solved_at_line1_share": final_line1,
-        "group_share": group_share,
-        "open_state": open_state,
-        "hold_reason": hold,
-        "resolution_code": codes,
+        "group": group,
+        "final_line": line,  # BPI: 60.2% solved without leaving L1, 7.2% reached L3
+        "escalation_probability": {"line1": _E1, "line2_to_line3": _E2},
+        "escalated_share": _DEMO_ESCALATED_SHARE,
+        "open_state": dict(_DEMO_OPEN_STATE),
+        "hold_reason": dict(_DEMO_HOLD),
+        "resolution_code": dict(_DEMO_CODES),
         "cancelled_share": _CANCELLED_SHARE,
         "major_share_of_p1": _MAJOR_SHARE_OF_P1,
-        "hours_to_resolve_curve": {1: "1-2", 2: "1-2", 3: "3", 4: "4", 5: "4"},
+        "hours_to_resolve_curve": dict(_HOURS_CURVE),
         "min_open_rows_default": _MIN_DEMO_OPEN,
-        "reassignment_count": _SN_REASSIGNMENT_COUNT,
-        "reopen_count": _SN_REOPEN_COUNT,
+        "reassignment_count": dict(_SN_REASSIGNMENT_COUNT),
+        "reopen_count": dict(_SN_REOPEN_COUNT),
         "opened_hour_share": _SN_OPENED_HOUR,
         "opened_weekday_share": _SN_OPENED_WEEKDAY,
+        "caller_weight": "1 + 20 / (rank + 1) over CALLERS (top caller ~1%, like ServiceNow)",
     }
 
-
-_DEMO: Final = _derive()
 
 PROFILE: Final[dict[str, Any]] = {
     "attribution": (
@@ -1565,7 +1756,7 @@ PROFILE: Final[dict[str, Any]] = {
     ),
     "servicenow": _SERVICENOW_PROFILE,
     "bpi2013": _BPI_PROFILE,
-    "demo": _DEMO,
+    "demo": _demo_profile(),
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1575,7 +1766,11 @@ PROFILE: Final[dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class DemoIncident:
-    """One generated incident, plain values."""
+    """One generated incident, plain values.
+
+    ``service_index`` (the affected service / CI) is an extra beyond the agreed fields; it has a
+    default so that code written against the other fields is unaffected.
+    """
 
     seq: int  # 1..n, in order of opened_at
     title: str
@@ -1605,10 +1800,9 @@ class DemoIncident:
 _FLOORS: Final = ("ground", "1st", "2nd", "3rd", "4th", "5th", "6th")
 _SITES: Final = ("HQ", "Office B", "Office C", "Riverside campus", "Warehouse North",
                  "the distribution centre", "the Lisbon office", "the Leeds office")
-_WHEN: Final = ("since this morning", "since 9:15", "since yesterday afternoon",
-                "since the update last night", "since Monday", "after a restart",
-                "for about an hour", "on and off all week", "since moving desks",
-                "since the password change")
+_WHEN: Final = ("since this morning", "since 9:15", "since 8:40", "since yesterday afternoon",
+                "since the update last night", "since Monday", "since the weekend",
+                "since moving desks", "since the password change", "since lunchtime")
 _PEOPLE: Final = ("2", "3", "4", "5", "6", "8", "10", "12", "15", "20", "30", "40")
 _SHARES: Final = ("\\\\fs-02\\finance", "\\\\fs-02\\projects", "\\\\fs-02\\hr",
                   "\\\\fs-02\\sales", "\\\\fs-02\\logistics", "\\\\fs-02\\public",
@@ -1617,18 +1811,30 @@ _MAILBOXES: Final = ("finance@example.com", "sales-support@example.com", "hr-tea
                      "accounts-payable@example.com", "reception@example.com",
                      "logistics-planning@example.com")
 _OS: Final = ("Windows 11 23H2", "Windows 11 24H2", "Windows 10 22H2", "macOS 14 Sonoma")
-_GENERIC_EXTRAS: Final = (
+_PEOPLE_EXTRAS: Final = (
     "The caller sits at {site}, {floor} floor.",
     "Asset tag {asset}.",
-    "Error shown: {err}.",
-    "About {n} colleagues report the same.",
     "The caller can be reached on extension {ext}.",
     "Screenshot attached to the e-mail.",
     "Restarting did not help.",
     "The caller has a customer meeting at {time}.",
     "The caller already tried the steps in the intranet FAQ.",
-    "Happens {when}.",
+    "It has been like this {when}.",
 )
+_ALERT_EXTRAS: Final = (
+    "Alert fired at {time} UTC.",
+    "Runbook RB-{ext} attached to the rule.",
+    "Fired {n} times in the last hour.",
+    "Severity critical; on-call paged.",
+)
+_TITLE_DECOR: Final = ("{t}",) * 12 + ("{t} (again)", "URGENT: {t}", "{t} - urgent",
+                                        "{t} - second time this week")
+_SOLVED_SUFFIX: Final = ("", "", " Caller confirmed.", " Tested with the caller.",
+                         " Checked again the next day: all fine.")
+_ALERT_SUFFIX: Final = ("", " Alert cleared.", " Monitoring green since.")
+# Apps named in texts -> the service they belong to (when the subcategory lists it).
+_APP_SERVICE: Final = {"Salesforce": "CRM", "Workday": "HR portal", "Concur": "Expenses",
+                       "the intranet": "Intranet", "Power BI": "BI reporting"}
 _CODE_NOTES: Final[Mapping[str, tuple[str, ...]]] = {
     "resolved_by_caller": (
         "Caller reports it works again after a restart; no action from IT.",
@@ -1672,7 +1878,7 @@ _CANCEL_NOTES: Final = (
     "Cancelled: test incident created during training.",
 )
 _N_CTX: Final = 256  # filled-in placeholder sets per subcategory (per generate() call)
-_TABLE: Final = 4096  # resolution for inverse-CDF tables
+_TABLE: Final = 4096  # resolution of the inverse-CDF tables
 
 
 def _cum(weights: Sequence[float]) -> list[float]:
@@ -1696,9 +1902,9 @@ def _inverse_cdf_table(knots: Sequence[float], size: int = _TABLE) -> list[float
     return out
 
 
-_HOURS_BY_PRIORITY: Final = {
+_SECONDS_TO_RESOLVE: Final = {
     p: [h * 3600.0 for h in _inverse_cdf_table(_SN_HOURS_TO_RESOLVE[curve])]
-    for p, curve in _DEMO["hours_to_resolve_curve"].items()
+    for p, curve in _HOURS_CURVE.items()
 }
 _CLOSE_DELAY: Final = [h * 3600.0 for h in _inverse_cdf_table(_SN_HOURS_RESOLVED_TO_CLOSED)]
 
@@ -1725,14 +1931,12 @@ class _TimeTable:
             self.lo, self.width, weights = [end], [0.0], [1.0]
         self.cum = _cum(weights)
         self.prev = [0.0, *self.cum[:-1]]
+        self.span = [max(c - p, 1e-300) for c, p in zip(self.cum, self.prev, strict=True)]
 
     def at(self, u: float) -> float:
         """Timestamp for u in [0, 1]; monotone in u."""
-        i = bisect_right(self.cum, u)
-        if i >= len(self.cum):
-            i = len(self.cum) - 1
-        span = self.cum[i] - self.prev[i]
-        frac = (u - self.prev[i]) / span if span > 0 else 0.0
+        i = min(bisect_right(self.cum, u), len(self.cum) - 1)
+        frac = (u - self.prev[i]) / self.span[i]
         return self.lo[i] + min(max(frac, 0.0), 1.0) * self.width[i]
 
 
@@ -1740,7 +1944,11 @@ def _ctx_pool(rng: random.Random, sub: _Sub) -> list[tuple[int, dict[str, str]]]
     """Placeholder values for one subcategory's templates, with the service each one names."""
     pool: list[tuple[int, dict[str, str]]] = []
     for _ in range(_N_CTX):
-        svc = _SERVICE_INDEX[rng.choice(sub.services)]
+        app = rng.choice(sub.apps)
+        service = _APP_SERVICE.get(app)
+        if service not in sub.services:
+            service = rng.choice(sub.services)
+        svc = _SERVICE_INDEX[service]
         floor = rng.randrange(len(_FLOORS))
         ctx = {
             "asset": f"{sub.asset_prefix}-{rng.randrange(10000, 99999)}",
@@ -1753,7 +1961,7 @@ def _ctx_pool(rng: random.Random, sub: _Sub) -> list[tuple[int, dict[str, str]]]
             "when": rng.choice(_WHEN),
             "ci": SERVICES[svc].ci,
             "server": rng.choice(sub.servers),
-            "app": rng.choice(sub.apps),
+            "app": app,
             "share": rng.choice(_SHARES),
             "mailbox": rng.choice(_MAILBOXES),
             "os": rng.choice(_OS),
@@ -1768,93 +1976,158 @@ def _ctx_pool(rng: random.Random, sub: _Sub) -> list[tuple[int, dict[str, str]]]
     return pool
 
 
-def _description_templates(sub: _Sub) -> list[str]:
-    """Main sentence, optionally followed by one or two extra sentences (1-3 sentences)."""
-    extras = list(sub.extras) + list(_GENERIC_EXTRAS)
-    out: list[str] = []
-    for main in sub.descriptions:
-        out.append(main)
-        out.append(main)  # a bare description is as common as one with one extra
-        for i, a in enumerate(extras):
-            out.append(f"{main} {a}")
-            b = extras[(i * 7 + 3) % len(extras)]
-            if b != a:
-                out.append(f"{main} {a} {b}")
-    return out
-
-
-def _note_templates(sub: _Sub, known: KnownError | None) -> dict[str, tuple[str, ...]]:
-    notes = dict(_CODE_NOTES)
-    notes["solution_provided"] = sub.fixes
-    workarounds = list(sub.workarounds)
-    if known is not None:
-        workarounds.append(known.workaround)
-        notes["known_error"] = (
-            f'Matched known error "{_braces(known.title)}". Applied the documented workaround: '
-            f"{_braces(known.workaround)}",
-        )
-    notes["workaround_provided"] = tuple(f"Workaround: {w} Permanent fix to follow."
-                                         for w in workarounds)
-    return notes
-
-
 def _braces(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _open_threshold(rng: random.Random, times: _TimeTable, now: float,
-                    prio_cum: Sequence[float], prios: Sequence[int],
-                    target: float | None, min_share: float) -> tuple[float, float, float]:
-    """Choose (c, lag, natural share) so the open share hits ``target``.
+class _IssueTables(NamedTuple):
+    """One issue, ready for the hot loop."""
 
-    An incident is open when its age is below ``c`` times its drawn time-to-resolve (natural
-    behaviour: c = 1) or below ``lag`` times an Exp(1) draw (a backlog of recent work kept open,
-    for small demo queues). Calibrated on a private sample of (age, duration) pairs.
+    titles: tuple[str, ...]  # title variants
+    descriptions: tuple[str, ...]  # 1-3 sentence variants
+    service: int  # index into SERVICES, or -1: take the placeholder set's service
+    codes: list[str]  # resolution codes possible for it
+    code_cum: list[float]
+    notes: list[tuple[str, ...]]  # resolution note variants per code
+
+
+def _issue_tables(sub: _Sub, alerts: bool) -> tuple[_IssueTables, ...]:
+    """Texts and resolution-code tables for each issue (or alert) of a subcategory.
+
+    Solution notes are the issue's own fix; "workaround provided" uses the subcategory's
+    workarounds; "known error" is only possible on the issue a known error describes, where a
+    third of the incidents are solved by it; elsewhere its weight goes to "workaround provided".
+    """
+    pairs = sub.alerts if alerts else sub.issues
+    fixes = sub.alert_fixes if alerts else sub.fixes
+    extras = sub.extras + (_ALERT_EXTRAS if alerts else _PEOPLE_EXTRAS)
+    suffixes = _ALERT_SUFFIX if alerts else _SOLVED_SUFFIX
+    out: list[_IssueTables] = []
+    for issue, fix in zip(pairs, fixes, strict=True):
+        title, main = issue[0], issue[1]
+        service = _SERVICE_INDEX[issue[2]] if len(issue) > 2 else -1
+        titles = (title,) if alerts else tuple(d.format(t=title) for d in _TITLE_DECOR)
+        usable = [e for e in extras if "{err}" not in e or "{err}" not in main]
+        descs = [main, main]  # a bare description is as common as one with one extra
+        for i, a in enumerate(usable):
+            descs.append(f"{main} {a}")
+            b = usable[(i * 7 + 3) % len(usable)]
+            if b != a:
+                descs.append(f"{main} {a} {b}")
+        notes = dict(_CODE_NOTES)
+        notes["solution_provided"] = tuple(fix + suffix for suffix in suffixes)
+        workarounds = list(sub.workarounds)
+        weights = dict(_DEMO_CODES)
+        known = _KNOWN_BY_ISSUE.get((sub.category, sub.subcategory, title))
+        if known is None:
+            weights["workaround_provided"] += weights.pop("known_error")
+        else:
+            weights = {c: w * (1 - _KNOWN_ERROR_SHARE) for c, w in weights.items()}
+            weights["known_error"] = _KNOWN_ERROR_SHARE
+            notes["known_error"] = (
+                f'Matched known error "{_braces(known.title)}". Applied the documented '
+                f"workaround: {_braces(known.workaround)}",
+            )
+            workarounds.append(_braces(known.workaround))
+        notes["workaround_provided"] = tuple(f"Workaround: {w} Permanent fix to follow."
+                                             for w in workarounds)
+        codes = list(weights)
+        out.append(_IssueTables(titles, tuple(descs), service, codes,
+                                _cum([weights[c] for c in codes]), [notes[c] for c in codes]))
+    return tuple(out)
+
+
+class _SubTables(NamedTuple):
+    """Everything the hot loop needs for one subcategory, precomputed per generate() call."""
+
+    sub: _Sub
+    ctxs: list[tuple[int, dict[str, str]]]
+    channels: list[str]
+    channel_cum: list[float]
+    people: tuple[_IssueTables, ...]
+    alerts: tuple[_IssueTables, ...]
+    escalate: float
+    home: tuple[list[int], list[float]]
+    higher: tuple[list[int], list[float]]
+
+
+def _sub_tables(rng: random.Random) -> list[_SubTables]:
+    # Members who take work (not supervisors or admins), with a mild workload skew.
+    members: dict[str, tuple[list[int], list[float]]] = {}
+    for g in GROUPS:
+        idx = [i for i, a in enumerate(AGENTS)
+               if a.group == g.name and a.role in ("agent", "specialist")]
+        members[g.name] = (idx, _cum([1.0 / (1 + 0.3 * k) for k in range(len(idx))]))
+    people_channels = dict(_PEOPLE_CHANNELS)
+    out: list[_SubTables] = []
+    for s in _SUBS:
+        channel_w = [s.monitored if c == "monitoring" else
+                     (1 - s.monitored) * people_channels.get(c, 0.0) for c in CHANNELS]
+        people = _issue_tables(s, alerts=False)
+        out.append(_SubTables(
+            sub=s,
+            ctxs=_ctx_pool(rng, s),
+            channels=[c for c, w in zip(CHANNELS, channel_w, strict=True) if w > 0],
+            channel_cum=_cum([w for w in channel_w if w > 0]),
+            people=people,
+            alerts=_issue_tables(s, alerts=True) or people,
+            escalate=_ESCALATE.get((s.category, s.subcategory), 0.0),
+            home=members[s.group],
+            higher=members[s.escalate_to] if s.escalate_to else members[s.group],
+        ))
+    return out
+
+
+def _open_rule(rng: random.Random, times: _TimeTable, now: float, goal: float | None,
+               floor: float) -> tuple[float, float]:
+    """Choose (c, lag) so that the share of open rows is ``goal`` (None: natural, >= floor).
+
+    An incident is open while its age is below ``c`` times its drawn time-to-resolve (c = 1 is
+    the natural behaviour) or below ``lag`` times an Exp(1) draw (a backlog of recent work left
+    open, for small demo queues). Calibrated on a private sample of (age, duration) pairs.
     """
     m = 4000
-    ages: list[float] = []
-    durs: list[float] = []
-    exps: list[float] = []
-    for _ in range(m):
-        ages.append(now - times.at(rng.random()))
-        p = prios[bisect_right(prio_cum, rng.random())]
-        durs.append(_HOURS_BY_PRIORITY[p][int(rng.random() * _TABLE)])
-        exps.append(rng.expovariate(1.0))
-    natural = sum(a < d for a, d in zip(ages, durs)) / m
-    goal = natural if target is None else target
-    goal = max(goal, min_share)
-    if abs(goal - natural) < 1e-9:
-        return 1.0, 0.0, natural
-    if goal > natural:
-        lo, hi = 0.0, 1.0
-        while sum(a < d or a < hi * e for a, d, e in zip(ages, durs, exps)) / m < goal:
+    prios = sorted(_DEMO_PRIORITY)
+    prio_cum = _cum([_DEMO_PRIORITY[p] for p in prios])
+    ages = [now - times.at(rng.random()) for _ in range(m)]
+    durs = [_SECONDS_TO_RESOLVE[prios[bisect_right(prio_cum, rng.random())]]
+            [int(rng.random() * _TABLE)] for _ in range(m)]
+    exps = [rng.expovariate(1.0) for _ in range(m)]
+    natural = sum(a < d for a, d in zip(ages, durs, strict=True)) / m
+    target = max(natural if goal is None else goal, floor)
+    if target > natural:
+        def share(lag: float) -> float:
+            return sum(a < d or a < lag * e
+                       for a, d, e in zip(ages, durs, exps, strict=True)) / m
+        hi = 3600.0
+        while share(hi) < target and hi < 1e12:
             hi *= 2
-            if hi > 1e12:
-                break
-        for _ in range(50):
+        lo = 0.0
+        for _ in range(40):
             mid = (lo + hi) / 2
-            share = sum(a < d or a < mid * e for a, d, e in zip(ages, durs, exps)) / m
-            lo, hi = (mid, hi) if share < goal else (lo, mid)
-        return 1.0, hi, natural
-    lo, hi = 0.0, 1.0
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        share = sum(a < mid * d for a, d in zip(ages, durs)) / m
-        lo, hi = (mid, hi) if share < goal else (lo, mid)
-    return lo, 0.0, natural
+            lo, hi = (mid, hi) if share(mid) < target else (lo, mid)
+        return 1.0, hi
+    if target < natural:
+        lo, hi = 0.0, 1.0
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if sum(a < mid * d for a, d in zip(ages, durs, strict=True)) / m \
+                < target else (lo, mid)
+        return lo, 0.0
+    return 1.0, 0.0
 
 
 def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
              open_share: float | None = None) -> Iterator[DemoIncident]:
     """Yield ``n`` demo incidents, ``seq`` 1..n in order of ``opened_at``.
 
-    Deterministic for a given (n, seed, now, span_days, open_share). ``opened_at`` spreads over
-    the ``span_days`` before ``now`` with the measured hour-of-day and weekday peaks. An incident
-    is still open when ``now`` comes before the end of its drawn time-to-resolve, so recent
-    incidents are mostly open and old ones resolved/closed; resolved ones close after the measured
-    auto-close delay. ``open_share`` (0..1, share of all rows left new/in progress/on hold)
-    overrides that; by default the natural share is kept but at least ``_MIN_DEMO_OPEN`` rows
-    (capped at 30%) stay open so a small demo queue is not empty.
+    Deterministic for given arguments. ``opened_at`` spreads over the ``span_days`` before
+    ``now`` with the measured hour-of-day and weekday peaks. An incident is still open when
+    ``now`` comes before the end of its drawn time-to-resolve, so recent incidents are mostly
+    open and old ones resolved or closed; resolved ones close after the measured auto-close delay.
+    ``open_share`` (0..1, the share of all rows left new / in progress / on hold) overrides that.
+    By default the natural share is kept, but at least ``_MIN_DEMO_OPEN`` rows (at most 30%) stay
+    open so that a small demo queue is not empty.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -1865,70 +2138,40 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
     rng = random.Random(seed)
     now_ts = now.timestamp()
     times = _TimeTable(now_ts - span_days * 86400.0, now_ts)
+    tables = _sub_tables(rng)
+    kept = 1.0 - _CANCELLED_SHARE
+    goal = None if open_share is None else min(1.0, open_share / kept)
+    floor = 0.0 if open_share is not None else min(0.3, _MIN_DEMO_OPEN / n) / kept
+    c_scale, lag = _open_rule(random.Random(seed * 1_000_003 + 7), times, now_ts, goal, floor)
 
-    # Choice tables.
-    demo = _DEMO
-    sub_cum = _cum([demo["subcategory_weight"][f"{s.category} > {s.subcategory}"]
-                    for s in _SUBS])
-    cells = list(demo["impact_x_urgency"])
-    cell_cum = _cum(list(demo["impact_x_urgency"].values()))
+    sub_cum = _cum([_DEMO_SUB_WEIGHT[(s.category, s.subcategory)] for s in _SUBS])
+    cells = list(_DEMO_CELLS)
+    cell_cum = _cum([_DEMO_CELLS[c] for c in cells])
     cell_prio = [priority_of(i, u) for i, u in cells]
-    prios = sorted(demo["priority"])
-    prio_cum = _cum([demo["priority"][p] for p in prios])
+    cell_dur = [_SECONDS_TO_RESOLVE[p] for p in cell_prio]
     caller_cum = _cum([1.0 + 20.0 / (i + 1) for i in range(len(CALLERS))])
-    open_states = list(demo["open_state"])
-    open_cum = _cum(list(demo["open_state"].values()))
-    hold_reasons = list(demo["hold_reason"])
-    hold_cum = _cum(list(demo["hold_reason"].values()))
+    open_states = list(_DEMO_OPEN_STATE)
+    open_cum = _cum([_DEMO_OPEN_STATE[s] for s in open_states])
+    hold_reasons = list(_DEMO_HOLD)
+    hold_cum = _cum([_DEMO_HOLD[r] for r in hold_reasons])
+    # Reassignments: escalated rows draw from the measured counts >= 1; the others are 0 often
+    # enough that the overall share of 0 matches the log.
     reassign_vals = [k for k in _SN_REASSIGNMENT_COUNT if k > 0]
     reassign_cum = _cum([_SN_REASSIGNMENT_COUNT[k] for k in reassign_vals])
-    p_zero = _SN_REASSIGNMENT_COUNT[0] / max(1e-9, 1.0 - demo["escalated_share"])
-    reopen_vals = list(_SN_REOPEN_COUNT)
-    reopen_cum = _cum(list(_SN_REOPEN_COUNT.values()))
-    e1 = demo["escalation_probability"]["line1"]
-    e2 = demo["escalation_probability"]["line2_to_line3"]
-
-    # Members who take work (not supervisors or admins), with a mild workload skew.
-    members: dict[str, tuple[list[int], list[float]]] = {}
-    for g in GROUPS:
-        idx = [i for i, a in enumerate(AGENTS) if a.group == g.name
-               and a.role in ("agent", "specialist")]
-        members[g.name] = (idx, _cum([1.0 / (1 + 0.3 * k) for k in range(len(idx))]))
-
-    known_by_sub = {(k.category, k.subcategory): k for k in KNOWN_ERRORS}
-    per_sub = []
-    for s in _SUBS:
-        known = known_by_sub.get((s.category, s.subcategory))
-        notes = _note_templates(s, known)
-        code_w = dict(demo["resolution_code"])
-        if known is None:  # no known error to match: those would have been workarounds
-            code_w["workaround_provided"] += code_w.pop("known_error")
-        codes = list(code_w)
-        channel_w = [s.monitored if c == "monitoring" else
-                     (1 - s.monitored) * dict(_PEOPLE_CHANNELS).get(c, 0.0) for c in CHANNELS]
-        esc = (e1 if _GROUP_LINE[s.group] == 1 else e2) if s.escalate_to else 0.0
-        per_sub.append((
-            s, s.titles, _description_templates(s), _ctx_pool(rng, s),
-            codes, _cum([code_w[c] for c in codes]), [notes[c] for c in codes],
-            [c for c, w in zip(CHANNELS, channel_w) if w > 0],
-            _cum([w for w in channel_w if w > 0]),
-            esc, members[s.group], members[s.escalate_to] if s.escalate_to else members[s.group],
-        ))
-
-    min_share = 0.0
-    if open_share is None:
-        min_share = min(0.3, _MIN_DEMO_OPEN / n)
-    target = None if open_share is None else open_share / (1.0 - _CANCELLED_SHARE)
-    c_scale, lag, _natural = _open_threshold(
-        random.Random(seed * 1_000_003 + 7), times, now_ts, prio_cum, prios, target,
-        min_share / (1.0 - _CANCELLED_SHARE))
+    p_zero = min(1.0, _SN_REASSIGNMENT_COUNT[0] / (1.0 - _DEMO_ESCALATED_SHARE))
+    reopen_vals = [k for k in _SN_REOPEN_COUNT if k > 0]
+    reopen_cum = _cum([_SN_REOPEN_COUNT[k] for k in reopen_vals])
+    p_no_reopen = _SN_REOPEN_COUNT[0]
 
     rand = rng.random
     expo = rng.expovariate
     fromts = datetime.fromtimestamp
+    utc = UTC
     new_obj = object.__new__
-    set_dict = object.__setattr__
-    hours = _HOURS_BY_PRIORITY
+    set_attr = object.__setattr__
+    cls = DemoIncident
+    t_cum, t_prev, t_span, t_lo, t_width = times.cum, times.prev, times.span, times.lo, times.width
+    t_last = len(t_cum) - 1
     close_delay = _CLOSE_DELAY
     table = _TABLE
     n_ctx = _N_CTX
@@ -1936,27 +2179,37 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
     major_p = _MAJOR_SHARE_OF_P1
     x = 0.0
     for k in range(n):
-        # Sorted uniforms: the minimum of the n - k uniforms still to place above x.
+        # Sorted uniforms: the smallest of the n - k uniforms still to place above x.
         x = 1.0 - (1.0 - x) * rand() ** (1.0 / (n - k))
-        opened = times.at(x)
+        b = bisect_right(t_cum, x)  # inline of times.at(x)
+        if b > t_last:
+            b = t_last
+        frac = (x - t_prev[b]) / t_span[b]
+        opened = t_lo[b] + (frac if frac < 1.0 else 1.0) * t_width[b]
         age = now_ts - opened
-        (s, titles, descs, ctxs, codes, code_cum, notes, chans, chan_cum, esc, home,
-         higher) = per_sub[bisect_right(sub_cum, rand())]
-        svc, ctx = ctxs[int(rand() * n_ctx)]
+        t = tables[bisect_right(sub_cum, rand())]
+        s = t.sub
+        svc, ctx = t.ctxs[int(rand() * n_ctx)]
+        channel = t.channels[bisect_right(t.channel_cum, rand())]
+        issues = t.alerts if channel == "monitoring" else t.people
+        issue = issues[int(rand() * len(issues))]
+        if issue.service >= 0:
+            svc = issue.service
         cell = bisect_right(cell_cum, rand())
         impact, urgency = cells[cell]
-        prio = cell_prio[cell]
-        escalated = esc > 0.0 and rand() < esc
-        group = s.escalate_to if escalated else s.group
-        pool, pool_cum = higher if escalated else home
-        duration = hours[prio][int(rand() * table)]
-        channel = chans[bisect_right(chan_cum, rand())]
-        caller = bisect_right(caller_cum, rand())
+        escalated = rand() < t.escalate
+        if escalated:
+            group = s.escalate_to
+            pool, pool_cum = t.higher
+        else:
+            group = s.group
+            pool, pool_cum = t.home
+        duration = cell_dur[cell][int(rand() * table)]
         if escalated or rand() >= p_zero:
             reassign = reassign_vals[bisect_right(reassign_cum, rand())]
         else:
             reassign = 0
-        reopen = reopen_vals[bisect_right(reopen_cum, rand())]
+        reopen = 0 if rand() < p_no_reopen else reopen_vals[bisect_right(reopen_cum, rand())]
         assignee: int | None = pool[bisect_right(pool_cum, rand())]
         hold: str | None = None
         resolved_at: datetime | None = None
@@ -1966,40 +2219,45 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
         if rand() < cancel:
             state = "cancelled"
             gap = 600.0 + rand() * 7200.0
-            closed_at = fromts(int(opened + (gap if gap < age else age * rand())), UTC)
+            closed_at = fromts(int(opened + (gap if gap < age else age * rand())), utc)
             note = _CANCEL_NOTES[int(rand() * len(_CANCEL_NOTES))]
-            assignee = None if rand() < 0.5 else assignee
-            reassign = reopen = 0
+            if rand() < 0.5:
+                assignee = None
+            reopen = 0
         elif age < c_scale * duration or (lag > 0.0 and age < lag * expo(1.0)):
             state = open_states[bisect_right(open_cum, rand())]
             if state == "new":
                 assignee = None
+                reopen = 0
                 if not escalated:
                     reassign = 0
-                reopen = 0
             elif state == "on_hold":
                 hold = hold_reasons[bisect_right(hold_cum, rand())]
         else:
             if age < duration:  # only when open_share squeezed the open set (c < 1)
-                duration = c_scale * duration
+                duration *= c_scale
             resolved = opened + duration
-            resolved_at = fromts(int(resolved), UTC)
+            resolved_at = fromts(int(resolved), utc)
             closes = resolved + close_delay[int(rand() * table)]
             if closes <= now_ts:
                 state = "closed"
-                closed_at = fromts(int(closes), UTC)
+                closed_at = fromts(int(closes), utc)
             else:
                 state = "resolved"
-            ci = bisect_right(code_cum, rand())
-            code = codes[ci]
-            texts = notes[ci]
+            ci = bisect_right(issue.code_cum, rand())
+            code = issue.codes[ci]
+            texts = issue.notes[ci]
             note = texts[int(rand() * len(texts))].format_map(ctx)
-        yield_obj = new_obj(DemoIncident)
-        set_dict(yield_obj, "__dict__", {
+        # Build the frozen instance without its generated __init__ (23 object.__setattr__ calls):
+        # one dict handed over in a single call is several times faster, and the result is an
+        # ordinary DemoIncident (eq, hash, repr, pickle, dataclasses.replace all work).
+        row = new_obj(cls)
+        set_attr(row, "__dict__", {
             "seq": k + 1,
-            "title": titles[int(rand() * len(titles))].format_map(ctx),
-            "description": descs[int(rand() * len(descs))].format_map(ctx),
-            "caller_index": caller,
+            "title": issue.titles[int(rand() * len(issue.titles))].format_map(ctx),
+            "description": issue.descriptions[int(rand() * len(issue.descriptions))]
+            .format_map(ctx),
+            "caller_index": bisect_right(caller_cum, rand()),
             "channel": channel,
             "category": s.category,
             "subcategory": s.subcategory,
@@ -2009,15 +2267,15 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
             "urgency": urgency,
             "state": state,
             "hold_reason": hold,
-            "opened_at": fromts(int(opened), UTC),
+            "opened_at": fromts(int(opened), utc),
             "resolved_at": resolved_at,
             "closed_at": closed_at,
             "resolution_code": code,
             "resolution_notes": note,
             "reassignment_count": reassign,
             "reopen_count": reopen,
-            "major": prio == 1 and rand() < major_p,
+            "major": impact == 1 and urgency == 1 and rand() < major_p,
             "escalated": escalated,
             "service_index": svc,
         })
-        yield yield_obj
+        yield row

@@ -1,79 +1,120 @@
 """The change feed, watched from the GUI: which incidents changed on another workstation.
 
-The services have no watcher wrapper yet, so this polls ``queries.changes_since`` every 500 ms
-off the GUI thread (one cheap indexed read). The feed re-reads a small overlap (sequence order is
-not commit order), so entries already seen are dropped by seq.
+A watcher thread blocks on the services' feed (``services.live.open_feed``: LISTEN/NOTIFY on
+PostgreSQL, ``PRAGMA data_version`` on SQLite), reads what changed and hands it to the GUI thread
+as a signal. An environment problem (server gone) is reported as offline and retried; any other
+exception is our bug and goes to the excepthook on the GUI thread.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import sys
+import threading
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.domain.errors import DeskError
 from app.domain.records import Change
-from app.services import queries
+from app.services import live
 from app.services.context import Desk
-from app.views.tasks import TaskRunner
 
-POLL_MS = 500
+WAIT_S = 0.25
+RETRY_S = 2.0
+
+
+class _Watcher(QThread):
+    arrived = Signal(object)  # list[Change]
+    online = Signal(bool)
+    crashed = Signal(object)  # BaseException
+
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._stop = threading.Event()
+        self._feed: live.ChangeFeed | None = None
+        self._lock = threading.Lock()
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._watch()
+                except DeskError:
+                    self.online.emit(False)
+                    self._close_feed()
+                    self._stop.wait(RETRY_S)
+        except BaseException as exc:  # our bug: shown on the GUI thread
+            self.crashed.emit(exc)
+        finally:
+            self._close_feed()
+
+    def _watch(self) -> None:
+        feed = live.open_feed(self._desk)
+        with self._lock:
+            if self._stop.is_set():
+                feed.close()
+                return
+            self._feed = feed
+        self.online.emit(True)
+        self.ready.set()
+        while not self._stop.is_set():
+            woke = feed.wait(WAIT_S)
+            if self._stop.is_set():
+                return
+            if woke:
+                changes = feed.read()
+                if changes:
+                    self.arrived.emit(changes)
+
+    def _close_feed(self) -> None:
+        with self._lock:
+            feed, self._feed = self._feed, None
+        if feed is not None:
+            feed.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._close_feed()  # wakes a blocked wait()
 
 
 class ChangeFeed(QObject):
     incidents_changed = Signal(object)  # set[int] of incident ids
     other_changed = Signal(object)  # set[str] of entity names (groups, callers, matrix...)
+    online = Signal(bool)
 
-    def __init__(self, desk: Desk, runner: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._desk = desk
-        self._runner = runner
-        self._position: int | None = None
-        self._seen: deque[int] = deque(maxlen=2000)
-        self._seen_set: set[int] = set()
-        self._busy = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self.poll)
+        self._thread: _Watcher | None = None
 
     def start(self) -> None:
-        desk = self._desk
-        self._busy = True
-        self._runner.run(lambda: queries.latest_change(desk), self._started, self._failed)
-        self._timer.start()
+        if self._thread is not None:
+            return
+        self._thread = _Watcher(self._desk)
+        self._thread.arrived.connect(self._arrived)
+        self._thread.online.connect(self.online)
+        self._thread.crashed.connect(self._crashed)
+        self._thread.start()
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        return self._thread is not None and self._thread.ready.wait(timeout)
 
     def stop(self) -> None:
-        self._timer.stop()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.stop()
+            thread.wait(10_000)
 
-    def _started(self, seq: int) -> None:
-        self._busy = False
-        self._position = seq
+    @Slot(object)
+    def _crashed(self, exc: BaseException) -> None:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
 
-    def _failed(self, _exc: DeskError) -> None:
-        self._busy = False
-
-    def poll(self) -> None:
-        if self._busy:
-            return
-        if self._position is None:
-            self.start()
-            return
-        self._busy = True
-        desk, since = self._desk, self._position
-        self._runner.run(lambda: queries.changes_since(desk, since), self._arrived, self._failed)
-
+    @Slot(object)
     def _arrived(self, changes: list[Change]) -> None:
-        self._busy = False
         incidents: set[int] = set()
         others: set[str] = set()
         for change in changes:
-            if change.seq in self._seen_set:
-                continue
-            if len(self._seen) == self._seen.maxlen:
-                self._seen_set.discard(self._seen[0])
-            self._seen.append(change.seq)
-            self._seen_set.add(change.seq)
-            self._position = max(self._position or 0, change.seq)
             if change.entity == "incident":
                 incidents.add(change.entity_id)
             else:

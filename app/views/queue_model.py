@@ -18,7 +18,7 @@ import difflib
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,14 +64,14 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("Number", "number", 100),
-    Column("Priority", "priority", 110),
-    Column("SLA", "sla", 80),
-    Column("State", "state", 95),
-    Column("Title", "title", 360),
+    Column("Priority", "priority", 135),
+    Column("SLA", "sla", 90),
+    Column("State", "state", 100),
+    Column("Title", "title", 380),
     Column("Caller", "caller", 140),
     Column("Group", "group", 120),
     Column("Assignee", "assignee", 130),
-    Column("Updated", "updated", 125),
+    Column("Updated", "updated", 140),
 )
 NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(len(COLUMNS))
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -80,7 +80,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 @dataclass(frozen=True)
 class Query:
-    flt: QueueFilter = QueueFilter()
+    flt: QueueFilter = field(default_factory=QueueFilter)
     sort: str = "priority"
     descending: bool = False
 
@@ -97,6 +97,7 @@ class QueueTableModel(QAbstractTableModel):
         self._runner = runner
         self._query = Query()
         self._generation = 0
+        self._loaded_generation = -1  # the query whose first page the model shows
         self._ids: array[int] = array("q")
         self._rows: dict[int, QueueRow] = {}
         self._blocks: OrderedDict[int, tuple[int, ...]] = OrderedDict()
@@ -141,6 +142,7 @@ class QueueTableModel(QAbstractTableModel):
         if gen != self._generation:
             return
         self.beginResetModel()
+        self._loaded_generation = gen
         self._ids = array("q", (r.id for r in page.rows))
         self._rows = {r.id: r for r in page.rows}
         self._blocks.clear()
@@ -352,6 +354,8 @@ class QueueTableModel(QAbstractTableModel):
 
     def refresh_incidents(self, incident_ids: Iterable[int]) -> None:
         """Incidents changed elsewhere: re-read the loaded window's order and those rows."""
+        if self._loaded_generation != self._generation:
+            return  # a new query is on its way: its first page has these changes already
         self._refresh_queue.update(incident_ids)
         if self._refreshing or not self._refresh_queue:
             return
@@ -383,7 +387,7 @@ class QueueTableModel(QAbstractTableModel):
 
         def done(result: tuple[list[int], tuple[object, ...] | None, bool, list[QueueRow]]) -> None:
             self._refreshing = False
-            if gen == self._generation:
+            if gen == self._generation == self._loaded_generation:
                 ids, cursor, more, rows = result
                 self._apply(ids, changed, rows)
                 self._cursor = cursor

@@ -21,10 +21,11 @@ CALLERS = {1: "Zoe Zimmer", 2: "alice Abbot", 3: "Mark Moss", 4: "Nina North", 5
 
 ACTIVE_STATES = (State.NEW, State.IN_PROGRESS, State.ON_HOLD)
 ALL_STATES = tuple(State)
-WORDS = (
+_WORDS_TEXT = (
     "printer email vpn outlook laptop password network server disk database login "
-    "screen keyboard wifi slow timeout backup license browser phone".split()
+    "screen keyboard wifi slow timeout backup license browser phone"
 )
+WORDS = _WORDS_TEXT.split()
 
 
 def seed_people(conn: Connection) -> None:
@@ -45,14 +46,18 @@ def seed_people(conn: Connection) -> None:
     conn.execute(
         insert(T["agents"]),
         [
-            {"id": i, "username": f"agent{i}", "full_name": n, "role": "agent", "active": True,
-             "created_at": T0}
+            {
+                "id": i,
+                "username": f"agent{i}",
+                "full_name": n,
+                "role": "agent",
+                "active": True,
+                "created_at": T0,
+            }
             for i, n in AGENTS.items()
         ],
     )
-    conn.execute(
-        insert(T["groups"]), [{"id": i, "name": n, "line": 1} for i, n in GROUPS.items()]
-    )
+    conn.execute(insert(T["groups"]), [{"id": i, "name": n, "line": 1} for i, n in GROUPS.items()])
     conn.execute(
         insert(T["callers"]),
         [

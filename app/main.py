@@ -1,0 +1,117 @@
+"""The composition root: Qt application, engine, schema upgrade, demo data, sign-in, main window.
+
+Environment problems at start (database unreachable, locked, too new) are a message with
+Retry/Quit; anything else is our bug and goes to the excepthook (a dialog and a crash report).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from app.domain.errors import DatabaseTooNew, DeskError, EnvironmentProblem
+
+
+def database_label(url: Any) -> str:
+    """The database address for people: the URL without its password."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(str(url) if not hasattr(url, "render_as_string") else url).render_as_string(
+            hide_password=True
+        )
+    except Exception:  # an address we cannot parse is shown as it is, minus credentials
+        text = str(url)
+        return text.split("@", 1)[-1] if "@" in text else text
+
+
+def _demo_hint(desk: Any) -> str | None:
+    """A hint on the sign-in dialog when the database holds the demo's users."""
+    from app.services import demo, demo_profile, queries
+
+    demo_names = [a.username for a in demo_profile.AGENTS]
+    try:
+        present = {a.username for a in queries.agents(desk)}
+    except DeskError:
+        return None
+    found = [n for n in demo_names if n in present]
+    if not found:
+        return None
+    return (
+        f"Demo data: sign in as {', '.join(found[:3])} or any other demo user, "
+        f"with the password “{demo.DEMO_PASSWORD}”."
+    )
+
+
+DEMO_INCIDENTS = 5000
+
+
+def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
+    from app.db.engine import make_engine
+    from app.services import setup
+    from app.services.context import Desk, environment_problem
+
+    engine = make_engine(db_config.url)
+    try:
+        setup.upgrade_database(engine)
+    except DeskError:
+        engine.dispose()
+        raise
+    except Exception as exc:
+        engine.dispose()
+        problem = environment_problem(exc)
+        if problem is not None:
+            raise problem from exc
+        raise
+    desk = Desk(engine)
+    if demo_if_empty:
+        from app.services import demo
+
+        demo.ensure_demo(desk, DEMO_INCIDENTS)
+    return engine, desk
+
+
+def run_gui(db_config: Any, demo_if_empty: bool = False) -> int:
+    """Start the desktop client on `db_config` (app.db.config.DatabaseConfig); the exit code."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.errors import ask_retry, install_excepthook
+    from app.views.main_window import MainWindow
+    from app.views.signin import SignInDialog
+    from app.views.tasks import TaskRunner
+
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Incident Desk")
+    app.setOrganizationName("IncidentDesk")
+    app.setApplicationDisplayName("Incident Desk")
+    app.setDesktopFileName("incidentdesk")
+    install_excepthook()
+
+    while True:
+        try:
+            engine, desk = _open_database(db_config, demo_if_empty)
+            break
+        except (EnvironmentProblem, DatabaseTooNew) as exc:
+            if not ask_retry(None, exc):
+                return 2
+        except DeskError as exc:  # a bad address or config: nothing to retry
+            ask_retry(None, exc)
+            return 2
+
+    runner = TaskRunner()
+    label = database_label(engine.url)
+    try:
+        dialog = SignInDialog(desk, runner, database=label, demo_hint=_demo_hint(desk))
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+            return 0
+        window = MainWindow(desk, dialog.actor, runner, database=label)
+        window.show()
+        code = int(app.exec())
+        window.shutdown()
+        return code
+    finally:
+        runner.shutdown()
+        engine.dispose()

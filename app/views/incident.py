@@ -1,0 +1,836 @@
+"""One incident: header with both SLA clocks, editable fields, journal, history, related, SLA,
+and every lifecycle action (disabled with the reason when the role or the state forbids it).
+
+Edits are based on the version the agent started from; a save over someone else's change gets a
+ConflictError from the services, and the conflict dialog shows both sides to merge or reload.
+A change from elsewhere updates what the agent has not touched and keeps what they typed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import ConflictError, DeskError
+from app.domain.lifecycle import (
+    Action,
+    CancelReason,
+    CloseReason,
+    HoldReason,
+    ResolutionCode,
+    State,
+    allowed_actions,
+)
+from app.domain.records import (
+    AuditRecord,
+    CategoryRecord,
+    Channel,
+    GroupRecord,
+    IncidentRecord,
+    JournalKind,
+    JournalRecord,
+    PauseRecord,
+    QueueRow,
+    ServiceRecord,
+)
+from app.domain.roles import Permission, can
+from app.services import incidents, queries
+from app.services.context import Actor, Desk
+from app.views.dialogs import ActionDialog, ConflictDialog
+from app.views.errors import show_problem
+from app.views.look import clock_text, local_time, muted_color, priority_color, threshold_color
+from app.views.tasks import TaskRunner
+
+# -- which action, when -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcut: str
+    permission: Permission
+    lifecycle: Action | None = None  # must be allowed from the state
+    needs_active: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("assign_to_me", "Assign to &me", "Ctrl+M", Permission.WORK, needs_active=True),
+    ActionSpec("assign", "&Assign…", "Ctrl+Shift+A", Permission.ASSIGN_OTHERS, needs_active=True),
+    ActionSpec("escalate", "&Escalate…", "Ctrl+E", Permission.ESCALATE, needs_active=True),
+    ActionSpec("escalate_up", "Escalate to &supervisor…", "Ctrl+Shift+E", Permission.ESCALATE, needs_active=True),
+    ActionSpec("hold", "Put on &hold…", "Ctrl+H", Permission.WORK, Action.HOLD),
+    ActionSpec("resume", "Res&ume", "Ctrl+U", Permission.WORK, Action.RESUME),
+    ActionSpec("resolve", "&Resolve…", "Ctrl+R", Permission.WORK, Action.RESOLVE),
+    ActionSpec("close", "C&lose", "Ctrl+Shift+L", Permission.CLOSE, Action.CLOSE),
+    ActionSpec("reopen", "Re&open…", "Ctrl+Shift+O", Permission.REOPEN, Action.REOPEN),
+    ActionSpec("cancel", "&Cancel incident…", "Ctrl+Shift+X", Permission.CANCEL, Action.CANCEL),
+    ActionSpec("major", "Mark ma&jor", "Ctrl+Shift+J", Permission.MARK_MAJOR),
+)
+
+
+def why_not(spec: ActionSpec, actor: Actor, record: IncidentRecord) -> str | None:
+    """None when `actor` may do `spec` on `record` now, else the reason in words."""
+    if not can(actor.role, spec.permission):
+        allowed = ", ".join(r.label for r in type(actor.role) if can(r, spec.permission))
+        return f"Your role ({actor.role.label}) may not {spec.permission.value}; allowed for: {allowed}"
+    state = record.state
+    if spec.lifecycle is not None and spec.lifecycle not in allowed_actions(state):
+        moves = ", ".join(a.value for a in allowed_actions(state)) or "nothing (it is final)"
+        return f"Not possible while the incident is {state.label}; from {state.label} you can: {moves}"
+    if spec.needs_active and not state.active:
+        return f"Not possible while the incident is {state.label}"
+    if spec.name == "assign_to_me" and record.assignee_id == actor.id:
+        return "It is assigned to you already"
+    if spec.name == "escalate_up" and record.escalated_to_supervisor:
+        return "It was escalated to the supervisor already"
+    if spec.name == "major" and state.final:
+        return f"Not possible while the incident is {state.label}"
+    return None
+
+
+@dataclass(frozen=True)
+class Details:
+    record: IncidentRecord
+    journal: list[JournalRecord]
+    history: list[AuditRecord]
+    pauses: list[PauseRecord]
+    children: list[QueueRow]
+
+
+@dataclass(frozen=True)
+class Lookups:
+    groups: list[GroupRecord]
+    categories: list[CategoryRecord]
+    services: list[ServiceRecord]
+
+
+def load_details(desk: Desk, incident_id: int) -> Details:
+    record = queries.get_incident(desk, incident_id)
+    return Details(
+        record,
+        queries.journal(desk, incident_id),
+        queries.history(desk, incident_id),
+        queries.pauses(desk, incident_id),
+        queries.children(desk, incident_id),
+    )
+
+
+# editor field -> (label, service field name)
+EDIT_FIELDS = {
+    "title": "Title",
+    "description": "Description",
+    "channel": "Channel",
+    "config_item_id": "Service",
+    "impact": "Impact",
+    "urgency": "Urgency",
+    "category_id": "Category",
+}
+
+
+class IncidentWindow(QMainWindow):
+    closed = Signal()
+    reloaded = Signal()
+
+    def __init__(
+        self, desk: Desk, actor: Actor, runner: TaskRunner, incident_id: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.desk, self.actor, self.runner = desk, actor, runner
+        self.incident_id = incident_id
+        self.record: IncidentRecord | None = None
+        self.base: IncidentRecord | None = None  # what the unsaved edits started from
+        self._lookups: Lookups | None = None
+        self._saving = False
+        self._changed_elsewhere = False
+        self.setWindowTitle("Incident")
+        self.resize(1040, 760)
+
+        # -- header ------------------------------------------------------------------------
+        self.number_label = QLabel("…")
+        self.number_label.setAccessibleName("Number")
+        f = self.number_label.font()
+        f.setPointSizeF(f.pointSizeF() * 1.4)
+        f.setBold(True)
+        self.number_label.setFont(f)
+        self.priority_label = QLabel()
+        self.priority_label.setAccessibleName("Priority")
+        pf = self.priority_label.font()
+        pf.setBold(True)
+        self.priority_label.setFont(pf)
+        self.state_label = QLabel()
+        self.state_label.setAccessibleName("State")
+        self.response_label = QLabel()
+        self.response_label.setAccessibleName("Response clock")
+        self.resolution_label = QLabel()
+        self.resolution_label.setAccessibleName("Resolution clock")
+        self.owner_label = QLabel()
+        self.owner_label.setAccessibleName("Group and assignee")
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Notice")
+        self.banner.hide()
+        head = QHBoxLayout()
+        head.addWidget(self.number_label)
+        head.addSpacing(12)
+        head.addWidget(self.priority_label)
+        head.addSpacing(12)
+        head.addWidget(self.state_label)
+        head.addStretch(1)
+        head.addWidget(self.owner_label)
+        clocks = QHBoxLayout()
+        clocks.addWidget(self.response_label)
+        clocks.addSpacing(24)
+        clocks.addWidget(self.resolution_label)
+        clocks.addStretch(1)
+
+        # -- fields ----------------------------------------------------------------------
+        self.title_edit = QLineEdit()
+        self.title_edit.setAccessibleName("Title")
+        self.description_edit = QPlainTextEdit()
+        self.description_edit.setAccessibleName("Description")
+        self.description_edit.setTabChangesFocus(True)
+        self.description_edit.setMaximumHeight(120)
+        self.channel_edit = QComboBox()
+        self.channel_edit.setAccessibleName("Channel")
+        for ch in Channel:
+            self.channel_edit.addItem(ch.label, ch.value)
+        self.service_edit = QComboBox()
+        self.service_edit.setAccessibleName("Service")
+        self.service_edit.addItem("(none)", None)
+        self.category_edit = QComboBox()
+        self.category_edit.setAccessibleName("Category")
+        self.category_edit.addItem("(none)", None)
+        self.impact_edit = QComboBox()
+        self.impact_edit.setAccessibleName("Impact")
+        self.urgency_edit = QComboBox()
+        self.urgency_edit.setAccessibleName("Urgency")
+        for combo in (self.impact_edit, self.urgency_edit):
+            for n, label in ((1, "1 - High"), (2, "2 - Medium"), (3, "3 - Low")):
+                combo.addItem(label, n)
+        self.caller_label = QLabel()
+        self.caller_label.setAccessibleName("Caller")
+        self.save_button = QPushButton("&Save changes (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.clicked.connect(self.revert)
+        for w in (self.title_edit,):
+            w.textEdited.connect(self._edited)
+        self.description_edit.textChanged.connect(self._edited)
+        for combo in (self.channel_edit, self.service_edit, self.category_edit, self.impact_edit, self.urgency_edit):
+            combo.activated.connect(self._edited)
+        form = QFormLayout()
+        form.addRow("&Title:", self.title_edit)
+        form.addRow("&Description:", self.description_edit)
+        form.addRow("Caller:", self.caller_label)
+        row = QHBoxLayout()
+        for label, w in (("C&hannel:", self.channel_edit), ("Ser&vice:", self.service_edit),
+                         ("Cate&gory:", self.category_edit)):
+            lab = QLabel(label)
+            lab.setBuddy(w)
+            row.addWidget(lab)
+            row.addWidget(w, 1)
+        form.addRow(row)
+        row2 = QHBoxLayout()
+        for label, w in (("&Impact:", self.impact_edit), ("&Urgency:", self.urgency_edit)):
+            lab = QLabel(label)
+            lab.setBuddy(w)
+            row2.addWidget(lab)
+            row2.addWidget(w)
+        row2.addStretch(1)
+        row2.addWidget(self.revert_button)
+        row2.addWidget(self.save_button)
+        form.addRow(row2)
+
+        # -- tabs ---------------------------------------------------------------------------
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Incident details")
+        self.journal_view = QTextBrowser()
+        self.journal_view.setAccessibleName("Journal")
+        self.journal_kind = QComboBox()
+        self.journal_kind.setAccessibleName("Journal entry kind")
+        self.journal_kind.addItem("Work note (internal)", JournalKind.WORK_NOTE.value)
+        self.journal_kind.addItem("Comment (caller sees it)", JournalKind.COMMENT.value)
+        self.journal_edit = QPlainTextEdit()
+        self.journal_edit.setAccessibleName("New journal entry")
+        self.journal_edit.setPlaceholderText("Type a note; Ctrl+Enter adds it")
+        self.journal_edit.setMaximumHeight(90)
+        self.journal_edit.setTabChangesFocus(True)
+        add_note = QPushButton("Add (Ctrl+Enter)")
+        add_note.clicked.connect(self.add_note)
+        jt = QWidget()
+        jl = QVBoxLayout(jt)
+        jl.addWidget(self.journal_view, 1)
+        jrow = QHBoxLayout()
+        jrow.addWidget(self.journal_kind)
+        jrow.addStretch(1)
+        jrow.addWidget(add_note)
+        jl.addWidget(self.journal_edit)
+        jl.addLayout(jrow)
+        self.tabs.addTab(jt, "&Journal")
+        self.history_table = QTableWidget(0, 5)
+        self.history_table.setAccessibleName("History")
+        self.history_table.setHorizontalHeaderLabels(["When", "Who", "Field", "Change", "Reason"])
+        self.history_table.verticalHeader().hide()
+        self.history_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history_table.horizontalHeader().setStretchLastSection(True)
+        self.tabs.addTab(self.history_table, "Histor&y")
+        self.related_view = QTextBrowser()
+        self.related_view.setAccessibleName("Related")
+        self.children_list = QListWidget()
+        self.children_list.setAccessibleName("Child incidents")
+        rt = QWidget()
+        rl = QVBoxLayout(rt)
+        rl.addWidget(self.related_view)
+        rl.addWidget(QLabel("Child incidents:"))
+        rl.addWidget(self.children_list)
+        self.tabs.addTab(rt, "Re&lated")
+        self.sla_view = QTextBrowser()
+        self.sla_view.setAccessibleName("SLA clocks and pauses")
+        self.tabs.addTab(self.sla_view, "SL&A")
+
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.addLayout(head)
+        cl.addLayout(clocks)
+        cl.addWidget(self.banner)
+        cl.addLayout(form)
+        cl.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        # -- actions -------------------------------------------------------------------------
+        self.toolbar = QToolBar("Actions")
+        self.toolbar.setObjectName("incident-actions")
+        self.toolbar.setMovable(False)
+        self.addToolBar(self.toolbar)
+        self.actions_by_name: dict[str, QAction] = {}
+        for spec in ACTIONS:
+            action = QAction(spec.text.replace("&", ""), self)
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _c=False, n=spec.name: self.trigger(n))
+            action.setEnabled(False)
+            self.toolbar.addAction(action)
+            self.actions_by_name[spec.name] = action
+        QShortcut(QKeySequence("Ctrl+S"), self, self.save)
+        QShortcut(QKeySequence("F5"), self, self.reload)
+        QShortcut(QKeySequence("Ctrl+W"), self, self.close)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self.journal_edit, self.add_note, context=Qt.ShortcutContext.WidgetShortcut)
+
+        desk_ = desk
+        runner.run(
+            lambda: Lookups(queries.groups(desk_), queries.categories(desk_), queries.services(desk_)),
+            self._lookups_loaded,
+            key=f"incident-lookups-{id(self)}",
+        )
+        self.reload()
+
+    # -- loading ----------------------------------------------------------------------------------
+    def reload(self) -> None:
+        desk, incident_id = self.desk, self.incident_id
+        self.runner.run(lambda: load_details(desk, incident_id), self._loaded, self._load_failed,
+                        key=f"incident-{id(self)}")
+
+    def changed_elsewhere(self) -> None:
+        self._changed_elsewhere = True
+        self.reload()
+
+    def _load_failed(self, exc: DeskError) -> None:
+        self._show_banner(f"Could not load: {exc}")
+
+    def _lookups_loaded(self, lookups: Lookups) -> None:
+        self._lookups = lookups
+        for s in lookups.services:
+            self.service_edit.addItem(s.name, s.id)
+        for c in lookups.categories:
+            self.category_edit.addItem(c.path, c.id)
+        if self.record is not None:
+            self._fill_fields(self.record, only_clean=True)
+
+    def _loaded(self, details: Details) -> None:
+        record = details.record
+        dirty = self.dirty_fields()
+        elsewhere = self._changed_elsewhere and self.record is not None and record.version != self.record.version
+        self._changed_elsewhere = False
+        self.record = record
+        if self.base is None or not dirty:
+            self.base = record
+        self.setWindowTitle(f"{record.number} — {record.title}")
+        self._fill_header(record)
+        self._fill_fields(record, only_clean=True, dirty=dirty)
+        self._fill_journal(details.journal)
+        self._fill_history(details.history)
+        self._fill_related(record, details.children)
+        self._fill_sla(record, details.pauses)
+        self._update_actions()
+        if elsewhere and dirty:
+            self._show_banner(
+                "Someone else changed this incident while you edit it. Your typing is kept; "
+                "saving will show both sides to merge."
+            )
+        elif elsewhere:
+            self._show_banner("Updated: someone else changed this incident.")
+        self.reloaded.emit()
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.show()
+
+    def _fill_header(self, r: IncidentRecord) -> None:
+        self.number_label.setText(r.number + ("  ★ major" if r.major else ""))
+        self.priority_label.setText(r.priority_label)
+        pal = self.priority_label.palette()
+        pal.setColor(self.priority_label.foregroundRole(), priority_color(r.priority))
+        self.priority_label.setPalette(pal)
+        hold = f" ({HoldReason(r.hold_reason).label})" if r.hold_reason else ""
+        self.state_label.setText(r.state.label + hold)
+        self.owner_label.setText(
+            f"{r.group_name or 'no group'} (line {r.support_line}) · {r.assignee_name or 'unassigned'}"
+        )
+        for label, status, what in ((self.response_label, r.response, "Response"),
+                                    (self.resolution_label, r.resolution, "Resolution")):
+            label.setText(clock_text(status, what))
+            pal = label.palette()
+            color = muted_color() if status is None or status.paused or status.stopped else threshold_color(status.threshold)
+            pal.setColor(label.foregroundRole(), color)
+            label.setPalette(pal)
+        self.caller_label.setText(r.caller_name or "(no caller)")
+
+    # -- fields ------------------------------------------------------------------------------------
+    def _editors(self) -> dict[str, QWidget]:
+        return {
+            "title": self.title_edit,
+            "description": self.description_edit,
+            "channel": self.channel_edit,
+            "config_item_id": self.service_edit,
+            "category_id": self.category_edit,
+            "impact": self.impact_edit,
+            "urgency": self.urgency_edit,
+        }
+
+    @staticmethod
+    def _record_value(r: IncidentRecord, field: str) -> Any:
+        if field == "config_item_id":
+            return r.service_id
+        return getattr(r, field)
+
+    def editor_value(self, field: str) -> Any:
+        w = self._editors()[field]
+        if isinstance(w, QLineEdit):
+            return w.text()
+        if isinstance(w, QPlainTextEdit):
+            return w.toPlainText()
+        assert isinstance(w, QComboBox)
+        return w.currentData()
+
+    def _set_editor(self, field: str, value: Any) -> None:
+        w = self._editors()[field]
+        w.blockSignals(True)
+        try:
+            if isinstance(w, QLineEdit):
+                w.setText(value or "")
+            elif isinstance(w, QPlainTextEdit):
+                w.setPlainText(value or "")
+            elif isinstance(w, QComboBox):
+                idx = w.findData(value)
+                if idx < 0 and value is not None and field in ("config_item_id", "category_id"):
+                    label = self.record.service_name if field == "config_item_id" and self.record else None
+                    if field == "category_id" and self.record:
+                        label = self.record.category_path
+                    w.addItem(label or str(value), value)
+                    idx = w.count() - 1
+                w.setCurrentIndex(max(idx, 0))
+        finally:
+            w.blockSignals(False)
+
+    def dirty_fields(self) -> dict[str, Any]:
+        """Fields whose editor differs from the version the edits started from."""
+        if self.base is None:
+            return {}
+        out = {}
+        for field in self._editors():
+            value = self.editor_value(field)
+            base = self._record_value(self.base, field)
+            if field in ("title", "description"):
+                if (value or "").strip() != (base or "").strip():
+                    out[field] = value
+            elif value != base:
+                out[field] = value
+        return out
+
+    def _fill_fields(self, r: IncidentRecord, *, only_clean: bool, dirty: dict[str, Any] | None = None) -> None:
+        dirty = self.dirty_fields() if dirty is None else dirty
+        for field in self._editors():
+            if only_clean and field in dirty:
+                continue
+            self._set_editor(field, self._record_value(r, field))
+        editable = can(self.actor.role, Permission.WORK) and (
+            not r.state.final or can(self.actor.role, Permission.EDIT_CLOSED)
+        )
+        for w in self._editors().values():
+            w.setEnabled(editable)
+        why = None if editable else (
+            f"Read-only: the incident is {r.state.label}" if r.state.final else "Your role may not edit incidents"
+        )
+        for w in self._editors().values():
+            w.setToolTip(why or "")
+        self._edited()
+
+    def _edited(self, *_args: object) -> None:
+        dirty = bool(self.dirty_fields())
+        self.save_button.setEnabled(dirty and not self._saving)
+        self.revert_button.setEnabled(dirty)
+        if self.record is not None:
+            self.setWindowTitle(f"{'* ' if dirty else ''}{self.record.number} — {self.record.title}")
+
+    def revert(self) -> None:
+        if self.record is not None:
+            self.base = self.record
+            self._fill_fields(self.record, only_clean=False)
+            self.banner.hide()
+
+    def save(self) -> None:
+        dirty = self.dirty_fields()
+        if not dirty or self._saving or self.base is None:
+            return
+        desk, actor, incident_id = self.desk, self.actor, self.incident_id
+        version = self.base.version
+        plain = {k: v for k, v in dirty.items() if k in ("title", "description", "channel", "config_item_id")}
+        iu = ("impact" in dirty) or ("urgency" in dirty)
+        impact, urgency = self.editor_value("impact"), self.editor_value("urgency")
+        category = dirty.get("category_id", ...)
+
+        def work() -> IncidentRecord:
+            v = version
+            record = None
+            if plain:
+                record = incidents.update_fields(desk, actor, incident_id, v, plain)
+                v = record.version
+            if iu:
+                record = incidents.set_impact_urgency(desk, actor, incident_id, v, int(impact), int(urgency))
+                v = record.version
+            if category is not ...:
+                record = incidents.categorise(desk, actor, incident_id, v, category)
+            assert record is not None
+            return record
+
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.runner.run(work, self._saved, self._save_failed, write=True)
+
+    def _saved(self, record: IncidentRecord) -> None:
+        self._saving = False
+        self.base = record
+        self.record = record
+        self.banner.hide()
+        self._fill_fields(record, only_clean=False)
+        self.reload()
+
+    def _save_failed(self, exc: DeskError) -> None:
+        self._saving = False
+        self._edited()
+        if isinstance(exc, ConflictError):
+            self.resolve_conflict(exc)
+        else:
+            self._show_banner(str(exc))
+
+    def conflict_dialog(self, exc: ConflictError) -> ConflictDialog:
+        dirty = self.dirty_fields()
+        mine = {f: (EDIT_FIELDS[f], self._text_of(f, v)) for f, v in dirty.items()}
+        return ConflictDialog(exc, mine, self)
+
+    def resolve_conflict(self, exc: ConflictError, dialog: ConflictDialog | None = None) -> None:
+        """Show both sides; merge (keep mine / take theirs per field) or reload. Unsaved text stays."""
+        dialog = dialog or self.conflict_dialog(exc)
+        self.last_conflict_dialog = dialog
+        dialog.finished.connect(lambda _r: self._conflict_chosen(dialog))
+        dialog.open()
+
+    def _conflict_chosen(self, dialog: ConflictDialog) -> None:
+        if dialog.choice == 0:
+            self._show_banner("Not saved: someone else changed this incident. Save again to merge, or Revert.")
+            return
+        keep = dialog.keep_mine() if dialog.choice == ConflictDialog.MERGE else set()
+        mine = self.dirty_fields()
+        desk, incident_id = self.desk, self.incident_id
+
+        def apply(details: Details) -> None:
+            latest = details.record
+            self.record = latest
+            self.base = latest
+            self._loaded(details)
+            if dialog.choice == ConflictDialog.RELOAD:
+                self._fill_fields(latest, only_clean=False)
+                self.banner.hide()
+                return
+            for field, value in mine.items():
+                if field in dialog.contested() and field not in keep:
+                    self._set_editor(field, self._record_value(latest, field))  # take theirs
+                else:
+                    self._set_editor(field, value)
+            self._edited()
+            self.save()
+
+        self.runner.run(lambda: load_details(desk, incident_id), apply, self._load_failed,
+                        key=f"incident-{id(self)}")
+
+    def _text_of(self, field: str, value: Any) -> str:
+        if field in ("config_item_id", "category_id", "channel", "impact", "urgency"):
+            w = self._editors()[field]
+            assert isinstance(w, QComboBox)
+            idx = w.findData(value)
+            return w.itemText(idx) if idx >= 0 else str(value)
+        return str(value or "")
+
+    # -- tabs -----------------------------------------------------------------------------------------
+    def _fill_journal(self, entries: list[JournalRecord]) -> None:
+        muted = muted_color().name()
+        parts = []
+        for e in reversed(entries):
+            kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[e.kind.value]
+            body = _html(e.body).replace("\n", "<br>")
+            parts.append(
+                f"<p><b>{_html(kind)}</b> <span style='color:{muted}'>· {_html(e.author or '')} · "
+                f"{local_time(e.created_at)}</span><br>{body}</p>"
+            )
+        self.journal_view.setHtml("".join(parts) or "<p>No journal entries yet.</p>")
+        self.journal_entries = entries
+
+    def _fill_history(self, rows: list[AuditRecord]) -> None:
+        self.history_table.setRowCount(len(rows))
+        for r, a in enumerate(reversed(rows)):
+            change = f"{a.old or '—'} → {a.new or '—'}" if a.field != "created" else f"created {a.new}"
+            for c, text in enumerate((local_time(a.at), a.by or "", a.field.replace("_", " "), change, a.reason or "")):
+                self.history_table.setItem(r, c, QTableWidgetItem(text))
+        self.history_table.resizeColumnsToContents()
+        self.history_rows = rows
+
+    def _fill_related(self, r: IncidentRecord, children: list[QueueRow]) -> None:
+        lines = [
+            f"<p><b>Parent:</b> {_html(r.parent_number or 'none')}</p>",
+            f"<p><b>Problem:</b> {_html(r.problem_number or 'none')}</p>",
+            f"<p><b>Known error:</b> {r.known_error_id if r.known_error_id else 'none'}</p>",
+            f"<p><b>Category:</b> {_html(r.category_path or 'none')} · <b>Service:</b> {_html(r.service_name or 'none')}</p>",
+            f"<p><b>Reassignments:</b> {r.reassignment_count} · <b>Reopened:</b> {r.reopen_count}</p>",
+        ]
+        if r.resolution_code:
+            lines.append(
+                f"<p><b>Resolution:</b> {_html(ResolutionCode(r.resolution_code).label)} — "
+                f"{_html(r.resolution_notes or '')}</p>"
+            )
+        self.related_view.setHtml("".join(lines))
+        self.children_list.clear()
+        for c in children:
+            self.children_list.addItem(f"{c.number} · {c.state.label} · {c.title}")
+
+    def _fill_sla(self, r: IncidentRecord, pauses: list[PauseRecord]) -> None:
+        lines = [
+            f"<p>{_html(clock_text(r.response, 'Response'))} — due {local_time(r.response_due)}"
+            f"{', responded ' + local_time(r.responded_at) if r.responded_at else ''}</p>",
+            f"<p>{_html(clock_text(r.resolution, 'Resolution'))} — due {local_time(r.resolution_due) or 'paused'}</p>",
+            f"<p>Opened {local_time(r.opened_at)}</p>",
+            "<p><b>Pauses</b></p>",
+        ]
+        if not pauses:
+            lines.append("<p>None.</p>")
+        for p in pauses:
+            reason = HoldReason(p.reason).label if p.reason in HoldReason._value2member_map_ else p.reason
+            lines.append(f"<p>{local_time(p.start)} → {local_time(p.end) or 'now'}: {_html(reason)}</p>")
+        self.sla_view.setHtml("".join(lines))
+
+    def add_note(self) -> None:
+        text = self.journal_edit.toPlainText()
+        if not text.strip():
+            return
+        desk, actor, incident_id = self.desk, self.actor, self.incident_id
+        kind = str(self.journal_kind.currentData())
+        self.runner.run(
+            lambda: incidents.add_journal(desk, actor, incident_id, kind, text),
+            self._note_added,
+            lambda exc: self._show_banner(str(exc)),
+            write=True,
+        )
+
+    def _note_added(self, _entry: JournalRecord) -> None:
+        self.journal_edit.clear()
+        self.reload()
+
+    # -- actions -----------------------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        if self.record is None:
+            return
+        for spec in ACTIONS:
+            action = self.actions_by_name[spec.name]
+            reason = why_not(spec, self.actor, self.record)
+            if spec.name == "major":
+                action.setText("Unmark major" if self.record.major else "Mark major")
+            action.setEnabled(reason is None)
+            tip = f"{spec.text.replace('&', '')} ({spec.shortcut})"
+            action.setToolTip(tip if reason is None else f"{tip}\nUnavailable: {reason}")
+            action.setStatusTip("" if reason is None else reason)
+
+    def trigger(self, name: str) -> ActionDialog | None:
+        """Run the action `name` (opening its dialog when it needs one); returns the dialog."""
+        r = self.record
+        if r is None:
+            return None
+        spec = next(s for s in ACTIONS if s.name == name)
+        reason = why_not(spec, self.actor, r)
+        if reason is not None:
+            self._show_banner(reason)
+            return None
+        desk, actor, iid, version = self.desk, self.actor, r.id, r.version
+        direct: dict[str, Callable[[], IncidentRecord]] = {
+            "assign_to_me": lambda: incidents.assign_to_me(desk, actor, iid, version),
+            "resume": lambda: incidents.resume(desk, actor, iid, version),
+            "major": lambda: incidents.mark_major(desk, actor, iid, version, not r.major),
+        }
+        if name in direct:
+            self.runner.run(direct[name], self._acted, self._action_failed, write=True)
+            return None
+        dialog = self._dialog(name, r)
+        dialog.done.connect(self._acted)
+        dialog.conflict.connect(lambda _e: self.reload())
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog(self, name: str, r: IncidentRecord) -> ActionDialog:
+        desk, actor, iid = self.desk, self.actor, r.id
+
+        def version() -> int:
+            return self.record.version if self.record else r.version
+
+        def bind(fn: Callable[[dict[str, Any], int], IncidentRecord]) -> Any:
+            # the version is read on the GUI thread when OK is pressed
+            return lambda v: functools.partial(fn, v, version())
+
+        groups = self._lookups.groups if self._lookups else []
+        if name == "assign":
+            d = ActionDialog("Assign…", self.runner, bind(lambda v, ver: incidents.assign(
+                desk, actor, iid, ver, group_id=v["group"], assignee_id=v["assignee"], reason=v["reason"] or None)), self)
+            group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in groups])
+            group_combo.setCurrentIndex(max(group_combo.findData(r.group_id), 0))
+            assignee = d.add_combo("assignee", "&Assignee:", [("(group only)", None)])
+            d.add_line("reason", "&Reason:")
+
+            def fill_agents() -> None:
+                gid = group_combo.currentData()
+                self.runner.run(lambda: queries.agents(desk, gid), lambda agents: _fill(agents),
+                                key=f"assign-agents-{id(d)}")
+
+            def _fill(agents: list[Any]) -> None:
+                assignee.clear()
+                assignee.addItem("(group only)", None)
+                for a in agents:
+                    if a.active:
+                        assignee.addItem(a.full_name, a.id)
+
+            group_combo.currentIndexChanged.connect(fill_agents)
+            fill_agents()
+            return d
+        if name == "escalate":
+            higher = [g for g in groups if g.line > r.support_line]
+            d = ActionDialog("Escalate…", self.runner, bind(lambda v, ver: incidents.escalate_functional(
+                desk, actor, iid, ver, v["group"], v["reason"])), self)
+            d.add_combo("group", "To &group:", [(f"{g.name} (line {g.line})", g.id) for g in higher])
+            d.add_text("reason", "&Reason:")
+            if not higher:
+                d.message.setText(f"No group on a line above {r.support_line}.")
+                d.message.show()
+            return d
+        if name == "escalate_up":
+            d = ActionDialog("Escalate to supervisor…", self.runner,
+                             bind(lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])), self)
+            d.add_text("reason", "&Reason:")
+            return d
+        if name == "hold":
+            d = ActionDialog("Put on hold…", self.runner, bind(lambda v, ver: incidents.hold(
+                desk, actor, iid, ver, v["hold_reason"], v["comment"] or None)), self)
+            d.add_combo("hold_reason", "&Reason:", [(h.label, h.value) for h in HoldReason])
+            d.add_text("comment", "&Comment to the caller:")
+            d.fields["comment"].setToolTip("Required when awaiting the caller: say what is awaited")
+            return d
+        if name == "resolve":
+            d = ActionDialog("Resolve…", self.runner, bind(lambda v, ver: incidents.resolve(
+                desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"])), self)
+            d.add_combo("resolution_code", "Resolution &code:",
+                        [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode])
+            d.add_text("resolution_notes", "Resolution &notes:")
+            return d
+        if name == "close":
+            d = ActionDialog("Close", self.runner, bind(lambda v, ver: incidents.close(
+                desk, actor, iid, ver, v["close_reason"])), self)
+            d.add_combo("close_reason", "&Why:", [("The caller confirmed the fix", CloseReason.CALLER_CONFIRMED.value)])
+            return d
+        if name == "reopen":
+            d = ActionDialog("Reopen…", self.runner, bind(lambda v, ver: incidents.reopen(
+                desk, actor, iid, ver, v["reopen_reason"])), self)
+            d.add_text("reopen_reason", "&Reason (what the caller said):")
+            return d
+        if name == "cancel":
+            d = ActionDialog("Cancel incident…", self.runner, bind(lambda v, ver: incidents.cancel(
+                desk, actor, iid, ver, v["cancel_reason"])), self)
+            combo = d.add_combo("cancel_reason", "&Reason:", [(c.label, c.label) for c in CancelReason])
+            combo.setEditable(True)
+            return d
+        raise ValueError(name)
+
+    def _acted(self, record: IncidentRecord) -> None:
+        self.record = record
+        if not self.dirty_fields():
+            self.base = record
+        self._fill_header(record)
+        self._update_actions()
+        self.reload()
+
+    def _action_failed(self, exc: DeskError) -> None:
+        if isinstance(exc, ConflictError):
+            self._show_banner(f"{exc} The incident was reloaded: try again.")
+            self.reload()
+        else:
+            show_problem(self, str(exc))
+
+    # -- closing ------------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.dirty_fields() and not getattr(self, "discard_ok", False):
+            answer = QMessageBox.question(
+                self, "Unsaved changes", "This incident has changes that are not saved. Close anyway?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.closed.emit()
+        super().closeEvent(event)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+__all__ = ["ACTIONS", "IncidentWindow", "State", "why_not"]

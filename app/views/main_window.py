@@ -1,0 +1,544 @@
+"""The main window: saved views with live counts, the filter bar and search, the live queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.lifecycle import State
+from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
+from app.domain.roles import Permission, can
+from app.services import incidents, queries
+from app.services.context import Actor, Desk
+from app.views.errors import show_problem
+from app.views.live import ChangeFeed
+from app.views.look import PRIORITY_LABELS
+from app.views.queue_model import COLUMNS, ID_ROLE, Query, QueueTableModel
+from app.views.saved_views import (
+    Narrowing,
+    SavedView,
+    builtin_views,
+    filter_from_json,
+    filter_to_json,
+)
+from app.views.settings import settings, user_key
+from app.views.shortcuts import ShortcutsDialog
+from app.views.tasks import TaskRunner
+
+SEARCH_DEBOUNCE_MS = 250
+COUNT_THROTTLE_MS = 1500
+
+
+class MainWindow(QMainWindow):
+    incident_opened = Signal(object)  # the IncidentWindow
+
+    def __init__(
+        self,
+        desk: Desk,
+        actor: Actor,
+        runner: TaskRunner,
+        *,
+        database: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.actor = actor
+        self.runner = runner
+        self._database = database
+        self._groups: list[GroupRecord] = []
+        self._agents: list[AgentRecord] = []
+        self._windows: dict[int, QWidget] = {}
+        self._online = True
+        self._count: int | None = None
+        self.setWindowTitle(f"Incident Desk — {actor.full_name} ({actor.role.label})")
+        self.resize(1360, 780)
+
+        # -- saved views ---------------------------------------------------------------
+        self.views_list = QListWidget()
+        self.views_list.setAccessibleName("Saved views")
+        self.views_list.setMinimumWidth(270)
+        self._views: list[SavedView] = []
+        self.views_list.currentRowChanged.connect(self._view_changed)
+
+        # -- filter bar ----------------------------------------------------------------
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search title, description and journal (Ctrl+F)")
+        self.search.setAccessibleName("Search")
+        self.search.setClearButtonEnabled(True)
+        self.state_filter = self._combo("State filter", [("Any state", None)] + [(s.label, s) for s in State])
+        self.priority_filter = self._combo(
+            "Priority filter", [("Any priority", None)] + [(label, p) for p, label in PRIORITY_LABELS.items()]
+        )
+        self.group_filter = self._combo("Group filter", [("Any group", None)])
+        self.assignee_filter = self._combo(
+            "Assignee filter", [("Anyone", None), ("Me", actor.id), ("Unassigned", -1)]
+        )
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self._apply_filters)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._apply_now)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search, 3)
+        for combo in (self.state_filter, self.priority_filter, self.group_filter, self.assignee_filter):
+            bar.addWidget(combo, 1)
+            combo.currentIndexChanged.connect(self._apply_filters)
+
+        # -- the queue -----------------------------------------------------------------
+        self.model = QueueTableModel(desk, runner, self)
+        self.table = QTableView()
+        self.table.setAccessibleName("Incident queue")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        for i, col in enumerate(COLUMNS):
+            header.resizeSection(i, col.width)
+        header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.activated.connect(self._open_index)
+        self.model.loaded.connect(self._query_loaded)
+        self.title_label = QLabel()
+        self.title_label.setAccessibleName("Current view")
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title_label.setFont(font)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 6, 6, 0)
+        rl.addWidget(self.title_label)
+        rl.addLayout(bar)
+        rl.addWidget(self.table)
+        splitter = QSplitter()
+        splitter.addWidget(self.views_list)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([280, 1220])
+        self.setCentralWidget(splitter)
+
+        # -- status bar ----------------------------------------------------------------
+        self.db_label = QLabel(f"Database: {database}" if database else "")
+        self.online_label = QLabel("online")
+        self.count_label = QLabel("")
+        self.online_label.setAccessibleName("Connection")
+        self.count_label.setAccessibleName("Incident count")
+        self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.online_label)
+        runner.online.connect(self._set_online)
+        runner.problem.connect(lambda text: show_problem(self, text))
+
+        self._make_actions()
+
+        # -- live ----------------------------------------------------------------------
+        self.feed = ChangeFeed(desk, self)
+        self.feed.online.connect(self._set_online)
+        self.feed.incidents_changed.connect(self._incidents_changed)
+        self.feed.other_changed.connect(lambda _e: self._load_lookups())
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_THROTTLE_MS)
+        self._count_timer.timeout.connect(self._counts_due)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._tick_sla)
+
+        self._load_views()
+        self._restore_settings()
+        self._load_lookups()
+        self.feed.start()
+        self._tick.start()
+
+    # -- building --------------------------------------------------------------------------
+    def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for label, value in items:
+            combo.addItem(label, value)
+        return combo
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], None], tip: str = ""
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_action = self._action("&New incident…", "Ctrl+N", self.new_incident, "Log a new incident")
+        self.new_action.setEnabled(can(self.actor.role, Permission.LOG))
+        self.open_action = self._action("&Open incident", "Ctrl+O", self.open_current)
+        self.take_action = self._action("Assign to &me", "Ctrl+M", self.assign_selected_to_me)
+        self.refresh_action = self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
+        self.search_action = self._action("&Search", "Ctrl+F", self._focus_search)
+        self.save_view_action = self._action("Save &view as…", "Ctrl+Shift+S", self.save_view)
+        self.delete_view_action = self._action("&Delete saved view", None, self.delete_view)
+        self.queue_action = self._action("Go to &queue", "Ctrl+L", self.table.setFocus)
+        self.views_action = self._action("Go to saved &views", "Ctrl+1", self.views_list.setFocus)
+        self.help_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        inc_menu = menu.addMenu("&Incident")
+        inc_menu.addAction(self.open_action)
+        inc_menu.addAction(self.take_action)
+        view_menu = menu.addMenu("&View")
+        for a in (self.refresh_action, self.search_action, self.queue_action, self.views_action,
+                  self.save_view_action, self.delete_view_action):
+            view_menu.addAction(a)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.help_action)
+        tools = self.addToolBar("Main")
+        tools.setObjectName("main-toolbar")
+        tools.setMovable(False)
+        tools.addAction(self.new_action)
+        tools.addAction(self.open_action)
+        tools.addAction(self.take_action)
+        tools.addAction(self.refresh_action)
+
+    # -- saved views -------------------------------------------------------------------------
+    def _own_views(self) -> list[SavedView]:
+        raw = settings().value(user_key(self.actor.username, "saved_views"), "") or ""
+        out: list[SavedView] = []
+        try:
+            for item in json.loads(str(raw)) if raw else []:
+                out.append(
+                    SavedView(item["name"], filter_from_json(item["filter"]), item.get("sort", "priority"),
+                              bool(item.get("descending", False)), own=True)
+                )
+        except (ValueError, KeyError, TypeError):
+            return []
+        return out
+
+    def _store_own_views(self) -> None:
+        data = [
+            {"name": v.name, "filter": filter_to_json(v.flt), "sort": v.sort, "descending": v.descending}
+            for v in self._views
+            if v.own
+        ]
+        settings().setValue(user_key(self.actor.username, "saved_views"), json.dumps(data))
+
+    def _load_views(self) -> None:
+        self._views = builtin_views(self.actor) + self._own_views()
+        self.views_list.blockSignals(True)
+        self.views_list.clear()
+        for view in self._views:
+            item = QListWidgetItem(view.name)
+            item.setToolTip(view.name + (" (saved by you)" if view.own else ""))
+            self.views_list.addItem(item)
+        self.views_list.blockSignals(False)
+
+    def current_view(self) -> SavedView:
+        row = max(self.views_list.currentRow(), 0)
+        return self._views[min(row, len(self._views) - 1)]
+
+    def select_view(self, name: str) -> None:
+        for i, view in enumerate(self._views):
+            if view.name == name:
+                self.views_list.setCurrentRow(i)
+                return
+
+    def _view_changed(self, _row: int) -> None:
+        view = self.current_view()
+        self.title_label.setText(view.name)
+        col = next((i for i, c in enumerate(COLUMNS) if c.sort == view.sort), 1)
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(col, Qt.SortOrder.DescendingOrder if view.descending else Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
+        self._apply_filters(sort=view.sort, descending=view.descending)
+
+    def save_view(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save view", "Name of the view:")
+        name = name.strip()
+        if not ok or not name:
+            return
+        q = self.model.query
+        self._views = [v for v in self._views if not (v.own and v.name == name)]
+        self._views.append(SavedView(name, q.flt, q.sort, q.descending, own=True))
+        self._store_own_views()
+        self._load_views()
+        self.select_view(name)
+        self.refresh_counts()
+
+    def delete_view(self) -> None:
+        view = self.current_view()
+        if not view.own:
+            show_problem(self, f"“{view.name}” is built in and cannot be deleted.")
+            return
+        self._views.remove(view)
+        self._store_own_views()
+        self._load_views()
+        self.views_list.setCurrentRow(0)
+
+    def refresh_counts(self) -> None:
+        desk = self.desk
+        for i, view in enumerate(self._views):
+            flt = view.flt
+            self.runner.run(
+                lambda flt=flt: queries.queue_count(desk, flt),
+                lambda n, i=i, name=view.name: self._show_count(i, name, n),
+                lambda _e: None,
+                key=f"count:{view.name}",
+            )
+
+    def _show_count(self, row: int, name: str, n: int) -> None:
+        item = self.views_list.item(row)
+        if item is not None and row < len(self._views) and self._views[row].name == name:
+            item.setText(f"{name}  ({n:,})")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name}, {n} incidents")
+
+    # -- filtering -----------------------------------------------------------------------------
+    def narrowing(self) -> Narrowing:
+        return Narrowing(
+            state=self.state_filter.currentData(),
+            priority=self.priority_filter.currentData(),
+            group_id=self.group_filter.currentData(),
+            assignee_id=self.assignee_filter.currentData(),
+            text=self.search.text(),
+        )
+
+    def _apply_now(self) -> None:
+        self._search_timer.stop()
+        self._apply_filters()
+
+    def _apply_filters(self, *_args: object, sort: str | None = None, descending: bool | None = None) -> None:
+        view = self.current_view()
+        flt = self.narrowing().apply(view.flt)
+        q = self.model.query
+        query = Query(flt, sort or q.sort, q.descending if descending is None else descending)
+        if query != q or sort is not None:
+            self.model.set_query(query)
+            self._refresh_count()
+
+    def _refresh_count(self) -> None:
+        desk, flt = self.desk, self.model.query.flt
+        self.runner.run(lambda: queries.queue_count(desk, flt), self._set_count, lambda _e: None, key="count")
+
+    def _set_count(self, n: int) -> None:
+        self._count = n
+        self.count_label.setText(f"{n:,} incidents")
+
+    def _query_loaded(self) -> None:
+        if self.table.currentIndex().row() < 0 and self.model.rowCount() > 0:
+            self.table.setCurrentIndex(self.model.index(0, 0))
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _load_lookups(self) -> None:
+        desk = self.desk
+        self.runner.run(lambda: (queries.groups(desk), queries.agents(desk)), self._lookups, key="lookups")
+
+    def _lookups(self, data: tuple[list[GroupRecord], list[AgentRecord]]) -> None:
+        self._groups, self._agents = data
+        current_group = self.group_filter.currentData()
+        self.group_filter.blockSignals(True)
+        self.group_filter.clear()
+        self.group_filter.addItem("Any group", None)
+        for g in self._groups:
+            self.group_filter.addItem(f"{g.name} (line {g.line})", g.id)
+        idx = self.group_filter.findData(current_group)
+        self.group_filter.setCurrentIndex(max(idx, 0))
+        self.group_filter.blockSignals(False)
+        current = self.assignee_filter.currentData()
+        self.assignee_filter.blockSignals(True)
+        self.assignee_filter.clear()
+        for label, value in (("Anyone", None), ("Me", self.actor.id), ("Unassigned", -1)):
+            self.assignee_filter.addItem(label, value)
+        for a in self._agents:
+            if a.active and a.id != self.actor.id:
+                self.assignee_filter.addItem(a.full_name, a.id)
+        idx = self.assignee_filter.findData(current)
+        self.assignee_filter.setCurrentIndex(max(idx, 0))
+        self.assignee_filter.blockSignals(False)
+
+    # -- live ----------------------------------------------------------------------------------
+    def _set_online(self, online: bool) -> None:
+        if online != self._online:
+            self._online = online
+            self.online_label.setText("online" if online else "OFFLINE — retrying")
+
+    def _incidents_changed(self, ids: set[int]) -> None:
+        self.model.refresh_incidents(ids)
+        # counts at most every COUNT_THROTTLE_MS: now, and once more after a burst
+        if not self._count_timer.isActive():
+            self._refresh_count()
+            self.refresh_counts()
+            self._counts_pending = False
+            self._count_timer.start()
+        else:
+            self._counts_pending = True
+        for incident_id in ids:
+            window = self._windows.get(incident_id)
+            if window is not None:
+                window.changed_elsewhere()  # type: ignore[attr-defined]
+
+    _counts_pending = False
+
+    def _counts_due(self) -> None:
+        if self._counts_pending:
+            self._counts_pending = False
+            self._refresh_count()
+            self.refresh_counts()
+            self._count_timer.start()
+
+    def _tick_sla(self) -> None:
+        top = self.table.rowAt(0)
+        if top < 0:
+            return
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        self.model.tick(top, bottom if bottom >= 0 else self.model.rowCount() - 1)
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self._refresh_count()
+        self.refresh_counts()
+        self._load_lookups()
+
+    # -- incidents -------------------------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        return [i for i in (self.model.incident_id(r) for r in rows) if i is not None]
+
+    def _open_index(self, index: QModelIndex) -> None:
+        incident_id = index.data(ID_ROLE)
+        if incident_id is not None:
+            self.open_incident(int(incident_id))
+
+    def open_current(self) -> None:
+        for incident_id in self.selected_ids()[:1]:
+            self.open_incident(incident_id)
+
+    def open_incident(self, incident_id: int) -> QWidget:
+        from app.views.incident import IncidentWindow
+
+        window = self._windows.get(incident_id)
+        if window is None:
+            window = IncidentWindow(self.desk, self.actor, self.runner, incident_id)
+            window.closed.connect(lambda i=incident_id: self._windows.pop(i, None))
+            self._windows[incident_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        self.incident_opened.emit(window)
+        return window
+
+    def incident_window(self, incident_id: int) -> QWidget | None:
+        return self._windows.get(incident_id)
+
+    def new_incident(self) -> QWidget:
+        from app.views.new_incident import NewIncidentDialog
+
+        dialog = NewIncidentDialog(self.desk, self.actor, self.runner, self)
+        dialog.logged.connect(self._logged)
+        dialog.show()
+        return dialog
+
+    def _logged(self, record: IncidentRecord) -> None:
+        self.statusBar().showMessage(f"Logged {record.number} ({record.priority_label})", 8000)
+        self.model.refresh_incidents({record.id})
+        self._refresh_count()
+
+    def assign_selected_to_me(self) -> None:
+        desk, actor = self.desk, self.actor
+        for incident_id in self.selected_ids():
+            row = self.model.cached_row(incident_id)
+            version = row.version if row else None
+            self.runner.run(
+                lambda i=incident_id, v=version: incidents.assign_to_me(desk, actor, i, v),
+                lambda rec: self._assigned(rec),
+                lambda exc: show_problem(self, str(exc)),
+                write=True,
+            )
+
+    def _assigned(self, record: IncidentRecord) -> None:
+        self.statusBar().showMessage(f"{record.number} is assigned to you", 5000)
+        self.model.refresh_incidents({record.id})
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self).exec()
+
+    # -- settings --------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = settings()
+        state = s.value(user_key(self.actor.username, "queue_header"))
+        if isinstance(state, QByteArray | bytes) and state:
+            self.table.horizontalHeader().restoreState(QByteArray(state))
+        geometry = s.value(user_key(self.actor.username, "main_geometry"))
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        last = str(s.value(user_key(self.actor.username, "last_view"), "") or "")
+        names = [v.name for v in self._views]
+        self.views_list.setCurrentRow(names.index(last) if last in names else 0)
+        if self.model.generation() == 0:
+            self._view_changed(self.views_list.currentRow())
+        self.refresh_counts()
+
+    def save_settings(self) -> None:
+        s = settings()
+        s.setValue(user_key(self.actor.username, "queue_header"), self.table.horizontalHeader().saveState())
+        s.setValue(user_key(self.actor.username, "main_geometry"), self.saveGeometry())
+        s.setValue(user_key(self.actor.username, "last_view"), self.current_view().name)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for window in list(self._windows.values()):
+            if not window.close():
+                event.ignore()
+                return
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the watcher thread and the timers (before the engine goes away)."""
+        self.feed.stop()
+        self._tick.stop()
+        self._count_timer.stop()
+

@@ -1,0 +1,586 @@
+"""Logging a new incident during a call, keyboard only.
+
+Caller look-up as you type (new caller inline), channel, category (routes to its default group),
+service, impact and urgency with the priority and its SLA targets shown live, title, description;
+a side panel lists similar incidents and known errors while the agent types (debounced, off the
+GUI thread). Alt+1..9 links the n-th hit as parent, or applies a known error's workaround.
+"Resolve on first contact" resolves in the same step. Ctrl+Enter logs. A validation message shows
+next to its field and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import DeskError, ValidationError
+from app.domain.lifecycle import ResolutionCode
+from app.domain.matrix import PriorityMatrix
+from app.domain.records import (
+    CallerRecord,
+    CategoryRecord,
+    Channel,
+    IncidentRecord,
+    SearchHit,
+    ServiceRecord,
+    SlaTargetsRecord,
+)
+from app.services import incidents, queries, setup
+from app.services.context import Actor, Desk
+from app.views.look import muted_color, priority_color
+from app.views.tasks import TaskRunner
+
+SIMILAR_DEBOUNCE_MS = 250
+CALLER_DEBOUNCE_MS = 120
+CALLER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class FormData:
+    categories: list[CategoryRecord]
+    services: list[ServiceRecord]
+    matrix: PriorityMatrix
+
+
+def _error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(f"error_{name}")
+    label.setAccessibleName(f"{name} problem")
+    label.setWordWrap(True)
+    pal = label.palette()
+    pal.setColor(label.foregroundRole(), priority_color(1))
+    label.setPalette(pal)
+    label.hide()
+    return label
+
+
+class NewIncidentDialog(QDialog):
+    logged = Signal(object)  # IncidentRecord
+
+    def __init__(self, desk: Desk, actor: Actor, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New incident")
+        self.setWindowFlag(Qt.WindowType.Window, True)
+        self.desk, self.actor, self.runner = desk, actor, runner
+        self.caller_id: int | None = None
+        self.caller_text = ""
+        self.parent_id: int | None = None
+        self.parent_number: str | None = None
+        self.known_error_id: int | None = None
+        self.record: IncidentRecord | None = None
+        self._categories: list[CategoryRecord] = []
+        self._hits: list[SearchHit] = []
+        self._saving = False
+        self._errors: dict[str, QLabel] = {}
+
+        # -- caller -----------------------------------------------------------------------
+        self.caller = QLineEdit()
+        self.caller.setAccessibleName("Caller")
+        self.caller.setPlaceholderText("Type a name or e-mail…")
+        self._caller_model = QStandardItemModel(self)
+        self.completer = QCompleter(self._caller_model, self)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.caller.setCompleter(self.completer)
+        self.completer.activated[QModelIndex].connect(self._caller_picked)
+        self._caller_timer = QTimer(self, singleShot=True, interval=CALLER_DEBOUNCE_MS)
+        self._caller_timer.timeout.connect(self._look_up_callers)
+        self.caller.textEdited.connect(self._caller_edited)
+        self.caller_info = QLabel("No caller chosen")
+        self.caller_info.setAccessibleName("Chosen caller")
+        self.new_caller_button = QPushButton("New caller…")
+        self.new_caller_button.setToolTip("Add the typed name as a new caller (Ctrl+Shift+N)")
+        self.new_caller_button.clicked.connect(self._toggle_new_caller)
+        self.new_caller_box = QFrame()
+        self.new_caller_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.new_caller_name = QLineEdit()
+        self.new_caller_name.setAccessibleName("New caller name")
+        self.new_caller_email = QLineEdit()
+        self.new_caller_email.setAccessibleName("New caller e-mail")
+        self.new_caller_department = QLineEdit()
+        self.new_caller_department.setAccessibleName("New caller department")
+        self.add_caller_button = QPushButton("Add caller")
+        self.add_caller_button.clicked.connect(self._add_caller)
+        self.new_caller_email.returnPressed.connect(self._add_caller)
+        self.new_caller_department.returnPressed.connect(self._add_caller)
+        ncl = QFormLayout(self.new_caller_box)
+        ncl.addRow("Name:", self.new_caller_name)
+        ncl.addRow("E-mail:", self.new_caller_email)
+        ncl.addRow("Department:", self.new_caller_department)
+        ncl.addRow("", self.add_caller_button)
+        self.new_caller_box.hide()
+
+        # -- classification ---------------------------------------------------------------
+        self.channel = QComboBox()
+        self.channel.setAccessibleName("Channel")
+        self.channel.setMinimumWidth(160)
+        for ch in Channel:
+            self.channel.addItem(ch.label, ch.value)
+        self.channel.setCurrentIndex(self.channel.findData(Channel.PHONE.value))
+        self.category = QComboBox()
+        self.category.setAccessibleName("Category")
+        self.category.addItem("(none)", None)
+        self.category.currentIndexChanged.connect(self._category_changed)
+        self.route_info = QLabel("")
+        self.route_info.setAccessibleName("Routes to group")
+        self.service = QComboBox()
+        self.service.setAccessibleName("Affected service")
+        self.service.setMinimumWidth(260)
+        self.service.addItem("(none)", None)
+        self.impact = QComboBox()
+        self.impact.setAccessibleName("Impact")
+        self.urgency = QComboBox()
+        self.urgency.setAccessibleName("Urgency")
+        for combo in (self.impact, self.urgency):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            for n, label in ((1, "1 - High"), (2, "2 - Medium"), (3, "3 - Low")):
+                combo.addItem(label, n)
+            combo.setCurrentIndex(2)
+            combo.currentIndexChanged.connect(self._priority_inputs_changed)
+        self.priority_info = QLabel("…")
+        self.priority_info.setAccessibleName("Priority and SLA targets")
+        self.priority_info.setWordWrap(False)
+        font = self.priority_info.font()
+        font.setBold(True)
+        self.priority_info.setFont(font)
+
+        # -- text ---------------------------------------------------------------------------
+        self.title = QLineEdit()
+        self.title.setAccessibleName("Title")
+        self.title.setMaxLength(300)
+        self.description = QPlainTextEdit()
+        self.description.setAccessibleName("Description")
+        self.description.setTabChangesFocus(True)
+        self.description.setMinimumHeight(90)
+        self._similar_timer = QTimer(self, singleShot=True, interval=SIMILAR_DEBOUNCE_MS)
+        self._similar_timer.timeout.connect(self._look_up_similar)
+        self.title.textChanged.connect(lambda _t: self._similar_timer.start())
+        self.description.textChanged.connect(self._similar_timer.start)
+
+        # -- first contact -----------------------------------------------------------------
+        self.first_contact = QCheckBox("&Resolve on first contact")
+        self.first_contact.setAccessibleName("Resolve on first contact")
+        self.resolution_code = QComboBox()
+        self.resolution_code.setAccessibleName("Resolution code")
+        self.resolution_code.addItem("(choose a code)", None)
+        for code in ResolutionCode:
+            self.resolution_code.addItem(code.label, code.value)
+        self.resolution_notes = QPlainTextEdit()
+        self.resolution_notes.setAccessibleName("Resolution notes")
+        self.resolution_notes.setTabChangesFocus(True)
+        self.resolution_notes.setMaximumHeight(80)
+        self.first_contact.toggled.connect(self._first_contact_toggled)
+        self._first_contact_toggled(False)
+
+        # -- layout --------------------------------------------------------------------------
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        caller_row = QHBoxLayout()
+        caller_row.addWidget(self.caller, 1)
+        caller_row.addWidget(self.new_caller_button)
+        form.addRow("&Caller:", self._with_error("caller", caller_row))
+        form.addRow("", self.caller_info)
+        form.addRow("", self.new_caller_box)
+        form.addRow("C&hannel:", self._with_error("channel", self.channel))
+        cat_box = QHBoxLayout()
+        cat_box.addWidget(self.category, 1)
+        cat_box.addWidget(self.route_info)
+        form.addRow("Ca&tegory:", self._with_error("category", cat_box))
+        form.addRow("&Service:", self._with_error("service", self.service))
+        iu = QHBoxLayout()
+        iu.addWidget(QLabel("&Impact:"))
+        iu.itemAt(0).widget().setBuddy(self.impact)  # type: ignore[union-attr]
+        iu.addWidget(self.impact)
+        urg = QLabel("&Urgency:")
+        urg.setBuddy(self.urgency)
+        iu.addWidget(urg)
+        iu.addWidget(self.urgency)
+        iu.addStretch(1)
+        form.addRow("", iu)
+        form.addRow("Priority:", self.priority_info)
+        form.addRow("Tit&le:", self._with_error("title", self.title))
+        form.addRow("&Description:", self._with_error("description", self.description))
+        form.addRow("", self.first_contact)
+        form.addRow("Resolution c&ode:", self._with_error("resolution_code", self.resolution_code))
+        form.addRow("Resolution &notes:", self._with_error("resolution_notes", self.resolution_notes))
+        self.parent_info = QLabel("")
+        self.parent_info.setAccessibleName("Linked parent and known error")
+        form.addRow("", self.parent_info)
+        self.general_error = _error_label("general")
+        form.addRow(self.general_error)
+
+        self.save_button = QPushButton("&Log incident (Ctrl+Enter)")
+        self.save_button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton("Close")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.addLayout(form)
+        ll.addLayout(buttons)
+
+        self.similar = QListWidget()
+        self.similar.setAccessibleName("Similar incidents and known errors")
+        self.similar.setWordWrap(True)
+        self.similar.itemActivated.connect(lambda item: self.use_hit(self.similar.row(item)))
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        head = QLabel("<b>Similar incidents and known errors</b>")
+        sl.addWidget(head)
+        self.similar_hint = QLabel("Alt+1…9 (or Enter in the list): link as parent / apply the workaround")
+        self.similar_hint.setWordWrap(True)
+        pal = self.similar_hint.palette()
+        pal.setColor(self.similar_hint.foregroundRole(), muted_color())
+        self.similar_hint.setPalette(pal)
+        sl.addWidget(self.similar_hint)
+        sl.addWidget(self.similar, 1)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        outer = QVBoxLayout(self)
+        outer.addWidget(splitter)
+        self.resize(1080, 700)
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.save)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), self, self._toggle_new_caller)
+        for n in range(1, 10):
+            QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.use_hit(n - 1))
+
+        self.setTabOrder(self.caller, self.channel)
+        self.caller.setFocus()
+        desk_ = desk
+        runner.run(
+            lambda: FormData(queries.categories(desk_), queries.services(desk_), queries.matrix(desk_)),
+            self._form_data,
+            key=f"form-data-{id(self)}",
+        )
+        self._priority_inputs_changed()
+
+    def _with_error(self, name: str, inner: QWidget | QHBoxLayout) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        if isinstance(inner, QWidget):
+            layout.addWidget(inner)
+        else:
+            layout.addLayout(inner)
+        label = _error_label(name)
+        self._errors[name] = label
+        layout.addWidget(label)
+        layout.addStretch(1)  # the field sits next to its label, not centred in the row
+        return box
+
+    # -- reference data ---------------------------------------------------------------------
+    def _form_data(self, data: FormData) -> None:
+        self._categories = data.categories
+        for c in data.categories:
+            self.category.addItem(c.path, c.id)
+        for s in data.services:
+            self.service.addItem(s.name, s.id)
+        for combo, labels in ((self.impact, data.matrix.impact_labels), (self.urgency, data.matrix.urgency_labels)):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            for n, label in enumerate(labels, start=1):
+                combo.addItem(f"{n} - {label}", n)
+            idx = combo.findData(current)
+            combo.setCurrentIndex(idx if idx >= 0 else combo.count() - 1)
+            combo.blockSignals(False)
+        self._priority_inputs_changed()
+
+    def _category_changed(self) -> None:
+        cid = self.category.currentData()
+        found = next((c for c in self._categories if c.id == cid), None)
+        if found is None or found.default_group_name is None:
+            self.route_info.setText("")
+        else:
+            self.route_info.setText(f"→ {found.default_group_name}")
+        self._clear_error("category")
+
+    def _priority_inputs_changed(self) -> None:
+        impact, urgency = self.impact.currentData(), self.urgency.currentData()
+        if impact is None or urgency is None:
+            return
+        desk = self.desk
+        self.runner.run(
+            lambda: queries.priority_for(desk, impact, urgency),
+            self._priority_shown,
+            lambda exc: self.priority_info.setText(str(exc)),
+            key=f"priority-{id(self)}",
+        )
+
+    def _priority_shown(self, t: SlaTargetsRecord) -> None:
+        self.priority_info.setText(
+            f"{t.priority_label}, respond in {t.response_text}, resolve in {t.resolution_text}"
+        )
+        pal = self.priority_info.palette()
+        pal.setColor(self.priority_info.foregroundRole(), priority_color(t.priority))
+        self.priority_info.setPalette(pal)
+
+    # -- caller --------------------------------------------------------------------------------
+    def _caller_edited(self, text: str) -> None:
+        if self.caller_id is not None and text != self.caller_text:
+            self.caller_id = None
+            self.caller_info.setText("No caller chosen")
+        self._clear_error("caller")
+        self._caller_timer.start()
+
+    def _look_up_callers(self) -> None:
+        text = self.caller.text().strip()
+        if not text or self.caller_id is not None:
+            return
+        desk = self.desk
+        self.runner.run(lambda: queries.find_callers(desk, text), self._callers_found, key=f"callers-{id(self)}")
+
+    def _callers_found(self, callers: list[CallerRecord]) -> None:
+        self._caller_model.clear()
+        for c in callers:
+            item = QStandardItem(c.display)
+            item.setData(c.id, CALLER_ID_ROLE)
+            item.setToolTip(" · ".join(x for x in (c.email, c.phone) if x))
+            self._caller_model.appendRow(item)
+        if callers and self.caller.hasFocus():
+            self.completer.complete()
+        if not callers:
+            self.caller_info.setText("No such caller: Ctrl+Shift+N adds one")
+
+    def _caller_picked(self, index: QModelIndex) -> None:
+        caller_id = index.data(CALLER_ID_ROLE)
+        if caller_id is None:
+            return
+        self._set_caller(int(caller_id), str(index.data()))
+
+    def _set_caller(self, caller_id: int, display: str) -> None:
+        self.caller_id = caller_id
+        self.caller_text = display
+        self.caller.setText(display)
+        self.caller_info.setText(f"✓ {display}")
+        self._clear_error("caller")
+
+    def _toggle_new_caller(self) -> None:
+        if self.new_caller_box.isVisible():
+            self.new_caller_box.hide()
+            self.caller.setFocus()
+            return
+        if self.caller_id is None:
+            self.new_caller_name.setText(self.caller.text().strip())
+        self.new_caller_box.show()
+        self.new_caller_email.setFocus()
+
+    def _add_caller(self) -> None:
+        desk, actor = self.desk, self.actor
+        name = self.new_caller_name.text()
+        email = self.new_caller_email.text().strip() or None
+        dept = self.new_caller_department.text().strip() or None
+        self.runner.run(
+            lambda: setup.add_caller(desk, actor, name, email=email, department=dept),
+            lambda cid: self._caller_added(cid, name, dept),
+            lambda exc: self._show_error(exc),
+            write=True,
+        )
+
+    def _caller_added(self, caller_id: int, name: str, department: str | None) -> None:
+        display = " ".join(name.split()) + (f" ({department})" if department else "")
+        self._set_caller(caller_id, display)
+        self.new_caller_box.hide()
+        self.channel.setFocus()
+
+    # -- similar ------------------------------------------------------------------------------
+    def _look_up_similar(self) -> None:
+        text = f"{self.title.text()} {self.description.toPlainText()}".strip()
+        if len(text) < 3:
+            return
+        desk = self.desk
+        self.runner.run(lambda: queries.similar(desk, text, 9), self._similar_found, key=f"similar-{id(self)}")
+
+    def _similar_found(self, hits: list[SearchHit]) -> None:
+        self._hits = list(hits)[:9]
+        self.similar.clear()
+        for n, hit in enumerate(self._hits, start=1):
+            if hit.kind == "known_error":
+                text = f"Alt+{n}  Known error: {hit.title}\n    Workaround: {hit.workaround or ''}"
+                tip = "Apply this workaround: fills the resolution notes and links the known error"
+            else:
+                state = (hit.state or "").replace("_", " ")
+                text = f"Alt+{n}  {hit.number} · {state}\n    {hit.title}"
+                tip = "Link as parent incident"
+            item = QListWidgetItem(text)
+            item.setToolTip(tip)
+            self.similar.addItem(item)
+
+    def hits(self) -> list[SearchHit]:
+        return list(self._hits)
+
+    def use_hit(self, n: int) -> None:
+        if not 0 <= n < len(self._hits):
+            return
+        hit = self._hits[n]
+        if hit.kind == "known_error":
+            self.known_error_id = hit.id
+            self.resolution_notes.setPlainText(hit.workaround or "")
+            idx = self.resolution_code.findData(ResolutionCode.WORKAROUND_PROVIDED.value)
+            self.resolution_code.setCurrentIndex(idx)
+        else:
+            self.parent_id = hit.id
+            self.parent_number = hit.number
+        parts = []
+        if self.parent_number:
+            parts.append(f"Parent: {self.parent_number}")
+        if self.known_error_id is not None:
+            ke = next((h for h in self._hits if h.kind == "known_error" and h.id == self.known_error_id), None)
+            parts.append(f"Known error: {ke.title if ke else self.known_error_id}")
+        self.parent_info.setText(" · ".join(parts))
+
+    # -- first contact --------------------------------------------------------------------------
+    def _first_contact_toggled(self, on: bool) -> None:
+        self.resolution_code.setEnabled(on)
+        self.resolution_notes.setEnabled(on)
+        if on and self.resolution_code.currentData() is None and self.known_error_id is not None:
+            self.resolution_code.setCurrentIndex(
+                self.resolution_code.findData(ResolutionCode.WORKAROUND_PROVIDED.value)
+            )
+
+    # -- saving -----------------------------------------------------------------------------------
+    def new_incident(self) -> incidents.NewIncident:
+        first = self.first_contact.isChecked()
+        return incidents.NewIncident(
+            title=self.title.text(),
+            description=self.description.toPlainText(),
+            caller_id=self.caller_id,
+            channel=str(self.channel.currentData()),
+            category_id=self.category.currentData(),
+            config_item_id=self.service.currentData(),
+            impact=int(self.impact.currentData()),
+            urgency=int(self.urgency.currentData()),
+            parent_id=self.parent_id,
+            known_error_id=self.known_error_id,
+            resolution_code=(self.resolution_code.currentData() or "") if first else None,
+            resolution_notes=self.resolution_notes.toPlainText() if first else None,
+        )
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        for name in self._errors:
+            self._clear_error(name)
+        self.general_error.hide()
+        if not self.title.text().strip():
+            self._show_error(ValidationError("A title is required", field="title"))
+            return
+        if self.caller.text().strip() and self.caller_id is None:
+            self._show_error(
+                ValidationError(
+                    "Pick a caller from the list, or add a new one (Ctrl+Shift+N)", field="caller"
+                )
+            )
+            return
+        new = self.new_incident()
+        desk, actor = self.desk, self.actor
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.runner.run(lambda: incidents.log_incident(desk, actor, new), self._saved, self._failed, write=True)
+
+    def _saved(self, record: IncidentRecord) -> None:
+        self._saving = False
+        self.record = record
+        self.logged.emit(record)
+        self._dirty_ok = True
+        self.accept()
+
+    def _failed(self, exc: DeskError) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self._show_error(exc)
+
+    _FIELD_WIDGETS: ClassVar[dict[str, str]] = {
+        "title": "title",
+        "caller": "caller",
+        "channel": "channel",
+        "category": "category",
+        "service": "service",
+        "resolution_code": "resolution_code",
+        "resolution_notes": "resolution_notes",
+        "description": "description",
+    }
+
+    def _show_error(self, exc: DeskError) -> None:
+        field = getattr(exc, "field", None)
+        label = self._errors.get(self._FIELD_WIDGETS.get(field or "", ""), None)
+        if label is None:
+            label = self.general_error
+        label.setText(str(exc))
+        label.show()
+        widget = getattr(self, self._FIELD_WIDGETS.get(field or "", ""), None)
+        if isinstance(widget, QWidget):
+            if field in ("resolution_code", "resolution_notes") and not self.first_contact.isChecked():
+                self.first_contact.setChecked(True)
+            widget.setFocus()
+
+    def _clear_error(self, name: str) -> None:
+        label = self._errors.get(name)
+        if label is not None:
+            label.hide()
+
+    def error_text(self, name: str) -> str:
+        label = self._errors.get(name, self.general_error)
+        return label.text() if label.isVisible() or not label.isHidden() else ""
+
+    def has_input(self) -> bool:
+        return bool(self.title.text().strip() or self.description.toPlainText().strip() or self.caller.text())
+
+    _dirty_ok = False
+
+    def reject(self) -> None:
+        if self.has_input() and not self._dirty_ok:
+            answer = QMessageBox.question(
+                self, "Discard this incident?", "The form has text that was not logged. Discard it?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._dirty_ok = True
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.has_input() and not self._dirty_ok and self.result() != QDialog.DialogCode.Accepted:
+            answer = QMessageBox.question(
+                self, "Discard this incident?", "The form has text that was not logged. Discard it?"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self._dirty_ok = True
+        super().closeEvent(event)

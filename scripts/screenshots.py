@@ -1,0 +1,106 @@
+"""Regenerate docs/screenshots/*.png from the real windows on demo data (offscreen).
+
+    .venv/bin/python scripts/screenshots.py [--incidents 3000] [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--incidents", type=int, default=3000)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "screenshots"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from app.db.engine import make_engine
+    from app.services import demo, queries, setup
+    from app.services.context import Desk
+    from app.views.main_window import MainWindow
+    from app.views.new_incident import NewIncidentDialog
+    from app.views.tasks import TaskRunner
+
+    tmp = Path(tempfile.mkdtemp(prefix="incidentdesk-shots-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp / "settings"))
+    app = QApplication(sys.argv)
+    app.setFont(QFont("DejaVu Sans", 10))
+    engine = make_engine(f"sqlite:///{tmp / 'demo.sqlite3'}")
+    setup.upgrade_database(engine)
+    desk = Desk(engine)
+    demo.load_demo(desk, args.incidents)
+    agent = next(a for a in queries.agents(desk) if a.role == "agent" and a.group_names)
+    actor = desk.actor(agent.username)
+    runner = TaskRunner()
+
+    def settle(ms: int = 600) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+        runner.wait(5000)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, QDeadlineTimer(50))
+
+    window = MainWindow(desk, actor, runner, database=f"sqlite:///{tmp.name}/demo.sqlite3")
+    window.resize(1600, 880)
+    window.show()
+    window.select_view("All open")
+    settle(1200)
+    window.table.setCurrentIndex(window.model.index(2, 0))
+    settle()
+    window.grab().save(str(out / "queue.png"))
+    print("wrote", out / "queue.png")
+
+    # the new-incident form during a call
+    dialog = window.new_incident()
+    assert isinstance(dialog, NewIncidentDialog)
+    dialog.resize(1280, 760)
+    settle()
+    dialog.caller.setText("")
+    first_caller = queries.find_callers(desk, "a", 1)
+    if first_caller:
+        dialog._set_caller(first_caller[0].id, first_caller[0].display)
+    dialog.title.setText("Outlook crashes when opening a shared calendar")
+    dialog.description.setPlainText("Since this morning Outlook closes as soon as the shared team calendar opens.")
+    email = dialog.category.findText("Email", Qt.MatchFlag.MatchContains)
+    if email >= 0:
+        dialog.category.setCurrentIndex(email)
+    dialog.impact.setCurrentIndex(2)
+    dialog.urgency.setCurrentIndex(1)
+    dialog._priority_inputs_changed()
+    settle(1200)
+    dialog.grab().save(str(out / "new-incident.png"))
+    print("wrote", out / "new-incident.png")
+    dialog._dirty_ok = True
+    dialog.close()
+
+    # one incident with its journal
+    incident_id = window.model.incident_id(2)
+    if incident_id is not None:
+        inc = window.open_incident(incident_id)
+        inc.resize(1200, 860)
+        settle(1200)
+        inc.grab().save(str(out / "incident.png"))
+        print("wrote", out / "incident.png")
+        inc.close()
+
+    window.shutdown()
+    runner.shutdown()
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
