@@ -41,7 +41,7 @@ from sqlalchemy import exc as sa_exc
 from app.db import migrate
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine
-from app.domain.errors import DeskError, NotFound, ValidationError
+from app.domain.errors import DeskError, ValidationError
 from app.domain.lifecycle import State
 from app.domain.records import Channel, QueueFilter
 from app.domain.roles import Role
@@ -210,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `incidentdesk incident list | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def _fail(message: str) -> int:
@@ -281,18 +285,21 @@ def _desk(args: argparse.Namespace, *, schema: bool = True) -> Iterator[Desk]:
         engine.dispose()
 
 
-def _actor(desk: Desk, args: argparse.Namespace, *, required: bool = True) -> Actor | None:
-    name = getattr(args, "actor", None) or os.environ.get(ENV_USER, "").strip()
-    if not name:
-        if required:
-            raise CliError(f"say who acts: --as USERNAME or set {ENV_USER}")
-        return None
-    return desk.actor(name.lower())
+def _actor_name(args: argparse.Namespace, *, required: bool = True) -> str | None:
+    """Who acts: --as, else INCIDENTDESK_USER; checked before the database is opened."""
+    name = (getattr(args, "actor", None) or os.environ.get(ENV_USER, "")).strip().lower()
+    if not name and required:
+        raise CliError(f"say who acts: --as USERNAME or set {ENV_USER}")
+    return name or None
 
 
-def _require_actor(desk: Desk, args: argparse.Namespace) -> Actor:
-    actor = _actor(desk, args)
-    assert actor is not None
+def _actor(desk: Desk, name: str | None) -> Actor | None:
+    return desk.actor(name) if name else None
+
+
+def _require_actor(desk: Desk, name: str | None) -> Actor:
+    actor = _actor(desk, name)
+    assert actor is not None, "checked by _actor_name"
     return actor
 
 
@@ -400,9 +407,10 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def _users_add(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=False)
+    password = _read_password(args)
     with _desk(args) as desk:
-        actor = _actor(desk, args, required=False)
-        password = _read_password(args)
+        actor = _actor(desk, name)
         record = users.add_user(
             desk,
             actor,
@@ -490,8 +498,9 @@ def _find_group(desk: Desk, name: str) -> int:
 
 
 def _incident_new(args: argparse.Namespace) -> int:
+    name = _actor_name(args)
     with _desk(args) as desk:
-        actor = _require_actor(desk, args)
+        actor = _require_actor(desk, name)
         caller_id, created = (None, False)
         if args.caller:
             caller_id, created = _find_caller(desk, actor, args.caller)
@@ -527,8 +536,9 @@ def _incident_new(args: argparse.Namespace) -> int:
 
 
 def _incident_show(args: argparse.Namespace) -> int:
+    name = _actor_name(args)
     with _desk(args) as desk:
-        _require_actor(desk, args)
+        _require_actor(desk, name)
         record = queries.get_incident(desk, args.number)
         notes = queries.journal(desk, record.id)
         changes = queries.history(desk, record.id)
@@ -546,7 +556,7 @@ def _incident_show(args: argparse.Namespace) -> int:
         ("State", r.state.label + (f" ({r.hold_reason.replace('_', ' ')})" if r.hold_reason else "")),
         ("Priority", f"{r.priority_label} (impact {r.impact}, urgency {r.urgency})"),
         ("Caller", r.caller_name or "-"),
-        ("Channel", Channel(r.channel).label if r.channel in Channel else r.channel),
+        ("Channel", Channel(r.channel).label if r.channel in {c.value for c in Channel} else r.channel),
         ("Category", r.category_path or "-"),
         ("Service", r.service_name or "-"),
         ("Group", f"{r.group_name or '-'} (line {r.support_line})"),
@@ -593,8 +603,9 @@ def _incident_show(args: argparse.Namespace) -> int:
 
 
 def _incident_list(args: argparse.Namespace) -> int:
+    name = _actor_name(args)
     with _desk(args) as desk:
-        _require_actor(desk, args)
+        _require_actor(desk, name)
         states = tuple(State(s) for s in args.state)
         group_ids = (_find_group(desk, args.group),) if args.group else ()
         flt = QueueFilter(

@@ -83,8 +83,8 @@ def append_change(
     if _dialect_name(session_or_conn) == "postgresql":
         values["at"] = at.replace(tzinfo=None)  # naive UTC, as UTCDateTime stores it
         return int(session_or_conn.execute(_PG_APPEND, values).scalar_one())
-    stmt = insert(change_log).values(**values).returning(change_log.c.seq)
-    return int(session_or_conn.execute(stmt).scalar_one())
+    result = session_or_conn.execute(insert(change_log).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
 
 
 def changes_since(

@@ -21,12 +21,14 @@ sort            open queue (``active_only``)                     all incidents
 ``updated``     ``ix_incidents_active_updated``                  ``ix_incidents_updated``
 ``number``      ``ix_incidents_active_id`` (active, id)          the primary key
 ``state``       ``ix_incidents_state`` (state, priority,         ``ix_incidents_state``
-                due_sort, id) through ``state IN (open states)``
-                (SQLite; PostgreSQL 15 sorts the open rows)
+                due_sort, id), through an added
+                ``state IN (open states)``
 ==============  ===========================================================================
 
 Filters narrow inside those scans; several groups or assignees, priorities and states use the
-queue index and skip rows; ``breaching`` reads ``ix_incidents_at_risk`` and sorts what it finds.
+queue index and skip rows; ``breaching`` reads ``ix_incidents_at_risk`` and sorts what it finds;
+``text`` sorts the matching open rows. (PostgreSQL, with statistics, sometimes prefers another
+of these indexes or the primary key and filters: same order, no sort.)
 ``title``, ``caller``, ``group`` and ``assignee`` sort case-insensitively on text (absent names
 as ``''``); they are not index-backed: each page sorts the filtered rows (top-N), a few ms for a
 queue of some thousands, ~0.1-0.3 s for 175,000 open rows. A view over a large queue should call
@@ -44,6 +46,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     FromClause,
     Select,
     String,
@@ -53,6 +56,7 @@ from sqlalchemy import (
     event,
     false,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -137,11 +141,19 @@ def _is_timestamp(col: ColumnElement[Any]) -> bool:
     return isinstance(col.type, UTCDateTime)
 
 
-def _raw(col: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A timestamp read as SQLite stores it (text), for _sqlite_ts; other columns unchanged."""
+def _raw(col: ColumnElement[Any], sqlite: bool) -> ColumnElement[Any]:
+    """A timestamp column selected without the UTCDateTime round trip (SQLite: its stored text;
+    PostgreSQL: a naive datetime), for _sqlite_ts / _naive_ts; other columns unchanged."""
     if not _is_timestamp(col):
         return col
-    return type_coerce(col, String).label(getattr(col, "name", None))
+    name = getattr(col, "name", None)
+    if sqlite:
+        return type_coerce(col, String()).label(name)
+    return type_coerce(col, DateTime()).label(name)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
 def _sqlite_ts(value: Any) -> datetime | None:
@@ -153,26 +165,53 @@ def _sqlite_ts(value: Any) -> datetime | None:
             return datetime.fromisoformat(value + "+00:00")
         except ValueError:
             value = datetime.fromisoformat(value)
+    return _naive_ts(value)
+
+
+def _naive_ts(value: Any) -> datetime | None:
+    """A naive UTC datetime as an aware one (10x faster than .replace(tzinfo=UTC))."""
+    if value is None:
+        return None
     when: datetime = value
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    if when.tzinfo is not None:
+        return when.astimezone(UTC)
+    return _EPOCH + (when - _NAIVE_EPOCH)
 
 
-_SQLITE_ROW_COLUMNS = tuple(_raw(c) for c in _ROW_COLUMNS)
+TsConverter = Callable[[Any], "datetime | None"]
 
 
-def _row(r: Sequence[Any]) -> QueueRow:
-    return QueueRow(
-        r[0], r[1], r[2], _STATES[r[3]], r[4], r[5], r[6], r[7],
-        r[8], r[9], r[10], r[11], bool(r[12]), bool(r[13]), bool(r[14]), r[15],
-    )  # fmt: skip
+def _row_maker(ts: TsConverter) -> Callable[[Sequence[Any]], QueueRow]:
+    def make(r: Sequence[Any]) -> QueueRow:
+        return QueueRow(
+            r[0], r[1], r[2], _STATES[r[3]], r[4], r[5], r[6], r[7],
+            cast(datetime, ts(r[8])), ts(r[9]), ts(r[10]), ts(r[11]),
+            bool(r[12]), bool(r[13]), bool(r[14]), r[15],
+        )  # fmt: skip
+
+    return make
 
 
-def _row_sqlite(r: Sequence[Any]) -> QueueRow:
-    ts = _sqlite_ts
-    return QueueRow(
-        r[0], r[1], r[2], _STATES[r[3]], r[4], r[5], r[6], r[7],
-        cast(datetime, ts(r[8])), ts(r[9]), ts(r[10]), ts(r[11]), bool(r[12]), bool(r[13]), bool(r[14]), r[15],
-    )  # fmt: skip
+_ROW_SHAPES: dict[bool, tuple[tuple[ColumnElement[Any], ...], Callable[..., QueueRow]]] = {
+    sqlite: (
+        tuple(_raw(c, sqlite) for c in _ROW_COLUMNS),
+        _row_maker(_sqlite_ts if sqlite else _naive_ts),
+    )
+    for sqlite in (True, False)
+}
+
+
+def _fetch_all(conn: Connection, stmt: Select[Any]) -> Sequence[Sequence[Any]]:
+    """All rows of `stmt` as the driver's tuples: every column is selected without a result
+    type conversion (see _raw), and building 50,000 Row objects costs more than the query."""
+    result = conn.execute(stmt)
+    cursor = getattr(result, "cursor", None)
+    if cursor is None:
+        return result.all()
+    try:
+        return cast(Sequence[Sequence[Any]], cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _sort_cols(sort: str) -> tuple[ColumnElement[Any], ...]:
@@ -188,14 +227,18 @@ KeyMaker = Callable[[Sequence[Any]], tuple[Any, ...]]
 def _key_columns(sort: str, sqlite: bool) -> tuple[list[ColumnElement[Any]], KeyMaker]:
     """The key columns to select for `sort`, and a function turning a row's keys into a cursor."""
     cols = _sort_cols(sort)
-    if not sqlite or not any(_is_timestamp(c) for c in cols):
+    stamps = [i for i, c in enumerate(cols) if _is_timestamp(c)]
+    if not stamps:
         return list(cols), tuple
-    convert = [_sqlite_ts if _is_timestamp(c) else None for c in cols]
+    ts = _sqlite_ts if sqlite else _naive_ts
 
     def to_key(values: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(f(v) if f else v for f, v in zip(convert, values, strict=True))
+        key = list(values)
+        for i in stamps:
+            key[i] = ts(key[i])
+        return tuple(key)
 
-    return [_raw(c) for c in cols], to_key
+    return [_raw(c, sqlite) for c in cols], to_key
 
 
 def _joined(tables: Iterable[str]) -> FromClause:
@@ -282,7 +325,8 @@ def _ordered(
         stmt = stmt.where(and_(*where))
     stmt = stmt.order_by(*[c.desc() if descending else c.asc() for c in cols])
     if limit is not None:
-        stmt = stmt.limit(limit)
+        # a literal: PostgreSQL plans a prepared "LIMIT $1" for an unknown row count
+        stmt = stmt.limit(literal_column(str(int(limit))))
     return stmt
 
 
@@ -300,11 +344,11 @@ def queue_select(
 
     `after` is a cursor (a previous page's next_cursor or a key from fetch_keys); `now` decides
     "breaching" (default: the current time). Give the connection's `dialect_name`: it picks the
-    full-text search, and on "sqlite" timestamps are selected as stored text (fetch_page parses
-    them); without it the statement is the portable, typed one (no text filter)."""
+    full-text search and how timestamps are selected without type conversion (SQLite: stored
+    text; otherwise naive UTC datetimes), which fetch_page turns into aware UTC datetimes."""
     sqlite = dialect_name == "sqlite"
     key_cols, _ = _key_columns(sort, sqlite)
-    row_cols = _SQLITE_ROW_COLUMNS if sqlite else _ROW_COLUMNS
+    row_cols, _make = _ROW_SHAPES[sqlite]
     keys = [c.label(f"k{i}") for i, c in enumerate(key_cols)]
     stmt = select(*row_cols, *keys).select_from(_joined(("callers", "groups", "agents")))
     return _ordered(stmt, flt, sort, descending, after, limit, now, dialect_name)
@@ -325,8 +369,8 @@ def fetch_page(
     name = conn.dialect.name
     sqlite = name == "sqlite"
     stmt = queue_select(flt, sort, descending, after, limit, now, dialect_name=name)
-    raw = conn.execute(stmt).all()
-    make = _row_sqlite if sqlite else _row
+    raw = _fetch_all(conn, stmt)
+    make = _ROW_SHAPES[sqlite][1]
     rows = tuple(make(r) for r in raw)
     cursor = None
     if raw and len(raw) >= limit:
@@ -366,24 +410,21 @@ def fetch_keys(
     name = conn.dialect.name
     _, to_key = _key_columns(sort, name == "sqlite")
     stmt = keys_select(flt, sort, descending, after, limit, now, dialect_name=name)
-    result = conn.execute(stmt)
+    rows = _fetch_all(conn, stmt)
     if to_key is tuple:
-        return [tuple(r) for r in result]
-    return [to_key(r) for r in result]
+        return [tuple(r) for r in rows]
+    return [to_key(r) for r in rows]
 
 
 def fetch_rows_by_ids(conn: Connection, ids: Sequence[int]) -> list[QueueRow]:
     """Queue rows of `ids`, in that order; ids that no longer exist are left out."""
-    sqlite = conn.dialect.name == "sqlite"
-    make = _row_sqlite if sqlite else _row
-    base = select(*(_SQLITE_ROW_COLUMNS if sqlite else _ROW_COLUMNS)).select_from(
-        _joined(("callers", "groups", "agents"))
-    )
+    row_cols, make = _ROW_SHAPES[conn.dialect.name == "sqlite"]
+    base = select(*row_cols).select_from(_joined(("callers", "groups", "agents")))
     found: dict[int, QueueRow] = {}
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), _BY_IDS_CHUNK):
         chunk = unique[start : start + _BY_IDS_CHUNK]
-        for r in conn.execute(base.where(_I.id.in_(chunk))):
+        for r in _fetch_all(conn, base.where(_I.id.in_(chunk))):
             found[r[0]] = make(r)
     return [found[i] for i in ids if i in found]
 

@@ -28,6 +28,7 @@ from app.models import Base
 
 __all__ = [
     "MAX_TERMS",
+    "SIMILAR_RECENT",
     "SNIPPET_END",
     "SNIPPET_START",
     "Mode",
@@ -148,7 +149,7 @@ SELECT i.id, i.number, i.title, i.state, hit.score,
              WHERE j.incident_id = i.id), ''),
         q.q, :headline) AS snip
 FROM (
-    SELECT s.incident_id AS id, ts_rank_cd(s.doc, q.q) AS score
+    SELECT s.incident_id AS id, {rank}(s.doc, q.q) AS score
     FROM incident_search s {join}, q
     WHERE s.doc @@ q.q {where}
     ORDER BY score DESC, s.incident_id DESC
@@ -171,8 +172,12 @@ def search_incidents(
     active_only: bool = False,
     exclude_id: int | None = None,
     mode: Mode = "all",
+    recent: int | None = None,
 ) -> list[SearchHit]:
-    """Incidents matching `text`, best first (open before closed at equal rank)."""
+    """Incidents matching `text`, best first (open before closed at equal rank).
+
+    `recent`: look only at the `recent` newest incidents (by number), which bounds the cost of
+    a ``mode="any"`` search whose words match a good part of a big table."""
     _check_mode(mode)
     words = terms(text)
     if not words or limit <= 0:
@@ -181,22 +186,28 @@ def search_incidents(
     name = conn.dialect.name
     if name == "sqlite":
         # CROSS JOIN: SQLite keeps the full-text match as the outer loop
-        sql, id_col, join_ = _SQLITE_INCIDENTS, "incident_fts.rowid", "CROSS JOIN"
-        true_ = "1"
+        sql, id_col, join_, true_ = _SQLITE_INCIDENTS, "incident_fts.rowid", "CROSS JOIN", "1"
         params |= {"q": fts5_query(words, mode), "s0": SNIPPET_START, "s1": SNIPPET_END}
         params["words"] = _SNIPPET_WORDS
+        rank = ""
     elif name == "postgresql":
         sql, id_col, join_, true_ = _PG_INCIDENTS, "s.incident_id", "JOIN", "true"
         params |= {"q": tsquery_text(words, mode), "headline": _HEADLINE}
+        # cover density means little for "any of these words" and costs 3x as much there
+        rank = "ts_rank_cd" if mode == "all" else "ts_rank"
     else:
         raise ValueError(f"no full-text search for {name!r}")
-    join, where = "", ""
+    join, where = "", []
     if active_only:
         join = f"{join_} incidents a ON a.id = {id_col} AND a.active = {true_}"
     if exclude_id is not None:
-        where = f"AND {id_col} <> :exclude_id"
+        where.append(f"AND {id_col} <> :exclude_id")
         params["exclude_id"] = exclude_id
-    sql = sql.format(join=join, where=where)
+    if recent is not None:
+        top = conn.execute(sql_text("SELECT max(id) FROM incidents")).scalar()
+        where.append(f"AND {id_col} > :min_id")
+        params["min_id"] = int(top or 0) - max(0, recent)
+    sql = sql.format(join=join, where=" ".join(where), rank=rank)
     return [
         SearchHit("incident", r[0], r[1], r[2], r[3], float(r[4]), _clean(r[5]))
         for r in conn.execute(sql_text(sql), params)
@@ -273,17 +284,28 @@ def search_known_errors(
     ]
 
 
+SIMILAR_RECENT = 50_000
+
+
 def similar(
-    conn: Connection, text: str, limit: int = 10, exclude_id: int | None = None
+    conn: Connection,
+    text: str,
+    limit: int = 10,
+    exclude_id: int | None = None,
+    *,
+    recent: int | None = SIMILAR_RECENT,
 ) -> list[SearchHit]:
     """For the new-incident side panel: known errors first, then incidents of any state (open
-    first at equal rank), both matching any word of `text`. At most `limit` hits: known errors
-    take up to a third of them (at least one), incidents the rest, and either fills what the
-    other leaves empty."""
+    first at equal rank), both matching any word of `text`, ranked by how many match and where.
+
+    At most `limit` hits: known errors take up to a third of them (at least one), incidents the
+    rest, and either fills what the other leaves empty. Incidents are looked for among the
+    `recent` newest ones (None: all), so the panel stays fast on a big desk; known errors
+    (the lasting knowledge) are all searched."""
     if limit <= 0 or not terms(text):
         return []
     kes = search_known_errors(conn, text, limit, mode="any")
-    incs = search_incidents(conn, text, limit, exclude_id=exclude_id, mode="any")
+    incs = search_incidents(conn, text, limit, exclude_id=exclude_id, mode="any", recent=recent)
     ke_share = max(1, limit // 3)
     n_ke = min(len(kes), max(ke_share, limit - len(incs)))
     return (kes[:n_ke] + incs)[:limit]

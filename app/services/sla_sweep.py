@@ -8,8 +8,9 @@ journal entry and a change_log row ("sla"), which the desktops turn into notific
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 
 from app.db.changes import append_change
 from app.domain.records import JournalKind
@@ -77,7 +78,7 @@ def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
         if reached.value <= row.sla_stage:
             continue
         with desk.write() as s:
-            won = s.execute(
+            won = cast(CursorResult[Any], s.execute(
                 update(Incident)
                 .where(Incident.id == row.id, Incident.sla_stage < reached.value)
                 .values(
@@ -86,7 +87,7 @@ def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
                     sla_breached=reached is Threshold.BREACHED,
                 )
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )).rowcount
             if not won:
                 continue
             s.add(

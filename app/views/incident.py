@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -62,7 +62,16 @@ from app.services import incidents, queries
 from app.services.context import Actor, Desk
 from app.views.dialogs import ActionDialog, ConflictDialog
 from app.views.errors import show_problem
-from app.views.look import clock_text, local_time, muted_color, priority_color, threshold_color
+from app.views.look import (
+    clock_sla,
+    clock_text,
+    clock_tooltip,
+    local_time,
+    muted_color,
+    now_utc,
+    priority_color,
+    threshold_color,
+)
 from app.views.tasks import TaskRunner
 
 # -- which action, when -------------------------------------------------------------------------
@@ -348,6 +357,10 @@ class IncidentWindow(QMainWindow):
             self._lookups_loaded,
             key=f"incident-lookups-{id(self)}",
         )
+        self._clock_timer = QTimer(self)  # the clocks count down like the queue's SLA column
+        self._clock_timer.setInterval(1000)
+        self._clock_timer.timeout.connect(self._fill_clocks)
+        self._clock_timer.start()
         self.reload()
 
     # -- loading ----------------------------------------------------------------------------------
@@ -412,14 +425,24 @@ class IncidentWindow(QMainWindow):
         self.owner_label.setText(
             f"{r.group_name or 'no group'} (line {r.support_line}) · {r.assignee_name or 'unassigned'}"
         )
+        self._fill_clocks()
+        self.caller_label.setText(r.caller_name or "(no caller)")
+
+    def _fill_clocks(self) -> None:
+        """Both SLA clocks, worded like the queue's SLA cell; counts down with the wall clock."""
+        r = self.record
+        if r is None:
+            return
+        now = now_utc()
         for label, status, what in ((self.response_label, r.response, "Response"),
                                     (self.resolution_label, r.resolution, "Resolution")):
-            label.setText(clock_text(status, what))
+            label.setText(clock_text(status, what, now))
+            label.setToolTip(clock_tooltip(status, what))
+            look = clock_sla(status, now)
             pal = label.palette()
-            color = muted_color() if status is None or status.paused or status.stopped else threshold_color(status.threshold)
+            color = muted_color() if look.threshold is None else threshold_color(look.threshold)
             pal.setColor(label.foregroundRole(), color)
             label.setPalette(pal)
-        self.caller_label.setText(r.caller_name or "(no caller)")
 
     # -- fields ------------------------------------------------------------------------------------
     def _editors(self) -> dict[str, QWidget]:
@@ -650,9 +673,9 @@ class IncidentWindow(QMainWindow):
 
     def _fill_sla(self, r: IncidentRecord, pauses: list[PauseRecord]) -> None:
         lines = [
-            f"<p>{_html(clock_text(r.response, 'Response'))} — due {local_time(r.response_due)}"
-            f"{', responded ' + local_time(r.responded_at) if r.responded_at else ''}</p>",
-            f"<p>{_html(clock_text(r.resolution, 'Resolution'))} — due {local_time(r.resolution_due) or 'paused'}</p>",
+            f"<p>{_html(clock_text(r.response, 'Response'))}"
+            f"{' · responded ' + local_time(r.responded_at) if r.responded_at else ''}</p>",
+            f"<p>{_html(clock_text(r.resolution, 'Resolution'))}</p>",
             f"<p>Opened {local_time(r.opened_at)}</p>",
             "<p><b>Pauses</b></p>",
         ]

@@ -79,6 +79,7 @@ class _Watcher(QThread):
 
 
 class ChangeFeed(QObject):
+    changes_arrived = Signal(object)  # list[Change], as read (for notifications)
     incidents_changed = Signal(object)  # set[int] of incident ids
     other_changed = Signal(object)  # set[str] of entity names (groups, callers, matrix...)
     online = Signal(bool)
@@ -112,6 +113,7 @@ class ChangeFeed(QObject):
 
     @Slot(object)
     def _arrived(self, changes: list[Change]) -> None:
+        self.changes_arrived.emit(changes)
         incidents: set[int] = set()
         others: set[str] = set()
         for change in changes:

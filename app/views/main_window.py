@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -19,6 +29,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,12 +40,14 @@ from PySide6.QtWidgets import (
 from app.domain.lifecycle import State
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
-from app.services import incidents, queries
+from app.services import incidents, queries, sla_sweep
 from app.services.context import Actor, Desk
+from app.services.notifications import Notice
 from app.views.errors import show_problem
 from app.views.live import ChangeFeed
-from app.views.look import PRIORITY_LABELS
-from app.views.queue_model import COLUMNS, ID_ROLE, Query, QueueTableModel
+from app.views.look import PRIORITY_LABELS, app_icon, muted_color
+from app.views.notify import NoticeButton, NotificationsDock, Notifier, make_tray, tray_message
+from app.views.queue_model import COLUMNS, ID_ROLE, TITLE, Query, QueueTableModel
 from app.views.saved_views import (
     Narrowing,
     SavedView,
@@ -46,6 +61,51 @@ from app.views.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
 COUNT_THROTTLE_MS = 1500
+SWEEP_INTERVAL_MS = 60_000  # the SLA sweep (idempotent across workstations)
+COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
+VIEWS_LONGEST = "My groups' unassigned"  # the built-in name the panel is sized to
+
+
+def compact_count(n: int) -> str:
+    """A count for the saved-views panel: 9,999 · 12k · 175k · 1.2M (exact in the tooltip)."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
+class SavedViewsDelegate(QStyledItemDelegate):
+    """A saved view's name on the left (elided), its live count right-aligned and muted."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        count = index.data(COUNT_ROLE)
+        count_text = compact_count(int(count)) if count is not None else ""
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = opt.rect.adjusted(6, 0, -6, 0)
+        fm = opt.fontMetrics
+        count_w = fm.horizontalAdvance(count_text) if count_text else 0
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.save()
+        painter.setPen(opt.palette.color(text_role))
+        name_rect = QRect(rect.left(), rect.top(), rect.width() - count_w - (8 if count_w else 0), rect.height())
+        name = fm.elidedText(str(index.data() or ""), Qt.TextElideMode.ElideRight, name_rect.width())
+        painter.drawText(name_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
+        if count_text:
+            if not selected:
+                painter.setPen(muted_color())
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), count_text)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), option.fontMetrics.height() + 10))
 
 
 class MainWindow(QMainWindow):
@@ -71,12 +131,18 @@ class MainWindow(QMainWindow):
         self._online = True
         self._count: int | None = None
         self.setWindowTitle(f"Incident Desk — {actor.full_name} ({actor.role.label})")
+        self.setWindowIcon(app_icon())
         self.resize(1360, 780)
 
         # -- saved views ---------------------------------------------------------------
         self.views_list = QListWidget()
         self.views_list.setAccessibleName("Saved views")
-        self.views_list.setMinimumWidth(270)
+        self.views_list.setItemDelegate(SavedViewsDelegate(self.views_list))
+        self.views_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # sized to its content: the longest built-in name, a count, the margins (~220 px)
+        fm = self.views_list.fontMetrics()
+        self._views_width = fm.horizontalAdvance(VIEWS_LONGEST) + fm.horizontalAdvance("175k") + 44
+        self.views_list.setMinimumWidth(fm.horizontalAdvance("Breaching soon") + 40)
         self._views: list[SavedView] = []
         self.views_list.currentRowChanged.connect(self._view_changed)
 
@@ -123,8 +189,11 @@ class MainWindow(QMainWindow):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
+        cell = self.table.fontMetrics()
         for i, col in enumerate(COLUMNS):
-            header.resizeSection(i, col.width)
+            header.resizeSection(i, cell.horizontalAdvance(col.sample) + col.extra + 20)
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)  # takes what is left
         header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.activated.connect(self._open_index)
@@ -145,8 +214,11 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.views_list)
         splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([280, 1220])
+        splitter.setCollapsible(1, False)
+        splitter.setSizes([self._views_width, 1360 - self._views_width])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
 
         # -- status bar ----------------------------------------------------------------
@@ -155,11 +227,25 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel("")
         self.online_label.setAccessibleName("Connection")
         self.count_label.setAccessibleName("Incident count")
+        self.notice_button = NoticeButton()
         self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.notice_button)
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.online_label)
         runner.online.connect(self._set_online)
         runner.problem.connect(lambda text: show_problem(self, text))
+
+        # -- notifications -------------------------------------------------------------
+        self.notifications = NotificationsDock(self)
+        self.notifications.hide()
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.notifications)
+        self.notifications.open_incident.connect(self.open_incident)
+        self.notice_button.clicked.connect(self.show_notifications)
+        self.tray = make_tray(app_icon(), self)
+        if self.tray is not None:
+            self.tray.messageClicked.connect(self._tray_clicked)
+        self.notifier = Notifier(desk, actor, runner, self)
+        self.notifier.notified.connect(self._notify)
 
         self._make_actions()
 
@@ -168,6 +254,7 @@ class MainWindow(QMainWindow):
         self.feed.online.connect(self._set_online)
         self.feed.incidents_changed.connect(self._incidents_changed)
         self.feed.other_changed.connect(lambda _e: self._load_lookups())
+        self.feed.changes_arrived.connect(self.notifier.feed)
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_THROTTLE_MS)
@@ -175,12 +262,18 @@ class MainWindow(QMainWindow):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._tick_sla)
+        self._sweeping = False
+        self._sweep_timer = QTimer(self)
+        self._sweep_timer.setInterval(SWEEP_INTERVAL_MS)
+        self._sweep_timer.timeout.connect(self.run_sweep)
 
         self._load_views()
         self._restore_settings()
         self._load_lookups()
+        self.notifier.start()
         self.feed.start()
         self._tick.start()
+        self._sweep_timer.start()
 
     # -- building --------------------------------------------------------------------------
     def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
@@ -228,6 +321,12 @@ class MainWindow(QMainWindow):
         for a in (self.refresh_action, self.search_action, self.queue_action, self.views_action,
                   self.save_view_action, self.delete_view_action):
             view_menu.addAction(a)
+        self.notifications_action = self.notifications.toggleViewAction()
+        self.notifications_action.setText("&Notifications")
+        self.notifications_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.addAction(self.notifications_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.notifications_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.help_action)
         tools = self.addToolBar("Main")
@@ -266,7 +365,7 @@ class MainWindow(QMainWindow):
         self.views_list.clear()
         for view in self._views:
             item = QListWidgetItem(view.name)
-            item.setToolTip(view.name + (" (saved by you)" if view.own else ""))
+            item.setToolTip(f"{view.name} (saved by you)" if view.own else view.description or view.name)
             self.views_list.addItem(item)
         self.views_list.blockSignals(False)
 
@@ -327,8 +426,11 @@ class MainWindow(QMainWindow):
     def _show_count(self, row: int, name: str, n: int) -> None:
         item = self.views_list.item(row)
         if item is not None and row < len(self._views) and self._views[row].name == name:
-            item.setText(f"{name}  ({n:,})")
+            view = self._views[row]
+            item.setData(COUNT_ROLE, n)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name}, {n} incidents")
+            tip = f"{name} (saved by you)" if view.own else view.description or name
+            item.setToolTip(f"{tip}: {n:,} incidents")
 
     # -- filtering -----------------------------------------------------------------------------
     def narrowing(self) -> Narrowing:
@@ -432,6 +534,40 @@ class MainWindow(QMainWindow):
             return
         bottom = self.table.rowAt(self.table.viewport().height() - 1)
         self.model.tick(top, bottom if bottom >= 0 else self.model.rowCount() - 1)
+
+    def run_sweep(self) -> None:
+        """The SLA sweep, off the GUI thread; what it announces comes back through the feed."""
+        if self._sweeping:
+            return
+        self._sweeping = True
+        desk = self.desk
+
+        def finished(_result: object = None) -> None:
+            self._sweeping = False
+
+        self.runner.run(lambda: sla_sweep.sweep(desk), finished, finished, write=True)
+
+    # -- notifications ---------------------------------------------------------------------------
+    def _notify(self, notice: Notice) -> None:
+        self.notifications.add(notice)
+        if self.tray is not None:
+            self._last_notice = notice.incident_id
+            tray_message(self.tray, notice)
+        else:
+            self.notice_button.show_notice(notice)
+
+    _last_notice: int | None = None
+
+    def _tray_clicked(self) -> None:
+        if self._last_notice is not None:
+            self.open_incident(self._last_notice)
+
+    def show_notifications(self) -> None:
+        self.notifications.show()
+        self.notifications.raise_()
+        self.notifications.list.setFocus()
+        if self.notifications.list.count():
+            self.notifications.list.setCurrentRow(0)
 
     def refresh(self) -> None:
         self.model.reload()
@@ -541,4 +677,7 @@ class MainWindow(QMainWindow):
         self.feed.stop()
         self._tick.stop()
         self._count_timer.stop()
+        self._sweep_timer.stop()
+        if self.tray is not None:
+            self.tray.hide()
 

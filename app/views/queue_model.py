@@ -37,12 +37,14 @@ from app.domain.records import Page, QueueFilter, QueueRow
 from app.services import queries
 from app.services.context import Desk
 from app.views.look import (
+    compact_time,
     local_time,
+    muted_color,
     now_utc,
     priority_color,
     priority_label,
-    row_threshold,
-    sla_text,
+    row_sla,
+    row_sla_tooltip,
     threshold_color,
 )
 from app.views.tasks import TaskRunner
@@ -59,19 +61,20 @@ MAX_BLOCKS = 100  # rows kept in memory: 20,000
 class Column:
     title: str
     sort: str  # the services' sort name
-    width: int
+    sample: str  # the widest text it usually shows: the column's width follows the font
+    extra: int = 0  # room for a decoration
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Number", "number", 100),
-    Column("Priority", "priority", 135),
-    Column("SLA", "sla", 90),
-    Column("State", "state", 100),
-    Column("Title", "title", 380),
-    Column("Caller", "caller", 140),
-    Column("Group", "group", 120),
-    Column("Assignee", "assignee", 130),
-    Column("Updated", "updated", 140),
+    Column("Number", "number", "INC0000000 ★"),
+    Column("Priority", "priority", "3 - Moderate", extra=22),
+    Column("SLA", "sla", "overdue 365d 23h"),
+    Column("State", "state", "In Progress"),
+    Column("Title", "title", "A title of about forty-five characters, or so"),
+    Column("Caller", "caller", "Agnieszka Wiśniewska"),
+    Column("Group", "group", "Desktop Support"),
+    Column("Assignee", "assignee", "Hannah Kowalski"),
+    Column("Updated", "updated", "30 Sep 23:59"),
 )
 NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(len(COLUMNS))
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -197,8 +200,9 @@ class QueueTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == PRIORITY:
                 return priority_color(row.priority)
-            if col == SLA and row.state.active and not row.sla_paused:
-                return threshold_color(row_threshold(row, self._now))
+            if col == SLA:
+                look = row_sla(row, self._now)
+                return muted_color() if look.threshold is None else threshold_color(look.threshold)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == PRIORITY:
             return priority_color(row.priority)
@@ -210,7 +214,9 @@ class QueueTableModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == SLA:
-                return self._sla_tooltip(row)
+                return row_sla_tooltip(row)
+            if col == UPDATED:
+                return f"Updated {local_time(row.updated_at)}"
             if col == TITLE:
                 return row.title
             if col == NUMBER and row.major:
@@ -225,7 +231,7 @@ class QueueTableModel(QAbstractTableModel):
         if col == PRIORITY:
             return priority_label(row.priority)
         if col == SLA:
-            return sla_text(row, self._now)
+            return row_sla(row, self._now).text
         if col == STATE:
             return row.state.label
         if col == TITLE:
@@ -237,15 +243,8 @@ class QueueTableModel(QAbstractTableModel):
         if col == ASSIGNEE:
             return row.assignee_name or ""
         if col == UPDATED:
-            return local_time(row.updated_at)
+            return compact_time(row.updated_at, self._now)
         return ""
-
-    def _sla_tooltip(self, row: QueueRow) -> str:
-        if row.sla_paused:
-            return "The resolution clock is paused (on hold)"
-        if row.resolution_due is None:
-            return "No running resolution clock"
-        return f"Resolution due {local_time(row.resolution_due)}"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):

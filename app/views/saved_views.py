@@ -17,24 +17,40 @@ class SavedView:
     sort: str = "priority"
     descending: bool = False
     own: bool = False  # saved by the user
+    description: str = ""  # the tooltip of a built-in view
 
 
 def builtin_views(actor: Actor) -> list[SavedView]:
     return [
-        SavedView("My incidents", QueueFilter(assignee_ids=(actor.id,))),
+        SavedView(
+            "My incidents",
+            QueueFilter(assignee_ids=(actor.id,)),
+            description="Open incidents assigned to you",
+        ),
         SavedView(
             "My groups' unassigned",
             QueueFilter(group_ids=actor.group_ids or (-1,), unassigned=True),
+            description="Open incidents of your groups that nobody has taken yet",
         ),
-        SavedView("All open", QueueFilter()),
-        SavedView("Breaching soon", QueueFilter(breaching=True), sort="sla"),
-        SavedView("On hold", QueueFilter(states=(State.ON_HOLD,))),
-        SavedView("Major incidents", QueueFilter(major=True)),
+        SavedView("All open", QueueFilter(), description="Every open incident"),
         SavedView(
-            "Resolved awaiting confirmation",
+            "Breaching soon",
+            QueueFilter(breaching=True),
+            sort="sla",
+            description="Open incidents past 75% of their resolution target, or breached",
+        ),
+        SavedView(
+            "On hold",
+            QueueFilter(states=(State.ON_HOLD,)),
+            description="Waiting for the caller, a vendor, a change or a problem",
+        ),
+        SavedView("Major incidents", QueueFilter(major=True), description="Open major incidents"),
+        SavedView(
+            "Awaiting confirmation",
             QueueFilter(states=(State.RESOLVED,), active_only=False),
             sort="updated",
             descending=True,
+            description="Resolved incidents awaiting the caller's confirmation (or auto-close)",
         ),
     ]
 

@@ -20,6 +20,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Queue", "F5", "Refresh"),
     ("Queue", "Ctrl+L", "Go to the queue"),
     ("Queue", "Ctrl+1", "Go to the saved views"),
+    ("Queue", "Ctrl+2", "Show or hide the notifications"),
     ("Queue", "Ctrl+Shift+S", "Save the current filter as a view"),
     ("Queue", "Ctrl+Q", "Quit"),
     ("New incident", "Ctrl+Enter", "Log the incident"),

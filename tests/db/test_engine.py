@@ -54,7 +54,7 @@ def test_a_locked_sqlite_database_is_an_environment_problem(tmp_path: Path) -> N
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(EnvironmentProblem, match="database is locked.*Retry"):
+        with pytest.raises(EnvironmentProblem, match=r"database is locked.*Retry"):
             ensure_defaults(desk)
     finally:
         blocker.execute("ROLLBACK")

@@ -210,3 +210,12 @@ def test_similar_returns_known_errors_then_incidents(conn: Connection) -> None:
     ]
     assert 4 in [h.id for h in similar(conn, "vpn tunnel") if h.kind == "incident"]
     assert len(similar(conn, "outlook crash vpn tunnel printer", limit=3)) == 3
+
+
+def test_recent_window(conn: Connection) -> None:
+    # ids 1..8: the three newest are 6, 7, 8
+    assert ids(search_incidents(conn, "outlook", recent=3)) == []
+    assert ids(search_incidents(conn, "quasar", recent=3)) == [6, 7]
+    assert ids(search_incidents(conn, "outlook", recent=None)) == [1, 2, 3]
+    assert [h.id for h in similar(conn, "outlook crash", recent=3) if h.kind == "incident"] == []
+    assert [h.kind for h in similar(conn, "outlook crash", recent=3)] == ["known_error"]

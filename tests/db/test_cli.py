@@ -1,0 +1,207 @@
+"""The command line end to end, in-process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+
+from app import cli
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("incidentdesk: error: "), err
+    return lines[0]
+
+
+@pytest.fixture
+def stdin(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def feed(text: str) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(text))
+
+    feed("")
+    return feed
+
+
+@pytest.fixture
+def desk_url(db_url: str, capsys: pytest.CaptureFixture[str], stdin) -> str:  # type: ignore[no-untyped-def]
+    """A database set up with the demo catalogue (no incidents) and an admin 'root'."""
+    code, out, err = run(capsys, "--db", db_url, "db", "upgrade")
+    assert code == 0, err
+    assert "schema" in out
+    stdin("root-password\n")
+    code, out, err = run(
+        capsys, "--db", db_url, "users", "add", "root", "--name", "Root Admin", "--role", "admin",
+        "--password-stdin",
+    )
+    assert code == 0, err
+    assert "Added root" in out
+    code, _, err = run(capsys, "--db", db_url, "demo", "--incidents", "0")
+    assert code == 0, err
+    return db_url
+
+
+def test_users_bootstrap_then_only_admins_add(
+    desk_url: str, capsys: pytest.CaptureFixture[str], stdin
+) -> None:  # type: ignore[no-untyped-def]
+    # a second admin without --as: the bootstrap is over
+    code, _, err = run(
+        capsys, "--db", desk_url, "users", "add", "eve", "--name", "Eve", "--role", "admin"
+    )
+    assert code == 2
+    assert "admin" in one_error_line(err)
+    # an agent may not add users
+    code, _, err = run(
+        capsys, "--db", desk_url, "--as", "ana.garcia", "users", "add", "bob", "--name", "Bob",
+        "--role", "agent",
+    )
+    assert code == 2 and "may not" in one_error_line(err)
+    stdin("bobs-password\n")
+    code, out, err = run(
+        capsys, "--db", desk_url, "users", "add", "bob", "--name", "Bob Stone", "--role",
+        "specialist", "--group", "Network", "--password-stdin", "--as", "root",
+    )
+    assert code == 0, err
+    assert "Network" in out
+    code, out, _ = run(capsys, "--db", desk_url, "users", "list", "--json")
+    people = {p["username"]: p for p in json.loads(out)}
+    assert people["bob"]["role"] == "specialist"
+    assert people["bob"]["group_names"] == ["Network"]
+    assert "root" in people and "system" not in people
+    code, out, _ = run(capsys, "--db", desk_url, "users", "list")
+    assert code == 0 and "bob" in out and "Bob Stone" in out
+
+
+def test_new_show_list(desk_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ("--db", desk_url, "--as", "ana.garcia", "incident")
+    code, out, err = run(
+        capsys, *base, "new", "--title", "Outlook crashes when opening shared calendar",
+        "--caller", "John Smith", "--category", "Software > Email", "--impact", "3",
+        "--urgency", "2", "--description", "Since this morning",
+    )
+    assert code == 0, err
+    assert out.startswith("Logged INC0000001")
+    assert "4 - Low" in out and "Messaging" in out
+
+    code, out, err = run(
+        capsys, *base, "new", "--title", "VPN down for office B", "--impact", "1", "--urgency",
+        "1", "--channel", "email", "--json",
+    )
+    assert code == 0, err
+    vpn = json.loads(out)
+    assert vpn["number"] == "INC0000002" and vpn["priority"] == 1
+    assert vpn["state"] == "new" and vpn["channel"] == "email"
+    assert vpn["opened_at"].endswith("+00:00")
+    assert vpn["resolution"]["threshold"] == 0
+
+    code, out, err = run(capsys, *base, "show", "INC0000001")
+    assert code == 0, err
+    assert "INC0000001  Outlook crashes" in out
+    assert "John Smith" in out and "Software > Email" in out and "Messaging" in out
+    assert "Journal" in out and "Logged by Ana Garcia via phone" in out
+    assert "History" in out and "created" in out
+
+    code, out, err = run(capsys, *base, "show", "1", "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["caller_name"] == "John Smith"
+    assert shown["category_path"] == "Software > Email"
+    assert [j["kind"] for j in shown["journal"]] == ["system"]
+    assert shown["history"][0]["field"] == "created"
+
+    code, out, err = run(capsys, *base, "list", "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [r["number"] for r in listed] == ["INC0000002", "INC0000001"]  # P1 first
+    code, out, _ = run(capsys, *base, "list", "--group", "Messaging")
+    assert "INC0000001" in out and "INC0000002" not in out
+    code, out, _ = run(capsys, *base, "list", "--state", "closed")
+    assert code == 0 and "(none)" in out
+
+
+def test_unknown_caller_is_added_and_ambiguous_one_refused(
+    desk_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ("--db", desk_url, "--as", "ana.garcia", "incident", "new", "--title", "Printer")
+    code, out, err = run(capsys, *base, "--caller", "Zed Newcomer", "--json")
+    assert code == 0, err
+    assert json.loads(out)["caller_name"] == "Zed Newcomer"
+    code, _, err = run(capsys, *base, "--caller", "John")
+    assert code == 2 and "ambiguous" in one_error_line(err)
+    code, _, err = run(capsys, *base, "--category", "Nothing > Here")
+    assert code == 2 and "No category" in one_error_line(err)
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (("--as", "ana.garcia", "incident", "show", "INC0009999"), "No incident"),
+        (("--as", "nobody", "incident", "list"), "No user"),
+        (("--as", "ana.garcia", "incident", "new", "--title", "x", "--impact", "7"), "Impact"),
+        (("--as", "ana.garcia", "incident", "list", "--group", "Nope"), "No group"),
+    ],
+)
+def test_refusals_are_one_line(
+    desk_url: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], words: str
+) -> None:
+    code, _out, err = run(capsys, "--db", desk_url, *argv)
+    assert code == 2
+    assert words in one_error_line(err)
+
+
+def test_database_without_schema_says_upgrade(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "--db", db_url, "users", "list")
+    assert code == 2
+    assert "db upgrade" in one_error_line(err)
+
+
+def test_unreachable_postgresql_is_one_fast_line(capsys: pytest.CaptureFixture[str]) -> None:
+    started = time.monotonic()
+    code, _, err = run(
+        capsys, "--db", "postgresql://postgres@127.0.0.1:1/x", "--as", "a", "incident", "list"
+    )
+    assert code == 2
+    assert "cannot be reached" in one_error_line(err)
+    assert time.monotonic() - started < 10
+
+
+def test_bad_address_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--db", "oracle://scott@tiger/x", "db", "upgrade")
+    assert code == 2
+    assert "oracle" in one_error_line(err)
+
+
+def test_demo_command_reports_and_numbers_continue(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--db", db_url, "demo", "--incidents", "120", "--seed", "2")
+    assert code == 0, err
+    assert "120 demo incidents" in out and "INC0000001..INC0000120" in out
+    assert "demo: 120/120 incidents" in err
+    code, out, _ = run(capsys, "--db", db_url, "demo", "--incidents", "5")
+    assert "INC0000121..INC0000125" in out
+    code, out, _ = run(capsys, "--db", db_url, "--as", "carla.rossi", "incident", "list",
+                       "--limit", "3", "--json")
+    assert code == 0 and len(json.loads(out)) == 3
+
+
+def test_env_chooses_database_and_user(
+    desk_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INCIDENTDESK_DB", desk_url)
+    monkeypatch.setenv(cli.ENV_USER, "ana.garcia")
+    code, out, err = run(capsys, "incident", "new", "--title", "From the environment")
+    assert code == 0, err
+    assert out.startswith("Logged INC0000001")
