@@ -27,7 +27,6 @@ import argparse
 import dataclasses
 import enum
 import getpass
-import inspect
 import json
 import os
 import sys
@@ -49,10 +48,10 @@ from app.domain.sla import ClockStatus, format_remaining
 from app.services import incidents as incident_service
 from app.services import queries, setup, users
 from app.services.context import Actor, Desk, environment_problem
+from app.services.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
 
 PROG = "incidentdesk"
 ENV_USER = "INCIDENTDESK_USER"
-DEMO_ON_FIRST_START = 2000
 EXIT_ERROR = 2
 
 
@@ -348,40 +347,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _gui(args: argparse.Namespace) -> int:
+    """The desktop client; it migrates the database, and with --demo-if-empty fills it."""
     config = _config(args)
-    if args.demo_if_empty:
-        from app.services.demo import ensure_demo
-
-        with _desk(args, schema=False) as desk:
-            if migrate.needs_upgrade(desk.engine):
-                print(f"Setting up the database {_where(config)} ...", file=sys.stderr)
-                setup.upgrade_database(desk.engine)
-            loaded = ensure_demo(desk, DEMO_ON_FIRST_START, progress=_progress_printer(sys.stderr))
-            if loaded is not None and loaded.incidents:
-                print(f"Loaded {loaded.incidents:,} demo incidents.", file=sys.stderr)
     try:
-        import app.main as gui
-    except ModuleNotFoundError as exc:
-        if exc.name == "app.main":
-            raise CliError(
-                "the desktop application is not part of this installation; "
-                f"use a command (see '{PROG} --help')"
-            ) from exc
+        from app.main import run_gui
+    except ImportError as exc:
         if exc.name and exc.name.split(".")[0] == "PySide6":
             raise CliError("Qt for Python (PySide6) is not installed: run 'make setup'") from exc
-        raise
-    except ImportError as exc:  # a system library Qt needs, e.g. libGL.so.1
-        if ".so" in str(exc) or ".dll" in str(exc):
+        if ".so" in str(exc) or ".dll" in str(exc):  # a system library Qt needs, e.g. libGL.so.1
             raise CliError(
                 f"Qt cannot start: {exc}. Install the libraries it needs (scripts/setup.sh does)"
             ) from exc
         raise
-    run_gui: Callable[..., Any] = gui.run_gui
-    kwargs: dict[str, Any] = {}
-    if "demo_if_empty" in inspect.signature(run_gui).parameters:
-        kwargs["demo_if_empty"] = args.demo_if_empty
-    result = run_gui(config, **kwargs)
-    return int(result or 0)
+    return int(run_gui(config, demo_if_empty=args.demo_if_empty) or 0)
 
 
 # --------------------------------------------------------------------------------------

@@ -43,7 +43,6 @@ def _demo_hint(desk: Any) -> str | None:
     )
 
 
-DEMO_INCIDENTS = 5000
 
 
 def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
@@ -67,7 +66,7 @@ def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
     if demo_if_empty:
         from app.services import demo
 
-        demo.ensure_demo(desk, DEMO_INCIDENTS)
+        demo.ensure_demo(desk, demo.FIRST_START_INCIDENTS)
     return engine, desk
 
 

@@ -86,8 +86,14 @@ def main() -> int:
     dialog._dirty_ok = True
     dialog.close()
 
-    # one incident with its journal
+    # one incident with its journal: the first one whose resolution clock runs and is not overdue
+    now = desk.now()
     incident_id = window.model.incident_id(2)
+    for r in range(window.model.rowCount()):
+        row = window.model.cached_row(window.model.incident_id(r) or -1)
+        if row is not None and row.state.active and not row.sla_paused and row.resolution_due and row.resolution_due > now:
+            incident_id = row.id
+            break
     if incident_id is not None:
         inc = window.open_incident(incident_id)
         inc.resize(1200, 860)

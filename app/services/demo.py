@@ -77,6 +77,8 @@ __all__ = [
 ]
 
 DEMO_PASSWORD = "demo-pass"
+# incidents loaded on a first start of an empty database (`make run`)
+FIRST_START_INCIDENTS = 2000
 BATCH = 20_000
 HISTORY_LIMIT = 20_000
 SQLITE_LOAD_CACHE_KIB = 1_048_576  # page cache of the loading connection while it rebuilds  # audit + journal per incident only up to this many incidents

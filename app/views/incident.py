@@ -326,6 +326,7 @@ class IncidentWindow(QMainWindow):
         cl = QVBoxLayout(central)
         cl.addLayout(head)
         cl.addLayout(clocks)
+        cl.addSpacing(6)
         cl.addWidget(self.banner)
         cl.addLayout(form)
         cl.addWidget(self.tabs, 1)

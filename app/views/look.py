@@ -185,7 +185,7 @@ def clock_text(status: ClockStatus | None, what: str, now: datetime | None = Non
     parts = [f"{what}: {look.text}"]
     if look.due is not None:
         parts.append(f"due {due_time(look.due)}")
-    parts.append(f"{status.percent:.0f}% used")
+    parts.append(f"{status.percent:,.0f}% used")
     return " · ".join(parts)
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -251,6 +252,8 @@ class NewIncidentDialog(QDialog):
         self.similar = QListWidget()
         self.similar.setAccessibleName("Similar incidents and known errors")
         self.similar.setWordWrap(True)
+        self.similar.setResizeMode(QListWidget.ResizeMode.Adjust)  # re-wrap when resized
+        self.similar.setAlternatingRowColors(True)
         self.similar.itemActivated.connect(lambda item: self.use_hit(self.similar.row(item)))
         side = QWidget()
         sl = QVBoxLayout(side)
@@ -301,7 +304,12 @@ class NewIncidentDialog(QDialog):
         label = _error_label(name)
         self._errors[name] = label
         layout.addWidget(label)
-        layout.addStretch(1)  # the field sits next to its label, not centred in the row
+        # rows keep their height (no uneven gaps when the dialog is tall); the texts grow
+        grows = isinstance(inner, QPlainTextEdit) and inner.maximumHeight() > 10_000
+        box.setSizePolicy(
+            QSizePolicy.Policy.Preferred,
+            QSizePolicy.Policy.Expanding if grows else QSizePolicy.Policy.Maximum,
+        )
         return box
 
     # -- reference data ---------------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""A queue over 1,000,000 open incidents, scrolled deep, as an agent sees it.
+
+The database is built fast by ``bench/bigdb.py`` (reference rows through the services, the
+incidents in one INSERT ... SELECT; ~20 s), then the real main window opens on it, the agent
+drags the scroll bar down (each time it reaches the end the model fetches the next 50,000 keys)
+and goes to row 100,000. What is painted there must be the 100,000th incident in queue order,
+asked independently of the application (plain SQL with OFFSET).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QAbstractItemView
+
+from app.domain.records import QueueFilter
+from app.services import incidents
+from app.views.queue_model import ID_ROLE, NUMBER, SLA, TITLE, Query, QueueTableModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.bigdb import expected_number, populate
+
+N = 1_000_000
+DEEP = 99_999  # row 100,000 (0-based)
+
+
+class PaintSpy(QObject):
+    """Records, at each paint of the table, the numbers of the rows it paints."""
+
+    def __init__(self, table) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.table = table
+        self.painted: list[dict[int, str]] = []
+        table.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            t = self.table
+            top = t.rowAt(0)
+            bottom = t.rowAt(t.viewport().height() - 1)
+            if top >= 0:
+                bottom = bottom if bottom >= 0 else t.model().rowCount() - 1
+                model = t.model()
+                self.painted.append({r: model.index(r, NUMBER).data() for r in range(top, bottom + 1)})
+        return False
+
+
+@pytest.mark.slow
+def test_million_open_incidents_scrolled_deep(qtbot, qtmodeltester, tmp_path, runner, monkeypatch) -> None:
+    from app.db.engine import make_engine
+    from app.services.context import Desk
+    from app.views.main_window import MainWindow
+
+    url = f"sqlite:///{tmp_path / 'million.sqlite3'}"
+    import time; T0=time.perf_counter()
+    info = populate(url, N)
+    print("populate", time.perf_counter()-T0, info.timings)
+    expected = expected_number(url, DEEP)
+    engine = make_engine(url)
+    desk = Desk(engine)
+    try:
+        window = MainWindow(desk, desk.actor(info.username), runner, database="million.sqlite3")
+        qtbot.addWidget(window)
+        window.resize(1400, 800)
+        window.show()
+        assert window.feed.wait_ready()
+        window.select_view("All open")
+        model, table = window.model, window.table
+        qtbot.waitUntil(lambda: model.query.flt == QueueFilter() and model.rowCount() > 0, timeout=10_000)
+        qtbot.waitUntil(lambda: window.count_label.text() == f"{N:,} incidents", timeout=10_000)
+        spy = PaintSpy(table)
+        print("window", time.perf_counter()-T0)
+
+        # the agent drags the scroll bar to the end until row 100,000 exists
+        bar = table.verticalScrollBar()
+        while model.rowCount() <= DEEP:
+            loaded = model.rowCount()
+            bar.setValue(bar.maximum())
+            qtbot.waitUntil(lambda loaded=loaded: model.rowCount() > loaded, timeout=10_000)
+        assert model.rowCount() < N  # keys come in chunks: nowhere near all of them
+
+        print("keys", time.perf_counter()-T0)
+        spy.painted.clear()
+        table.scrollTo(model.index(DEEP, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+        def deep_row_painted() -> bool:
+            return any(DEEP in p and all(v.startswith("INC") for v in p.values()) for p in spy.painted)
+
+        qtbot.waitUntil(deep_row_painted, timeout=10_000)
+        shown = next(p for p in spy.painted if DEEP in p and all(v.startswith("INC") for v in p.values()))
+        assert shown[DEEP].rstrip(" ★") == expected
+        assert table.visualRect(model.index(DEEP, NUMBER)).intersects(table.viewport().rect())
+        # the rows around it are the neighbours in queue order too
+        above = expected_number(url, DEEP - 1)
+        if DEEP - 1 in shown:
+            assert shown[DEEP - 1].rstrip(" ★") == above
+        assert model.index(DEEP, SLA).data()  # the SLA cell is worded
+        assert len(model._rows) <= 20_000  # rows kept in memory stay bounded
+
+        print("deep", time.perf_counter()-T0)
+        # a second workstation changes the incident on screen: the row repaints in place
+        other = make_engine(url)
+        try:
+            second = Desk(other)
+            incident_id = model.index(DEEP, 0).data(ID_ROLE)
+            incidents.update_fields(second, second.actor("agent00"), incident_id, None, {"title": "Renamed far down"})
+            qtbot.waitUntil(lambda: model.index(DEEP, TITLE).data() == "Renamed far down", timeout=5000)
+            assert table.rowAt(table.viewport().height() // 2) in range(DEEP - 30, DEEP + 30)
+        finally:
+            other.dispose()
+        window.shutdown()
+        runner.wait()
+        print("remote", time.perf_counter()-T0)
+
+        # qtmodeltester over the same million (Qt's C++ tester: the Python one walks every loaded
+        # cell in Python, minutes at this size). The tester fetches more itself and re-checks
+        # every loaded row on each signal, so this model fetches keys 5,000 at a time.
+        import app.views.queue_model as qm
+
+        monkeypatch.setattr(qm, "KEY_CHUNK", 5_000)
+        checked = QueueTableModel(desk, runner)
+        checked.set_query(Query(QueueFilter()))
+        qtbot.waitUntil(lambda: checked.rowCount() > 0, timeout=10_000)
+        qtmodeltester.check(checked, force_py=False)
+        qtbot.waitUntil(lambda: checked.rowCount() >= 10_200, timeout=20_000)
+        checked.blockSignals(True)  # done: no more re-checks of every row
+        runner.wait()
+        print("tester", time.perf_counter()-T0)
+    finally:
+        runner.shutdown()
+        engine.dispose()
