@@ -305,6 +305,51 @@ def _after_clause(
     return left < right if descending else left > right
 
 
+def _ordered_parts(
+    stmt: Select[Any],
+    flt: QueueFilter,
+    sort: str,
+    descending: bool,
+    after: Sequence[Any] | None,
+    now: datetime | None,
+    dialect_name: str | None,
+) -> list[Select[Any]]:
+    """`stmt` filtered, past the cursor and ordered, as one or more ordered parts (no LIMIT).
+
+    The page is the first rows of the parts read one after the other. One part, except on
+    SQLite with a cursor: SQLite turns ``(a, b, id) > (x, y, z)`` into an index range on
+    ``(a, b)`` only (the id is the rowid), so a page deep inside a long run of equal (a, b) --
+    800,000 closed P3 incidents share (3, no due) -- would scan the whole run. There the parts
+    are ``a = x AND b = y AND id > z``, then ``a = x AND b > y``, then ``a > x``: exact index
+    ranges, each already in order; a page usually needs the first one only."""
+    cols = _sort_cols(sort)
+    where = filter_clauses(flt, now, dialect_name)
+    if sort == "state" and flt.active_only and not flt.states:
+        # same rows (active <=> an open state); lets ix_incidents_state deliver them in order
+        where.append(_I.state.in_(_ACTIVE_STATES))
+    order = [c.desc() if descending else c.asc() for c in cols]
+    if after is None or dialect_name != "sqlite" or len(cols) == 1:
+        if after is not None:
+            where.append(_after_clause(cols, descending, after))
+        return [(stmt.where(and_(*where)) if where else stmt).order_by(*order)]
+    if len(after) != len(cols):
+        raise ValueError(f"cursor has {len(after)} values, the sort has {len(cols)}")
+    binds = [bindparam(None, v, type_=c.type) for c, v in zip(cols, after, strict=True)]
+    parts = []
+    for i in range(len(cols) - 1, -1, -1):
+        step = cols[i] < binds[i] if descending else cols[i] > binds[i]
+        same = [cols[j] == binds[j] for j in range(i)]
+        parts.append(stmt.where(and_(*where, *same, step)).order_by(*order))
+    return parts
+
+
+def _limited(stmt: Select[Any], limit: int | None) -> Select[Any]:
+    if limit is None:
+        return stmt
+    # a literal: PostgreSQL plans a prepared "LIMIT $1" for an unknown row count
+    return stmt.limit(literal_column(str(int(limit))))
+
+
 def _ordered(
     stmt: Select[Any],
     flt: QueueFilter,
@@ -315,58 +360,28 @@ def _ordered(
     now: datetime | None,
     dialect_name: str | None,
 ) -> Select[Any]:
-    cols = _sort_cols(sort)
-    where = filter_clauses(flt, now, dialect_name)
-    if sort == "state" and flt.active_only and not flt.states:
-        # same rows (active <=> an open state); lets ix_incidents_state deliver them in order
-        where.append(_I.state.in_(_ACTIVE_STATES))
-    order = [c.desc() if descending else c.asc() for c in cols]
-    if after is not None and dialect_name == "sqlite" and len(cols) > 1 and limit is not None:
-        return _sqlite_keyset(stmt, where, cols, order, descending, after, limit)
-    if after is not None:
-        where.append(_after_clause(cols, descending, after))
-    if where:
-        stmt = stmt.where(and_(*where))
-    stmt = stmt.order_by(*order)
-    if limit is not None:
-        # a literal: PostgreSQL plans a prepared "LIMIT $1" for an unknown row count
-        stmt = stmt.limit(literal_column(str(int(limit))))
-    return stmt
+    """The page as one statement (the fetch functions read the parts one by one instead)."""
+    parts = _ordered_parts(stmt, flt, sort, descending, after, now, dialect_name)
+    if len(parts) == 1:
+        return _limited(parts[0], limit)
+    both = union_all(*[select(*p.c) for p in (_limited(q, limit).subquery() for q in parts)])
+    sub = both.subquery()
+    keys = list(sub.c)[-len(_sort_cols(sort)) :]
+    ordered = select(*sub.c).order_by(*[k.desc() if descending else k.asc() for k in keys])
+    return _limited(ordered, limit)
 
 
-def _sqlite_keyset(
-    stmt: Select[Any],
-    where: list[ColumnElement[bool]],
-    cols: tuple[ColumnElement[Any], ...],
-    order: list[Any],
-    descending: bool,
-    after: Sequence[Any],
-    limit: int,
-) -> Select[Any]:
-    """The keyset page as one index range per key prefix, most specific first.
-
-    SQLite turns ``(a, b, id) > (x, y, z)`` into an index range on ``(a, b)`` only (the id is
-    the rowid), so a page deep inside a long run of equal (a, b) -- 800,000 closed P3
-    incidents share (3, no due) -- scans the whole run. ``a = x AND b = y AND id > z``,
-    then ``a = x AND b > y``, then ``a > x`` are three exact ranges; each gives at most
-    `limit` rows in order, and the union is sorted again (at most 3 x limit rows)."""
-    if len(after) != len(cols):
-        raise ValueError(f"cursor has {len(after)} values, the sort has {len(cols)}")
-    binds = [bindparam(None, v, type_=c.type) for c, v in zip(cols, after, strict=True)]
-    lim = literal_column(str(int(limit)))
-    parts = []
-    for i in range(len(cols) - 1, -1, -1):
-        step = cols[i] < binds[i] if descending else cols[i] > binds[i]
-        same = [cols[j] == binds[j] for j in range(i)]
-        part = stmt.where(and_(*where, *same, step)).order_by(*order).limit(lim).subquery()
-        parts.append(select(*part.c))
-    both = union_all(*parts).subquery()
-    keys = list(both.c)[-len(cols) :]
-    return (
-        select(*both.c)
-        .order_by(*[k.desc() if descending else k.asc() for k in keys])
-        .limit(lim)
-    )
+def _fetch_parts(
+    conn: Connection, parts: list[Select[Any]], limit: int | None
+) -> list[Sequence[Any]]:
+    """The first `limit` rows of the parts read in turn."""
+    rows: list[Sequence[Any]] = []
+    for part in parts:
+        need = None if limit is None else limit - len(rows)
+        rows.extend(_fetch_all(conn, _limited(part, need)))
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
 
 
 def queue_select(
@@ -385,12 +400,16 @@ def queue_select(
     "breaching" (default: the current time). Give the connection's `dialect_name`: it picks the
     full-text search and how timestamps are selected without type conversion (SQLite: stored
     text; otherwise naive UTC datetimes), which fetch_page turns into aware UTC datetimes."""
+    stmt = _page_columns(sort, dialect_name)
+    return _ordered(stmt, flt, sort, descending, after, limit, now, dialect_name)
+
+
+def _page_columns(sort: str, dialect_name: str | None) -> Select[Any]:
     sqlite = dialect_name == "sqlite"
     key_cols, _ = _key_columns(sort, sqlite)
     row_cols, _make = _ROW_SHAPES[sqlite]
     keys = [c.label(f"k{i}") for i, c in enumerate(key_cols)]
-    stmt = select(*row_cols, *keys).select_from(_joined(("callers", "groups", "agents")))
-    return _ordered(stmt, flt, sort, descending, after, limit, now, dialect_name)
+    return select(*row_cols, *keys).select_from(_joined(("callers", "groups", "agents")))
 
 
 def fetch_page(
@@ -407,8 +426,8 @@ def fetch_page(
     ``next_cursor`` is the last row's sort key, None when the page is short (the end)."""
     name = conn.dialect.name
     sqlite = name == "sqlite"
-    stmt = queue_select(flt, sort, descending, after, limit, now, dialect_name=name)
-    raw = _fetch_all(conn, stmt)
+    parts = _ordered_parts(_page_columns(sort, name), flt, sort, descending, after, now, name)
+    raw = _fetch_parts(conn, parts, limit)
     make = _ROW_SHAPES[sqlite][1]
     rows = tuple(make(r) for r in raw)
     cursor = None
@@ -428,10 +447,14 @@ def keys_select(
     *,
     dialect_name: str | None = None,
 ) -> Select[Any]:
+    stmt = _key_columns_select(sort, dialect_name)
+    return _ordered(stmt, flt, sort, descending, after, limit, now, dialect_name)
+
+
+def _key_columns_select(sort: str, dialect_name: str | None) -> Select[Any]:
     key_cols, _ = _key_columns(sort, dialect_name == "sqlite")
     src = _joined([_SORT_JOINS[sort]] if sort in _SORT_JOINS else [])
-    stmt = select(*key_cols).select_from(src)
-    return _ordered(stmt, flt, sort, descending, after, limit, now, dialect_name)
+    return select(*key_cols).select_from(src)
 
 
 def fetch_keys(
@@ -448,8 +471,8 @@ def fetch_keys(
     Each key is a cursor for fetch_page / fetch_keys; fewer than `limit` keys: the end."""
     name = conn.dialect.name
     _, to_key = _key_columns(sort, name == "sqlite")
-    stmt = keys_select(flt, sort, descending, after, limit, now, dialect_name=name)
-    rows = _fetch_all(conn, stmt)
+    parts = _ordered_parts(_key_columns_select(sort, name), flt, sort, descending, after, now, name)
+    rows = _fetch_parts(conn, parts, limit)
     if to_key is tuple:
         return [tuple(r) for r in rows]
     return [to_key(r) for r in rows]
