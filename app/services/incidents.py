@@ -276,13 +276,13 @@ def _mutate(
                 inc.updated_at = now
                 session.flush()
                 append_change(session, "incident", inc.id, kind, actor.id)
-            record_id = inc.id
+            session.flush()
+            # read back in the same transaction: what was written, without another round trip
+            return load_record(session.connection(), inc.id, book, now)
     except StaleDataError:
         with desk.write() as session:
             inc = _load(session, incident_id, desk)
             raise _conflict(session, inc, expected_version or 0) from None
-    with desk.read() as conn:
-        return load_record(conn, record_id, book, desk.now())
 
 
 def _require_active(inc: Incident, action: str) -> None:
@@ -425,9 +425,8 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
         _journal(session, inc, JournalKind.SYSTEM, how, actor, now)
         session.flush()
         append_change(session, "incident", inc.id, "created", actor.id)
-        record_id = inc.id
-    with desk.read() as conn:
-        return load_record(conn, record_id, book, desk.now())
+        session.flush()
+        return load_record(session.connection(), inc.id, book, now)
 
 
 # --------------------------------------------------------------------------------------
