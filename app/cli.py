@@ -350,6 +350,8 @@ def _gui(args: argparse.Namespace) -> int:
     """The desktop client; it migrates the database, and with --demo-if-empty fills it."""
     config = _config(args)
     try:
+        import PySide6.QtWidgets  # noqa: F401  (fail here, with a clear line, if Qt cannot load)
+
         from app.main import run_gui
     except ImportError as exc:
         if exc.name and exc.name.split(".")[0] == "PySide6":

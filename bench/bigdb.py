@@ -15,7 +15,7 @@ Used by ``tests/qt/test_large_queue.py`` and ``bench/gui.py``. What it builds:
   impact and urgency the default matrix gives it, a title from a small vocabulary (searchable:
   "printer", "vpn", "outlook"...), group, caller, assignee (not for New), SLA instants at
   50/75/100% of a wall-clock stretch of the priority's resolution target with opening instants
-  spread so that about a third of the queue is overdue, the stage the sweep would have announced
+  spread so that the oldest third of the queue is overdue, the stage the sweep would have announced
   (so a sweep has nothing to catch up on), and an open ``sla_pauses`` row for each On hold one.
 
 The fast way, and why it stays honest. SQLite: the plain INSERT with every index and the FTS5
@@ -207,9 +207,10 @@ def _bulk(conn: Connection, info: BigDb, callers: list[int], cats: list[int]) ->
     wall_of_pri = (
         "(CASE " + pri + " " + " ".join(f"WHEN {p} THEN {w}" for p, w in walls.items()) + " END)"
     )
-    # opened up to 1.3 targets ago (plus up to 5 days for some): ~1/3 of the queue is overdue
+    # later ids opened later, each up to 1.5 targets ago: the first third of the ids is overdue,
+    # and each priority's due instants grow with the id (the indexes fill in order: fast)
     opened = (
-        f"({now_epoch} - (({h} / 64) % ({wall_of_pri} * 13 / 10)) - (({h} / 3) % 5) * 86400 / 4)"
+        f"({now_epoch} - {wall_of_pri} * 3 / 2 * ({n + 1} - {i}) / {n + 1} - (({h} / 64) % 600))"
     )
     numbers = (
         f"SELECT g.i AS i, {h} AS h, {pri} AS pri, (({h} / 100) % 20) AS st, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -105,6 +106,7 @@ def main() -> int:
     window.shutdown()
     runner.shutdown()
     engine.dispose()
+    shutil.rmtree(tmp, ignore_errors=True)  # the demo database and settings were throwaway
     return 0
 
 

@@ -68,7 +68,6 @@ def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engin
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA cache_size=-65536")
-        cur.execute("PRAGMA mmap_size=268435456")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -35,7 +35,7 @@ Call = Callable[[dict[str, Any]], Callable[[], IncidentRecord]]
 class ActionDialog(QDialog):
     """A small form; OK runs `call(values)` on the runner; a refusal shows in the dialog."""
 
-    done = Signal(object)  # IncidentRecord
+    acted = Signal(object)  # IncidentRecord (not `done`: that is QDialog.done())
     conflict = Signal(object)  # ConflictError
 
     def __init__(self, title: str, runner: TaskRunner, call: Call, parent: QWidget | None = None) -> None:
@@ -118,7 +118,7 @@ class ActionDialog(QDialog):
 
     def _done(self, record: IncidentRecord) -> None:
         self.buttons.setEnabled(True)
-        self.done.emit(record)
+        self.acted.emit(record)
         self.accept()
 
     def _failed(self, exc: DeskError) -> None:

@@ -257,19 +257,19 @@ class IncidentWindow(QMainWindow):
         form.addRow("&Description:", self.description_edit)
         form.addRow("Caller:", self.caller_label)
         row = QHBoxLayout()
-        for label, w in (("C&hannel:", self.channel_edit), ("Ser&vice:", self.service_edit),
-                         ("Cate&gory:", self.category_edit)):
+        for label, combo in (("C&hannel:", self.channel_edit), ("Ser&vice:", self.service_edit),
+                             ("Cate&gory:", self.category_edit)):
             lab = QLabel(label)
-            lab.setBuddy(w)
+            lab.setBuddy(combo)
             row.addWidget(lab)
-            row.addWidget(w, 1)
+            row.addWidget(combo, 1)
         form.addRow(row)
         row2 = QHBoxLayout()
-        for label, w in (("&Impact:", self.impact_edit), ("&Urgency:", self.urgency_edit)):
+        for label, combo in (("&Impact:", self.impact_edit), ("&Urgency:", self.urgency_edit)):
             lab = QLabel(label)
-            lab.setBuddy(w)
+            lab.setBuddy(combo)
             row2.addWidget(lab)
-            row2.addWidget(w)
+            row2.addWidget(combo)
         row2.addStretch(1)
         row2.addWidget(self.revert_button)
         row2.addWidget(self.save_button)
@@ -738,7 +738,7 @@ class IncidentWindow(QMainWindow):
             self.runner.run(direct[name], self._acted, self._action_failed, write=True)
             return None
         dialog = self._dialog(name, r)
-        dialog.done.connect(self._acted)
+        dialog.acted.connect(self._acted)
         dialog.conflict.connect(lambda _e: self.reload())
         self.last_dialog = dialog
         dialog.open()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRect,
     QSize,
@@ -37,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.errors import DeskError
 from app.domain.lifecycle import State
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
@@ -124,6 +128,9 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.actor = actor
         self.runner = runner
+        # the background lane: saved-view counts and the SLA sweep, one at a time, so that
+        # they never hold up the queue's reads on `runner`
+        self.background = TaskRunner(self, threads=1)
         self._database = database
         self._groups: list[GroupRecord] = []
         self._agents: list[AgentRecord] = []
@@ -193,7 +200,11 @@ class MainWindow(QMainWindow):
         for i, col in enumerate(COLUMNS):
             header.resizeSection(i, cell.horizontalAdvance(col.sample) + col.extra + 20)
         header.setMinimumSectionSize(40)
-        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)  # takes what is left
+        # Title takes what the other columns leave, but never less than a readable width (a
+        # narrow window scrolls sideways instead of squeezing the title to nothing)
+        self._title_min = cell.horizontalAdvance("A title of about thirty characters")
+        self.table.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._column_resized)
         header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.activated.connect(self._open_index)
@@ -233,6 +244,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.online_label)
         runner.online.connect(self._set_online)
+        self.background.online.connect(self._set_online)
         runner.problem.connect(lambda text: show_problem(self, text))
 
         # -- notifications -------------------------------------------------------------
@@ -276,6 +288,24 @@ class MainWindow(QMainWindow):
         self._sweep_timer.start()
 
     # -- building --------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and obj is self.table.viewport():
+            self._fit_title()
+        return False
+
+    def _column_resized(self, section: int, _old: int, _new: int) -> None:
+        if section != TITLE:
+            self._fit_title()
+
+    def _fit_title(self) -> None:
+        header = self.table.horizontalHeader()
+        others = sum(
+            header.sectionSize(i) for i in range(header.count()) if i != TITLE and not header.isSectionHidden(i)
+        )
+        width = max(self._title_min, self.table.viewport().width() - others)
+        if header.sectionSize(TITLE) != width:
+            header.resizeSection(TITLE, width)
+
     def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
         combo = QComboBox()
         combo.setAccessibleName(name)
@@ -285,7 +315,7 @@ class MainWindow(QMainWindow):
         return combo
 
     def _action(
-        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], None], tip: str = ""
+        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], object], tip: str = ""
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -413,17 +443,38 @@ class MainWindow(QMainWindow):
         self.views_list.setCurrentRow(0)
 
     def refresh_counts(self) -> None:
-        desk = self.desk
+        """Count every saved view, on the background lane, one round at a time: a round asked
+        for while one runs starts when it ends (over a large database some counts take a
+        second; they must never queue in front of the queue's own reads)."""
+        if self._counting:
+            self._counts_again = True
+            return
+        self._counting = len(self._views)
         for i, view in enumerate(self._views):
-            flt = view.flt
-            self.runner.run(
-                lambda flt=flt: queries.queue_count(desk, flt),
-                lambda n, i=i, name=view.name: self._show_count(i, name, n),
-                lambda _e: None,
-                key=f"count:{view.name}",
-            )
+            self._count_view(i, view)
+
+    def _count_view(self, row: int, view: SavedView) -> None:
+        desk, flt, name = self.desk, view.flt, view.name
+
+        def shown(n: int) -> None:
+            self._show_count(row, name, n)
+
+        def failed(_exc: DeskError) -> None:
+            self._count_done()
+
+        self.background.run(lambda: queries.queue_count(desk, flt), shown, failed)
+
+    _counting = 0
+    _counts_again = False
+
+    def _count_done(self) -> None:
+        self._counting -= 1
+        if self._counting == 0 and self._counts_again:
+            self._counts_again = False
+            self.refresh_counts()
 
     def _show_count(self, row: int, name: str, n: int) -> None:
+        self._count_done()
         item = self.views_list.item(row)
         if item is not None and row < len(self._views) and self._views[row].name == name:
             view = self._views[row]
@@ -453,7 +504,9 @@ class MainWindow(QMainWindow):
         query = Query(flt, sort or q.sort, q.descending if descending is None else descending)
         if query != q or sort is not None:
             self.model.set_query(query)
-            self._refresh_count()
+            self._count_when_loaded = True  # after the first page: never competes with it
+
+    _count_when_loaded = False
 
     def _refresh_count(self) -> None:
         desk, flt = self.desk, self.model.query.flt
@@ -464,6 +517,9 @@ class MainWindow(QMainWindow):
         self.count_label.setText(f"{n:,} incidents")
 
     def _query_loaded(self) -> None:
+        if self._count_when_loaded:
+            self._count_when_loaded = False
+            self._refresh_count()
         if self.table.currentIndex().row() < 0 and self.model.rowCount() > 0:
             self.table.setCurrentIndex(self.model.index(0, 0))
 
@@ -545,7 +601,7 @@ class MainWindow(QMainWindow):
         def finished(_result: object = None) -> None:
             self._sweeping = False
 
-        self.runner.run(lambda: sla_sweep.sweep(desk), finished, finished, write=True)
+        self.background.run(lambda: sla_sweep.sweep(desk), finished, finished, write=True)
 
     # -- notifications ---------------------------------------------------------------------------
     def _notify(self, notice: Notice) -> None:
@@ -627,8 +683,8 @@ class MainWindow(QMainWindow):
             row = self.model.cached_row(incident_id)
             version = row.version if row else None
             self.runner.run(
-                lambda i=incident_id, v=version: incidents.assign_to_me(desk, actor, i, v),
-                lambda rec: self._assigned(rec),
+                functools.partial(incidents.assign_to_me, desk, actor, incident_id, version),
+                self._assigned,
                 lambda exc: show_problem(self, str(exc)),
                 write=True,
             )
@@ -649,6 +705,9 @@ class MainWindow(QMainWindow):
         geometry = s.value(user_key(self.actor.username, "main_geometry"))
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(QByteArray(geometry))
+        docks = s.value(user_key(self.actor.username, "main_state"))  # the notifications dock
+        if isinstance(docks, QByteArray | bytes) and docks:
+            self.restoreState(QByteArray(docks))
         last = str(s.value(user_key(self.actor.username, "last_view"), "") or "")
         names = [v.name for v in self._views]
         self.views_list.setCurrentRow(names.index(last) if last in names else 0)
@@ -660,6 +719,7 @@ class MainWindow(QMainWindow):
         s = settings()
         s.setValue(user_key(self.actor.username, "queue_header"), self.table.horizontalHeader().saveState())
         s.setValue(user_key(self.actor.username, "main_geometry"), self.saveGeometry())
+        s.setValue(user_key(self.actor.username, "main_state"), self.saveState())
         s.setValue(user_key(self.actor.username, "last_view"), self.current_view().name)
         s.sync()
 
@@ -678,6 +738,7 @@ class MainWindow(QMainWindow):
         self._tick.stop()
         self._count_timer.stop()
         self._sweep_timer.stop()
+        self.background.shutdown()
         if self.tray is not None:
             self.tray.hide()
 

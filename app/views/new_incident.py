@@ -105,7 +105,7 @@ class NewIncidentDialog(QDialog):
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.caller.setCompleter(self.completer)
-        self.completer.activated[QModelIndex].connect(self._caller_picked)
+        self.completer.activated[QModelIndex].connect(self._caller_picked)  # type: ignore[index]
         self._caller_timer = QTimer(self, singleShot=True, interval=CALLER_DEBOUNCE_MS)
         self._caller_timer.timeout.connect(self._look_up_callers)
         self.caller.textEdited.connect(self._caller_edited)

@@ -25,7 +25,7 @@ from app.domain.records import Change
 from app.services import notifications
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice, Watch
-from app.views.look import compact_time
+from app.views.look import app_icon, compact_time
 from app.views.tasks import TaskRunner
 
 NOTICE_SHOWN_MS = 30_000  # how long the status-bar notice stays
@@ -44,7 +44,9 @@ class Notifier(QObject):
 
     notified = Signal(object)  # Notice
 
-    def __init__(self, desk: Desk, actor: Actor, runner: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self, desk: Desk, actor: Actor, runner: TaskRunner, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._desk, self._actor, self._runner = desk, actor, runner
         self._watch: Watch | None = None
@@ -55,7 +57,9 @@ class Notifier(QObject):
     def start(self) -> None:
         desk, actor = self._desk, self._actor
         self._busy = True
-        self._runner.run(lambda: notifications.watch(desk, actor), self._watching, self._watch_failed)
+        self._runner.run(
+            lambda: notifications.watch(desk, actor), self._watching, self._watch_failed
+        )
 
     def ready(self) -> bool:
         return self._watch is not None and not self._busy
@@ -116,7 +120,9 @@ class NotificationsDock(QDockWidget):
         self.visibilityChanged.connect(self._seen)
 
     def add(self, notice: Notice) -> None:
-        item = QListWidgetItem(f"{compact_time(notice.at)}  {_TITLES.get(notice.kind, '')}\n{notice.text}")
+        item = QListWidgetItem(
+            f"{compact_time(notice.at)}  {_TITLES.get(notice.kind, '')}\n{notice.text}"
+        )
         item.setData(Qt.ItemDataRole.UserRole, notice.incident_id)
         item.setToolTip(notice.text)
         self.list.insertItem(0, item)
@@ -130,7 +136,9 @@ class NotificationsDock(QDockWidget):
             self._title()
 
     def _title(self) -> None:
-        self.setWindowTitle(f"Notifications ({self.unread} new)" if self.unread else "Notifications")
+        self.setWindowTitle(
+            f"Notifications ({self.unread} new)" if self.unread else "Notifications"
+        )
 
     def _activated(self, item: QListWidgetItem) -> None:
         incident_id = item.data(Qt.ItemDataRole.UserRole)
@@ -146,6 +154,7 @@ class NoticeButton(QPushButton):
         self.setFlat(True)
         self.setAccessibleName("Latest notification")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setIcon(app_icon())
         self.incident_id: int | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -155,8 +164,11 @@ class NoticeButton(QPushButton):
 
     def show_notice(self, notice: Notice) -> None:
         self.incident_id = notice.incident_id
-        self.setText(f"🔔 {notice.text}")
-        self.setToolTip(f"{_TITLES.get(notice.kind, '')}: {notice.text}\nClick to see the notifications")
+        text = notice.text if len(notice.text) <= 90 else notice.text[:89] + "…"
+        self.setText(text)
+        self.setToolTip(
+            f"{_TITLES.get(notice.kind, '')}: {notice.text}\nClick to see the notifications"
+        )
         self.show()
         self._timer.start()
 

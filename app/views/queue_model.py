@@ -15,6 +15,7 @@ for, and an answer for an older query is dropped.
 from __future__ import annotations
 
 import difflib
+import functools
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -71,7 +72,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("SLA", "sla", "overdue 365d 23h"),
     Column("State", "state", "In Progress"),
     Column("Title", "title", "A title of about forty-five characters, or so"),
-    Column("Caller", "caller", "Agnieszka Wiśniewska"),
+    Column("Caller", "caller", "Agnieszka Nowak"),
     Column("Group", "group", "Desktop Support"),
     Column("Assignee", "assignee", "Hannah Kowalski"),
     Column("Updated", "updated", "30 Sep 23:59"),
@@ -313,11 +314,14 @@ class QueueTableModel(QAbstractTableModel):
                 continue
             self._in_flight.add(block)
             self._runner.run(
-                lambda ids=ids: queries.queue_rows(desk, ids),
-                lambda rows, block=block, ids=ids: self._rows_arrived(gen, block, ids, rows),
-                lambda _exc, block=block: self._in_flight.discard(block),
+                functools.partial(queries.queue_rows, desk, ids),
+                functools.partial(self._rows_arrived, gen, block, ids),
+                functools.partial(self._rows_failed, block),
             )
         self._wanted.clear()
+
+    def _rows_failed(self, block: int, _exc: Exception) -> None:
+        self._in_flight.discard(block)
 
     def _rows_arrived(
         self, gen: int, block: int, ids: tuple[int, ...], rows: list[QueueRow]

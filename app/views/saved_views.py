@@ -41,7 +41,8 @@ def builtin_views(actor: Actor) -> list[SavedView]:
         ),
         SavedView(
             "On hold",
-            QueueFilter(states=(State.ON_HOLD,)),
+            # On Hold is an open state: no `active` term, so the state index answers (and counts)
+            QueueFilter(states=(State.ON_HOLD,), active_only=False),
             description="Waiting for the caller, a vendor, a change or a problem",
         ),
         SavedView("Major incidents", QueueFilter(major=True), description="Open major incidents"),

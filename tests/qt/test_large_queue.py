@@ -44,20 +44,22 @@ class PaintSpy(QObject):
             if top >= 0:
                 bottom = bottom if bottom >= 0 else t.model().rowCount() - 1
                 model = t.model()
-                self.painted.append({r: model.index(r, NUMBER).data() for r in range(top, bottom + 1)})
+                self.painted.append(
+                    {r: model.index(r, NUMBER).data() for r in range(top, bottom + 1)}
+                )
         return False
 
 
 @pytest.mark.slow
-def test_million_open_incidents_scrolled_deep(qtbot, qtmodeltester, tmp_path, runner, monkeypatch) -> None:
+def test_million_open_incidents_scrolled_deep(
+    qtbot, qtmodeltester, tmp_path, runner, monkeypatch
+) -> None:
     from app.db.engine import make_engine
     from app.services.context import Desk
     from app.views.main_window import MainWindow
 
     url = f"sqlite:///{tmp_path / 'million.sqlite3'}"
-    import time; T0=time.perf_counter()
     info = populate(url, N)
-    print("populate", time.perf_counter()-T0, info.timings)
     expected = expected_number(url, DEEP)
     engine = make_engine(url)
     desk = Desk(engine)
@@ -69,10 +71,11 @@ def test_million_open_incidents_scrolled_deep(qtbot, qtmodeltester, tmp_path, ru
         assert window.feed.wait_ready()
         window.select_view("All open")
         model, table = window.model, window.table
-        qtbot.waitUntil(lambda: model.query.flt == QueueFilter() and model.rowCount() > 0, timeout=10_000)
+        qtbot.waitUntil(
+            lambda: model.query.flt == QueueFilter() and model.rowCount() > 0, timeout=10_000
+        )
         qtbot.waitUntil(lambda: window.count_label.text() == f"{N:,} incidents", timeout=10_000)
         spy = PaintSpy(table)
-        print("window", time.perf_counter()-T0)
 
         # the agent drags the scroll bar to the end until row 100,000 exists
         bar = table.verticalScrollBar()
@@ -82,15 +85,18 @@ def test_million_open_incidents_scrolled_deep(qtbot, qtmodeltester, tmp_path, ru
             qtbot.waitUntil(lambda loaded=loaded: model.rowCount() > loaded, timeout=10_000)
         assert model.rowCount() < N  # keys come in chunks: nowhere near all of them
 
-        print("keys", time.perf_counter()-T0)
         spy.painted.clear()
         table.scrollTo(model.index(DEEP, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
 
         def deep_row_painted() -> bool:
-            return any(DEEP in p and all(v.startswith("INC") for v in p.values()) for p in spy.painted)
+            return any(
+                DEEP in p and all(v.startswith("INC") for v in p.values()) for p in spy.painted
+            )
 
         qtbot.waitUntil(deep_row_painted, timeout=10_000)
-        shown = next(p for p in spy.painted if DEEP in p and all(v.startswith("INC") for v in p.values()))
+        shown = next(
+            p for p in spy.painted if DEEP in p and all(v.startswith("INC") for v in p.values())
+        )
         assert shown[DEEP].rstrip(" ★") == expected
         assert table.visualRect(model.index(DEEP, NUMBER)).intersects(table.viewport().rect())
         # the rows around it are the neighbours in queue order too
@@ -100,20 +106,30 @@ def test_million_open_incidents_scrolled_deep(qtbot, qtmodeltester, tmp_path, ru
         assert model.index(DEEP, SLA).data()  # the SLA cell is worded
         assert len(model._rows) <= 20_000  # rows kept in memory stay bounded
 
-        print("deep", time.perf_counter()-T0)
-        # a second workstation changes the incident on screen: the row repaints in place
+        # a second workstation changes the incident on screen: the model updates that row (its
+        # SLA instants are recomputed from the business calendar, so it may move a little: the
+        # synthetic instants are not the calendar's), never resets, and the view stays deep
+        resets: list[bool] = []
+        model.modelReset.connect(lambda: resets.append(True))
         other = make_engine(url)
         try:
             second = Desk(other)
             incident_id = model.index(DEEP, 0).data(ID_ROLE)
-            incidents.update_fields(second, second.actor("agent00"), incident_id, None, {"title": "Renamed far down"})
-            qtbot.waitUntil(lambda: model.index(DEEP, TITLE).data() == "Renamed far down", timeout=5000)
-            assert table.rowAt(table.viewport().height() // 2) in range(DEEP - 30, DEEP + 30)
+            incidents.update_fields(
+                second, second.actor("agent00"), incident_id, None, {"title": "Renamed far down"}
+            )
+
+            def renamed() -> bool:
+                row = model.row_of(incident_id)
+                return row is not None and model.index(row, TITLE).data() == "Renamed far down"
+
+            qtbot.waitUntil(renamed, timeout=10_000)
         finally:
             other.dispose()
+        assert not resets
+        assert abs(table.rowAt(table.viewport().height() // 2) - DEEP) < 100
         window.shutdown()
         runner.wait()
-        print("remote", time.perf_counter()-T0)
 
         # qtmodeltester over the same million (Qt's C++ tester: the Python one walks every loaded
         # cell in Python, minutes at this size). The tester fetches more itself and re-checks
@@ -128,7 +144,8 @@ def test_million_open_incidents_scrolled_deep(qtbot, qtmodeltester, tmp_path, ru
         qtbot.waitUntil(lambda: checked.rowCount() >= 10_200, timeout=20_000)
         checked.blockSignals(True)  # done: no more re-checks of every row
         runner.wait()
-        print("tester", time.perf_counter()-T0)
     finally:
         runner.shutdown()
         engine.dispose()
+        for f in tmp_path.glob("million.sqlite3*"):  # ~1 GB: not left in pytest's kept folders
+            f.unlink()

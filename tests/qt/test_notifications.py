@@ -27,15 +27,22 @@ def test_assigned_elsewhere_notifies_me(qtbot, world, ana_window, other_desk) ->
         other_desk, carla, NewIncident("Printer on floor 2 jams", group_id=world.service_desk)
     )
     # workstation B: Carla hands it to Ana
-    incidents.assign(other_desk, carla, rec.id, None, group_id=world.service_desk, assignee_id=world.ana.id)
+    incidents.assign(
+        other_desk, carla, rec.id, None, group_id=world.service_desk, assignee_id=world.ana.id
+    )
     qtbot.waitUntil(lambda: _kinds(window, rec.id) == ["assigned"], timeout=5000)
     assert window.notice_button.isVisible()
-    assert rec.number in window.notice_button.text() and "assigned to you" in window.notice_button.text()
+    assert (
+        rec.number in window.notice_button.text()
+        and "assigned to you" in window.notice_button.text()
+    )
     assert window.notifications.list.count() == 1
     assert "(1 new)" in window.notifications.windowTitle()
     # the dock opens the incident
     window.show_notifications()
-    assert window.notifications.isVisible() and window.notifications.windowTitle() == "Notifications"
+    assert (
+        window.notifications.isVisible() and window.notifications.windowTitle() == "Notifications"
+    )
     item = window.notifications.list.item(0)
     assert item.data(Qt.ItemDataRole.UserRole) == rec.id
     window.notifications.list.itemActivated.emit(item)
@@ -45,15 +52,23 @@ def test_assigned_elsewhere_notifies_me(qtbot, world, ana_window, other_desk) ->
     inc.close()
 
     # what Ana does herself is not announced to her
-    mine = incidents.log_incident(world.desk, world.ana, NewIncident("Scanner offline", group_id=world.service_desk))
+    mine = incidents.log_incident(
+        world.desk, world.ana, NewIncident("Scanner offline", group_id=world.service_desk)
+    )
     incidents.assign_to_me(world.desk, world.ana, mine.id, None)
     # a later change on B shows the feed went past both of Ana's changes
-    marker = incidents.log_incident(other_desk, carla, NewIncident("Marker", group_id=world.network))
-    incidents.assign(other_desk, carla, marker.id, None, group_id=world.service_desk, assignee_id=world.ana.id)
+    marker = incidents.log_incident(
+        other_desk, carla, NewIncident("Marker", group_id=world.network)
+    )
+    incidents.assign(
+        other_desk, carla, marker.id, None, group_id=world.service_desk, assignee_id=world.ana.id
+    )
     qtbot.waitUntil(lambda: _kinds(window, marker.id) == ["assigned"], timeout=5000)
     assert _kinds(window, mine.id) == []
     # assigned again (it was already hers): no second notice
-    incidents.update_fields(other_desk, carla, rec.id, None, {"title": "Printer on floor 2 jams again"})
+    incidents.update_fields(
+        other_desk, carla, rec.id, None, {"title": "Printer on floor 2 jams again"}
+    )
     incidents.assign(other_desk, carla, marker.id, None, group_id=world.network, assignee_id=None)
     qtbot.waitUntil(lambda: window.model.cached_row(rec.id) is not None
                     and "again" in window.model.cached_row(rec.id).title, timeout=5000)  # fmt: skip
@@ -67,17 +82,23 @@ def test_p1_for_my_group_notifies(qtbot, world, ana_window, other_desk) -> None:
     ben = other_desk.actor("ben")
     # a P1 for Network (not Ana's group), then one for the Service Desk
     other = incidents.log_incident(
-        other_desk, ben, NewIncident("Core switch down", impact=1, urgency=1, group_id=world.network)
+        other_desk,
+        ben,
+        NewIncident("Core switch down", impact=1, urgency=1, group_id=world.network),
     )
     p1 = incidents.log_incident(
-        other_desk, ben, NewIncident("E-mail down for everyone", impact=1, urgency=1, group_id=world.service_desk)
+        other_desk,
+        ben,
+        NewIncident("E-mail down for everyone", impact=1, urgency=1, group_id=world.service_desk),
     )
     qtbot.waitUntil(lambda: _kinds(window, p1.id) == ["urgent"], timeout=5000)
     assert _kinds(window, other.id) == []
     notice = next(n for n in window.notifier.notices if n.incident_id == p1.id)
     assert notice.text.startswith("P1 for Service Desk")
     # a P3 escalated into P2 in the group is news too
-    p3 = incidents.log_incident(other_desk, ben, NewIncident("Teams slow", impact=2, urgency=2, group_id=world.service_desk))
+    p3 = incidents.log_incident(
+        other_desk, ben, NewIncident("Teams slow", impact=2, urgency=2, group_id=world.service_desk)
+    )
     incidents.set_impact_urgency(other_desk, other_desk.actor("carla"), p3.id, None, 1, 2)
     qtbot.waitUntil(lambda: _kinds(window, p3.id) == ["urgent"], timeout=5000)
 
@@ -89,7 +110,13 @@ def test_sweep_at_a_later_clock_notifies_75_percent(qtbot, world, runner) -> Non
     rec = incidents.log_incident(
         world.desk,
         world.carla,
-        NewIncident("VPN slow from home", impact=2, urgency=2, group_id=world.service_desk, assignee_id=world.ana.id),
+        NewIncident(
+            "VPN slow from home",
+            impact=2,
+            urgency=2,
+            group_id=world.service_desk,
+            assignee_id=world.ana.id,
+        ),
     )
     window = MainWindow(desk, world.ana, runner, database="test.sqlite3")
     qtbot.addWidget(window)

@@ -106,18 +106,22 @@ def test_json_values_are_plain() -> None:
     assert json.loads(json.dumps(plain)) == plain
 
 
-def test_gui_without_the_desktop_module_is_one_line(
+def test_gui_without_qt_is_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import builtins
+    import sys
 
     real_import = builtins.__import__
 
-    def no_main(name: str, *args: object, **kwargs: object) -> object:
-        if name == "app.main":
-            raise ModuleNotFoundError("No module named 'app.main'", name="app.main")
+    def no_qt(name: str, *args: object, **kwargs: object) -> object:
+        if name.split(".")[0] == "PySide6":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(builtins, "__import__", no_main)
+    monkeypatch.delitem(sys.modules, "app.main", raising=False)
+    for mod in [m for m in sys.modules if m.startswith(("PySide6", "app.views"))]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setattr(builtins, "__import__", no_qt)
     assert cli.main([]) == 2
-    assert "desktop application" in one_error_line(capsys.readouterr().err)
+    assert "PySide6" in one_error_line(capsys.readouterr().err)
