@@ -287,7 +287,10 @@ def filter_clauses(
     if flt.text.strip():
         if dialect_name is None:
             raise ValueError("a text filter needs the dialect_name of the connection")
-        match = matching_ids_clause(dialect_name, flt.text, mode="all")
+        # the last word may be half typed (unless the text ends with a space)
+        match = matching_ids_clause(
+            dialect_name, flt.text, mode="all", prefix_last=not flt.text.endswith(" ")
+        )
         if match is not None:
             where.append(match)
     return where

@@ -76,10 +76,26 @@ def terms(text: str) -> list[str]:
     return list(seen)
 
 
-def fts5_query(words: list[str], mode: Mode = "all") -> str:
-    """An FTS5 MATCH expression of quoted words ('"a" "b"' or '"a" OR "b"')."""
+MIN_PREFIX = 3  # a shorter half-typed word would match too much to be useful
+
+
+def fts5_query(words: list[str], mode: Mode = "all", prefix_last: bool = False) -> str:
+    """An FTS5 MATCH expression of quoted words ('"a" "b"' or '"a" OR "b"'); with
+    `prefix_last` the last word also matches as a prefix ('"a" "outlo"*'), for typing."""
     glue = " OR " if mode == "any" else " "
-    return glue.join(f'"{w}"' for w in words)
+    quoted = [f'"{w}"' for w in words]
+    if prefix_last and len(words[-1]) >= MIN_PREFIX:
+        quoted[-1] += "*"
+    return glue.join(quoted)
+
+
+def tsquery_prefix(words: list[str]) -> str:
+    """Input for to_tsquery: every word, the last one also as a prefix ('a & outlo:*').
+    Safe: `terms` keeps letters and digits only."""
+    parts = list(words)
+    if len(parts[-1]) >= MIN_PREFIX:
+        parts[-1] += ":*"
+    return " & ".join(parts)
 
 
 def tsquery_text(words: list[str], mode: Mode = "all") -> str:
@@ -99,20 +115,32 @@ _incidents_id = Base.metadata.tables["incidents"].c.id
 
 
 def matching_ids_clause(
-    dialect_name: str, text: str, mode: Mode = "all", id_column: Any = None
+    dialect_name: str,
+    text: str,
+    mode: Mode = "all",
+    id_column: Any = None,
+    *,
+    prefix_last: bool = False,
 ) -> ColumnElement[bool] | None:
     """``incidents.id IN (ids whose document matches text)``; None when text has no words
-    (the caller then does not narrow by text)."""
+    (the caller then does not narrow by text). With `prefix_last` (mode "all"), the last word
+    matches as a prefix too: what a search box needs while the word is being typed."""
     _check_mode(mode)
     words = terms(text)
     if not words:
         return None
     target = _incidents_id if id_column is None else id_column
     if dialect_name == "sqlite":
-        match = literal_column("incident_fts").op("MATCH")(bindparam(None, fts5_query(words, mode)))
+        expr = fts5_query(words, mode, prefix_last and mode == "all")
+        match = literal_column("incident_fts").op("MATCH")(bindparam(None, expr))
         return target.in_(select(_incident_fts.c.rowid).where(match))
     if dialect_name == "postgresql":
-        query = _websearch(bindparam(None, tsquery_text(words, mode)))
+        if prefix_last and mode == "all":
+            query = func.to_tsquery(
+                literal_column("'english'::regconfig"), bindparam(None, tsquery_prefix(words))
+            )
+        else:
+            query = _websearch(bindparam(None, tsquery_text(words, mode)))
         ids = select(_incident_search.c.incident_id).where(_incident_search.c.doc.op("@@")(query))
         return target.in_(ids)
     raise ValueError(f"no full-text search for {dialect_name!r}")

@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
         self.queue_action = self._action("Go to &queue", "Ctrl+L", self.table.setFocus)
         self.views_action = self._action("Go to saved &views", "Ctrl+1", self.views_list.setFocus)
         self.help_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
-        self.quit_action = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)  # StandardKey.Quit is empty on Windows
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.new_action)

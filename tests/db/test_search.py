@@ -219,3 +219,24 @@ def test_recent_window(conn: Connection) -> None:
     assert ids(search_incidents(conn, "outlook", recent=None)) == [1, 2, 3]
     assert [h.id for h in similar(conn, "outlook crash", recent=3) if h.kind == "incident"] == []
     assert [h.kind for h in similar(conn, "outlook crash", recent=3)] == ["known_error"]
+
+
+def test_the_queue_search_matches_a_half_typed_last_word(conn) -> None:  # type: ignore[no-untyped-def]
+    """What the search box sends while the agent types: the last word is a prefix, the
+    others whole words; a finished word (text ending with a space) is a whole word."""
+    from datetime import UTC, datetime
+
+    from app.db.queue import count
+    from app.domain.records import QueueFilter
+
+    now = datetime.now(UTC)
+    def n(text: str) -> int:
+        return count(conn, QueueFilter(active_only=False, text=text), now)
+
+    assert n("flux capacitor") == 2
+    assert n("flux capac") == 2
+    assert n("flux capac ") == 0  # a finished word that matches nothing
+    assert n("quasar flu") == 2
+    assert n("quasar fl") == 0  # too short to be a prefix
+    # two letters are too short to be a prefix: they must match a whole word
+    assert n("fl") == 0
