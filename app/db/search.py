@@ -135,6 +135,7 @@ def matching_ids_clause(
         match = literal_column("incident_fts").op("MATCH")(bindparam(None, expr))
         return target.in_(select(_incident_fts.c.rowid).where(match))
     if dialect_name == "postgresql":
+        query: ColumnElement[Any]
         if prefix_last and mode == "all":
             query = func.to_tsquery(
                 literal_column("'english'::regconfig"), bindparam(None, tsquery_prefix(words))
