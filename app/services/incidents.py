@@ -62,9 +62,10 @@ from app.models import (
 )
 from app.services.context import Actor, Desk
 from app.services.loading import load_record, pauses_of
-from app.services.policies import PolicyBook, policy_book
+from app.services.policies import PolicyBook, fresh_policy_book, policy_book
 
 MAX_TITLE = 300
+DEFAULT_AUTO_CLOSE_DAYS = 3
 
 # Fields whose changes go to the audit, with how to show their values.
 AUDITED = (
@@ -94,7 +95,18 @@ AUDITED = (
     "resolution_notes",
     "close_reason",
     "cancel_reason",
+    "active",
+    "opened_at",
+    "responded_at",
+    "resolved_at",
+    "resolved_by_id",
+    "closed_at",
+    "closed_by_id",
+    "sla_policy_id",
 )
+# Not audited: what the clocks derive from the fields above (response_due, resolution_due,
+# warn_at, at_risk_at, due_sort, sla_paused, sla_breached, sla_stage) and the bookkeeping
+# (version, created_at, updated_at).
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,9 @@ def _apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime)
     )
     inc.sla_paused = status.paused
     inc.sla_breached = status.threshold is Threshold.BREACHED
+    # a new target (priority change) may put the clock below a threshold announced before:
+    # step back so the sweep announces the crossing again
+    inc.sla_stage = min(inc.sla_stage or 0, int(status.threshold))
     inc.resolution_due = status.due_at
     if status.paused or status.stopped or status.due_at is None:
         inc.warn_at = inc.at_risk_at = None
@@ -252,21 +267,27 @@ def _mutate(
     change: Mutation,
     *,
     kind: str = "updated",
-    allow_closed: bool = False,
+    lifecycle: bool = False,
 ) -> IncidentRecord:
     """Load, check the version, apply `change`, recompute SLA, audit, log the change.
 
-    `change` returns the reason to record with the audit rows (or None).
+    `change` returns the reason to record with the audit rows (or None). A closed or
+    cancelled incident is read-only except to an admin (EDIT_CLOSED) editing its fields;
+    a `lifecycle` change is refused there by the domain's own guard, which names the moves.
     """
     now = desk.now()
-    book = policy_book(desk)
     try:
         with desk.write() as session:
+            book = fresh_policy_book(desk, session)
             inc = _load(session, incident_id, desk)
             if expected_version is not None and inc.version != expected_version:
                 raise _conflict(session, inc, expected_version)
-            if State(inc.state).final and not allow_closed:
-                raise IllegalTransition(State(inc.state).label, kind.replace("_", " "), [])
+            state = State(inc.state)
+            if state.final and not lifecycle:
+                try:
+                    actor.require(Permission.EDIT_CLOSED)
+                except PermissionDenied:
+                    raise IllegalTransition(state.label, "edit", []) from None
             before = _snapshot(inc)
             reason = change(session, inc, now)
             _apply_sla(session, inc, book, now)
@@ -342,15 +363,16 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
             f"Unknown channel {new.channel!r}; use one of: {', '.join(c.value for c in Channel)}",
             field="channel",
         ) from None
-    book = policy_book(desk)
-    matrix = book.matrix
-    priority = matrix.priority(new.impact, new.urgency)
+    policy_book(desk).matrix.priority(new.impact, new.urgency)  # bad levels: before any write
     first_contact = new.resolution_code is not None
     if first_contact:
         code, notes = check_resolve(State.NEW, new.resolution_code, new.resolution_notes)
     now = desk.now()
     opened = new.opened_at or now
     with desk.write() as session:
+        book = fresh_policy_book(desk, session)
+        matrix = book.matrix
+        priority = matrix.priority(new.impact, new.urgency)
         _check_fk(session, Caller, new.caller_id, "caller", "caller")
         _check_fk(session, ConfigItem, new.config_item_id, "service", "service")
         _check_fk(session, Incident, new.parent_id, "parent", "incident")
@@ -520,9 +542,9 @@ def set_impact_urgency(
 ) -> IncidentRecord:
     """Re-prioritise through the current matrix; the SLA start stays where it was."""
     actor.require(Permission.WORK)
-    matrix = policy_book(desk).matrix
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        matrix = fresh_policy_book(desk, session).matrix
         inc.impact, inc.urgency = impact, urgency
         inc.priority = matrix.priority(impact, urgency)
         inc.matrix_version = matrix.version
@@ -569,9 +591,8 @@ def assign(
         _group(session, group_id)
         if assignee_id is not None:
             _agent_in_group(session, assignee_id, group_id)
+        _require_active(inc, "assign")
         state = State(inc.state)
-        if state in (State.RESOLVED,):
-            raise IllegalTransition(state.label, "assign", [a.value for a in (Action.CLOSE, Action.REOPEN)])
         _reassign(session, inc, group_id, assignee_id)
         if assignee_id is not None:
             if state is State.NEW:
@@ -580,7 +601,7 @@ def assign(
                 inc.responded_at = now
         return reason
 
-    return _mutate(desk, actor, incident_id, version, change)
+    return _mutate(desk, actor, incident_id, version, change, kind="assigned", lifecycle=True)
 
 
 def assign_to_me(desk: Desk, actor: Actor, incident_id: int, version: int | None) -> IncidentRecord:
@@ -615,7 +636,7 @@ def escalate_functional(
         )
         return text
 
-    return _mutate(desk, actor, incident_id, version, change, kind="escalated")
+    return _mutate(desk, actor, incident_id, version, change, kind="escalated", lifecycle=True)
 
 
 def escalate_hierarchical(
@@ -643,7 +664,7 @@ def escalate_hierarchical(
         )
         return text
 
-    return _mutate(desk, actor, incident_id, version, change, kind="escalated")
+    return _mutate(desk, actor, incident_id, version, change, kind="escalated", lifecycle=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -658,7 +679,7 @@ def start_work(desk: Desk, actor: Actor, incident_id: int, version: int | None) 
         inc.responded_at = inc.responded_at or now
         return None
 
-    return _mutate(desk, actor, incident_id, version, change)
+    return _mutate(desk, actor, incident_id, version, change, lifecycle=True)
 
 
 def hold(
@@ -683,7 +704,7 @@ def hold(
         session.flush()
         return why.label
 
-    return _mutate(desk, actor, incident_id, version, change, kind="held")
+    return _mutate(desk, actor, incident_id, version, change, kind="held", lifecycle=True)
 
 
 def resume(
@@ -700,7 +721,7 @@ def resume(
             _journal(session, inc, JournalKind.WORK_NOTE, comment.strip(), actor, now)
         return comment
 
-    return _mutate(desk, actor, incident_id, version, change, kind="resumed")
+    return _mutate(desk, actor, incident_id, version, change, kind="resumed", lifecycle=True)
 
 
 def _end_pauses(session: Session, inc: Incident, now: datetime) -> None:
@@ -731,7 +752,7 @@ def resolve(
         )
         return text
 
-    return _mutate(desk, actor, incident_id, version, change, kind="resolved")
+    return _mutate(desk, actor, incident_id, version, change, kind="resolved", lifecycle=True)
 
 
 def close(
@@ -758,7 +779,7 @@ def close(
         inc.close_reason = why.value
         return why.value.replace("_", " ")
 
-    return _mutate(desk, actor, incident_id, version, change, kind="closed")
+    return _mutate(desk, actor, incident_id, version, change, kind="closed", lifecycle=True)
 
 
 def reopen(
@@ -784,7 +805,7 @@ def reopen(
         session.flush()
         return text
 
-    return _mutate(desk, actor, incident_id, version, change, kind="reopened")
+    return _mutate(desk, actor, incident_id, version, change, kind="reopened", lifecycle=True)
 
 
 def cancel(
@@ -802,7 +823,7 @@ def cancel(
         _end_pauses(session, inc, now)
         return text
 
-    return _mutate(desk, actor, incident_id, version, change, kind="cancelled")
+    return _mutate(desk, actor, incident_id, version, change, kind="cancelled", lifecycle=True)
 
 
 def mark_major(
@@ -858,7 +879,7 @@ def link_problem(
             inc.known_error_id = known_error_id
         return None
 
-    return _mutate(desk, actor, incident_id, version, change, allow_closed=True)
+    return _mutate(desk, actor, incident_id, version, change)
 
 
 def add_journal(
@@ -887,24 +908,31 @@ def add_journal(
 
 
 def auto_close_resolved(desk: Desk) -> list[str]:
-    """Close every incident resolved N business days ago (N from its SLA policy)."""
+    """Close every incident resolved N business days ago (N from its SLA policy).
+
+    Each is closed from the version read here: one that someone reopened or closed in the
+    meantime is left as it is (the conflict is theirs to win), and the others still close."""
     actor = desk.system()
     book = policy_book(desk)
     now = desk.now()
     with desk.read() as conn:
         rows = conn.execute(
-            select(Incident.id, Incident.resolved_at, Incident.sla_policy_id).where(
+            select(Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id).where(
                 Incident.state == State.RESOLVED.value
             )
         ).all()
     closed: list[str] = []
     for row in rows:
-        days = book.auto_close_days.get(row.sla_policy_id or -1, 3)
-        cal = book.business_calendar(row.sla_policy_id)
+        policy = row.sla_policy_id if row.sla_policy_id is not None else book.default_policy_id
+        days = book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS) if policy else DEFAULT_AUTO_CLOSE_DAYS
+        cal = book.business_calendar(policy)
         if cal is None or row.resolved_at is None:
             continue
         if cal.working_seconds(row.resolved_at, now) >= days * cal.day_seconds():
-            rec = close(desk, actor, row.id, None, CloseReason.AUTO_CLOSED.value)
+            try:
+                rec = close(desk, actor, row.id, row.version, CloseReason.AUTO_CLOSED.value)
+            except (ConflictError, IllegalTransition, NotFound):
+                continue
             closed.append(rec.number)
     return closed
 

@@ -12,12 +12,18 @@ from app.db.changes import ChangeCursor, make_watcher
 from app.domain.records import Change
 from app.services.context import Desk, translated_errors
 
+CONFIGURATION = frozenset({"matrix", "policy", "calendar"})
+
 
 class ChangeFeed:
-    def __init__(self, desk: Desk) -> None:
+    """`cursor`: the position of a previous feed, so a reconnect replays what it missed."""
+
+    def __init__(self, desk: Desk, cursor: ChangeCursor | None = None) -> None:
         self._desk = desk
-        with desk.read() as conn:
-            self._cursor = ChangeCursor.at_latest(conn)
+        if cursor is None:
+            with desk.read() as conn:
+                cursor = ChangeCursor.at_latest(conn)
+        self.cursor = cursor
         self._watcher = make_watcher(desk.engine)
 
     def wait(self, timeout: float) -> bool:
@@ -26,9 +32,13 @@ class ChangeFeed:
             return self._watcher.wait(timeout)
 
     def read(self) -> list[Change]:
-        """The changes not reported yet, oldest first."""
+        """The changes not reported yet, oldest first. A change of the matrix, an SLA policy
+        or a calendar made elsewhere also drops this desk's cached configuration."""
         with self._desk.read() as conn:
-            return self._cursor.read(conn)
+            changes = self.cursor.read(conn)
+        if any(c.entity in CONFIGURATION for c in changes):
+            self._desk.invalidate()
+        return changes
 
     def close(self) -> None:
         self._watcher.close()
@@ -40,5 +50,5 @@ class ChangeFeed:
         self.close()
 
 
-def open_feed(desk: Desk) -> ChangeFeed:
-    return ChangeFeed(desk)
+def open_feed(desk: Desk, cursor: ChangeCursor | None = None) -> ChangeFeed:
+    return ChangeFeed(desk, cursor)

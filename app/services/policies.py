@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import holidays as holidays_pkg
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import BusinessCalendar
@@ -148,6 +148,17 @@ def load_policy_book(conn: Connection) -> PolicyBook:
 def _all(conn: Connection, model: type[_M]) -> list[_M]:
     with Session(bind=conn) as session:
         return list(session.scalars(select(model)).all())
+
+
+def fresh_policy_book(desk: Desk, session: Session) -> PolicyBook:
+    """The policy book, reloaded if another workstation saved a newer matrix meanwhile
+    (one indexed look-up in the caller's transaction)."""
+    book = policy_book(desk)
+    newest = session.scalar(select(func.max(MatrixVersion.id)))
+    if newest is not None and book.matrices and newest != max(book.matrices):
+        desk.invalidate()
+        book = policy_book(desk)
+    return book
 
 
 def policy_book(desk: Desk) -> PolicyBook:

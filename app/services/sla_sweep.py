@@ -72,15 +72,23 @@ def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
             )
         ).all()
     for row in rows:
-        reached = next(
-            t for t, _col in stages if (getattr(row, _col.key) is not None and getattr(row, _col.key) <= now)
+        reached, column = next(
+            (t, col) for t, col in stages if (getattr(row, col.key) is not None and getattr(row, col.key) <= now)
         )
         if reached.value <= row.sla_stage:
             continue
         with desk.write() as s:
             won = cast(CursorResult[Any], s.execute(
                 update(Incident)
-                .where(Incident.id == row.id, Incident.sla_stage < reached.value)
+                .where(
+                    # re-checked here: the row may have been resolved, paused or
+                    # re-prioritised since it was read
+                    Incident.id == row.id,
+                    Incident.sla_stage < reached.value,
+                    Incident.active,
+                    Incident.sla_paused.is_(False),
+                    column <= now,
+                )
                 .values(
                     sla_stage=reached.value,
                     # derived fields: no version bump, so nobody's edit conflicts with the sweep

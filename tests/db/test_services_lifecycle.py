@@ -318,3 +318,93 @@ def test_sla_sweep_announces_each_threshold_once(desk: Desk, clock: Clock) -> No
     assert now.sla_breached and now.resolution is not None and now.resolution.breached
     assert queries.journal(desk, rec.id)[-1].body.startswith("SLA breached")
     assert queries.queue_count(desk, QueueFilter(breaching=True)) == 1
+
+
+def test_a_priority_change_re_arms_the_sla_announcements(desk: Desk, clock: Clock) -> None:
+    from app.domain.sla import Threshold
+    from app.services.sla_sweep import sweep
+
+    ana = desk.actor("ana")
+    rec = _log(desk, title="Payroll down", impact=1, urgency=1, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    clock.advance(hours=4, seconds=1)  # P1: 4 h around the clock
+    assert [c.threshold for c in sweep(desk)] == [Threshold.BREACHED]
+    low = inc.set_impact_urgency(desk, ana, rec.id, None, 3, 3)  # P5: 10 business days
+    assert not low.sla_breached
+    clock.advance(days=30)
+    assert [c.threshold for c in sweep(desk)] == [Threshold.BREACHED]
+    assert queries.get_incident(desk, rec.id).sla_breached
+
+
+def test_auto_close_goes_on_past_an_incident_someone_else_changed(desk: Desk, clock: Clock) -> None:
+    a = _log(desk, title="A", resolution_code="solution_provided", resolution_notes="ok")
+    b = _log(desk, title="B", resolution_code="solution_provided", resolution_notes="ok")
+    clock.advance(days=4)
+    inc.reopen(desk, desk.actor("ana"), a.id, a.version, "the caller called back")
+    assert inc.auto_close_resolved(desk) == [b.number]
+    assert queries.get_incident(desk, a.id).state is State.IN_PROGRESS
+
+
+def test_closed_incidents_are_read_only_except_to_an_admin(desk: Desk) -> None:
+    rec = _log(desk, resolution_code="solution_provided", resolution_notes="ok")
+    rec = inc.close(desk, desk.actor("ana"), rec.id, rec.version)
+    with pytest.raises(IllegalTransition, match="Cannot edit an incident that is Closed"):
+        inc.update_fields(desk, desk.actor("ana"), rec.id, rec.version, {"title": "New title"})
+    problem = setup.add_problem(desk, desk.actor("ana"), "Outlook profile corruption")
+    with pytest.raises(IllegalTransition, match="Closed"):
+        inc.link_problem(desk, desk.actor("carla"), rec.id, rec.version, problem)
+    fixed = inc.link_problem(desk, desk.actor("dev"), rec.id, rec.version, problem)
+    assert fixed.problem_number and fixed.state is State.CLOSED
+    with pytest.raises(IllegalTransition, match="Cannot put on hold an incident that is Closed; allowed from Closed: none"):
+        inc.hold(desk, desk.actor("dev"), rec.id, fixed.version, "awaiting_vendor")
+    with pytest.raises(IllegalTransition, match="Cannot assign an incident that is Closed"):
+        inc.assign_to_me(desk, desk.actor("carla"), rec.id, fixed.version)
+
+
+def test_every_stored_field_a_resolve_changes_is_audited(desk: Desk) -> None:
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    ana = desk.actor("ana")
+    rec = inc.assign_to_me(desk, ana, rec.id, rec.version)
+    inc.resolve(desk, ana, rec.id, rec.version, "solution_provided", "Rebuilt the profile")
+    fields = {h.field for h in queries.history(desk, rec.id)}
+    assert {"state", "active", "resolution_code", "resolution_notes", "resolved_at", "resolved_by_id"} <= fields
+    assert {"assignee_id", "responded_at"} <= fields
+
+
+def test_another_workstation_sees_a_new_matrix_when_it_logs(desk: Desk, db_url: str, clock: Clock) -> None:
+    from app.services import matrix as matrix_service
+
+    other_engine = make_engine(db_url)
+    try:
+        other = Desk(other_engine, clock=clock)
+        assert _log(other, impact=2, urgency=1).priority == 2  # caches matrix v1
+        matrix_service.save(desk, desk.actor("carla"), queries.matrix(desk).with_cell(2, 1, 1))
+        fresh = _log(other, impact=2, urgency=1)
+        assert (fresh.priority, fresh.matrix_version) == (1, 2)
+    finally:
+        other_engine.dispose()
+
+
+def test_reassignment_counts_moves_not_first_assignments(desk: Desk) -> None:
+    carla = desk.actor("carla")
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    rec = inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=desk.actor("ana").id)  # type: ignore[attr-defined]
+    assert rec.reassignment_count == 0 and rec.state is State.IN_PROGRESS
+    rec = inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=carla.id)  # type: ignore[attr-defined]
+    assert rec.reassignment_count == 1
+    rec = inc.categorise(desk, carla, rec.id, rec.version, desk.ids["email"], reroute=True)  # type: ignore[attr-defined]
+    assert (rec.group_name, rec.assignee_id, rec.reassignment_count) == ("Messaging", None, 2)
+    with pytest.raises(ValidationError, match="Ana Garcia is not a member of Messaging"):
+        inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["msg"], assignee_id=desk.actor("ana").id)  # type: ignore[attr-defined]
+
+
+def test_start_work_and_parent_links(desk: Desk) -> None:
+    ana = desk.actor("ana")
+    parent = _log(desk, title="Wi-Fi down on floor 3")
+    child = _log(desk, title="No Wi-Fi in room 3.12")
+    started = inc.start_work(desk, ana, child.id, child.version)
+    assert started.state is State.IN_PROGRESS and started.responded_at is not None
+    linked = inc.link_parent(desk, ana, child.id, started.version, parent.id)
+    assert linked.parent_number == parent.number
+    assert [r.number for r in queries.children(desk, parent.id)] == [child.number]
+    with pytest.raises(ValidationError, match="own ancestor"):
+        inc.link_parent(desk, ana, parent.id, parent.version, child.id)
