@@ -39,7 +39,7 @@ from sqlalchemy import exc as sa_exc
 
 from app.db import migrate
 from app.db.config import DatabaseConfig, resolve
-from app.db.engine import make_engine
+from app.db.engine import make_engine, sqlite_path
 from app.domain.errors import DeskError, ValidationError
 from app.domain.lifecycle import State
 from app.domain.records import Channel, QueueFilter
@@ -172,6 +172,14 @@ def build_parser() -> _Parser:
     ls.add_argument("--group", metavar="NAME")
     ls.add_argument("--limit", type=_count, default=50, metavar="N")
     ls.add_argument("--json", action="store_true")
+    sla = sub.add_parser("sla", help="SLA clocks", parents=[plain])
+    sla_sub = sla.add_subparsers(dest="sla_command", required=True, metavar="COMMAND")
+    sla_sub.add_parser(
+        "sweep",
+        parents=[plain],
+        help="announce SLA thresholds crossed (50/75/100%%) and auto-close resolved incidents; "
+        "for a scheduler (the desktops also run it every minute)",
+    )
     return parser
 
 
@@ -231,6 +239,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     if command == "users":
         return _users_add(args) if args.users_command == "add" else _users_list(args)
+    if command == "sla":
+        return _sla_sweep(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -261,8 +271,14 @@ def _where(config: DatabaseConfig) -> str:
 
 @contextmanager
 def _desk(args: argparse.Namespace, *, schema: bool = True) -> Iterator[Desk]:
-    """The desk on the configured database; with `schema`, refuse one that needs an upgrade."""
+    """The desk on the configured database; with `schema`, refuse one that needs an upgrade
+    (and do not create a SQLite file that is not there: a mistyped path is an error)."""
     config = _config(args)
+    path = sqlite_path(config.url)
+    if schema and path is not None and not path.exists():
+        raise CliError(
+            f"No database at {path} (from {config.source}); '{PROG} db upgrade' creates one"
+        )
     try:
         engine = make_engine(config.url)
     except OSError as exc:  # the SQLite file's folder cannot be created
@@ -362,6 +378,17 @@ def _gui(args: argparse.Namespace) -> int:
             ) from exc
         raise
     return int(run_gui(config, demo_if_empty=args.demo_if_empty) or 0)
+
+
+def _sla_sweep(args: argparse.Namespace) -> int:
+    from app.services.sla_sweep import sweep
+
+    with _desk(args) as desk:
+        crossed = sweep(desk)
+    for c in crossed:
+        print(f"{c.number}\t{int(c.threshold)}%\t{c.group_name or '-'}")
+    print(f"{len(crossed)} threshold(s) announced", file=sys.stderr)
+    return 0
 
 
 # --------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import ValidationError
 
@@ -98,11 +97,3 @@ def make_engine(url: str, *, sqlite_busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -
         args = {"connect_timeout": 5, "application_name": "incidentdesk"}
         return create_engine(u, pool_pre_ping=True, connect_args=args, **kw)
     raise ValidationError(f"Unsupported database {backend!r}: use SQLite or PostgreSQL", field="db")
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

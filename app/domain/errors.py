@@ -7,8 +7,8 @@ loudly with a report.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class DeskError(Exception):
@@ -79,10 +79,3 @@ class EnvironmentProblem(DeskError):
 
 class DatabaseTooNew(DeskError):
     """The database was migrated by a newer release of the application."""
-
-
-@dataclass(frozen=True)
-class Problems:
-    """A bag of validation messages keyed by field, for forms."""
-
-    messages: Mapping[str, str] = field(default_factory=dict)

@@ -33,7 +33,6 @@ from app.domain.lifecycle import (
     Action,
     CloseReason,
     HoldReason,
-    ResolutionCode,
     State,
     allowed_actions,
     check_cancel,
@@ -943,10 +942,6 @@ def get_version(desk: Desk, incident_id: int) -> int:
     if version is None:
         raise NotFound(f"No incident with id {incident_id}")
     return int(version)
-
-
-def resolution_codes() -> list[tuple[str, str]]:
-    return [(c.value, c.label) for c in ResolutionCode]
 
 
 __all__ = [

@@ -205,3 +205,23 @@ def test_env_chooses_database_and_user(
     code, out, err = run(capsys, "incident", "new", "--title", "From the environment")
     assert code == 0, err
     assert out.startswith("Logged INC0000001")
+
+
+def test_sla_sweep_announces_once(desk_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys, "--db", desk_url, "--as", "root", "incident", "new", "--title", "ERP down",
+        "--impact", "1", "--urgency", "1", "--json",
+    )
+    assert code == 0, err
+    number = json.loads(out)["number"]
+    code, out, err = run(capsys, "--db", desk_url, "sla", "sweep")
+    assert code == 0, err
+    assert number not in out and "0 threshold(s) announced" in err  # a fresh P1: nothing yet
+
+
+def test_a_mistyped_sqlite_path_is_not_created(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no" / "such" / "desk.sqlite3"
+    code, _, err = run(capsys, "--db", str(missing), "users", "list")
+    assert code == 2
+    assert f"No database at {missing}" in one_error_line(err)
+    assert not missing.parent.exists()
