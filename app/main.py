@@ -3,23 +3,20 @@
 Environment problems at start (database unreachable, locked, too new) are a message with
 Retry/Quit; anything else is our bug and goes to the excepthook (a dialog and a crash report).
 
-For benchmarks only (``bench/gui.py``): with ``INCIDENTDESK_BENCH_USER=<user name>`` in the
-environment the sign-in dialog is skipped and the main window opens for that (existing, active)
-user, so a measured start is "process start to the first painted queue" without a person typing
-a password. ``run_gui(..., on_window=callback)`` hands the shown main window to the benchmark's
-driver. Neither is reachable from the command line.
+For benchmarks only (``bench/gui.py``, which calls ``run_gui`` from its own Python process):
+``signed_in_as=<user name>`` skips the sign-in dialog, so a measured start is "process start
+to the first painted queue" without a person typing a password, and ``on_window=callback``
+hands the shown main window to the benchmark's driver. Neither is reachable from the command
+line or the environment.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from app.domain.errors import DatabaseTooNew, DeskError, EnvironmentProblem
-
-BENCH_USER_ENV = "INCIDENTDESK_BENCH_USER"
 
 
 def database_label(url: Any) -> str:
@@ -85,10 +82,12 @@ def run_gui(
     demo_if_empty: bool = False,
     *,
     on_window: Callable[[Any], None] | None = None,
+    signed_in_as: str | None = None,
 ) -> int:
     """Start the desktop client on `db_config` (app.db.config.DatabaseConfig); the exit code.
 
-    `on_window` (benchmarks) receives the main window once it is shown."""
+    Benchmarks only: `signed_in_as` skips the sign-in dialog; `on_window` receives the main
+    window once it is shown."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
@@ -122,13 +121,8 @@ def run_gui(
     runner = TaskRunner()
     label = database_label(engine.url)
     try:
-        bench_user = os.environ.get(BENCH_USER_ENV, "").strip()
-        if bench_user:  # benchmarks only: no sign-in dialog (see the module docstring)
-            try:
-                actor = desk.actor(bench_user)
-            except DeskError as exc:
-                print(f"{BENCH_USER_ENV}: {exc}", file=sys.stderr)
-                return 2
+        if signed_in_as:  # benchmarks only: no sign-in dialog (see the module docstring)
+            actor = desk.actor(signed_in_as)
         else:
             dialog = SignInDialog(desk, runner, database=label, demo_hint=_demo_hint(desk))
             if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:

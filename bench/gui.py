@@ -8,7 +8,7 @@ The database is built by ``bench/bigdb.py`` (every incident open; the user ``ben
 SQLite in a temporary folder, PostgreSQL in a fresh, uniquely named database on
 INCIDENTDESK_TEST_PG (default postgresql://postgres@127.0.0.1:5432/postgres), dropped afterwards
 (``--keep`` keeps either). Then a FRESH PROCESS starts the real application (``app.main.run_gui``)
-offscreen with ``INCIDENTDESK_BENCH_USER=bench`` (no sign-in dialog; see app/main.py) on the
+offscreen, signed in as the bench user by ``run_gui(signed_in_as=...)`` (no sign-in dialog) on the
 "All open" view, and a driver inside it measures:
 
 - ``start_to_paint_s``: from just before the process is spawned to the end of the first paint of
@@ -113,12 +113,10 @@ def main() -> int:
 
 
 def run_child(url: str, tmp: Path) -> dict[str, Any]:
-    from bench.bigdb import BENCH_USER
 
     env = dict(os.environ)
     env.update(
         QT_QPA_PLATFORM="offscreen",
-        INCIDENTDESK_BENCH_USER=BENCH_USER,
         XDG_CONFIG_HOME=str(tmp / "config"),
         XDG_DATA_HOME=str(tmp / "data"),
         XDG_STATE_HOME=str(tmp / "state"),
@@ -147,12 +145,13 @@ def child(url: str) -> int:
     from app.db.config import DatabaseConfig
     from app.main import run_gui
     from app.views.settings import settings, user_key
+    from bench.bigdb import BENCH_USER
 
     s = settings()  # open on "All open" (what the agent chose last time)
-    s.setValue(user_key(os.environ["INCIDENTDESK_BENCH_USER"], "last_view"), "All open")
+    s.setValue(user_key(BENCH_USER, "last_view"), "All open")
     s.sync()
     driver = Driver(url)
-    return run_gui(DatabaseConfig(url, "bench"), on_window=driver.attach)
+    return run_gui(DatabaseConfig(url, "bench"), on_window=driver.attach, signed_in_as=BENCH_USER)
 
 
 class Driver:
