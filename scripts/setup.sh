@@ -23,8 +23,16 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    echo "Python's venv module is missing: install python3-venv" >&2
-    exit 1
+    if command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Python's venv module (python3-venv)"
+        SUDO=""
+        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv
+    else
+        echo "Python's venv module is missing: install python3-venv" >&2
+        exit 1
+    fi
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
