@@ -78,7 +78,9 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    # optimistic locking: every UPDATE says "WHERE version = <the version read>"; the services
+    # set the next version themselves, once per use case however many flushes it takes
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 # The queue: active incidents by priority, then resolution due, then id.

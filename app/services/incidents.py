@@ -255,6 +255,10 @@ def _audit(
     return n
 
 
+class _NothingChanged(Exception):
+    """A use case that changed nothing: roll back instead of writing a new version."""
+
+
 Mutation = Callable[[Session, Incident, datetime], str | None]
 
 
@@ -288,17 +292,22 @@ def _mutate(
                 except PermissionDenied:
                     raise IllegalTransition(state.label, "edit", []) from None
             before = _snapshot(inc)
+            version = inc.version + 1
+            inc.version = version  # one new version per use case (see the Incident model)
             reason = change(session, inc, now)
             _apply_sla(session, inc, book, now)
-            version = inc.version + 1
             changed = _audit(session, inc, before, actor, now, reason, version)
-            if changed or session.new:
-                inc.updated_at = now
-                session.flush()
-                append_change(session, "incident", inc.id, kind, actor.id)
+            if not changed and not session.new:
+                raise _NothingChanged
+            inc.updated_at = now
+            session.flush()
+            append_change(session, "incident", inc.id, kind, actor.id)
             session.flush()
             # read back in the same transaction: what was written, without another round trip
             return load_record(session.connection(), inc.id, book, now)
+    except _NothingChanged:  # rolled back: the version stays, nobody's edit conflicts
+        with desk.read() as conn:
+            return load_record(conn, incident_id, policy_book(desk), now)
     except StaleDataError:
         with desk.write() as session:
             inc = _load(session, incident_id, desk)
@@ -453,7 +462,56 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
 # --------------------------------------------------------------------------------------
 # fields
 
-EDITABLE = {"title", "description", "caller_id", "channel", "config_item_id"}
+EDITABLE = {
+    "title",
+    "description",
+    "caller_id",
+    "channel",
+    "config_item_id",
+    "category_id",
+    "impact",
+    "urgency",
+}
+
+
+def _set_category(session: Session, inc: Incident, category_id: int | None, reroute: bool) -> None:
+    if category_id is not None:
+        category = session.get(Category, category_id)
+        if category is None:
+            raise ValidationError(f"No category with id {category_id}", field="category")
+        if reroute and category.default_group_id and category.default_group_id != inc.group_id:
+            _reassign(session, inc, category.default_group_id, None)
+    inc.category_id = category_id
+
+
+def _set_priority(desk: Desk, session: Session, inc: Incident, impact: int, urgency: int) -> None:
+    """Impact and urgency through the current matrix; the clocks keep their start."""
+    matrix = fresh_policy_book(desk, session).matrix
+    inc.priority = matrix.priority(impact, urgency)
+    inc.impact, inc.urgency = impact, urgency
+    inc.matrix_version = matrix.version
+
+
+def _set_field(session: Session, inc: Incident, name: str, value: object) -> None:
+    if name == "title":
+        text = " ".join(str(value or "").split())
+        if not text:
+            raise ValidationError("A title is required", field="title")
+        if len(text) > MAX_TITLE:
+            raise ValidationError(f"The title is over {MAX_TITLE} characters", field="title")
+        value = text
+    elif name == "description":
+        value = str(value or "").strip()
+    elif name == "channel":
+        try:
+            value = Channel(str(value)).value
+        except ValueError:
+            raise ValidationError(f"Unknown channel {value!r}", field="channel") from None
+    elif name == "caller_id":
+        _check_fk(session, Caller, value, "caller", "caller")  # type: ignore[arg-type]
+    elif name == "config_item_id":
+        _check_fk(session, ConfigItem, value, "service", "service")  # type: ignore[arg-type]
+    setattr(inc, name, value)
 
 
 def update_fields(
@@ -465,7 +523,8 @@ def update_fields(
     *,
     reason: str | None = None,
 ) -> IncidentRecord:
-    """Edit plain fields (title, description, caller, channel, service)."""
+    """Edit the incident form's fields in one transaction: title, description, caller,
+    channel, service, category (no re-routing) and impact/urgency (re-prioritised)."""
     actor.require(Permission.WORK)
     unknown = set(changes) - EDITABLE
     if unknown:
@@ -476,25 +535,14 @@ def update_fields(
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         for name, value in changes.items():
-            if name == "title":
-                text = " ".join(str(value or "").split())
-                if not text:
-                    raise ValidationError("A title is required", field="title")
-                if len(text) > MAX_TITLE:
-                    raise ValidationError(f"The title is over {MAX_TITLE} characters", field="title")
-                value = text
-            elif name == "description":
-                value = str(value or "").strip()
-            elif name == "channel":
-                try:
-                    value = Channel(str(value)).value
-                except ValueError:
-                    raise ValidationError(f"Unknown channel {value!r}", field="channel") from None
-            elif name == "caller_id":
-                _check_fk(session, Caller, value, "caller", "caller")  # type: ignore[arg-type]
-            elif name == "config_item_id":
-                _check_fk(session, ConfigItem, value, "service", "service")  # type: ignore[arg-type]
-            setattr(inc, name, value)
+            if name == "category_id":
+                _set_category(session, inc, value, reroute=False)  # type: ignore[arg-type]
+            elif name not in ("impact", "urgency"):
+                _set_field(session, inc, name, value)
+        if "impact" in changes or "urgency" in changes:
+            impact = int(changes.get("impact", inc.impact))  # type: ignore[call-overload]
+            urgency = int(changes.get("urgency", inc.urgency))  # type: ignore[call-overload]
+            _set_priority(desk, session, inc, impact, urgency)
         return reason
 
     return _mutate(desk, actor, incident_id, version, change)
@@ -514,16 +562,9 @@ def categorise(
     actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        if category_id is not None:
-            category = session.get(Category, category_id)
-            if category is None:
-                raise ValidationError(f"No category with id {category_id}", field="category")
-            if reroute and category.default_group_id and category.default_group_id != inc.group_id:
-                _reassign(session, inc, category.default_group_id, None)
-        inc.category_id = category_id
+        _set_category(session, inc, category_id, reroute)
         if config_item_id is not None:
-            _check_fk(session, ConfigItem, config_item_id, "service", "service")
-            inc.config_item_id = config_item_id
+            _set_field(session, inc, "config_item_id", config_item_id)
         return None
 
     return _mutate(desk, actor, incident_id, version, change)
@@ -543,10 +584,7 @@ def set_impact_urgency(
     actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        matrix = fresh_policy_book(desk, session).matrix
-        inc.impact, inc.urgency = impact, urgency
-        inc.priority = matrix.priority(impact, urgency)
-        inc.matrix_version = matrix.version
+        _set_priority(desk, session, inc, impact, urgency)
         return reason
 
     return _mutate(desk, actor, incident_id, version, change)

@@ -408,3 +408,21 @@ def test_start_work_and_parent_links(desk: Desk) -> None:
     assert [r.number for r in queries.children(desk, parent.id)] == [child.number]
     with pytest.raises(ValidationError, match="own ancestor"):
         inc.link_parent(desk, ana, parent.id, parent.version, child.id)
+
+
+def test_the_form_saves_fields_category_and_priority_in_one_step(desk: Desk) -> None:
+    ana = desk.actor("ana")
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    out = inc.update_fields(
+        desk,
+        ana,
+        rec.id,
+        rec.version,
+        {"description": "Crash log attached", "category_id": desk.ids["email"], "impact": 1, "urgency": 1},  # type: ignore[attr-defined]
+    )
+    assert out.version == rec.version + 1  # one transaction, one version
+    assert (out.description, out.category_path, out.priority) == ("Crash log attached", "Software > Email", 1)
+    assert out.group_name == "Service Desk"  # a field edit does not re-route
+    with pytest.raises(ValidationError, match="Impact must be 1 to 3"):
+        inc.update_fields(desk, ana, rec.id, out.version, {"description": "lost?", "impact": 7})
+    assert queries.get_incident(desk, rec.id).description == "Crash log attached"
