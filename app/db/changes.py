@@ -188,7 +188,12 @@ class SqliteChangeWatcher:
         with self._lock:
             if self._db is None:
                 return -1
-            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            try:
+                return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.OperationalError as exc:  # locked past the busy timeout, file gone
+                raise EnvironmentProblem(
+                    f"The database is not available: {exc}. Retry in a moment."
+                ) from exc
 
     def poll(self) -> bool:
         """True when another connection committed since the last poll."""

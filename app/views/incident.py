@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import ConflictError, DeskError
+from app.domain.errors import ConflictError, DeskError, EnvironmentProblem, ValidationError
 from app.domain.lifecycle import (
     Action,
     CancelReason,
@@ -175,7 +175,11 @@ class IncidentWindow(QMainWindow):
         self.base: IncidentRecord | None = None  # what the unsaved edits started from
         self._lookups: Lookups | None = None
         self._saving = False
+        self._adding_note = False
         self._changed_elsewhere = False
+        self._notice = ""  # the banner's news (loaded, changed elsewhere...)
+        # what could not be written because the database was away: key -> (message, retry)
+        self._problems: dict[str, tuple[str, Callable[[], None]]] = {}
         self.setWindowTitle("Incident")
         self.resize(1040, 760)
 
@@ -203,6 +207,10 @@ class IncidentWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Notice")
         self.banner.hide()
+        self.retry_button = QPushButton("&Retry")
+        self.retry_button.setToolTip("Save the changes and add the note that could not be written")
+        self.retry_button.clicked.connect(self.retry)
+        self.retry_button.hide()
         head = QHBoxLayout()
         head.addWidget(self.number_label)
         head.addSpacing(12)
@@ -327,7 +335,10 @@ class IncidentWindow(QMainWindow):
         cl.addLayout(head)
         cl.addLayout(clocks)
         cl.addSpacing(6)
-        cl.addWidget(self.banner)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        cl.addLayout(banner_row)
         cl.addLayout(form)
         cl.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
@@ -412,8 +423,44 @@ class IncidentWindow(QMainWindow):
         self.reloaded.emit()
 
     def _show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
+        self._notice = text
+        self._render_banner()
+
+    def _hide_banner(self) -> None:
+        self._notice = ""
+        self._render_banner()
+
+    def _render_banner(self) -> None:
+        """The notice, then each write that waits for the database (with a Retry button)."""
+        lines = [self._notice] if self._notice else []
+        lines += [text for text, _retry in self._problems.values()]
+        self.banner.setText("\n".join(lines))
+        self.banner.setVisible(bool(lines))
+        self.retry_button.setVisible(bool(self._problems))
+
+    def _problem(self, key: str, text: str, retry: Callable[[], None]) -> None:
+        self._problems[key] = (text, retry)
+        self._render_banner()
+
+    def _solved(self, key: str) -> None:
+        if self._problems.pop(key, None) is not None:
+            self._render_banner()
+
+    def retry(self) -> None:
+        """Write again what the database refused (the unsaved fields, the note), as it is now."""
+        for _text, again in list(self._problems.values()):
+            again()
+
+    def reconnected(self) -> None:
+        """The database answers again: read what could not be read while it was away."""
+        if self._lookups is None:
+            desk_ = self.desk
+            self.runner.run(
+                lambda: Lookups(queries.groups(desk_), queries.categories(desk_), queries.services(desk_)),
+                self._lookups_loaded,
+                key=f"incident-lookups-{id(self)}",
+            )
+        self.reload()
 
     def _fill_header(self, r: IncidentRecord) -> None:
         self.number_label.setText(r.number + ("  ★ major" if r.major else ""))
@@ -527,6 +574,8 @@ class IncidentWindow(QMainWindow):
 
     def _edited(self, *_args: object) -> None:
         dirty = bool(self.dirty_fields())
+        if not dirty:
+            self._solved("save")  # nothing left to save (reverted, or saved after all)
         self.save_button.setEnabled(dirty and not self._saving)
         self.revert_button.setEnabled(dirty)
         if self.record is not None:
@@ -536,7 +585,7 @@ class IncidentWindow(QMainWindow):
         if self.record is not None:
             self.base = self.record
             self._fill_fields(self.record, only_clean=False)
-            self.banner.hide()
+            self._hide_banner()
 
     def save(self) -> None:
         dirty = self.dirty_fields()
@@ -544,24 +593,14 @@ class IncidentWindow(QMainWindow):
             return
         desk, actor, incident_id = self.desk, self.actor, self.incident_id
         version = self.base.version
-        plain = {k: v for k, v in dirty.items() if k in ("title", "description", "channel", "config_item_id")}
-        iu = ("impact" in dirty) or ("urgency" in dirty)
-        impact, urgency = self.editor_value("impact"), self.editor_value("urgency")
-        category = dirty.get("category_id", ...)
+        changes = dict(dirty)
+        if "impact" in dirty or "urgency" in dirty:  # the matrix needs both
+            changes["impact"] = int(self.editor_value("impact"))
+            changes["urgency"] = int(self.editor_value("urgency"))
 
         def work() -> IncidentRecord:
-            v = version
-            record = None
-            if plain:
-                record = incidents.update_fields(desk, actor, incident_id, v, plain)
-                v = record.version
-            if iu:
-                record = incidents.set_impact_urgency(desk, actor, incident_id, v, int(impact), int(urgency))
-                v = record.version
-            if category is not ...:
-                record = incidents.categorise(desk, actor, incident_id, v, category)
-            assert record is not None
-            return record
+            # one transaction: all of the form is saved, or none of it
+            return incidents.update_fields(desk, actor, incident_id, version, changes)
 
         self._saving = True
         self.save_button.setEnabled(False)
@@ -571,7 +610,8 @@ class IncidentWindow(QMainWindow):
         self._saving = False
         self.base = record
         self.record = record
-        self.banner.hide()
+        self._solved("save")
+        self._hide_banner()
         self._fill_fields(record, only_clean=False)
         self.reload()
 
@@ -580,8 +620,21 @@ class IncidentWindow(QMainWindow):
         self._edited()
         if isinstance(exc, ConflictError):
             self.resolve_conflict(exc)
+        elif isinstance(exc, EnvironmentProblem):
+            self._problem(
+                "save", f"Not saved: {exc} Your changes are kept: Retry or Ctrl+S saves them.", self.save
+            )
         else:
             self._show_banner(str(exc))
+            self._focus_field(exc)
+
+    def _focus_field(self, exc: DeskError) -> None:
+        """Bad input: the cursor goes to the field the message is about."""
+        field = exc.field if isinstance(exc, ValidationError) else None
+        aliases = {"category": "category_id", "service": "config_item_id"}
+        editor = self._editors().get(aliases.get(field or "", field or ""))
+        if editor is not None:
+            editor.setFocus()
 
     def conflict_dialog(self, exc: ConflictError) -> ConflictDialog:
         dirty = self.dirty_fields()
@@ -610,7 +663,7 @@ class IncidentWindow(QMainWindow):
             self._loaded(details)
             if dialog.choice == ConflictDialog.RELOAD:
                 self._fill_fields(latest, only_clean=False)
-                self.banner.hide()
+                self._hide_banner()
                 return
             for field, value in mine.items():
                 if field in dialog.contested() and field not in keep:
@@ -690,19 +743,35 @@ class IncidentWindow(QMainWindow):
     def add_note(self) -> None:
         text = self.journal_edit.toPlainText()
         if not text.strip():
+            self._solved("note")
             return
+        if self._adding_note:  # one at a time: a second Ctrl+Enter does not add it twice
+            return
+        self._adding_note = True
         desk, actor, incident_id = self.desk, self.actor, self.incident_id
         kind = str(self.journal_kind.currentData())
         self.runner.run(
             lambda: incidents.add_journal(desk, actor, incident_id, kind, text),
-            self._note_added,
-            lambda exc: self._show_banner(str(exc)),
+            lambda entry: self._note_added(entry, text),
+            self._note_failed,
             write=True,
         )
 
-    def _note_added(self, _entry: JournalRecord) -> None:
-        self.journal_edit.clear()
+    def _note_added(self, _entry: JournalRecord, text: str) -> None:
+        self._adding_note = False
+        self._solved("note")
+        if self.journal_edit.toPlainText() == text:  # what was typed meanwhile stays
+            self.journal_edit.clear()
         self.reload()
+
+    def _note_failed(self, exc: DeskError) -> None:
+        self._adding_note = False
+        if isinstance(exc, EnvironmentProblem):
+            self._problem(
+                "note", f"Note not added: {exc} The note is kept: Retry or Ctrl+Enter adds it.", self.add_note
+            )
+        else:
+            self._show_banner(str(exc))
 
     # -- actions -----------------------------------------------------------------------------------
     def _update_actions(self) -> None:

@@ -32,8 +32,10 @@ class _Watcher(QThread):
         self._desk = desk
         self._stop = threading.Event()
         self._feed: live.ChangeFeed | None = None
+        self._cursor: object | None = None  # kept across reconnects: replay what was missed
         self._lock = threading.Lock()
         self.ready = threading.Event()
+        self._missed = False
 
     def run(self) -> None:
         try:
@@ -41,6 +43,7 @@ class _Watcher(QThread):
                 try:
                     self._watch()
                 except DeskError:
+                    self._missed = True  # read the log once connected again
                     self.online.emit(False)
                     self._close_feed()
                     self._stop.wait(RETRY_S)
@@ -50,7 +53,8 @@ class _Watcher(QThread):
             self._close_feed()
 
     def _watch(self) -> None:
-        feed = live.open_feed(self._desk)
+        feed = live.open_feed(self._desk, self._cursor)  # type: ignore[arg-type]
+        self._cursor = feed.cursor
         with self._lock:
             if self._stop.is_set():
                 feed.close()
@@ -62,7 +66,8 @@ class _Watcher(QThread):
             woke = feed.wait(WAIT_S)
             if self._stop.is_set():
                 return
-            if woke:
+            if woke or self._missed:
+                self._missed = False
                 changes = feed.read()
                 if changes:
                     self.arrived.emit(changes)

@@ -66,6 +66,7 @@ from app.views.tasks import TaskRunner
 SEARCH_DEBOUNCE_MS = 250
 COUNT_THROTTLE_MS = 1500
 SWEEP_INTERVAL_MS = 60_000  # the SLA sweep (idempotent across workstations)
+RETRY_MS = 2000  # offline: how often the database is asked again
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 VIEWS_LONGEST = "My groups' unassigned"  # the built-in name the panel is sized to
 
@@ -114,6 +115,8 @@ class SavedViewsDelegate(QStyledItemDelegate):
 
 class MainWindow(QMainWindow):
     incident_opened = Signal(object)  # the IncidentWindow
+    online_changed = Signal(bool)  # the database answers again / stopped answering
+    RETRY_MS = RETRY_MS
 
     def __init__(
         self,
@@ -237,6 +240,7 @@ class MainWindow(QMainWindow):
         self.online_label = QLabel("online")
         self.count_label = QLabel("")
         self.online_label.setAccessibleName("Connection")
+        self.online_label.setToolTip("The database answers")
         self.count_label.setAccessibleName("Incident count")
         self.notice_button = NoticeButton()
         self.statusBar().addWidget(self.db_label, 1)
@@ -245,7 +249,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.online_label)
         runner.online.connect(self._set_online)
         self.background.online.connect(self._set_online)
+        runner.environment.connect(self._environment_problem)
+        self.background.environment.connect(self._environment_problem)
         runner.problem.connect(lambda text: show_problem(self, text))
+        # offline, the database is asked again every RETRY_MS; its first answer sets online
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setInterval(self.RETRY_MS)
+        self._retry_timer.timeout.connect(self._probe)
 
         # -- notifications -------------------------------------------------------------
         self.notifications = NotificationsDock(self)
@@ -556,9 +566,55 @@ class MainWindow(QMainWindow):
 
     # -- live ----------------------------------------------------------------------------------
     def _set_online(self, online: bool) -> None:
-        if online != self._online:
-            self._online = online
-            self.online_label.setText("online" if online else "OFFLINE — retrying")
+        if online == self._online:
+            return
+        self._online = online
+        if online:
+            self.online_label.setText("online")
+            self.online_label.setToolTip("The database answers")
+            self._retry_timer.stop()
+            self._reconnected()
+        else:
+            self.online_label.setText("OFFLINE — retrying")
+            self._retry_timer.start()
+        self.online_changed.emit(online)
+
+    def is_online(self) -> bool:
+        return self._online
+
+    def _environment_problem(self, text: str) -> None:
+        self.online_label.setToolTip(f"{text}\nAsked again every {self.RETRY_MS / 1000:g} s.")
+
+    _probing = False
+
+    def _probe(self) -> None:
+        """Offline: one cheap read; its success sets online (through the runner's signal).
+        One at a time: a probe that waits out a busy timeout longer than RETRY_MS does not
+        pile more up behind it."""
+        if self._probing:
+            return
+        self._probing = True
+        desk = self.desk
+
+        def finished(_result: object = None) -> None:
+            self._probing = False
+
+        self.background.run(lambda: queries.latest_change(desk), finished, finished)
+
+    def _reconnected(self) -> None:
+        """Read again what could not be read while the database was away."""
+        if not self.model.showing_query():
+            self.model.reload()
+        self._refresh_count()
+        self.refresh_counts()
+        self._load_lookups()
+        for window in self._windows.values():
+            window.reconnected()  # type: ignore[attr-defined]
+        from app.views.new_incident import NewIncidentDialog
+
+        for dialog in self.findChildren(NewIncidentDialog):
+            if dialog.isVisible():
+                dialog.reconnected()
 
     def _incidents_changed(self, ids: set[int]) -> None:
         self.model.refresh_incidents(ids)
@@ -738,6 +794,7 @@ class MainWindow(QMainWindow):
         self._tick.stop()
         self._count_timer.stop()
         self._sweep_timer.stop()
+        self._retry_timer.stop()
         self.background.shutdown()
         if self.tray is not None:
             self.tray.hide()

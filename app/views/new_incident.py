@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import DeskError, ValidationError
+from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
 from app.domain.lifecycle import ResolutionCode
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import (
@@ -230,7 +230,16 @@ class NewIncidentDialog(QDialog):
         self.parent_info.setAccessibleName("Linked parent and known error")
         form.addRow("", self.parent_info)
         self.general_error = _error_label("general")
-        form.addRow(self.general_error)
+        # the database away: the message, and a retry that sends the same form again
+        self.retry_button = QPushButton("Retr&y (Ctrl+Enter)")
+        self.retry_button.setAutoDefault(False)
+        self.retry_button.setToolTip("Log the incident again, as it is typed now")
+        self.retry_button.clicked.connect(self.save)
+        self.retry_button.hide()
+        problem_row = QHBoxLayout()
+        problem_row.addWidget(self.general_error, 1)
+        problem_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow(problem_row)
 
         self.save_button = QPushButton("&Log incident (Ctrl+Enter)")
         self.save_button.setDefault(False)
@@ -284,12 +293,8 @@ class NewIncidentDialog(QDialog):
 
         self.setTabOrder(self.caller, self.channel)
         self.caller.setFocus()
-        desk_ = desk
-        runner.run(
-            lambda: FormData(queries.categories(desk_), queries.services(desk_), queries.matrix(desk_)),
-            self._form_data,
-            key=f"form-data-{id(self)}",
-        )
+        self._form_loaded = False
+        self._load_form_data()
         self._priority_inputs_changed()
 
     def _with_error(self, name: str, inner: QWidget | QHBoxLayout) -> QWidget:
@@ -313,7 +318,25 @@ class NewIncidentDialog(QDialog):
         return box
 
     # -- reference data ---------------------------------------------------------------------
+    def _load_form_data(self) -> None:
+        desk = self.desk
+        self.runner.run(
+            lambda: FormData(queries.categories(desk), queries.services(desk), queries.matrix(desk)),
+            self._form_data,
+            key=f"form-data-{id(self)}",
+        )
+
+    def reconnected(self) -> None:
+        """The database answers again: read what could not be read while it was away."""
+        if not self._form_loaded:
+            self._load_form_data()
+        self._priority_inputs_changed()
+        self._look_up_similar()
+
     def _form_data(self, data: FormData) -> None:
+        if self._form_loaded:
+            return
+        self._form_loaded = True
         self._categories = data.categories
         for c in data.categories:
             self.category.addItem(c.path, c.id)
@@ -506,6 +529,7 @@ class NewIncidentDialog(QDialog):
         for name in self._errors:
             self._clear_error(name)
         self.general_error.hide()
+        self.retry_button.hide()
         if not self.title.text().strip():
             self._show_error(ValidationError("A title is required", field="title"))
             return
@@ -532,6 +556,14 @@ class NewIncidentDialog(QDialog):
     def _failed(self, exc: DeskError) -> None:
         self._saving = False
         self.save_button.setEnabled(True)
+        if isinstance(exc, EnvironmentProblem):  # nothing was logged; the form stays as typed
+            self.general_error.setText(
+                f"Not logged yet. {exc}\nEverything you typed is kept: press Retry or Ctrl+Enter "
+                "to log it."
+            )
+            self.general_error.show()
+            self.retry_button.show()
+            return
         self._show_error(exc)
 
     _FIELD_WIDGETS: ClassVar[dict[str, str]] = {

@@ -142,6 +142,10 @@ class QueueTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.set_query(self._query)
 
+    def showing_query(self) -> bool:
+        """False while the current query's first page has not arrived (or could not be read)."""
+        return self._loaded_generation == self._generation
+
     def _first_page(self, gen: int, page: Page) -> None:
         if gen != self._generation:
             return

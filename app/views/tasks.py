@@ -6,8 +6,11 @@ similar-incidents panel...): each new request on a key bumps its generation, and
 older generation is dropped, so a slow stale answer never overwrites a newer one.
 
 Failures split as in qutebrowser: a :class:`~app.domain.errors.DeskError` (validation, conflict,
-environment) goes to ``failed`` (or to the runner's ``problem`` signal when none is given); any
-other exception is our bug and is re-raised on the GUI thread, where the excepthook shows it.
+environment) goes to ``failed``; any other exception is our bug and is re-raised on the GUI
+thread, where the excepthook shows it. With no ``failed``, a validation or conflict error goes
+to the runner's ``problem`` signal (a message box); an environment problem does not: a
+background read that fails because the database is away is the status bar's news (``online``
+and ``environment``), not a modal box per read.
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ class _Job(QRunnable):
 class TaskRunner(QObject):
     """A small pool of worker threads for service calls, with generations per key."""
 
-    problem = Signal(str)  # an environment or user problem no caller handled
+    problem = Signal(str)  # a user problem (validation, conflict...) no caller handled
     online = Signal(bool)  # the database answered / did not answer
+    environment = Signal(str)  # why the database did not answer (EnvironmentProblem's message)
     busy = Signal(bool)
 
     def __init__(self, parent: QObject | None = None, threads: int = 3) -> None:
@@ -128,13 +132,15 @@ class TaskRunner(QObject):
         stale = key is not None and self._generations.get(key) != generation
         if isinstance(error, BaseException):
             if isinstance(error, DeskError):
-                if isinstance(error, EnvironmentProblem):
+                environment = isinstance(error, EnvironmentProblem)
+                if environment:
+                    self.environment.emit(str(error))
                     self.online.emit(False)
                 if stale:
                     return
                 if failed is not None:
                     failed(error)
-                else:
+                elif not environment:
                     self.problem.emit(str(error))
                 return
             # our bug: loud, through the excepthook (a dialog and a crash report)

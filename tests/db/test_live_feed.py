@@ -38,3 +38,17 @@ def test_a_commit_on_a_second_engine_wakes_the_feed_and_names_the_incident(engin
             assert feed.read() == []  # each change once
     finally:
         other.dispose()
+
+
+def test_a_reconnected_feed_replays_what_it_missed(engine) -> None:  # type: ignore[no-untyped-def]
+    desk = Desk(engine)
+    setup.ensure_defaults(desk)
+    users.add_user(desk, None, "dev", "Dev Patel", "admin")
+    dev = desk.actor("dev")
+    first = open_feed(desk)
+    first.close()  # the connection drops
+    missed = inc.log_incident(desk, dev, inc.NewIncident(title="Logged while offline"))
+    with open_feed(desk, first.cursor) as again:
+        assert [(c.entity_id, c.kind) for c in again.read()] == [(missed.id, "created")]
+    with open_feed(desk) as fresh:  # a new client starts from now
+        assert fresh.read() == []

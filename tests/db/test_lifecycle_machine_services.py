@@ -1,0 +1,148 @@
+"""A hypothesis state machine over the services on a real SQLite database: random
+sequences of lifecycle actions (good and bad input, time passing) from the agents' door.
+The services must keep the incident, its pauses, clocks and audit consistent with a
+simple model of the table in DESIGN.md, and refuse every other move without writing."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from app.db.engine import make_engine
+from app.domain.errors import DeskError
+from app.domain.lifecycle import TRANSITIONS, Action, State
+from app.services import incidents as inc
+from app.services import queries, setup, users
+from app.services.context import Desk
+from app.services.setup import Defaults
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Brussels
+text = st.sampled_from(["", "  ", "Waiting for the caller's screenshot"])
+
+
+class ServiceLifecycle(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp())
+        self.engine = make_engine(f"sqlite:///{self.folder / 'm.sqlite3'}")
+        self.now = START
+        self.desk = Desk(self.engine, clock=lambda: self.now)
+        setup.upgrade_database(self.engine)
+        setup.ensure_defaults(self.desk, Defaults(tz="Europe/Brussels"))
+        users.add_user(self.desk, None, "dev", "Dev Patel", "admin")
+        root = self.desk.actor("dev")
+        group = setup.add_group(self.desk, root, "Service Desk", 1)
+        users.add_user(self.desk, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"])
+        self.ana = self.desk.actor("ana")
+        rec = inc.log_incident(self.desk, self.ana, inc.NewIncident("Printer jams", group_id=group))
+        self.id = rec.id
+        self.version = rec.version
+        self.state = State.NEW
+        self.moves = 0  # state changes the audit must show
+        self.last_elapsed = 0
+
+    def teardown(self) -> None:
+        self.engine.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _try(self, action: Action | None, call, ok_inputs: bool = True) -> None:  # type: ignore[no-untyped-def]
+        before = queries.get_incident(self.desk, self.id)
+        legal = action is None or action in TRANSITIONS[self.state]
+        try:
+            rec = call()
+        except DeskError:
+            after = queries.get_incident(self.desk, self.id)
+            assert after.version == before.version, "a refused action wrote something"
+            assert not (legal and ok_inputs), f"{action} refused from {self.state}"
+            return
+        assert legal and ok_inputs, f"{action} accepted from {self.state}"
+        if action is not None:
+            self.state = TRANSITIONS[self.state][action]
+        if rec.state is not before.state:
+            self.moves += 1
+        self.version = rec.version
+
+    @rule()
+    def assign_to_me(self) -> None:
+        ok = self.state.active
+        action = Action.START if self.state is State.NEW else None
+        self._try(action, lambda: inc.assign_to_me(self.desk, self.ana, self.id, self.version), ok)
+
+    @rule(reason=st.sampled_from(["awaiting_caller", "awaiting_vendor", "lunch"]), comment=text)
+    def hold(self, reason: str, comment: str) -> None:
+        ok = reason != "lunch" and (reason != "awaiting_caller" or bool(comment.strip()))
+        self._try(Action.HOLD, lambda: inc.hold(self.desk, self.ana, self.id, self.version, reason, comment), ok)
+
+    @rule()
+    def resume(self) -> None:
+        self._try(Action.RESUME, lambda: inc.resume(self.desk, self.ana, self.id, self.version))
+
+    @rule(code=st.sampled_from(["solution_provided", "fixed"]), notes=text)
+    def resolve(self, code: str, notes: str) -> None:
+        ok = code == "solution_provided" and bool(notes.strip())
+        self._try(
+            Action.RESOLVE, lambda: inc.resolve(self.desk, self.ana, self.id, self.version, code, notes), ok
+        )
+
+    @rule()
+    def close(self) -> None:
+        self._try(Action.CLOSE, lambda: inc.close(self.desk, self.ana, self.id, self.version))
+
+    @rule(reason=text)
+    def reopen(self, reason: str) -> None:
+        self._try(
+            Action.REOPEN, lambda: inc.reopen(self.desk, self.ana, self.id, self.version, reason), bool(reason.strip())
+        )
+
+    @rule(reason=text)
+    def cancel(self, reason: str) -> None:
+        self._try(
+            Action.CANCEL, lambda: inc.cancel(self.desk, self.ana, self.id, self.version, reason), bool(reason.strip())
+        )
+
+    @rule(impact=st.integers(1, 3), urgency=st.integers(1, 3))
+    def reprioritise(self, impact: int, urgency: int) -> None:
+        self._try(
+            None,
+            lambda: inc.set_impact_urgency(self.desk, self.ana, self.id, self.version, impact, urgency),
+            not self.state.final,
+        )
+        # a P1 runs around the clock, the others on office hours: the same span can weigh
+        # differently, so the clock is compared from here on
+        self.last_elapsed = 0
+
+    @rule(hours=st.integers(1, 60))
+    def time_passes(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+
+    @invariant()
+    def the_record_matches_the_model(self) -> None:
+        rec = queries.get_incident(self.desk, self.id)
+        assert rec.state is self.state
+        assert rec.version == self.version
+        assert rec.sla_paused == (self.state is State.ON_HOLD)
+        pauses = queries.pauses(self.desk, self.id)
+        assert sum(p.end is None for p in pauses) == (1 if self.state is State.ON_HOLD else 0)
+        clock = rec.resolution
+        assert clock is not None
+        if self.state is State.ON_HOLD:
+            assert clock.paused
+        assert clock.elapsed_s >= self.last_elapsed  # pauses and stops never give time back
+        self.last_elapsed = clock.elapsed_s
+        moves = [h for h in queries.history(self.desk, self.id) if h.field == "state"]
+        assert len(moves) == self.moves
+
+
+TestServiceLifecycle = ServiceLifecycle.TestCase
+TestServiceLifecycle.settings = settings(
+    max_examples=40,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
