@@ -34,7 +34,7 @@ import math
 import random
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -46,7 +46,7 @@ from app.domain.calendar import BusinessCalendar, from_epoch, to_epoch
 from app.domain.lifecycle import CloseReason, HoldReason, ResolutionCode, State
 from app.domain.passwords import hash_password
 from app.domain.records import Channel, incident_number
-from app.domain.sla import Pause, SlaTarget, Threshold, clock_status, threshold_for
+from app.domain.sla import Pause, SlaTarget, threshold_for
 from app.models import (
     NO_DUE,
     Agent,
@@ -64,6 +64,7 @@ from app.services import demo_profile as profile
 from app.services import queries, setup
 from app.services.context import Actor, Desk
 from app.services.policies import PolicyBook, policy_book
+from app.services.sla_fields import SlaFields, sla_fields
 
 __all__ = [
     "BATCH",
@@ -99,120 +100,6 @@ class DemoSummary:
     agents: int = 0
     groups: int = 0
     timings: Mapping[str, float] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------
-# the SLA fields, as the services store them
-
-
-@dataclass(frozen=True)
-class SlaFields:
-    """The stored SLA columns of one incident (see ``Incident``)."""
-
-    response_due: datetime | None
-    resolution_due: datetime | None
-    warn_at: datetime | None
-    at_risk_at: datetime | None
-    sla_paused: bool
-    sla_breached: bool
-    due_sort: datetime
-    # sla_stage, what the SLA sweep has announced (0, 50, 75, 100): for a running or paused
-    # clock the threshold it has reached, so loading old open incidents does not announce every
-    # past crossing; for a stopped clock 100 when breached, else 0 (the sweep reads open ones)
-    stage: int = 0
-
-
-def sla_fields(
-    *,
-    state: State,
-    target: SlaTarget | None,
-    calendar: BusinessCalendar | None,
-    opened_at: datetime,
-    resolved_at: datetime | None,
-    closed_at: datetime | None,
-    pauses: Sequence[Pause],
-    now: datetime,
-) -> SlaFields:
-    """What ``app.services.incidents._apply_sla`` stores for an incident, as a pure function.
-
-    Same rules: the clocks run from `opened_at` with every pause; a stopped clock (not active)
-    stops at resolved_at, else closed_at, else now. Without pauses a closed-form shortcut gives
-    the same instants with two or four calendar calls instead of a full clock walk (the tests
-    check both ways agree): the resolution is due when `target` business seconds have run from
-    `opened_at`, the 50% / 75% instants likewise, or `now` once passed.
-    """
-    if target is None or calendar is None:
-        return SlaFields(None, None, None, None, state is State.ON_HOLD, False, NO_DUE)
-    add = calendar.add_working_seconds
-    response_due = add(opened_at, target.response_s)
-    total = target.resolution_s
-    if not pauses:
-        due = add(opened_at, total)
-        if not state.active:
-            stop = resolved_at or closed_at or now
-            breached = stop >= due
-            stage = Threshold.BREACHED.value if breached else Threshold.OK.value
-            return SlaFields(response_due, due, None, None, False, breached, NO_DUE, stage)
-        warn = add(opened_at, round(total * 0.5))
-        at_risk = add(opened_at, round(total * 0.75))
-        breached = now >= due
-        stage = Threshold.OK.value
-        if breached:
-            stage = Threshold.BREACHED.value
-        elif now >= warn:
-            stage = _stage(calendar, opened_at, now, total)
-        return SlaFields(
-            response_due,
-            due,
-            now if now >= warn else warn,
-            now if now >= at_risk else at_risk,
-            False,
-            breached,
-            due,
-            stage,
-        )
-    halt = None if state.active else (resolved_at or closed_at or now)
-    status = clock_status(
-        start=opened_at, target_s=total, calendar=calendar, now=now, pauses=pauses, stop=halt
-    )
-    breached = status.threshold is Threshold.BREACHED
-    if status.paused or status.stopped or status.due_at is None:
-        due_sort = NO_DUE if (status.stopped or status.due_at is None) else status.due_at
-        if status.paused:
-            due_sort = NO_DUE
-        return SlaFields(
-            response_due,
-            status.due_at,
-            None,
-            None,
-            status.paused,
-            breached,
-            due_sort,
-            (Threshold.BREACHED if breached else Threshold.OK).value
-            if status.stopped
-            else status.threshold.value,
-        )
-
-    def instant(share: float) -> datetime:
-        left = round(total * share) - status.elapsed_s
-        return now if left <= 0 else add(now, left)
-
-    return SlaFields(
-        response_due,
-        status.due_at,
-        instant(0.5),
-        instant(0.75),
-        status.paused,
-        breached,
-        status.due_at,
-        status.threshold.value,
-    )
-
-
-def _stage(calendar: BusinessCalendar, opened_at: datetime, until: datetime, total: int) -> int:
-    """The threshold reached by `until` by a clock without pauses (as clock_status tells it)."""
-    percent = calendar.working_seconds(opened_at, until) * 100 / total
-    return threshold_for(percent).value
 
 
 # --------------------------------------------------------------------------------------
@@ -340,8 +227,8 @@ def _fast_sla(
         until = now if stop is None else stop
         breached = until >= due
         return response_due, due, None, None, breached, -1, 100 if breached else 0
-    warn = add(opened, round(total * 0.5))
-    at_risk = add(opened, round(total * 0.75))
+    warn = add(opened, math.ceil(total * 0.5))
+    at_risk = add(opened, math.ceil(total * 0.75))
     breached = now >= due
     stage = 0
     if breached:

@@ -9,7 +9,6 @@ what the other side changed; nothing is silently overwritten.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,7 +42,6 @@ from app.domain.lifecycle import (
 )
 from app.domain.records import Channel, IncidentRecord, JournalKind, JournalRecord, incident_number
 from app.domain.roles import Permission
-from app.domain.sla import Threshold, clock_status
 from app.models import (
     NO_DUE,
     Agent,
@@ -62,6 +60,7 @@ from app.models import (
 from app.services.context import Actor, Desk
 from app.services.loading import load_record, pauses_of
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
+from app.services.sla_fields import sla_fields
 
 MAX_TITLE = 300
 DEFAULT_AUTO_CLOSE_DAYS = 3
@@ -177,43 +176,28 @@ def _apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime)
     """
     state = State(inc.state)
     found = book.target(inc.sla_policy_id, inc.priority)
-    if found is None:
-        inc.response_due = inc.resolution_due = inc.warn_at = inc.at_risk_at = None
-        inc.sla_paused = state is State.ON_HOLD
-        inc.due_sort = NO_DUE
-        return
-    target, cal = found
-    inc.response_due = cal.add_working_seconds(inc.opened_at, target.response_s)
-    pauses = pauses_of(session.connection(), inc.id) if inc.id is not None else []
-    stop = None if state.active else (inc.resolved_at or inc.closed_at or now)
-    status = clock_status(
-        start=inc.opened_at,
-        target_s=target.resolution_s,
+    target, cal = found if found is not None else (None, None)
+    fields = sla_fields(
+        state=state,
+        target=target,
         calendar=cal,
+        opened_at=inc.opened_at,
+        resolved_at=inc.resolved_at,
+        closed_at=inc.closed_at,
+        pauses=pauses_of(session.connection(), inc.id) if inc.id is not None else [],
         now=now,
-        pauses=pauses,
-        stop=stop,
     )
-    inc.sla_paused = status.paused
-    inc.sla_breached = status.threshold is Threshold.BREACHED
-    # a new target (priority change) may put the clock below a threshold announced before:
-    # step back so the sweep announces the crossing again
-    inc.sla_stage = min(inc.sla_stage or 0, int(status.threshold))
-    inc.resolution_due = status.due_at
-    if status.paused or status.stopped or status.due_at is None:
-        inc.warn_at = inc.at_risk_at = None
-        inc.due_sort = NO_DUE if (status.stopped or status.due_at is None) else status.due_at
-        if status.paused:
-            inc.due_sort = NO_DUE
-        return
-    inc.due_sort = status.due_at
-
-    def instant(share: float) -> datetime:
-        left = math.ceil(target.resolution_s * share) - status.elapsed_s
-        return now if left <= 0 else cal.add_working_seconds(now, left)
-
-    inc.warn_at = instant(0.5)
-    inc.at_risk_at = instant(0.75)
+    inc.response_due = fields.response_due
+    inc.resolution_due = fields.resolution_due
+    inc.warn_at = fields.warn_at
+    inc.at_risk_at = fields.at_risk_at
+    inc.sla_paused = fields.sla_paused
+    inc.sla_breached = fields.sla_breached
+    inc.due_sort = fields.due_sort
+    if state.active:
+        # a new target (priority change) may put the clock below a threshold announced
+        # before: step back so the sweep announces the crossing again
+        inc.sla_stage = min(inc.sla_stage or 0, fields.stage)
 
 
 def _journal(

@@ -20,6 +20,7 @@ from app.services import demo_profile as profile
 from app.services.context import Desk
 from app.services.incidents import _apply_sla
 from app.services.policies import policy_book
+from app.services.sla_fields import sla_fields
 
 NOW = datetime(2026, 3, 4, 10, 17, 23, tzinfo=UTC)
 N = 500
@@ -264,8 +265,8 @@ def test_sla_shortcuts_match_the_clock_walk(cal: BusinessCalendar) -> None:
                   resolved_at=resolved, closed_at=closed, now=now)
         if state is State.ON_HOLD:
             continue  # paused clocks always take the general path
-        fast = demo.sla_fields(pauses=(), **kw)  # type: ignore[arg-type]
-        walk = demo.sla_fields(pauses=(nothing,), **kw)  # type: ignore[arg-type]
+        fast = sla_fields(pauses=(), **kw)  # type: ignore[arg-type]
+        walk = sla_fields(pauses=(nothing,), **kw)  # type: ignore[arg-type]
         assert fast == walk, kw
         e = demo._fast_sla(clock, target, state.active, to_epoch(opened),
                            to_epoch(resolved or closed) if (resolved or closed) else None,
