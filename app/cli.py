@@ -457,23 +457,24 @@ def _users_list(args: argparse.Namespace) -> int:
 # incidents
 
 
-def _find_caller(desk: Desk, actor: Actor, text: str) -> tuple[int, bool]:
-    """(caller id, created) for an id, an exact or unique-prefix name; an unknown name is added."""
+def _find_caller(desk: Desk, actor: Actor, text: str) -> tuple[int | None, str | None]:
+    """(caller id, None) for an id, an exact or unique-prefix name; (None, name) for an
+    unknown name, which is added with the incident (in the same transaction)."""
     key = text.strip()
     if key.isdigit():
-        return queries.caller(desk, int(key)).id, False
+        return queries.caller(desk, int(key)).id, None
     found = queries.find_callers(desk, key, limit=20)
     exact = [c for c in found if c.name.lower() == key.lower() or c.display.lower() == key.lower()]
     if len(exact) == 1:
-        return exact[0].id, False
+        return exact[0].id, None
     candidates = exact or found
     if len(candidates) == 1:
-        return candidates[0].id, False
+        return candidates[0].id, None
     if candidates:
         names = "; ".join(f"{c.display} (id {c.id})" for c in candidates[:5])
         more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
         raise ValidationError(f"The caller {key!r} is ambiguous: {names}{more}; give the id")
-    return setup.add_caller(desk, actor, key), True
+    return None, key
 
 
 def _find_category(desk: Desk, text: str) -> int:
@@ -508,9 +509,9 @@ def _incident_new(args: argparse.Namespace) -> int:
     name = _actor_name(args)
     with _desk(args) as desk:
         actor = _require_actor(desk, name)
-        caller_id, created = (None, False)
+        caller_id, new_caller = (None, None)
         if args.caller:
-            caller_id, created = _find_caller(desk, actor, args.caller)
+            caller_id, new_caller = _find_caller(desk, actor, args.caller)
         category_id = _find_category(desk, args.category) if args.category else None
         record = incident_service.log_incident(
             desk,
@@ -519,6 +520,7 @@ def _incident_new(args: argparse.Namespace) -> int:
                 title=args.title,
                 description=args.description,
                 caller_id=caller_id,
+                new_caller=new_caller,
                 channel=args.channel,
                 category_id=category_id,
                 impact=args.impact,
@@ -528,7 +530,7 @@ def _incident_new(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(_plain(record))
         return 0
-    if created:
+    if new_caller:
         print(f"New caller {record.caller_name} added.", file=sys.stderr)
     targets = ""
     if record.response and record.resolution:

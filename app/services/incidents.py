@@ -60,6 +60,7 @@ from app.models import (
 from app.services.context import Actor, Desk
 from app.services.loading import load_record, pauses_of
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
+from app.services.setup import new_caller
 from app.services.sla_fields import sla_fields
 
 MAX_TITLE = 300
@@ -114,6 +115,7 @@ class NewIncident:
     title: str
     description: str = ""
     caller_id: int | None = None
+    new_caller: str | None = None  # a caller not known yet: added in the same transaction
     channel: str = Channel.PHONE.value
     category_id: int | None = None
     config_item_id: int | None = None
@@ -365,7 +367,16 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
         book = fresh_policy_book(desk, session)
         matrix = book.matrix
         priority = matrix.priority(new.impact, new.urgency)
-        _check_fk(session, Caller, new.caller_id, "caller", "caller")
+        caller_id = new.caller_id
+        if new.new_caller is not None:
+            if caller_id is not None:
+                raise ValidationError("Give a caller or a new caller, not both", field="caller")
+            caller = new_caller(new.new_caller)
+            session.add(caller)
+            session.flush()
+            append_change(session, "caller", caller.id, "created", actor.id)
+            caller_id = caller.id
+        _check_fk(session, Caller, caller_id, "caller", "caller")
         _check_fk(session, ConfigItem, new.config_item_id, "service", "service")
         _check_fk(session, Incident, new.parent_id, "parent", "incident")
         _check_fk(session, KnownError, new.known_error_id, "known_error", "known error")
@@ -386,7 +397,7 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
             number=f"~{uuid.uuid4().hex[:18]}",  # replaced by INC<id> below
             title=title,
             description=new.description.strip(),
-            caller_id=new.caller_id,
+            caller_id=caller_id,
             channel=channel.value,
             category_id=new.category_id,
             config_item_id=new.config_item_id,

@@ -167,6 +167,24 @@ def add_service(desk: Desk, actor: Actor, name: str, *, kind: str = "service", g
         return c.id
 
 
+def new_caller(
+    name: str, *, email: str | None = None, phone: str | None = None, department: str | None = None
+) -> Caller:
+    """A valid, unsaved caller row (for add_caller, or logging with a caller not yet known)."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise ValidationError("A caller needs a name", field="caller")
+    if email and "@" not in email:
+        raise ValidationError(f"{email!r} is not an e-mail address", field="email")
+    return Caller(
+        name=clean,
+        name_key=clean.lower(),
+        email=(email or "").strip().lower() or None,
+        phone=phone,
+        department=department,
+    )
+
+
 def add_caller(
     desk: Desk,
     actor: Actor,
@@ -178,23 +196,12 @@ def add_caller(
 ) -> int:
     """A new caller (agents add them inline while logging)."""
     actor.require(Permission.LOG)
-    clean = " ".join(name.split())
-    if not clean:
-        raise ValidationError("A caller needs a name", field="caller")
-    if email and "@" not in email:
-        raise ValidationError(f"{email!r} is not an e-mail address", field="email")
+    row = new_caller(name, email=email, phone=phone, department=department)
     with desk.write() as s:
-        c = Caller(
-            name=clean,
-            name_key=clean.lower(),
-            email=(email or "").strip().lower() or None,
-            phone=phone,
-            department=department,
-        )
-        s.add(c)
+        s.add(row)
         s.flush()
-        append_change(s, "caller", c.id, "created", actor.id)
-        return c.id
+        append_change(s, "caller", row.id, "created", actor.id)
+        return row.id
 
 
 def add_problem(desk: Desk, actor: Actor, title: str, *, description: str = "") -> int:

@@ -225,3 +225,18 @@ def test_a_mistyped_sqlite_path_is_not_created(tmp_path, capsys: pytest.CaptureF
     assert code == 2
     assert f"No database at {missing}" in one_error_line(err)
     assert not missing.parent.exists()
+
+
+def test_a_new_caller_is_added_with_the_incident_or_not_at_all(
+    desk_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ("--db", desk_url, "--as", "root", "incident", "new")
+    code, _, err = run(capsys, *base, "--title", "x", "--caller", "Zed Newcomer", "--impact", "9")
+    assert code == 2 and "Impact must be 1 to 3" in one_error_line(err)
+    code, out, err = run(capsys, *base, "--title", "Badge refused", "--caller", "Zed Newcomer", "--json")
+    assert code == 0, err
+    assert json.loads(out)["caller_name"] == "Zed Newcomer"
+    assert "New caller Zed Newcomer" not in err  # --json prints the record only
+    # the failed attempt left no caller behind: the name is unique now
+    code, out, err = run(capsys, *base, "--title", "Again", "--caller", "Zed Newcomer", "--json")
+    assert code == 0 and json.loads(out)["caller_name"] == "Zed Newcomer", err
