@@ -696,7 +696,7 @@ def escalate_hierarchical(
         )
         return text
 
-    return _mutate(desk, actor, incident_id, version, change, kind="escalated", lifecycle=True)
+    return _mutate(desk, actor, incident_id, version, change, kind="escalated_to_supervisor", lifecycle=True)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What an agent is told about: an incident assigned to them, a P1/P2 arriving in one of their
-groups, their incident's resolution clock passing 75% (and 100%).
+groups, their incident's resolution clock passing 75% (and 100%), and, for a supervisor, an
+incident of their group escalated to them (hierarchical escalation).
 
 The desktop passes the change feed's entries through :func:`notices`; a :class:`Watch` holds what
 the agent already knows (the open incidents assigned to them, the open P1/P2 of their groups), so
@@ -22,6 +23,7 @@ from app.models import ChangeLogEntry, Group, Incident
 from app.services.context import Actor, Desk
 
 URGENT = (1, 2)  # the priorities a group is told about
+ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"  # the change kind incidents.py writes
 SLA_KINDS = {"sla_75": 75, "sla_100": 100}
 _IGNORED_KINDS = {"bulk", "journal", "sla_50"}
 
@@ -32,7 +34,7 @@ class Notice:
     number: str
     title: str
     priority: int
-    kind: str  # "assigned", "urgent", "sla_75", "sla_100"
+    kind: str  # "assigned", "urgent", "sla_75", "sla_100", "escalated"
     text: str  # one line for people: "INC0000123 is assigned to you: VPN down"
     at: datetime
 
@@ -96,6 +98,7 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
                     Incident.assignee_id,
                     Incident.active,
                     Group.name.label("group_name"),
+                    Group.supervisor_id,
                 )
                 .outerjoin(Group, Group.id == Incident.group_id)
                 .where(Incident.id.in_(ids))
@@ -104,7 +107,10 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
     now = desk.now()
     by_others: set[int] = set()
     sla: dict[int, int] = {}
+    to_supervisor: set[int] = set()
     for c in wanted:
+        if c.kind == ESCALATED_TO_SUPERVISOR and authors.get(c.seq) != watch.agent_id:
+            to_supervisor.add(c.entity_id)
         if authors.get(c.seq) != watch.agent_id:
             by_others.add(c.entity_id)
         if c.kind in SLA_KINDS:
@@ -127,6 +133,8 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
             out.append(notice("assigned", f"{r.number} is assigned to you: {r.title}"))
         if hot and incident_id not in urgent and incident_id in by_others:
             out.append(notice("urgent", f"P{r.priority} for {r.group_name}: {r.number} {r.title}"))
+        if incident_id in to_supervisor and r.supervisor_id == watch.agent_id:
+            out.append(notice("escalated", f"{r.number} was escalated to you: {r.title}"))
         level = sla.get(incident_id)
         if level is not None and mine:
             if level >= 100:

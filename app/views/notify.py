@@ -36,6 +36,7 @@ _TITLES = {
     "urgent": "Urgent incident for your group",
     "sla_75": "SLA at risk (75%)",
     "sla_100": "SLA breached",
+    "escalated": "Escalated to you",
 }
 
 
@@ -186,7 +187,7 @@ def make_tray(icon: QIcon, parent: QObject) -> QSystemTrayIcon | None:
 def tray_message(tray: QSystemTrayIcon, notice: Notice) -> None:
     icon = (
         QSystemTrayIcon.MessageIcon.Warning
-        if notice.kind.startswith("sla") or notice.priority <= 2
+        if notice.kind.startswith("sla") or notice.kind == "escalated" or notice.priority <= 2
         else QSystemTrayIcon.MessageIcon.Information
     )
     tray.showMessage(_TITLES.get(notice.kind, "Incident Desk"), notice.text, icon, TRAY_SHOWN_MS)

@@ -426,3 +426,22 @@ def test_the_form_saves_fields_category_and_priority_in_one_step(desk: Desk) -> 
     with pytest.raises(ValidationError, match="Impact must be 1 to 3"):
         inc.update_fields(desk, ana, rec.id, out.version, {"description": "lost?", "impact": 7})
     assert queries.get_incident(desk, rec.id).description == "Crash log attached"
+
+
+def test_the_supervisor_is_told_of_a_hierarchical_escalation(desk: Desk) -> None:
+    from app.services import notifications
+
+    carla = desk.actor("carla")
+    ben = desk.actor("ben")
+    with desk.read() as conn:
+        from app.db.changes import latest_seq
+
+        start = latest_seq(conn)
+    watch_carla = notifications.watch(desk, carla)
+    watch_ben = notifications.watch(desk, ben)
+    rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    inc.escalate_hierarchical(desk, desk.actor("ana"), rec.id, rec.version, "Caller is the CFO")
+    changes = queries.changes_since(desk, start)
+    told, _ = notifications.notices(desk, watch_carla, changes)
+    assert [(n.kind, n.number) for n in told] == [("escalated", rec.number)]
+    assert notifications.notices(desk, watch_ben, changes)[0] == []
