@@ -33,20 +33,18 @@ def database_label(url: Any) -> str:
 
 
 def _demo_hint(desk: Any) -> str | None:
-    """A hint on the sign-in dialog when the database holds the demo's users."""
-    from app.services import demo, demo_profile, queries
+    """A hint on the sign-in dialog when the database holds the demo data (one small read)."""
+    from app.services import setup
 
-    demo_names = [a.username for a in demo_profile.AGENTS]
     try:
-        present = {a.username for a in queries.agents(desk)}
+        names = setup.demo_users(desk)
     except DeskError:
         return None
-    found = [n for n in demo_names if n in present]
-    if not found:
+    if not names:
         return None
     return (
-        f"Demo data: sign in as {', '.join(found[:3])} or any other demo user, "
-        f"with the password “{demo.DEMO_PASSWORD}”."
+        f"Demo data: sign in as {', '.join(names)} or any other demo user, "
+        f"with the password “{setup.DEMO_PASSWORD}”."
     )
 
 

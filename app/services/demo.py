@@ -57,6 +57,7 @@ from app.models import (
     JournalEntry,
     KnownError,
     Problem,
+    Setting,
     SlaPause,
     agent_groups,
 )
@@ -64,6 +65,7 @@ from app.services import demo_profile as profile
 from app.services import queries, setup
 from app.services.context import Actor, Desk
 from app.services.policies import PolicyBook, policy_book
+from app.services.setup import DEMO_PASSWORD
 from app.services.sla_fields import SlaFields, sla_fields
 
 __all__ = [
@@ -77,7 +79,6 @@ __all__ = [
     "sla_fields",
 ]
 
-DEMO_PASSWORD = "demo-pass"
 # incidents loaded on a first start of an empty database (`make run`)
 FIRST_START_INCIDENTS = 2000
 BATCH = 20_000
@@ -686,7 +687,12 @@ def _ensure_agents(desk: Desk, group_ids: Mapping[str, int]) -> int:
         )
         for a in missing:
             append_change(conn, "agent", ids[a.username], "created", None)
+        s.merge(Setting(key=setup.DEMO_USERS_SETTING, value=_SAMPLE_USERS))
     return len(missing)
+
+
+# named on the sign-in dialog: the people of a day at the desk
+_SAMPLE_USERS = [a.username for a in profile.AGENTS if a.username.split(".")[0] in ("ana", "ben", "carla")]
 
 
 def _ensure_categories(

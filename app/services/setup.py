@@ -27,12 +27,27 @@ from app.models import (
     KnownError,
     MatrixVersion,
     Problem,
+    Setting,
     SlaPolicyRow,
     SlaTargetRow,
     agent_groups,
 )
 from app.services.context import SYSTEM_USER, Actor, Desk
 from app.services.policies import local_zone_name, week_to_json
+
+# The demo data's agents all sign in with this (documented) password; the demo loader
+# records a few of their names so that the sign-in dialog can say so.
+DEMO_PASSWORD = "demo-pass"
+DEMO_USERS_SETTING = "demo_users"
+
+
+def demo_users(desk: Desk) -> list[str]:
+    """A few demo user names when the database holds the demo data, else []."""
+    with desk.read() as conn:
+        value = conn.execute(
+            select(Setting.value).where(Setting.key == DEMO_USERS_SETTING)
+        ).scalar()
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,21 @@ def test_demo_agents_sign_in_with_the_shared_password(
     assert len(hashes) == 1  # hashed once
 
 
+def test_the_sign_in_hint_names_demo_users_only_on_demo_data(
+    desk: Desk, loaded: demo.DemoSummary
+) -> None:
+    from app.services import setup
+
+    names = setup.demo_users(desk)
+    assert "ana.garcia" in names
+    for name in names:
+        assert desk.actor(name).username == name
+    empty = Desk(desk.engine)
+    with empty.write() as s:
+        s.execute(text("DELETE FROM settings"))
+    assert setup.demo_users(empty) == []
+
+
 def test_ensure_demo_on_an_empty_database(desk: Desk) -> None:
     first = demo.ensure_demo(desk, 30)
     assert first is not None and first.incidents == 30
