@@ -45,8 +45,8 @@ from app.domain.lifecycle import State
 from app.domain.records import Channel, QueueFilter
 from app.domain.roles import Role
 from app.domain.sla import ClockStatus, format_remaining
+from app.services import defaults, queries, users
 from app.services import incidents as incident_service
-from app.services import queries, setup, users
 from app.services.context import Actor, Desk, environment_problem
 from app.services.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
 
@@ -321,7 +321,7 @@ def _require_actor(desk: Desk, name: str | None) -> Actor:
 def _db_upgrade(args: argparse.Namespace) -> int:
     config = _config(args)
     with _desk(args, schema=False) as desk:
-        revision = setup.upgrade_database(desk.engine)
+        revision = defaults.upgrade_database(desk.engine)
     print(f"Database {_where(config)} is at schema {revision}.")
     return 0
 
@@ -349,7 +349,7 @@ def _demo(args: argparse.Namespace) -> int:
     from app.services.demo import load_demo
 
     with _desk(args, schema=False) as desk:
-        setup.upgrade_database(desk.engine)
+        defaults.upgrade_database(desk.engine)
         summary = load_demo(
             desk, args.incidents, seed=args.seed, progress=_progress_printer(sys.stderr)
         )

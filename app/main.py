@@ -34,17 +34,17 @@ def database_label(url: Any) -> str:
 
 def _demo_hint(desk: Any) -> str | None:
     """A hint on the sign-in dialog when the database holds the demo data (one small read)."""
-    from app.services import setup
+    from app.services import settings
 
     try:
-        names = setup.demo_users(desk)
+        names = settings.demo_users(desk)
     except DeskError:
         return None
     if not names:
         return None
     return (
         f"Demo data: sign in as {', '.join(names)} or any other demo user, "
-        f"with the password “{setup.DEMO_PASSWORD}”."
+        f"with the password “{settings.DEMO_PASSWORD}”."
     )
 
 
@@ -52,12 +52,12 @@ def _demo_hint(desk: Any) -> str | None:
 
 def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
     from app.db.engine import make_engine
-    from app.services import setup
+    from app.services import defaults
     from app.services.context import Desk, environment_problem
 
     engine = make_engine(db_config.url)
     try:
-        setup.upgrade_database(engine)
+        defaults.upgrade_database(engine)
     except DeskError:
         engine.dispose()
         raise
@@ -90,8 +90,8 @@ def run_gui(
     from PySide6.QtWidgets import QApplication
 
     from app.views.errors import ask_retry, install_excepthook
-    from app.views.look import app_icon
     from app.views.main_window import MainWindow
+    from app.views.resources import app_icon
     from app.views.signin import SignInDialog
     from app.views.tasks import TaskRunner
 

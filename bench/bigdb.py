@@ -5,7 +5,7 @@
 
 Used by ``tests/qt/test_large_queue.py`` and ``bench/gui.py``. What it builds:
 
-- the schema and defaults (``setup.upgrade_database``), then through the services: an admin, four
+- the schema and defaults (``defaults.upgrade_database``), then through the services: an admin, four
   groups on lines 1-3, three agents per group plus the signed-in user of the benchmark
   (``bench``, an agent in "Service Desk", password :data:`PASSWORD`), 40 callers, a category per
   group;
@@ -92,19 +92,19 @@ def populate(url: str, n: int, *, now: datetime | None = None) -> BigDb:
     """A fresh database at `url` (empty: a new SQLite file or a new PostgreSQL database) with `n`
     open incidents; returns what a test or benchmark needs to know about it."""
     from app.db.engine import make_engine
-    from app.services import setup, users
+    from app.services import callers, catalog, defaults, users
     from app.services.context import Desk
 
     info = BigDb(url, n, now=now or datetime.now(UTC).replace(microsecond=0))
     t0 = time.perf_counter()
     eng = make_engine(url)
     try:
-        setup.upgrade_database(eng)
+        defaults.upgrade_database(eng)
         desk = Desk(eng)
         users.add_user(desk, None, "admin", "Bench Admin", "admin")
         admin = desk.actor("admin")
         for name, line in GROUPS:
-            info.group_ids[name] = setup.add_group(desk, admin, name, line)
+            info.group_ids[name] = catalog.add_group(desk, admin, name, line)
         users.add_user(
             desk,
             admin,
@@ -122,12 +122,12 @@ def populate(url: str, n: int, *, now: datetime | None = None) -> BigDb:
                 rec = users.add_user(desk, admin, uname, full, "agent", groups=[gname])
                 info.agent_ids[uname] = rec.id
         callers = [
-            setup.add_caller(desk, admin, f"{FIRST[i % 10]} {LAST[(i // 10) % 8]} {i}",
+            callers.add_caller(desk, admin, f"{FIRST[i % 10]} {LAST[(i // 10) % 8]} {i}",
                              email=f"caller{i}@example.com", department="Finance" if i % 2 else "Sales")
             for i in range(40)
         ]  # fmt: skip
         cats = [
-            setup.add_category(
+            catalog.add_category(
                 desk, admin, f"{gname} matters", default_group_id=info.group_ids[gname]
             )
             for gname, _ in GROUPS

@@ -44,8 +44,8 @@ from app.domain.records import QueueFilter
 from app.services import incidents as incident_service
 from app.services import queries
 from app.services.context import Desk
+from app.services.defaults import upgrade_database
 from app.services.demo import load_demo
-from app.services.setup import upgrade_database
 
 PG_ADMIN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PAGE = 200

@@ -29,7 +29,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.db.engine import make_engine
-    from app.services import demo, queries, setup
+    from app.services import defaults, demo, queries
     from app.services.context import Desk
     from app.views.main_window import MainWindow
     from app.views.new_incident import NewIncidentDialog
@@ -40,7 +40,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     app.setFont(QFont("DejaVu Sans", 10))
     engine = make_engine(f"sqlite:///{tmp / 'demo.sqlite3'}")
-    setup.upgrade_database(engine)
+    defaults.upgrade_database(engine)
     desk = Desk(engine)
     demo.load_demo(desk, args.incidents)
     agent = next(a for a in queries.agents(desk) if a.role == "agent" and a.group_names)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import EnvironmentProblem, NotFound, PermissionDenied
 from app.domain.roles import Permission, Role, require
-from app.models import Agent, agent_groups
+from app.models import Agent, BusinessCalendarRow, Setting, agent_groups
 
 SYSTEM_USER = "system"
 
@@ -63,6 +64,20 @@ def translated_errors() -> Iterator[None]:
         raise
 
 
+SITE_SETTING = "site"  # {"timezone": "Europe/Brussels", "holiday_country": "BE", ...}
+
+
+def site_zone_name(conn: Connection) -> str:
+    """The site's IANA time zone: the "site" setting, else the first calendar's, else UTC."""
+    site = conn.execute(select(Setting.value).where(Setting.key == SITE_SETTING)).scalar()
+    if isinstance(site, dict) and site.get("timezone"):
+        return str(site["timezone"])
+    first = conn.execute(
+        select(BusinessCalendarRow.tz).order_by(BusinessCalendarRow.id).limit(1)
+    ).scalar()
+    return str(first) if first else "UTC"
+
+
 @dataclass(frozen=True)
 class Actor:
     """The agent on whose behalf a service runs."""
@@ -78,12 +93,23 @@ class Actor:
 
 
 class Desk:
-    """Engine, sessions, clock and cached policies; one per process."""
+    """Engine, sessions, the clock, the site's time zone and cached policies; one per process.
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+    The clock is the one every rule and every window reads (`now()`); tests set it. The zone is
+    the one people read times in (`zone`): the site's, from the database's configuration (see
+    `site_zone_name`), never the time zone of the machine that happens to run the code."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        zone: str | None = None,
+    ) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._zone = ZoneInfo(zone) if zone else None
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
@@ -92,7 +118,22 @@ class Desk:
         return self.engine.dialect.name
 
     def now(self) -> datetime:
+        """The current instant (aware, UTC) by the desk's clock."""
         return self._clock()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone, read once from the database (cached like the policies)."""
+        if self._zone is not None:
+            return self._zone
+
+        def load() -> ZoneInfo:
+            with self.read() as conn:
+                return ZoneInfo(site_zone_name(conn))
+
+        zone = self.cached("site_zone", load)
+        assert isinstance(zone, ZoneInfo)
+        return zone
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager

@@ -5,7 +5,7 @@ supervisors, the category tree with default groups, services, callers, agents wi
 memberships and the password ``demo-pass``, known errors and a few problems), then inserts ``n``
 incidents drawn by :func:`app.services.demo_profile.generate`.
 
-The catalogue goes through :mod:`app.services.setup` where a row at a time is reasonable (groups,
+The catalogue goes through the catalogue services (`app.services.catalog`) where a row at a time is reasonable (groups,
 categories, services, known errors, problems); callers and agents are inserted in one statement
 each (2,000 callers one transaction at a time would take seconds, and every demo agent shares ONE
 scrypt hash of the password: hashing is deliberately slow).
@@ -15,7 +15,7 @@ batch of :data:`BATCH` rows on SQLite (through the SQLAlchemy connection, values
 dialect's storage format) and with ``COPY ... FROM STDIN`` on PostgreSQL, all in ONE transaction,
 so a failed load leaves nothing behind and :func:`ensure_demo` can trust "no incidents". The
 stored SLA fields are the ones the services compute (:func:`sla_fields` is
-``app.services.incidents._apply_sla`` as a pure function of the row), so a queue over demo data
+``app.services.incidents.apply_sla`` as a pure function of the row), so a queue over demo data
 sorts and colours exactly like one over logged incidents. For a large load the secondary indexes
 of incidents are rebuilt once at the end and the full-text documents are filled in one statement
 instead of by per-row triggers (see :class:`_SecondaryIndexes` and :class:`_SearchIndex`); a
@@ -61,11 +61,12 @@ from app.models import (
     SlaPause,
     agent_groups,
 )
+from app.services import catalog, defaults, queries, settings
 from app.services import demo_profile as profile
-from app.services import queries, setup
+from app.services import problems as problem_service
 from app.services.context import Actor, Desk
 from app.services.policies import PolicyBook, policy_book
-from app.services.setup import DEMO_PASSWORD
+from app.services.settings import DEMO_PASSWORD
 from app.services.sla_fields import SlaFields, sla_fields
 
 __all__ = [
@@ -610,7 +611,7 @@ def _ensure_catalogue(desk: Desk, actor: Actor) -> _Catalogue:
     group_ids = {g.name: g.id for g in queries.groups(desk)}
     for g in profile.GROUPS:
         if g.name not in group_ids:
-            group_ids[g.name] = setup.add_group(desk, actor, g.name, g.line)
+            group_ids[g.name] = catalog.add_group(desk, actor, g.name, g.line)
             created_groups += 1
 
     created_agents = _ensure_agents(desk, group_ids)
@@ -619,7 +620,7 @@ def _ensure_catalogue(desk: Desk, actor: Actor) -> _Catalogue:
         supervisors = dict(conn.execute(select(Group.name, Group.supervisor_id)).tuples().all())
     for g in profile.GROUPS:
         if supervisors.get(g.name) is None and g.supervisor in agent_by_name:
-            setup.set_supervisor(desk, actor, group_ids[g.name], agent_by_name[g.supervisor])
+            catalog.set_supervisor(desk, actor, group_ids[g.name], agent_by_name[g.supervisor])
             supervisors[g.name] = agent_by_name[g.supervisor]
 
     category_ids = _ensure_categories(desk, actor, group_ids)
@@ -687,7 +688,7 @@ def _ensure_agents(desk: Desk, group_ids: Mapping[str, int]) -> int:
         )
         for a in missing:
             append_change(conn, "agent", ids[a.username], "created", None)
-        s.merge(Setting(key=setup.DEMO_USERS_SETTING, value=_SAMPLE_USERS))
+        s.merge(Setting(key=settings.DEMO_USERS, value=_SAMPLE_USERS))
     return len(missing)
 
 
@@ -708,14 +709,14 @@ def _ensure_categories(
         if parent_id is None:
             groups = [s.default_group for s in subs]
             common = max(groups, key=groups.count)
-            parent_id = setup.add_category(
+            parent_id = catalog.add_category(
                 desk, actor, parent, default_group_id=group_ids[common]
             )
         for s in subs:
             path = f"{parent} > {s.subcategory}"
             cid = existing.get(path)
             if cid is None:
-                cid = setup.add_category(
+                cid = catalog.add_category(
                     desk,
                     actor,
                     s.subcategory,
@@ -732,7 +733,7 @@ def _ensure_services(desk: Desk, actor: Actor, group_ids: Mapping[str, int]) -> 
     for s in profile.SERVICES:
         sid = existing.get(s.name)
         if sid is None:
-            sid = setup.add_service(desk, actor, s.name, group_id=group_ids[s.group])
+            sid = catalog.add_service(desk, actor, s.name, group_id=group_ids[s.group])
         ids.append(sid)
     return tuple(ids)
 
@@ -785,14 +786,14 @@ def _ensure_known_errors(
             conn.execute(select(KnownError.id, KnownError.problem_id)).tuples().all()
         )
     kes: dict[tuple[str, str], int] = {}
-    problems: dict[tuple[str, str], int] = {}
+    problem_ids: dict[tuple[str, str], int] = {}
     for i, k in enumerate(profile.KNOWN_ERRORS):
         key = (k.category, k.subcategory)
         kid = existing.get(k.title)
         if kid is None:
             problem_id = None
             if i % 3 == 0:  # a few known errors come from a problem record
-                problem_id = setup.add_problem(
+                problem_id = problem_service.add_problem(
                     desk, actor, k.title, description=f"Root cause analysis: {k.symptom}"
                 )
                 with desk.write() as s:
@@ -801,7 +802,7 @@ def _ensure_known_errors(
                         .where(Problem.id == problem_id)
                         .values(state="known_error", root_cause=k.symptom)
                     )
-            kid = setup.add_known_error(
+            kid = problem_service.add_known_error(
                 desk,
                 actor,
                 k.title,
@@ -814,8 +815,8 @@ def _ensure_known_errors(
         kes.setdefault(key, kid)
         pid = ke_problem.get(kid)
         if pid is not None:
-            problems.setdefault(key, pid)
-    return kes, problems
+            problem_ids.setdefault(key, pid)
+    return kes, problem_ids
 
 
 # --------------------------------------------------------------------------------------
@@ -867,7 +868,7 @@ def load_demo(
         raise ValueError("incidents must not be negative")
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    setup.ensure_defaults(desk)
+    defaults.ensure_defaults(desk)
     actor = desk.system()
     catalogue = _ensure_catalogue(desk, actor)
     desk.invalidate()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
 from app.domain.matrix import PriorityMatrix
@@ -48,21 +50,29 @@ def preview(desk: Desk, matrix: PriorityMatrix) -> list[PriorityShift]:
     return shifts
 
 
+def store_matrix(
+    session: Session, matrix: PriorityMatrix, by: int | None, at: datetime, note: str | None
+) -> MatrixVersion:
+    """Add `matrix` as the next version in the caller's transaction."""
+    row = MatrixVersion(
+        impact_labels=list(matrix.impact_labels),
+        urgency_labels=list(matrix.urgency_labels),
+        priority_labels=list(matrix.priority_labels),
+        cells=[list(r) for r in matrix.cells],
+        created_by_id=by,
+        created_at=at,
+        note=note,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def save(desk: Desk, actor: Actor, matrix: PriorityMatrix, note: str | None = None) -> PriorityMatrix:
     """Store `matrix` as the next version; incidents keep theirs until recomputed."""
     actor.require(Permission.BULK_EDIT)  # supervisors and admins
     with desk.write() as s:
-        row = MatrixVersion(
-            impact_labels=list(matrix.impact_labels),
-            urgency_labels=list(matrix.urgency_labels),
-            priority_labels=list(matrix.priority_labels),
-            cells=[list(r) for r in matrix.cells],
-            created_by_id=actor.id,
-            created_at=desk.now(),
-            note=note,
-        )
-        s.add(row)
-        s.flush()
+        row = store_matrix(s, matrix, actor.id, desk.now(), note)
         append_change(s, "matrix", row.id, "created", actor.id)
     desk.invalidate()
     return policy_book(desk).matrix

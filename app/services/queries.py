@@ -46,7 +46,7 @@ from app.models import (
     agent_groups,
 )
 from app.services.context import Desk
-from app.services.loading import find_id, load_record
+from app.services.incident_records import find_id, load_record
 from app.services.policies import policy_book
 
 PAGE = 200

@@ -2,7 +2,7 @@
 
 The services store what the clocks say so that the queue can sort and filter in SQL
 (resolution due, the 50% and 75% instants, paused, breached). Both the use cases
-(`incidents._apply_sla`) and the demo loader compute them here.
+(`incidents.mutation.apply_sla`) and the demo loader compute them here.
 """
 
 from __future__ import annotations

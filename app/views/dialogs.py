@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import ConflictError, DeskError, FieldChange
 from app.domain.records import IncidentRecord
-from app.views.look import priority_color
+from app.views.colors import priority_color
 from app.views.tasks import TaskRunner
 
 Call = Callable[[dict[str, Any]], Callable[[], IncidentRecord]]

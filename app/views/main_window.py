@@ -47,11 +47,12 @@ from app.domain.roles import Permission, can
 from app.services import incidents, queries, sla_sweep
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
+from app.views.colors import muted_color
 from app.views.errors import show_problem
 from app.views.live import ChangeFeed
-from app.views.look import PRIORITY_LABELS, app_icon, muted_color
 from app.views.notify import NoticeButton, NotificationsDock, Notifier, make_tray, tray_message
-from app.views.queue_model import COLUMNS, ID_ROLE, TITLE, Query, QueueTableModel
+from app.views.queue_model import COLUMNS, ID_ROLE, PRIORITY_LABELS, TITLE, Query, QueueTableModel
+from app.views.resources import app_icon
 from app.views.saved_views import (
     Narrowing,
     SavedView,
@@ -258,7 +259,7 @@ class MainWindow(QMainWindow):
         self._retry_timer.timeout.connect(self._probe)
 
         # -- notifications -------------------------------------------------------------
-        self.notifications = NotificationsDock(self)
+        self.notifications = NotificationsDock(desk, self)
         self.notifications.hide()
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.notifications)
         self.notifications.open_incident.connect(self.open_incident)

@@ -48,9 +48,9 @@ from app.domain.records import (
     ServiceRecord,
     SlaTargetsRecord,
 )
-from app.services import incidents, queries, setup
+from app.services import callers, incidents, queries
 from app.services.context import Actor, Desk
-from app.views.look import muted_color, priority_color
+from app.views.colors import muted_color, priority_color
 from app.views.tasks import TaskRunner
 
 SIMILAR_DEBOUNCE_MS = 250
@@ -438,7 +438,7 @@ class NewIncidentDialog(QDialog):
         email = self.new_caller_email.text().strip() or None
         dept = self.new_caller_department.text().strip() or None
         self.runner.run(
-            lambda: setup.add_caller(desk, actor, name, email=email, department=dept),
+            lambda: callers.add_caller(desk, actor, name, email=email, department=dept),
             lambda cid: self._caller_added(cid, name, dept),
             lambda exc: self._show_error(exc),
             write=True,

@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DeskError
 from app.domain.records import Change
+from app.domain.wording import compact_time
 from app.services import notifications
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice, Watch
-from app.views.look import app_icon, compact_time
+from app.views.resources import app_icon
 from app.views.tasks import TaskRunner
 
 NOTICE_SHOWN_MS = 30_000  # how long the status-bar notice stays
@@ -108,8 +109,9 @@ class NotificationsDock(QDockWidget):
 
     open_incident = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__("Notifications", parent)
+        self._desk = desk
         self.setObjectName("notifications-dock")
         self.list = QListWidget()
         self.list.setAccessibleName("Notifications")
@@ -122,7 +124,7 @@ class NotificationsDock(QDockWidget):
 
     def add(self, notice: Notice) -> None:
         item = QListWidgetItem(
-            f"{compact_time(notice.at)}  {_TITLES.get(notice.kind, '')}\n{notice.text}"
+            f"{compact_time(notice.at, self._desk.now(), self._desk.zone)}  {_TITLES.get(notice.kind, '')}\n{notice.text}"
         )
         item.setData(Qt.ItemDataRole.UserRole, notice.incident_id)
         item.setToolTip(notice.text)

@@ -35,19 +35,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from app.domain.records import Page, QueueFilter, QueueRow
+from app.domain.wording import compact_time, local_time, row_sla, row_sla_tooltip
 from app.services import queries
 from app.services.context import Desk
-from app.views.look import (
-    compact_time,
-    local_time,
-    muted_color,
-    now_utc,
-    priority_color,
-    priority_label,
-    row_sla,
-    row_sla_tooltip,
-    threshold_color,
-)
+from app.views.colors import muted_color, priority_color, threshold_color
 from app.views.tasks import TaskRunner
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -81,6 +72,12 @@ NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(le
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
+PRIORITY_LABELS = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low", 5: "5 - Planning"}
+
+
+def priority_label(priority: int) -> str:
+    return PRIORITY_LABELS.get(priority, str(priority))
+
 
 @dataclass(frozen=True)
 class Query:
@@ -112,7 +109,7 @@ class QueueTableModel(QAbstractTableModel):
         self._fetching_keys = False
         self._refreshing = False
         self._refresh_queue: set[int] = set()
-        self._now = now_utc()
+        self._now = desk.now()
         self._want_timer = QTimer(self)
         self._want_timer.setSingleShot(True)
         self._want_timer.setInterval(0)
@@ -219,9 +216,9 @@ class QueueTableModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == SLA:
-                return row_sla_tooltip(row)
+                return row_sla_tooltip(row, self._now, self._desk.zone)
             if col == UPDATED:
-                return f"Updated {local_time(row.updated_at)}"
+                return f"Updated {local_time(row.updated_at, self._desk.zone)}"
             if col == TITLE:
                 return row.title
             if col == NUMBER and row.major:
@@ -248,7 +245,7 @@ class QueueTableModel(QAbstractTableModel):
         if col == ASSIGNEE:
             return row.assignee_name or ""
         if col == UPDATED:
-            return compact_time(row.updated_at, self._now)
+            return compact_time(row.updated_at, self._now, self._desk.zone)
         return ""
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -349,7 +346,7 @@ class QueueTableModel(QAbstractTableModel):
     # -- live ---------------------------------------------------------------------------------
     def tick(self, first: int, last: int, now: datetime | None = None) -> None:
         """Repaint the SLA column of rows first..last (the visible ones) at `now`."""
-        self._now = now or now_utc()
+        self._now = now or self._desk.now()
         last = min(last, len(self._ids) - 1)
         if first < 0 or last < first:
             return

@@ -18,7 +18,7 @@ from app.models import NO_DUE, Agent, AuditEntry, Incident, JournalEntry, SlaPau
 from app.services import demo, queries
 from app.services import demo_profile as profile
 from app.services.context import Desk
-from app.services.incidents import _apply_sla
+from app.services.incidents import apply_sla as _apply_sla
 from app.services.policies import policy_book
 from app.services.sla_fields import sla_fields
 
@@ -37,7 +37,7 @@ SLA_COLUMNS = (
 
 @pytest.fixture
 def desk(engine) -> Desk:  # type: ignore[no-untyped-def]
-    from app.services.setup import ensure_defaults
+    from app.services.defaults import ensure_defaults
 
     d = Desk(engine, clock=lambda: NOW)
     ensure_defaults(d)
@@ -188,16 +188,16 @@ def test_demo_agents_sign_in_with_the_shared_password(
 def test_the_sign_in_hint_names_demo_users_only_on_demo_data(
     desk: Desk, loaded: demo.DemoSummary
 ) -> None:
-    from app.services import setup
+    from app.services import settings
 
-    names = setup.demo_users(desk)
+    names = settings.demo_users(desk)
     assert "ana.garcia" in names
     for name in names:
         assert desk.actor(name).username == name
     empty = Desk(desk.engine)
     with empty.write() as s:
         s.execute(text("DELETE FROM settings"))
-    assert setup.demo_users(empty) == []
+    assert settings.demo_users(empty) == []
 
 
 def test_ensure_demo_on_an_empty_database(desk: Desk) -> None:

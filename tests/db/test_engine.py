@@ -12,7 +12,7 @@ from app.db import migrate
 from app.db.engine import make_engine, on_network_share
 from app.domain.errors import EnvironmentProblem, ValidationError
 from app.services.context import Desk
-from app.services.setup import ensure_defaults
+from app.services.defaults import ensure_defaults
 
 
 def test_sqlite_pragmas(tmp_path: Path) -> None:

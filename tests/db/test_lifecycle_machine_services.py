@@ -17,10 +17,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from app.db.engine import make_engine
 from app.domain.errors import DeskError
 from app.domain.lifecycle import TRANSITIONS, Action, State
+from app.services import catalog, defaults, queries, users
 from app.services import incidents as inc
-from app.services import queries, setup, users
 from app.services.context import Desk
-from app.services.setup import Defaults
+from app.services.defaults import Defaults
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Brussels
 text = st.sampled_from(["", "  ", "Waiting for the caller's screenshot"])
@@ -33,11 +33,11 @@ class ServiceLifecycle(RuleBasedStateMachine):
         self.engine = make_engine(f"sqlite:///{self.folder / 'm.sqlite3'}")
         self.now = START
         self.desk = Desk(self.engine, clock=lambda: self.now)
-        setup.upgrade_database(self.engine)
-        setup.ensure_defaults(self.desk, Defaults(tz="Europe/Brussels"))
+        defaults.upgrade_database(self.engine)
+        defaults.ensure_defaults(self.desk, Defaults(tz="Europe/Brussels"))
         users.add_user(self.desk, None, "dev", "Dev Patel", "admin")
         root = self.desk.actor("dev")
-        group = setup.add_group(self.desk, root, "Service Desk", 1)
+        group = catalog.add_group(self.desk, root, "Service Desk", 1)
         users.add_user(self.desk, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"])
         self.ana = self.desk.actor("ana")
         rec = inc.log_incident(self.desk, self.ana, inc.NewIncident("Printer jams", group_id=group))

@@ -6,15 +6,15 @@ import threading
 import time
 
 from app.db.engine import make_engine
+from app.services import defaults, users
 from app.services import incidents as inc
-from app.services import setup, users
 from app.services.context import Desk
 from app.services.live import open_feed
 
 
 def test_a_commit_on_a_second_engine_wakes_the_feed_and_names_the_incident(engine, db_url) -> None:  # type: ignore[no-untyped-def]
     a = Desk(engine)
-    setup.ensure_defaults(a)
+    defaults.ensure_defaults(a)
     users.add_user(a, None, "dev", "Dev Patel", "admin")
     other = make_engine(db_url)
     try:
@@ -42,7 +42,7 @@ def test_a_commit_on_a_second_engine_wakes_the_feed_and_names_the_incident(engin
 
 def test_a_reconnected_feed_replays_what_it_missed(engine) -> None:  # type: ignore[no-untyped-def]
     desk = Desk(engine)
-    setup.ensure_defaults(desk)
+    defaults.ensure_defaults(desk)
     users.add_user(desk, None, "dev", "Dev Patel", "admin")
     dev = desk.actor("dev")
     first = open_feed(desk)

@@ -13,10 +13,10 @@ from app.domain.errors import ConflictError, IllegalTransition, PermissionDenied
 from app.domain.lifecycle import State
 from app.domain.records import QueueFilter
 from app.models import NO_DUE, ChangeLogEntry
+from app.services import callers, catalog, defaults, problems, queries, users
 from app.services import incidents as inc
-from app.services import queries, setup, users
 from app.services.context import Desk
-from app.services.setup import Defaults
+from app.services.defaults import Defaults
 
 # Monday 2026-03-02 09:00 in Brussels (CET, UTC+1)
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -41,20 +41,20 @@ def clock() -> Clock:
 @pytest.fixture
 def desk(engine, clock):  # type: ignore[no-untyped-def]
     d = Desk(engine, clock=clock)
-    setup.ensure_defaults(d, Defaults(tz="Europe/Brussels"))
+    defaults.ensure_defaults(d, Defaults(tz="Europe/Brussels"))
     admin = users.add_user(d, None, "dev", "Dev Patel", "admin", password="admin-pass")
     root = d.actor(admin.username)
-    sd = setup.add_group(d, root, "Service Desk", 1)
-    net = setup.add_group(d, root, "Network", 2)
-    msg = setup.add_group(d, root, "Messaging", 2)
+    sd = catalog.add_group(d, root, "Service Desk", 1)
+    net = catalog.add_group(d, root, "Network", 2)
+    msg = catalog.add_group(d, root, "Messaging", 2)
     users.add_user(d, root, "carla", "Carla Rossi", "supervisor", groups=["Service Desk"])
-    setup.set_supervisor(d, root, sd, d.actor("carla").id)
+    catalog.set_supervisor(d, root, sd, d.actor("carla").id)
     users.add_user(d, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"])
     users.add_user(d, root, "ben", "Ben Okafor", "specialist", groups=["Network"])
-    software = setup.add_category(d, root, "Software")
-    email = setup.add_category(d, root, "Email", parent_id=software, default_group_id=msg)
+    software = catalog.add_category(d, root, "Software")
+    email = catalog.add_category(d, root, "Email", parent_id=software, default_group_id=msg)
     d.ids = {"sd": sd, "net": net, "msg": msg, "email": email}  # type: ignore[attr-defined]
-    d.john = setup.add_caller(d, root, "John Smith", department="Finance", email="john@example.com")  # type: ignore[attr-defined]
+    d.john = callers.add_caller(d, root, "John Smith", department="Finance", email="john@example.com")  # type: ignore[attr-defined]
     return d
 
 
@@ -349,7 +349,7 @@ def test_closed_incidents_are_read_only_except_to_an_admin(desk: Desk) -> None:
     rec = inc.close(desk, desk.actor("ana"), rec.id, rec.version)
     with pytest.raises(IllegalTransition, match="Cannot edit an incident that is Closed"):
         inc.update_fields(desk, desk.actor("ana"), rec.id, rec.version, {"title": "New title"})
-    problem = setup.add_problem(desk, desk.actor("ana"), "Outlook profile corruption")
+    problem = problems.add_problem(desk, desk.actor("ana"), "Outlook profile corruption")
     with pytest.raises(IllegalTransition, match="Closed"):
         inc.link_problem(desk, desk.actor("carla"), rec.id, rec.version, problem)
     fixed = inc.link_problem(desk, desk.actor("dev"), rec.id, rec.version, problem)

@@ -47,33 +47,33 @@ class World:
 
 def build_world(url: str):  # type: ignore[no-untyped-def]
     from app.db.engine import make_engine
-    from app.services import setup, users
+    from app.services import callers, catalog, defaults, problems, users
     from app.services.context import Desk
 
     engine = make_engine(url)
-    setup.upgrade_database(engine)
+    defaults.upgrade_database(engine)
     desk = Desk(engine)
     users.add_user(desk, None, "admin", "Dev Admin", "admin", password=PASSWORD)
     admin = desk.actor("admin")
-    sd = setup.add_group(desk, admin, "Service Desk", 1)
-    net = setup.add_group(desk, admin, "Network", 2)
-    msg = setup.add_group(desk, admin, "Messaging", 2)
+    sd = catalog.add_group(desk, admin, "Service Desk", 1)
+    net = catalog.add_group(desk, admin, "Network", 2)
+    msg = catalog.add_group(desk, admin, "Messaging", 2)
     users.add_user(desk, admin, "ana", "Ana Agent", "agent", groups=["Service Desk"], password=PASSWORD)
     users.add_user(desk, admin, "ben", "Ben Network", "specialist", groups=["Network"], password=PASSWORD)
     carla = users.add_user(
         desk, admin, "carla", "Carla Supervisor", "supervisor", groups=["Service Desk", "Network"], password=PASSWORD
     )
-    setup.set_supervisor(desk, admin, sd, carla.id)
-    setup.set_supervisor(desk, admin, net, carla.id)
-    software = setup.add_category(desk, admin, "Software", default_group_id=sd)
-    email = setup.add_category(desk, admin, "Email", parent_id=software, default_group_id=msg)
-    network = setup.add_category(desk, admin, "Network", default_group_id=net)
-    vpn = setup.add_category(desk, admin, "VPN", parent_id=network, default_group_id=net)
-    setup.add_service(desk, admin, "E-mail")
-    setup.add_service(desk, admin, "VPN")
-    john = setup.add_caller(desk, admin, "John Smith", email="john@example.com", department="Finance")
-    mary = setup.add_caller(desk, admin, "Mary Jones", email="mary@example.com", department="Sales")
-    ke = setup.add_known_error(
+    catalog.set_supervisor(desk, admin, sd, carla.id)
+    catalog.set_supervisor(desk, admin, net, carla.id)
+    software = catalog.add_category(desk, admin, "Software", default_group_id=sd)
+    email = catalog.add_category(desk, admin, "Email", parent_id=software, default_group_id=msg)
+    network = catalog.add_category(desk, admin, "Network", default_group_id=net)
+    vpn = catalog.add_category(desk, admin, "VPN", parent_id=network, default_group_id=net)
+    catalog.add_service(desk, admin, "E-mail")
+    catalog.add_service(desk, admin, "VPN")
+    john = callers.add_caller(desk, admin, "John Smith", email="john@example.com", department="Finance")
+    mary = callers.add_caller(desk, admin, "Mary Jones", email="mary@example.com", department="Sales")
+    ke = problems.add_known_error(
         desk,
         admin,
         "Outlook 365 shared calendar crash",

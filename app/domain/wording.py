@@ -1,95 +1,41 @@
-"""Colours and wording shared by the windows. Colours follow the palette: light or dark."""
+"""How the desk words clocks and times for people: the windows and the command line say the same.
+
+Everything here is pure: the instant to compare with (``now``) and the zone people read times in
+(``zone``, the site's) are arguments, never the machine's clock or time zone.
+
+What an agent can act on is the wall clock: "due in 2h 05m", "overdue 3d 4h" (a day is 24 h),
+counted to the instant the target falls due. The colour says how much of the *business* time is
+used (50% warning, 75% at risk, 100% breached); a queue row knows the instants those thresholds
+fall on (warn_at / at_risk_at / resolution_due), an open incident its ClockStatus.
+"""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
-
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from datetime import datetime, tzinfo
 
 from app.domain.lifecycle import State
 from app.domain.records import QueueRow
 from app.domain.sla import ClockStatus, Threshold, format_remaining
 
-PRIORITY_LABELS = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low", 5: "5 - Planning"}
-
-# (light palette, dark palette): readable text colours on the palette's base
-_PRIORITY = {
-    1: ("#b00020", "#ff6b6b"),
-    2: ("#c05000", "#ffa552"),
-    3: ("#8a6d00", "#f2d15c"),
-    4: ("#1f5fa8", "#82b6ff"),
-    5: ("#5f6b73", "#a7b3bb"),
-}
-_THRESHOLD = {
-    Threshold.OK: ("#1e7b34", "#6fd38a"),
-    Threshold.WARNING: ("#8a6d00", "#f2d15c"),
-    Threshold.AT_RISK: ("#c05000", "#ffa552"),
-    Threshold.BREACHED: ("#b00020", "#ff6b6b"),
-}
-_MUTED = ("#5f6b73", "#a7b3bb")
-
-
-def resources_dir() -> Path:
-    """resources/ of the source tree, or of a PyInstaller bundle (sys._MEIPASS)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
-@cache
-def app_icon() -> QIcon:
-    """The application's icon (an SVG: sharp at every scale factor); empty if it is missing."""
-    return QIcon(str(resources_dir() / "icons" / "incidentdesk.svg"))
-
-
-def dark_palette() -> bool:
-    app = QGuiApplication.instance()
-    if app is None:
-        return False
-    base = QGuiApplication.palette().color(QPalette.ColorRole.Base)
-    return base.lightness() < 128
-
-
-def _pick(pair: tuple[str, str]) -> QColor:
-    return QColor(pair[1] if dark_palette() else pair[0])
-
-
-def priority_color(priority: int) -> QColor:
-    return _pick(_PRIORITY.get(priority, _MUTED))
-
-
-def threshold_color(threshold: Threshold) -> QColor:
-    return _pick(_THRESHOLD[threshold])
-
-
-def muted_color() -> QColor:
-    return _pick(_MUTED)
-
-
-def priority_label(priority: int) -> str:
-    return PRIORITY_LABELS.get(priority, str(priority))
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-# -- SLA clocks: ONE wording for the queue cell and the incident header ----------------------
-#
-# What an agent can act on is the wall clock: "due in 2h 05m", "overdue 3d 4h" (a day is 24 h),
-# counted to the instant the target falls due. The colour says how much of the *business* time
-# is used (50% warning, 75% at risk, 100% breached); a queue row knows the instants those
-# thresholds fall on (warn_at / at_risk_at / resolution_due), an open incident its ClockStatus.
+__all__ = [
+    "SlaLook",
+    "clock_sla",
+    "clock_text",
+    "clock_tooltip",
+    "compact_time",
+    "due_time",
+    "local_time",
+    "row_sla",
+    "row_sla_tooltip",
+    "row_threshold",
+    "sla_look",
+]
 
 
 @dataclass(frozen=True)
 class SlaLook:
-    """One SLA clock as the windows show it."""
+    """One SLA clock as people read it."""
 
     text: str  # "due in 2h 05m", "overdue 3d 4h", "due now", "paused", "met", "breached", "—"
     threshold: Threshold | None  # the colour; None: muted (paused, stopped, no clock)
@@ -147,18 +93,18 @@ def row_sla(row: QueueRow, now: datetime) -> SlaLook:
     )
 
 
-def row_sla_tooltip(row: QueueRow) -> str:
+def row_sla_tooltip(row: QueueRow, now: datetime, zone: tzinfo) -> str:
     if not row.state.active:
         return f"Resolution target {'breached' if row.sla_breached else 'met'}"
     if row.sla_paused or row.state is State.ON_HOLD:
         return "The resolution clock is paused (on hold)"
     if row.resolution_due is None:
         return "No resolution target"
-    lines = [f"Resolution due {due_time(row.resolution_due)}"]
+    lines = [f"Resolution due {due_time(row.resolution_due, now, zone)}"]
     if row.warn_at is not None:
-        lines.append(f"50% of the business time at {due_time(row.warn_at)}")
+        lines.append(f"50% of the business time at {due_time(row.warn_at, now, zone)}")
     if row.at_risk_at is not None:
-        lines.append(f"75% at {due_time(row.at_risk_at)}")
+        lines.append(f"75% at {due_time(row.at_risk_at, now, zone)}")
     return "\n".join(lines)
 
 
@@ -176,15 +122,15 @@ def clock_sla(status: ClockStatus | None, now: datetime) -> SlaLook:
     )
 
 
-def clock_text(status: ClockStatus | None, what: str, now: datetime | None = None) -> str:
-    """One clock of an incident for its header: the cell's words, the due instant in local time
-    and the business time used ("Resolution: due in 2h 05m · due Thu 27 Nov 09:00 · 62% used")."""
+def clock_text(status: ClockStatus | None, what: str, now: datetime, zone: tzinfo) -> str:
+    """One clock of an incident for its header: the cell's words, the due instant in the site's
+    time and the business time used ("Resolution: due in 2h 05m · due Thu 27 Nov 09:00 · 62% used")."""
     if status is None:
         return f"{what}: no target"
-    look = clock_sla(status, now or now_utc())
+    look = clock_sla(status, now)
     parts = [f"{what}: {look.text}"]
     if look.due is not None:
-        parts.append(f"due {due_time(look.due)}")
+        parts.append(f"due {due_time(look.due, now, zone)}")
     parts.append(f"{status.percent:,.0f}% used")
     return " · ".join(parts)
 
@@ -202,28 +148,27 @@ def clock_tooltip(status: ClockStatus | None, what: str) -> str:
 # -- times -------------------------------------------------------------------------------------
 
 
-def local_time(value: datetime | None) -> str:
-    """A full local date and time, for journals, history and pauses."""
+def local_time(value: datetime | None, zone: tzinfo) -> str:
+    """A full date and time in the site's zone, for journals, history and pauses."""
     if value is None:
         return ""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def due_time(value: datetime, now: datetime | None = None) -> str:
-    """A due instant in local time: "Thu 27 Nov 09:00" (the year when it is not this year)."""
-    local = value.astimezone()
-    this_year = (now or now_utc()).astimezone().year
-    if local.year != this_year:
+def due_time(value: datetime, now: datetime, zone: tzinfo) -> str:
+    """A due instant in the site's zone: "Thu 27 Nov 09:00" (the year when it is not this year)."""
+    local = value.astimezone(zone)
+    if local.year != now.astimezone(zone).year:
         return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
     return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
-def compact_time(value: datetime | None, now: datetime | None = None) -> str:
+def compact_time(value: datetime | None, now: datetime, zone: tzinfo) -> str:
     """A table cell's time: "09:14" today, "27 Nov 09:14" this year, else "27 Nov 2025"."""
     if value is None:
         return ""
-    local = value.astimezone()
-    today = (now or now_utc()).astimezone()
+    local = value.astimezone(zone)
+    today = now.astimezone(zone)
     if local.date() == today.date():
         return f"{local:%H:%M}"
     if local.year == today.year:

@@ -4,57 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from app.domain.sla import Threshold
+from app.domain.wording import clock_sla, clock_text, row_sla
 from app.services import incidents, queries
 from app.services.context import Desk
 from app.services.incidents import NewIncident
-from app.views.look import clock_sla, clock_text, compact_time, row_sla, sla_look
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(hours=2, minutes=5, seconds=30), "due in 2h 05m"),
-        (timedelta(minutes=45, seconds=10), "due in 45m"),
-        (timedelta(seconds=20), "due now"),
-        (timedelta(seconds=-20), "due now"),
-        (-timedelta(days=3, hours=4, minutes=10), "overdue 3d 4h"),
-        (-timedelta(minutes=7, seconds=1), "overdue 7m"),
-    ],
-)
-def test_wall_clock_wording(delta: timedelta, text: str) -> None:
-    assert sla_look(NOW + delta, NOW, threshold=Threshold.OK).text == text
-
-
-def test_colour_and_states() -> None:
-    assert (
-        sla_look(NOW + timedelta(hours=1), NOW, threshold=Threshold.AT_RISK).threshold
-        is Threshold.AT_RISK
-    )
-    # past the due instant it is breached, whatever was stored
-    assert (
-        sla_look(NOW - timedelta(hours=1), NOW, threshold=Threshold.AT_RISK).threshold
-        is Threshold.BREACHED
-    )
-    paused = sla_look(None, NOW, threshold=Threshold.WARNING, paused=True)
-    assert (paused.text, paused.threshold) == ("paused", None)
-    assert sla_look(NOW, NOW, threshold=Threshold.OK, stopped=True).text == "met"
-    assert (
-        sla_look(NOW, NOW, threshold=Threshold.BREACHED, stopped=True, breached=True).text
-        == "breached"
-    )
-
-
-def test_compact_time() -> None:
-    now = datetime.now(UTC)
-    today = now.replace(hour=12, minute=0)
-    assert compact_time(today, now) == today.astimezone().strftime("%H:%M")
-    long_ago = now.replace(year=now.year - 1)
-    assert str(now.year - 1) in compact_time(long_ago, now)
 
 
 def test_queue_cell_and_header_agree(world) -> None:
@@ -76,7 +32,7 @@ def test_queue_cell_and_header_agree(world) -> None:
         cell, head = row_sla(row, when), clock_sla(record.resolution, when)
         assert cell.text == head.text
         assert cell.threshold == head.threshold
-        header = clock_text(record.resolution, "Resolution", when)
+        header = clock_text(record.resolution, "Resolution", when, desk.zone)
         assert header.startswith(f"Resolution: {cell.text} · due ")
         assert header.endswith("% used")
     assert head.text.startswith("overdue 3d 2h") and head.threshold is Threshold.BREACHED

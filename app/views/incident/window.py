@@ -8,9 +8,7 @@ A change from elsewhere updates what the agent has not touched and keeps what th
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -37,117 +35,30 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import ConflictError, DeskError, EnvironmentProblem, ValidationError
 from app.domain.lifecycle import (
-    Action,
-    CancelReason,
-    CloseReason,
     HoldReason,
-    ResolutionCode,
-    State,
-    allowed_actions,
 )
 from app.domain.records import (
     AuditRecord,
-    CategoryRecord,
     Channel,
-    GroupRecord,
     IncidentRecord,
     JournalKind,
     JournalRecord,
     PauseRecord,
     QueueRow,
-    ServiceRecord,
 )
 from app.domain.roles import Permission, can
+from app.domain.wording import clock_sla, clock_text, clock_tooltip
 from app.services import incidents, queries
 from app.services.context import Actor, Desk
+from app.views.colors import muted_color, priority_color, threshold_color
 from app.views.dialogs import ActionDialog, ConflictDialog
 from app.views.errors import show_problem
-from app.views.look import (
-    clock_sla,
-    clock_text,
-    clock_tooltip,
-    local_time,
-    muted_color,
-    now_utc,
-    priority_color,
-    threshold_color,
-)
-from app.views.tasks import TaskRunner
 
 # -- which action, when -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    text: str
-    shortcut: str
-    permission: Permission
-    lifecycle: Action | None = None  # must be allowed from the state
-    needs_active: bool = False
-
-
-ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("assign_to_me", "Assign to &me", "Ctrl+M", Permission.WORK, needs_active=True),
-    ActionSpec("assign", "&Assign…", "Ctrl+Shift+A", Permission.ASSIGN_OTHERS, needs_active=True),
-    ActionSpec("escalate", "&Escalate…", "Ctrl+E", Permission.ESCALATE, needs_active=True),
-    ActionSpec("escalate_up", "Escalate to &supervisor…", "Ctrl+Shift+E", Permission.ESCALATE, needs_active=True),
-    ActionSpec("hold", "Put on &hold…", "Ctrl+H", Permission.WORK, Action.HOLD),
-    ActionSpec("resume", "Res&ume", "Ctrl+U", Permission.WORK, Action.RESUME),
-    ActionSpec("resolve", "&Resolve…", "Ctrl+R", Permission.WORK, Action.RESOLVE),
-    ActionSpec("close", "C&lose", "Ctrl+Shift+L", Permission.CLOSE, Action.CLOSE),
-    ActionSpec("reopen", "Re&open…", "Ctrl+Shift+O", Permission.REOPEN, Action.REOPEN),
-    ActionSpec("cancel", "&Cancel incident…", "Ctrl+Shift+X", Permission.CANCEL, Action.CANCEL),
-    ActionSpec("major", "Mark ma&jor", "Ctrl+Shift+J", Permission.MARK_MAJOR),
-)
-
-
-def why_not(spec: ActionSpec, actor: Actor, record: IncidentRecord) -> str | None:
-    """None when `actor` may do `spec` on `record` now, else the reason in words."""
-    if not can(actor.role, spec.permission):
-        allowed = ", ".join(r.label for r in type(actor.role) if can(r, spec.permission))
-        return f"Your role ({actor.role.label}) may not {spec.permission.value}; allowed for: {allowed}"
-    state = record.state
-    if spec.lifecycle is not None and spec.lifecycle not in allowed_actions(state):
-        moves = ", ".join(a.value for a in allowed_actions(state)) or "nothing (it is final)"
-        return f"Not possible while the incident is {state.label}; from {state.label} you can: {moves}"
-    if spec.needs_active and not state.active:
-        return f"Not possible while the incident is {state.label}"
-    if spec.name == "assign_to_me" and record.assignee_id == actor.id:
-        return "It is assigned to you already"
-    if spec.name == "escalate_up" and record.escalated_to_supervisor:
-        return "It was escalated to the supervisor already"
-    if spec.name == "major" and state.final:
-        return f"Not possible while the incident is {state.label}"
-    return None
-
-
-@dataclass(frozen=True)
-class Details:
-    record: IncidentRecord
-    journal: list[JournalRecord]
-    history: list[AuditRecord]
-    pauses: list[PauseRecord]
-    children: list[QueueRow]
-
-
-@dataclass(frozen=True)
-class Lookups:
-    groups: list[GroupRecord]
-    categories: list[CategoryRecord]
-    services: list[ServiceRecord]
-
-
-def load_details(desk: Desk, incident_id: int) -> Details:
-    record = queries.get_incident(desk, incident_id)
-    return Details(
-        record,
-        queries.journal(desk, incident_id),
-        queries.history(desk, incident_id),
-        queries.pauses(desk, incident_id),
-        queries.children(desk, incident_id),
-    )
-
+from app.views.incident.actions import ACTIONS, action_dialog, why_not
+from app.views.incident.details import Details, Lookups, load_details
+from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
+from app.views.tasks import TaskRunner
 
 # editor field -> (label, service field name)
 EDIT_FIELDS = {
@@ -481,10 +392,10 @@ class IncidentWindow(QMainWindow):
         r = self.record
         if r is None:
             return
-        now = now_utc()
+        now = self.desk.now()
         for label, status, what in ((self.response_label, r.response, "Response"),
                                     (self.resolution_label, r.resolution, "Resolution")):
-            label.setText(clock_text(status, what, now))
+            label.setText(clock_text(status, what, now, self.desk.zone))
             label.setToolTip(clock_tooltip(status, what))
             look = clock_sla(status, now)
             pal = label.palette()
@@ -686,59 +597,26 @@ class IncidentWindow(QMainWindow):
 
     # -- tabs -----------------------------------------------------------------------------------------
     def _fill_journal(self, entries: list[JournalRecord]) -> None:
-        muted = muted_color().name()
-        parts = []
-        for e in reversed(entries):
-            kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[e.kind.value]
-            body = _html(e.body).replace("\n", "<br>")
-            parts.append(
-                f"<p><b>{_html(kind)}</b> <span style='color:{muted}'>· {_html(e.author or '')} · "
-                f"{local_time(e.created_at)}</span><br>{body}</p>"
-            )
-        self.journal_view.setHtml("".join(parts) or "<p>No journal entries yet.</p>")
+        self.journal_view.setHtml(journal_html(entries, self.desk.zone, muted_color().name()))
         self.journal_entries = entries
 
     def _fill_history(self, rows: list[AuditRecord]) -> None:
-        self.history_table.setRowCount(len(rows))
-        for r, a in enumerate(reversed(rows)):
-            change = f"{a.old or '—'} → {a.new or '—'}" if a.field != "created" else f"created {a.new}"
-            for c, text in enumerate((local_time(a.at), a.by or "", a.field.replace("_", " "), change, a.reason or "")):
+        cells = history_cells(rows, self.desk.zone)
+        self.history_table.setRowCount(len(cells))
+        for r, row in enumerate(cells):
+            for c, text in enumerate(row):
                 self.history_table.setItem(r, c, QTableWidgetItem(text))
         self.history_table.resizeColumnsToContents()
         self.history_rows = rows
 
     def _fill_related(self, r: IncidentRecord, children: list[QueueRow]) -> None:
-        lines = [
-            f"<p><b>Parent:</b> {_html(r.parent_number or 'none')}</p>",
-            f"<p><b>Problem:</b> {_html(r.problem_number or 'none')}</p>",
-            f"<p><b>Known error:</b> {r.known_error_id if r.known_error_id else 'none'}</p>",
-            f"<p><b>Category:</b> {_html(r.category_path or 'none')} · <b>Service:</b> {_html(r.service_name or 'none')}</p>",
-            f"<p><b>Reassignments:</b> {r.reassignment_count} · <b>Reopened:</b> {r.reopen_count}</p>",
-        ]
-        if r.resolution_code:
-            lines.append(
-                f"<p><b>Resolution:</b> {_html(ResolutionCode(r.resolution_code).label)} — "
-                f"{_html(r.resolution_notes or '')}</p>"
-            )
-        self.related_view.setHtml("".join(lines))
+        self.related_view.setHtml(related_html(r))
         self.children_list.clear()
         for c in children:
             self.children_list.addItem(f"{c.number} · {c.state.label} · {c.title}")
 
     def _fill_sla(self, r: IncidentRecord, pauses: list[PauseRecord]) -> None:
-        lines = [
-            f"<p>{_html(clock_text(r.response, 'Response'))}"
-            f"{' · responded ' + local_time(r.responded_at) if r.responded_at else ''}</p>",
-            f"<p>{_html(clock_text(r.resolution, 'Resolution'))}</p>",
-            f"<p>Opened {local_time(r.opened_at)}</p>",
-            "<p><b>Pauses</b></p>",
-        ]
-        if not pauses:
-            lines.append("<p>None.</p>")
-        for p in pauses:
-            reason = HoldReason(p.reason).label if p.reason in HoldReason._value2member_map_ else p.reason
-            lines.append(f"<p>{local_time(p.start)} → {local_time(p.end) or 'now'}: {_html(reason)}</p>")
-        self.sla_view.setHtml("".join(lines))
+        self.sla_view.setHtml(sla_html(r, pauses, self.desk.now(), self.desk.zone))
 
     def add_note(self) -> None:
         text = self.journal_edit.toPlainText()
@@ -806,93 +684,22 @@ class IncidentWindow(QMainWindow):
         if name in direct:
             self.runner.run(direct[name], self._acted, self._action_failed, write=True)
             return None
-        dialog = self._dialog(name, r)
+        dialog = action_dialog(
+            name,
+            r,
+            desk=self.desk,
+            actor=self.actor,
+            runner=self.runner,
+            groups=self._lookups.groups if self._lookups else [],
+            version=lambda: self.record.version if self.record else r.version,
+            parent=self,
+        )
         dialog.acted.connect(self._acted)
         dialog.conflict.connect(lambda _e: self.reload())
         self.last_dialog = dialog
         dialog.open()
         return dialog
 
-    def _dialog(self, name: str, r: IncidentRecord) -> ActionDialog:
-        desk, actor, iid = self.desk, self.actor, r.id
-
-        def version() -> int:
-            return self.record.version if self.record else r.version
-
-        def bind(fn: Callable[[dict[str, Any], int], IncidentRecord]) -> Any:
-            # the version is read on the GUI thread when OK is pressed
-            return lambda v: functools.partial(fn, v, version())
-
-        groups = self._lookups.groups if self._lookups else []
-        if name == "assign":
-            d = ActionDialog("Assign…", self.runner, bind(lambda v, ver: incidents.assign(
-                desk, actor, iid, ver, group_id=v["group"], assignee_id=v["assignee"], reason=v["reason"] or None)), self)
-            group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in groups])
-            group_combo.setCurrentIndex(max(group_combo.findData(r.group_id), 0))
-            assignee = d.add_combo("assignee", "&Assignee:", [("(group only)", None)])
-            d.add_line("reason", "&Reason:")
-
-            def fill_agents() -> None:
-                gid = group_combo.currentData()
-                self.runner.run(lambda: queries.agents(desk, gid), lambda agents: _fill(agents),
-                                key=f"assign-agents-{id(d)}")
-
-            def _fill(agents: list[Any]) -> None:
-                assignee.clear()
-                assignee.addItem("(group only)", None)
-                for a in agents:
-                    if a.active:
-                        assignee.addItem(a.full_name, a.id)
-
-            group_combo.currentIndexChanged.connect(fill_agents)
-            fill_agents()
-            return d
-        if name == "escalate":
-            higher = [g for g in groups if g.line > r.support_line]
-            d = ActionDialog("Escalate…", self.runner, bind(lambda v, ver: incidents.escalate_functional(
-                desk, actor, iid, ver, v["group"], v["reason"])), self)
-            d.add_combo("group", "To &group:", [(f"{g.name} (line {g.line})", g.id) for g in higher])
-            d.add_text("reason", "&Reason:")
-            if not higher:
-                d.message.setText(f"No group on a line above {r.support_line}.")
-                d.message.show()
-            return d
-        if name == "escalate_up":
-            d = ActionDialog("Escalate to supervisor…", self.runner,
-                             bind(lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])), self)
-            d.add_text("reason", "&Reason:")
-            return d
-        if name == "hold":
-            d = ActionDialog("Put on hold…", self.runner, bind(lambda v, ver: incidents.hold(
-                desk, actor, iid, ver, v["hold_reason"], v["comment"] or None)), self)
-            d.add_combo("hold_reason", "&Reason:", [(h.label, h.value) for h in HoldReason])
-            d.add_text("comment", "&Comment to the caller:")
-            d.fields["comment"].setToolTip("Required when awaiting the caller: say what is awaited")
-            return d
-        if name == "resolve":
-            d = ActionDialog("Resolve…", self.runner, bind(lambda v, ver: incidents.resolve(
-                desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"])), self)
-            d.add_combo("resolution_code", "Resolution &code:",
-                        [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode])
-            d.add_text("resolution_notes", "Resolution &notes:")
-            return d
-        if name == "close":
-            d = ActionDialog("Close", self.runner, bind(lambda v, ver: incidents.close(
-                desk, actor, iid, ver, v["close_reason"])), self)
-            d.add_combo("close_reason", "&Why:", [("The caller confirmed the fix", CloseReason.CALLER_CONFIRMED.value)])
-            return d
-        if name == "reopen":
-            d = ActionDialog("Reopen…", self.runner, bind(lambda v, ver: incidents.reopen(
-                desk, actor, iid, ver, v["reopen_reason"])), self)
-            d.add_text("reopen_reason", "&Reason (what the caller said):")
-            return d
-        if name == "cancel":
-            d = ActionDialog("Cancel incident…", self.runner, bind(lambda v, ver: incidents.cancel(
-                desk, actor, iid, ver, v["cancel_reason"])), self)
-            combo = d.add_combo("cancel_reason", "&Reason:", [(c.label, c.label) for c in CancelReason])
-            combo.setEditable(True)
-            return d
-        raise ValueError(name)
 
     def _acted(self, record: IncidentRecord) -> None:
         self.record = record
@@ -921,9 +728,3 @@ class IncidentWindow(QMainWindow):
         self.closed.emit()
         super().closeEvent(event)
 
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-__all__ = ["ACTIONS", "IncidentWindow", "State", "why_not"]

@@ -1,0 +1,64 @@
+"""Incident use cases: one function each, one short transaction each.
+
+Every write checks the acting agent's role, applies the domain rule, recomputes the SLA clocks,
+writes an audit row per changed field, journal entries where the desk speaks, and a change_log
+row for the other workstations; it returns a frozen record. Stale edits (an `expected_version`
+older than the row) raise ConflictError carrying what the other side changed; nothing is
+silently overwritten.
+
+The use cases live by family: ``new`` (logging), ``fields`` (the form, categorising,
+re-prioritising), ``routing`` (assignment and escalation), ``lifecycle`` (hold, resume, resolve,
+close, reopen, cancel, auto-close), ``links`` (major, parent, problem), ``journal``; ``mutation``
+is the mechanism they share.
+"""
+
+from app.services.incidents.fields import EDITABLE, categorise, set_impact_urgency, update_fields
+from app.services.incidents.journal import add_journal
+from app.services.incidents.lifecycle import (
+    auto_close_resolved,
+    cancel,
+    close,
+    hold,
+    reopen,
+    resolve,
+    resume,
+    start_work,
+)
+from app.services.incidents.links import link_parent, link_problem, mark_major
+from app.services.incidents.mutation import AUDITED, MAX_TITLE, apply_sla, get_version
+from app.services.incidents.new import NewIncident, log_incident
+from app.services.incidents.routing import (
+    assign,
+    assign_to_me,
+    escalate_functional,
+    escalate_hierarchical,
+)
+
+__all__ = [
+    "AUDITED",
+    "EDITABLE",
+    "MAX_TITLE",
+    "NewIncident",
+    "add_journal",
+    "apply_sla",
+    "assign",
+    "assign_to_me",
+    "auto_close_resolved",
+    "cancel",
+    "categorise",
+    "close",
+    "escalate_functional",
+    "escalate_hierarchical",
+    "get_version",
+    "hold",
+    "link_parent",
+    "link_problem",
+    "log_incident",
+    "mark_major",
+    "reopen",
+    "resolve",
+    "resume",
+    "set_impact_urgency",
+    "start_work",
+    "update_fields",
+]

@@ -1,0 +1,45 @@
+"""The journal: work notes and comments for the caller."""
+
+from __future__ import annotations
+
+from app.db.changes import append_change
+from app.domain.errors import (
+    IllegalTransition,
+    PermissionDenied,
+    ValidationError,
+)
+from app.domain.lifecycle import (
+    State,
+)
+from app.domain.records import JournalKind, JournalRecord
+from app.domain.roles import Permission
+from app.services.context import Actor, Desk
+from app.services.incidents.mutation import (
+    load_locked,
+    write_journal,
+)
+
+
+def add_journal(
+    desk: Desk, actor: Actor, incident_id: int, kind: str, body: str
+) -> JournalRecord:
+    """A work note (internal) or a comment (the caller sees it). Appending needs no version."""
+    actor.require(Permission.WORK)
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError("The note is empty", field="body")
+    try:
+        jk = JournalKind(kind)
+    except ValueError:
+        raise ValidationError(f"Unknown journal kind {kind!r}; use work_note or comment", field="kind") from None
+    if jk is JournalKind.SYSTEM:
+        raise PermissionDenied("System entries are written by the desk itself")
+    now = desk.now()
+    with desk.write() as session:
+        inc = load_locked(session, incident_id, desk)
+        if State(inc.state).final:
+            raise IllegalTransition(State(inc.state).label, "add a note to", [])
+        entry = write_journal(session, inc, jk, text, actor, now)
+        session.flush()
+        append_change(session, "incident", inc.id, "journal", actor.id)
+        return JournalRecord(entry.id, inc.id, jk, text, actor.full_name, now)

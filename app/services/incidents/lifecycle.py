@@ -1,0 +1,229 @@
+"""Lifecycle moves: start, hold, resume, resolve, close, reopen, cancel, and the automatic
+closure of resolved incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.errors import (
+    ConflictError,
+    IllegalTransition,
+    NotFound,
+    ValidationError,
+)
+from app.domain.lifecycle import (
+    Action,
+    CloseReason,
+    HoldReason,
+    State,
+    check_cancel,
+    check_hold,
+    check_reopen,
+    check_resolve,
+    next_state,
+)
+from app.domain.records import IncidentRecord, JournalKind
+from app.domain.roles import Permission
+from app.models import (
+    Incident,
+    SlaPause,
+)
+from app.services.context import Actor, Desk
+from app.services.incidents.mutation import (
+    DEFAULT_AUTO_CLOSE_DAYS,
+    mutate,
+    write_journal,
+)
+from app.services.policies import policy_book
+
+# lifecycle
+
+
+def start_work(desk: Desk, actor: Actor, incident_id: int, version: int | None) -> IncidentRecord:
+    actor.require(Permission.WORK)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        inc.state = next_state(State(inc.state), Action.START).value
+        inc.responded_at = inc.responded_at or now
+        return None
+
+    return mutate(desk, actor, incident_id, version, change, lifecycle=True)
+
+
+def hold(
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    version: int | None,
+    reason: str,
+    comment: str | None = None,
+) -> IncidentRecord:
+    """On Hold with a reason; the resolution clock pauses. Awaiting caller needs a comment."""
+    actor.require(Permission.WORK)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        why = check_hold(State(inc.state), reason, comment)
+        inc.state = State.ON_HOLD.value
+        inc.hold_reason = why.value
+        session.add(SlaPause(incident_id=inc.id, started_at=now, reason=why.value))
+        if comment and comment.strip():
+            kind = JournalKind.COMMENT if why is HoldReason.AWAITING_CALLER else JournalKind.WORK_NOTE
+            write_journal(session, inc, kind, comment.strip(), actor, now)
+        session.flush()
+        return why.label
+
+    return mutate(desk, actor, incident_id, version, change, kind="held", lifecycle=True)
+
+
+def resume(
+    desk: Desk, actor: Actor, incident_id: int, version: int | None, comment: str | None = None
+) -> IncidentRecord:
+    """Back to In Progress; the pause ends and its time is not counted."""
+    actor.require(Permission.WORK)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        inc.state = next_state(State(inc.state), Action.RESUME).value
+        inc.hold_reason = None
+        end_pauses(session, inc, now)
+        if comment and comment.strip():
+            write_journal(session, inc, JournalKind.WORK_NOTE, comment.strip(), actor, now)
+        return comment
+
+    return mutate(desk, actor, incident_id, version, change, kind="resumed", lifecycle=True)
+
+
+def end_pauses(session: Session, inc: Incident, now: datetime) -> None:
+    session.execute(
+        update(SlaPause)
+        .where(SlaPause.incident_id == inc.id, SlaPause.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def resolve(
+    desk: Desk, actor: Actor, incident_id: int, version: int | None, code: str, notes: str
+) -> IncidentRecord:
+    """Resolved with one of the ten codes and notes; the resolution clock stops."""
+    actor.require(Permission.WORK)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        rc, text = check_resolve(State(inc.state), code, notes)
+        inc.state = State.RESOLVED.value
+        inc.active = False
+        inc.resolution_code = rc.value
+        inc.resolution_notes = text
+        inc.resolved_at = now
+        inc.resolved_by_id = actor.id
+        inc.responded_at = inc.responded_at or now
+        write_journal(
+            session, inc, JournalKind.SYSTEM, f"Resolved by {actor.full_name} ({rc.label}): {text}", actor, now
+        )
+        return text
+
+    return mutate(desk, actor, incident_id, version, change, kind="resolved", lifecycle=True)
+
+
+def close(
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    version: int | None,
+    reason: str = CloseReason.CALLER_CONFIRMED.value,
+) -> IncidentRecord:
+    """Closed: the caller confirmed (or the desk closed it after N business days)."""
+    actor.require(Permission.CLOSE)
+    try:
+        why = CloseReason(reason)
+    except ValueError:
+        raise ValidationError(
+            f"Unknown close reason {reason!r}; use one of: {', '.join(r.value for r in CloseReason)}",
+            field="close_reason",
+        ) from None
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        inc.state = next_state(State(inc.state), Action.CLOSE).value
+        inc.closed_at = now
+        inc.closed_by_id = actor.id
+        inc.close_reason = why.value
+        return why.value.replace("_", " ")
+
+    return mutate(desk, actor, incident_id, version, change, kind="closed", lifecycle=True)
+
+
+def reopen(
+    desk: Desk, actor: Actor, incident_id: int, version: int | None, reason: str
+) -> IncidentRecord:
+    """Resolved -> In Progress (the caller rejected the fix). The resolved time is not counted."""
+    actor.require(Permission.REOPEN)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        text = check_reopen(State(inc.state), reason)
+        if inc.resolved_at is not None:
+            session.add(
+                SlaPause(incident_id=inc.id, started_at=inc.resolved_at, ended_at=now, reason="resolved")
+            )
+        inc.state = State.IN_PROGRESS.value
+        inc.active = True
+        inc.reopen_count += 1
+        inc.resolution_code = None
+        inc.resolution_notes = None
+        inc.resolved_at = None
+        inc.resolved_by_id = None
+        write_journal(session, inc, JournalKind.SYSTEM, f"Reopened by {actor.full_name}: {text}", actor, now)
+        session.flush()
+        return text
+
+    return mutate(desk, actor, incident_id, version, change, kind="reopened", lifecycle=True)
+
+
+def cancel(
+    desk: Desk, actor: Actor, incident_id: int, version: int | None, reason: str
+) -> IncidentRecord:
+    actor.require(Permission.CANCEL)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        text = check_cancel(State(inc.state), reason)
+        inc.state = State.CANCELLED.value
+        inc.active = False
+        inc.cancel_reason = text
+        inc.closed_at = now
+        inc.closed_by_id = actor.id
+        end_pauses(session, inc, now)
+        return text
+
+    return mutate(desk, actor, incident_id, version, change, kind="cancelled", lifecycle=True)
+
+
+
+
+def auto_close_resolved(desk: Desk) -> list[str]:
+    """Close every incident resolved N business days ago (N from its SLA policy).
+
+    Each is closed from the version read here: one that someone reopened or closed in the
+    meantime is left as it is (the conflict is theirs to win), and the others still close."""
+    actor = desk.system()
+    book = policy_book(desk)
+    now = desk.now()
+    with desk.read() as conn:
+        rows = conn.execute(
+            select(Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id).where(
+                Incident.state == State.RESOLVED.value
+            )
+        ).all()
+    closed: list[str] = []
+    for row in rows:
+        policy = row.sla_policy_id if row.sla_policy_id is not None else book.default_policy_id
+        days = book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS) if policy else DEFAULT_AUTO_CLOSE_DAYS
+        cal = book.business_calendar(policy)
+        if cal is None or row.resolved_at is None:
+            continue
+        if cal.working_seconds(row.resolved_at, now) >= days * cal.day_seconds():
+            try:
+                rec = close(desk, actor, row.id, row.version, CloseReason.AUTO_CLOSED.value)
+            except (ConflictError, IllegalTransition, NotFound):
+                continue
+            closed.append(rec.number)
+    return closed

@@ -1,0 +1,297 @@
+"""The shared mechanism of every incident write: load and lock, check the version, apply
+the change, recompute the SLA fields, audit each changed field, log the change for the other
+workstations, and read the record back in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.db.changes import append_change
+from app.domain.errors import (
+    ConflictError,
+    FieldChange,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from app.domain.lifecycle import (
+    State,
+    allowed_actions,
+)
+from app.domain.records import IncidentRecord, JournalKind
+from app.domain.roles import Permission
+from app.models import (
+    Agent,
+    AuditEntry,
+    Group,
+    Incident,
+    JournalEntry,
+    agent_groups,
+)
+from app.services.context import Actor, Desk
+from app.services.incident_records import load_record, pauses_of
+from app.services.policies import PolicyBook, fresh_policy_book, policy_book
+from app.services.sla_fields import sla_fields
+
+MAX_TITLE = 300
+DEFAULT_AUTO_CLOSE_DAYS = 3
+
+# Fields whose changes go to the audit, with how to show their values.
+AUDITED = (
+    "title",
+    "description",
+    "caller_id",
+    "channel",
+    "category_id",
+    "config_item_id",
+    "impact",
+    "urgency",
+    "priority",
+    "matrix_version",
+    "state",
+    "hold_reason",
+    "group_id",
+    "assignee_id",
+    "support_line",
+    "reassignment_count",
+    "reopen_count",
+    "escalated_to_supervisor",
+    "parent_id",
+    "major",
+    "problem_id",
+    "known_error_id",
+    "resolution_code",
+    "resolution_notes",
+    "close_reason",
+    "cancel_reason",
+    "active",
+    "opened_at",
+    "responded_at",
+    "resolved_at",
+    "resolved_by_id",
+    "closed_at",
+    "closed_by_id",
+    "sla_policy_id",
+)
+# Not audited: what the clocks derive from the fields above (response_due, resolution_due,
+# warn_at, at_risk_at, due_sort, sla_paused, sla_breached, sla_stage) and the bookkeeping
+# (version, created_at, updated_at).
+
+
+# the shared mechanism
+
+
+def snapshot(inc: Incident) -> dict[str, object]:
+    return {f: getattr(inc, f) for f in AUDITED}
+
+
+def audit_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def conflict_error(session: Session, inc: Incident, expected: int) -> ConflictError:
+    rows = session.execute(
+        select(AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value, Agent.username)
+        .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
+        .where(AuditEntry.incident_id == inc.id, AuditEntry.incident_version > expected)
+        .order_by(AuditEntry.id)
+    ).all()
+    changes = [FieldChange(r.field, r.old_value, r.new_value, r.username) for r in rows]
+    return ConflictError(inc.number, expected, inc.version, changes)
+
+
+def load_locked(session: Session, incident_id: int, desk: Desk) -> Incident:
+    stmt = select(Incident).where(Incident.id == incident_id)
+    if desk.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    inc = session.scalars(stmt).first()
+    if inc is None:
+        raise NotFound(f"No incident with id {incident_id}")
+    return inc
+
+
+def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) -> None:
+    """Recompute the stored SLA fields from the policy, the pauses and the clock.
+
+    The clocks always run from `opened_at` with every pause kept, so a priority change
+    is retroactive and keeps the paused time.
+    """
+    state = State(inc.state)
+    found = book.target(inc.sla_policy_id, inc.priority)
+    target, cal = found if found is not None else (None, None)
+    fields = sla_fields(
+        state=state,
+        target=target,
+        calendar=cal,
+        opened_at=inc.opened_at,
+        resolved_at=inc.resolved_at,
+        closed_at=inc.closed_at,
+        pauses=pauses_of(session.connection(), inc.id) if inc.id is not None else [],
+        now=now,
+    )
+    inc.response_due = fields.response_due
+    inc.resolution_due = fields.resolution_due
+    inc.warn_at = fields.warn_at
+    inc.at_risk_at = fields.at_risk_at
+    inc.sla_paused = fields.sla_paused
+    inc.sla_breached = fields.sla_breached
+    inc.due_sort = fields.due_sort
+    if state.active:
+        # a new target (priority change) may put the clock below a threshold announced
+        # before: step back so the sweep announces the crossing again
+        inc.sla_stage = min(inc.sla_stage or 0, fields.stage)
+
+
+def write_journal(
+    session: Session, inc: Incident, kind: JournalKind, body: str, actor: Actor, now: datetime
+) -> JournalEntry:
+    entry = JournalEntry(
+        incident_id=inc.id, kind=kind.value, body=body, author_id=actor.id, created_at=now
+    )
+    session.add(entry)
+    return entry
+
+
+def write_audit(
+    session: Session,
+    inc: Incident,
+    before: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+    version: int,
+) -> int:
+    n = 0
+    for name in AUDITED:
+        old, new = before.get(name), getattr(inc, name)
+        if old != new:
+            session.add(
+                AuditEntry(
+                    incident_id=inc.id,
+                    field=name,
+                    old_value=audit_text(old),
+                    new_value=audit_text(new),
+                    agent_id=actor.id,
+                    at=now,
+                    reason=reason,
+                    incident_version=version,
+                )
+            )
+            n += 1
+    return n
+
+
+class NothingChanged(Exception):
+    """A use case that changed nothing: roll back instead of writing a new version."""
+
+
+Mutation = Callable[[Session, Incident, datetime], str | None]
+
+
+def mutate(
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    expected_version: int | None,
+    change: Mutation,
+    *,
+    kind: str = "updated",
+    lifecycle: bool = False,
+) -> IncidentRecord:
+    """Load, check the version, apply `change`, recompute SLA, audit, log the change.
+
+    `change` returns the reason to record with the audit rows (or None). A closed or
+    cancelled incident is read-only except to an admin (EDIT_CLOSED) editing its fields;
+    a `lifecycle` change is refused there by the domain's own guard, which names the moves.
+    """
+    now = desk.now()
+    try:
+        with desk.write() as session:
+            book = fresh_policy_book(desk, session)
+            inc = load_locked(session, incident_id, desk)
+            if expected_version is not None and inc.version != expected_version:
+                raise conflict_error(session, inc, expected_version)
+            state = State(inc.state)
+            if state.final and not lifecycle:
+                try:
+                    actor.require(Permission.EDIT_CLOSED)
+                except PermissionDenied:
+                    raise IllegalTransition(state.label, "edit", []) from None
+            before = snapshot(inc)
+            version = inc.version + 1
+            inc.version = version  # one new version per use case (see the Incident model)
+            reason = change(session, inc, now)
+            apply_sla(session, inc, book, now)
+            changed = write_audit(session, inc, before, actor, now, reason, version)
+            if not changed and not session.new:
+                raise NothingChanged
+            inc.updated_at = now
+            session.flush()
+            append_change(session, "incident", inc.id, kind, actor.id)
+            session.flush()
+            # read back in the same transaction: what was written, without another round trip
+            return load_record(session.connection(), inc.id, book, now)
+    except NothingChanged:  # rolled back: the version stays, nobody's edit conflicts
+        with desk.read() as conn:
+            return load_record(conn, incident_id, policy_book(desk), now)
+    except StaleDataError:
+        with desk.write() as session:
+            inc = load_locked(session, incident_id, desk)
+            raise conflict_error(session, inc, expected_version or 0) from None
+
+
+def require_active(inc: Incident, action: str) -> None:
+    state = State(inc.state)
+    if not state.active:
+        raise IllegalTransition(state.label, action, [a.value for a in allowed_actions(state)])
+
+
+def get_group(session: Session, group_id: int) -> Group:
+    group = session.get(Group, group_id)
+    if group is None:
+        raise ValidationError(f"No group with id {group_id}", field="group")
+    return group
+
+
+def agent_in_group(session: Session, agent_id: int, group_id: int | None) -> Agent:
+    agent = session.get(Agent, agent_id)
+    if agent is None or not agent.active:
+        raise ValidationError(f"No active agent with id {agent_id}", field="assignee")
+    if group_id is not None:
+        member = session.execute(
+            select(agent_groups.c.agent_id).where(
+                agent_groups.c.agent_id == agent_id, agent_groups.c.group_id == group_id
+            )
+        ).first()
+        if member is None:
+            group = get_group(session, group_id)
+            raise ValidationError(
+                f"{agent.full_name} is not a member of {group.name}", field="assignee"
+            )
+    return agent
+
+
+def check_exists(session: Session, model: type, key: int | None, field: str, what: str) -> None:
+    if key is not None and session.get(model, key) is None:
+        raise ValidationError(f"No {what} with id {key}", field=field)
+
+
+# --------------------------------------------------------------------------------------
+
+
+def get_version(desk: Desk, incident_id: int) -> int:
+    with desk.read() as conn:
+        version = conn.execute(select(Incident.version).where(Incident.id == incident_id)).scalar()
+    if version is None:
+        raise NotFound(f"No incident with id {incident_id}")
+    return int(version)

@@ -1,0 +1,183 @@
+"""Logging a new incident (from a form, the command line, an e-mail or an alert)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.db.changes import append_change
+from app.domain.errors import (
+    ValidationError,
+)
+from app.domain.lifecycle import (
+    State,
+    check_resolve,
+)
+from app.domain.records import Channel, IncidentRecord, JournalKind, incident_number
+from app.domain.roles import Permission
+from app.models import (
+    NO_DUE,
+    AuditEntry,
+    Caller,
+    Category,
+    ConfigItem,
+    Incident,
+    KnownError,
+    Problem,
+)
+from app.services.callers import new_caller
+from app.services.context import Actor, Desk
+from app.services.incident_records import load_record
+from app.services.incidents.mutation import (
+    MAX_TITLE,
+    agent_in_group,
+    apply_sla,
+    check_exists,
+    get_group,
+    write_journal,
+)
+from app.services.policies import fresh_policy_book, policy_book
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    """What a form, an e-mail or an alert hands in to log an incident."""
+
+    title: str
+    description: str = ""
+    caller_id: int | None = None
+    new_caller: str | None = None  # a caller not known yet: added in the same transaction
+    channel: str = Channel.PHONE.value
+    category_id: int | None = None
+    config_item_id: int | None = None
+    impact: int = 3
+    urgency: int = 3
+    group_id: int | None = None  # None: the category's default group, else the agent's first
+    assignee_id: int | None = None
+    parent_id: int | None = None
+    known_error_id: int | None = None
+    problem_id: int | None = None
+    major: bool = False
+    # first-contact fix: resolve in the same step
+    resolution_code: str | None = None
+    resolution_notes: str | None = None
+    opened_at: datetime | None = None  # imports; default now
+
+
+# --------------------------------------------------------------------------------------
+# logging
+
+
+def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
+    """Log an incident; with a resolution code it is resolved in the same step."""
+    actor.require(Permission.LOG)
+    title = " ".join(new.title.split())
+    if not title:
+        raise ValidationError("A title is required", field="title")
+    if len(title) > MAX_TITLE:
+        raise ValidationError(
+            f"The title has {len(title)} characters; at most {MAX_TITLE}", field="title"
+        )
+    try:
+        channel = Channel(new.channel)
+    except ValueError:
+        raise ValidationError(
+            f"Unknown channel {new.channel!r}; use one of: {', '.join(c.value for c in Channel)}",
+            field="channel",
+        ) from None
+    policy_book(desk).matrix.priority(new.impact, new.urgency)  # bad levels: before any write
+    first_contact = new.resolution_code is not None
+    if first_contact:
+        code, notes = check_resolve(State.NEW, new.resolution_code, new.resolution_notes)
+    now = desk.now()
+    opened = new.opened_at or now
+    with desk.write() as session:
+        book = fresh_policy_book(desk, session)
+        matrix = book.matrix
+        priority = matrix.priority(new.impact, new.urgency)
+        caller_id = new.caller_id
+        if new.new_caller is not None:
+            if caller_id is not None:
+                raise ValidationError("Give a caller or a new caller, not both", field="caller")
+            caller = new_caller(new.new_caller)
+            session.add(caller)
+            session.flush()
+            append_change(session, "caller", caller.id, "created", actor.id)
+            caller_id = caller.id
+        check_exists(session, Caller, caller_id, "caller", "caller")
+        check_exists(session, ConfigItem, new.config_item_id, "service", "service")
+        check_exists(session, Incident, new.parent_id, "parent", "incident")
+        check_exists(session, KnownError, new.known_error_id, "known_error", "known error")
+        check_exists(session, Problem, new.problem_id, "problem", "problem")
+        group_id = new.group_id
+        if new.category_id is not None:
+            category = session.get(Category, new.category_id)
+            if category is None:
+                raise ValidationError(f"No category with id {new.category_id}", field="category")
+            if group_id is None:
+                group_id = category.default_group_id
+        if group_id is None and actor.group_ids:
+            group_id = actor.group_ids[0]
+        line = get_group(session, group_id).line if group_id is not None else 1
+        if new.assignee_id is not None:
+            agent_in_group(session, new.assignee_id, group_id)
+        inc = Incident(
+            number=f"~{uuid.uuid4().hex[:18]}",  # replaced by INC<id> below
+            title=title,
+            description=new.description.strip(),
+            caller_id=caller_id,
+            channel=channel.value,
+            category_id=new.category_id,
+            config_item_id=new.config_item_id,
+            impact=new.impact,
+            urgency=new.urgency,
+            priority=priority,
+            matrix_version=matrix.version,
+            state=State.IN_PROGRESS.value if new.assignee_id else State.NEW.value,
+            active=True,
+            group_id=group_id,
+            assignee_id=new.assignee_id,
+            support_line=line,
+            parent_id=new.parent_id,
+            known_error_id=new.known_error_id,
+            problem_id=new.problem_id,
+            major=new.major,
+            sla_policy_id=book.default_policy_id,
+            opened_at=opened,
+            responded_at=opened if new.assignee_id else None,
+            due_sort=NO_DUE,
+            opened_by_id=actor.id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(inc)
+        session.flush()
+        inc.number = incident_number(inc.id)
+        how = f"Logged by {actor.full_name} via {channel.label.lower()}"
+        if first_contact:
+            inc.state = State.RESOLVED.value
+            inc.active = False
+            inc.resolution_code = code.value
+            inc.resolution_notes = notes
+            inc.resolved_at = now
+            inc.resolved_by_id = actor.id
+            inc.responded_at = inc.responded_at or now
+            how += f"; resolved on first contact ({code.label})"
+        apply_sla(session, inc, book, now)
+        session.add(
+            AuditEntry(
+                incident_id=inc.id,
+                field="created",
+                old_value=None,
+                new_value=inc.number,
+                agent_id=actor.id,
+                at=now,
+                incident_version=1,
+            )
+        )
+        write_journal(session, inc, JournalKind.SYSTEM, how, actor, now)
+        session.flush()
+        append_change(session, "incident", inc.id, "created", actor.id)
+        session.flush()
+        return load_record(session.connection(), inc.id, book, now)

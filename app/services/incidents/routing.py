@@ -1,0 +1,148 @@
+"""Who works an incident: assignment, taking it, functional and hierarchical escalation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import (
+    ValidationError,
+)
+from app.domain.escalation import check_functional, check_hierarchical
+from app.domain.lifecycle import (
+    Action,
+    State,
+    next_state,
+)
+from app.domain.records import IncidentRecord, JournalKind
+from app.domain.roles import Permission
+from app.models import (
+    Agent,
+    Group,
+    Incident,
+)
+from app.services.context import Actor, Desk
+from app.services.incidents.mutation import (
+    agent_in_group,
+    get_group,
+    mutate,
+    require_active,
+    write_journal,
+)
+
+# assignment and escalation
+
+
+def reassign(session: Session, inc: Incident, group_id: int | None, assignee_id: int | None) -> None:
+    """Move to a group/assignee; a change of an existing group or assignee is a reassignment."""
+    moved = (inc.group_id is not None and group_id != inc.group_id) or (
+        inc.assignee_id is not None and assignee_id != inc.assignee_id
+    )
+    if group_id != inc.group_id and group_id is not None:
+        inc.support_line = get_group(session, group_id).line
+    inc.group_id = group_id
+    inc.assignee_id = assignee_id
+    if moved:
+        inc.reassignment_count += 1
+
+
+def assign(
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    version: int | None,
+    *,
+    group_id: int | None,
+    assignee_id: int | None,
+    reason: str | None = None,
+) -> IncidentRecord:
+    """Assign to a group and optionally an agent of it. Taking it starts work (New -> In Progress)."""
+    actor.require(Permission.WORK)
+    if assignee_id != actor.id or group_id not in actor.group_ids:
+        actor.require(Permission.ASSIGN_OTHERS)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        if group_id is None:
+            raise ValidationError("A group is required", field="group")
+        get_group(session, group_id)
+        if assignee_id is not None:
+            agent_in_group(session, assignee_id, group_id)
+        require_active(inc, "assign")
+        state = State(inc.state)
+        reassign(session, inc, group_id, assignee_id)
+        if assignee_id is not None:
+            if state is State.NEW:
+                inc.state = next_state(state, Action.START).value
+            if inc.responded_at is None:
+                inc.responded_at = now
+        return reason
+
+    return mutate(desk, actor, incident_id, version, change, kind="assigned", lifecycle=True)
+
+
+def assign_to_me(desk: Desk, actor: Actor, incident_id: int, version: int | None) -> IncidentRecord:
+    """Take the incident: in its group if the agent belongs to it, else the agent's first group."""
+    with desk.read() as conn:
+        group_id = conn.execute(select(Incident.group_id).where(Incident.id == incident_id)).scalar()
+    if group_id not in actor.group_ids:
+        if not actor.group_ids:
+            raise ValidationError(f"{actor.full_name} belongs to no group", field="assignee")
+        group_id = actor.group_ids[0]
+    return assign(desk, actor, incident_id, version, group_id=group_id, assignee_id=actor.id)
+
+
+def escalate_functional(
+    desk: Desk, actor: Actor, incident_id: int, version: int | None, group_id: int, reason: str
+) -> IncidentRecord:
+    """Move to a group on a higher support line, with a reason; it leaves the current assignee."""
+    actor.require(Permission.ESCALATE)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        require_active(inc, "escalate")
+        group = get_group(session, group_id)
+        text = check_functional(inc.support_line, group.name, group.line, reason)
+        reassign(session, inc, group.id, None)
+        write_journal(
+            session,
+            inc,
+            JournalKind.SYSTEM,
+            f"Escalated to {group.name} (line {group.line}) by {actor.full_name}: {text}",
+            actor,
+            now,
+        )
+        return text
+
+    return mutate(desk, actor, incident_id, version, change, kind="escalated", lifecycle=True)
+
+
+def escalate_hierarchical(
+    desk: Desk, actor: Actor, incident_id: int, version: int | None, reason: str
+) -> IncidentRecord:
+    """Flag the incident to its group's supervisor."""
+    actor.require(Permission.ESCALATE)
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        require_active(inc, "escalate")
+        group = session.get(Group, inc.group_id) if inc.group_id else None
+        supervisor = session.get(Agent, group.supervisor_id) if group and group.supervisor_id else None
+        text = check_hierarchical(
+            reason, supervisor.full_name if supervisor else None, group.name if group else None
+        )
+        assert supervisor is not None
+        inc.escalated_to_supervisor = True
+        write_journal(
+            session,
+            inc,
+            JournalKind.SYSTEM,
+            f"Escalated to supervisor {supervisor.full_name} by {actor.full_name}: {text}",
+            actor,
+            now,
+        )
+        return text
+
+    return mutate(desk, actor, incident_id, version, change, kind="escalated_to_supervisor", lifecycle=True)
+
+
+# --------------------------------------------------------------------------------------

@@ -1,0 +1,169 @@
+"""The incident window's actions: which exist, when each is allowed, and their dialogs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QWidget,
+)
+
+from app.domain.lifecycle import (
+    Action,
+    CancelReason,
+    CloseReason,
+    HoldReason,
+    ResolutionCode,
+    allowed_actions,
+)
+from app.domain.records import (
+    GroupRecord,
+    IncidentRecord,
+)
+from app.domain.roles import Permission, can
+from app.services import incidents, queries
+from app.services.context import Actor, Desk
+from app.views.dialogs import ActionDialog
+from app.views.tasks import TaskRunner
+
+# -- which action, when -------------------------------------------------------------------------
+
+
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcut: str
+    permission: Permission
+    lifecycle: Action | None = None  # must be allowed from the state
+    needs_active: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("assign_to_me", "Assign to &me", "Ctrl+M", Permission.WORK, needs_active=True),
+    ActionSpec("assign", "&Assign…", "Ctrl+Shift+A", Permission.ASSIGN_OTHERS, needs_active=True),
+    ActionSpec("escalate", "&Escalate…", "Ctrl+E", Permission.ESCALATE, needs_active=True),
+    ActionSpec("escalate_up", "Escalate to &supervisor…", "Ctrl+Shift+E", Permission.ESCALATE, needs_active=True),
+    ActionSpec("hold", "Put on &hold…", "Ctrl+H", Permission.WORK, Action.HOLD),
+    ActionSpec("resume", "Res&ume", "Ctrl+U", Permission.WORK, Action.RESUME),
+    ActionSpec("resolve", "&Resolve…", "Ctrl+R", Permission.WORK, Action.RESOLVE),
+    ActionSpec("close", "C&lose", "Ctrl+Shift+L", Permission.CLOSE, Action.CLOSE),
+    ActionSpec("reopen", "Re&open…", "Ctrl+Shift+O", Permission.REOPEN, Action.REOPEN),
+    ActionSpec("cancel", "&Cancel incident…", "Ctrl+Shift+X", Permission.CANCEL, Action.CANCEL),
+    ActionSpec("major", "Mark ma&jor", "Ctrl+Shift+J", Permission.MARK_MAJOR),
+)
+
+
+def why_not(spec: ActionSpec, actor: Actor, record: IncidentRecord) -> str | None:
+    """None when `actor` may do `spec` on `record` now, else the reason in words."""
+    if not can(actor.role, spec.permission):
+        allowed = ", ".join(r.label for r in type(actor.role) if can(r, spec.permission))
+        return f"Your role ({actor.role.label}) may not {spec.permission.value}; allowed for: {allowed}"
+    state = record.state
+    if spec.lifecycle is not None and spec.lifecycle not in allowed_actions(state):
+        moves = ", ".join(a.value for a in allowed_actions(state)) or "nothing (it is final)"
+        return f"Not possible while the incident is {state.label}; from {state.label} you can: {moves}"
+    if spec.needs_active and not state.active:
+        return f"Not possible while the incident is {state.label}"
+    if spec.name == "assign_to_me" and record.assignee_id == actor.id:
+        return "It is assigned to you already"
+    if spec.name == "escalate_up" and record.escalated_to_supervisor:
+        return "It was escalated to the supervisor already"
+    if spec.name == "major" and state.final:
+        return f"Not possible while the incident is {state.label}"
+    return None
+
+
+
+def action_dialog(
+    name: str,
+    r: IncidentRecord,
+    *,
+    desk: Desk,
+    actor: Actor,
+    runner: TaskRunner,
+    groups: list[GroupRecord],
+    version: Callable[[], int],
+    parent: QWidget,
+) -> ActionDialog:
+    """The dialog of action `name` on `r`; OK runs its use case on the runner."""
+    iid = r.id
+
+    def bind(fn: Callable[[dict[str, Any], int], IncidentRecord]) -> Any:
+        # the version is read on the GUI thread when OK is pressed
+        return lambda v: functools.partial(fn, v, version())
+
+    if name == "assign":
+        d = ActionDialog("Assign…", runner, bind(lambda v, ver: incidents.assign(
+            desk, actor, iid, ver, group_id=v["group"], assignee_id=v["assignee"], reason=v["reason"] or None)), parent)
+        group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in groups])
+        group_combo.setCurrentIndex(max(group_combo.findData(r.group_id), 0))
+        assignee = d.add_combo("assignee", "&Assignee:", [("(group only)", None)])
+        d.add_line("reason", "&Reason:")
+
+        def fill_agents() -> None:
+            gid = group_combo.currentData()
+            runner.run(lambda: queries.agents(desk, gid), lambda agents: _fill(agents),
+                            key=f"assign-agents-{id(d)}")
+
+        def _fill(agents: list[Any]) -> None:
+            assignee.clear()
+            assignee.addItem("(group only)", None)
+            for a in agents:
+                if a.active:
+                    assignee.addItem(a.full_name, a.id)
+
+        group_combo.currentIndexChanged.connect(fill_agents)
+        fill_agents()
+        return d
+    if name == "escalate":
+        higher = [g for g in groups if g.line > r.support_line]
+        d = ActionDialog("Escalate…", runner, bind(lambda v, ver: incidents.escalate_functional(
+            desk, actor, iid, ver, v["group"], v["reason"])), parent)
+        d.add_combo("group", "To &group:", [(f"{g.name} (line {g.line})", g.id) for g in higher])
+        d.add_text("reason", "&Reason:")
+        if not higher:
+            d.message.setText(f"No group on a line above {r.support_line}.")
+            d.message.show()
+        return d
+    if name == "escalate_up":
+        d = ActionDialog("Escalate to supervisor…", runner,
+                         bind(lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])), parent)
+        d.add_text("reason", "&Reason:")
+        return d
+    if name == "hold":
+        d = ActionDialog("Put on hold…", runner, bind(lambda v, ver: incidents.hold(
+            desk, actor, iid, ver, v["hold_reason"], v["comment"] or None)), parent)
+        d.add_combo("hold_reason", "&Reason:", [(h.label, h.value) for h in HoldReason])
+        d.add_text("comment", "&Comment to the caller:")
+        d.fields["comment"].setToolTip("Required when awaiting the caller: say what is awaited")
+        return d
+    if name == "resolve":
+        d = ActionDialog("Resolve…", runner, bind(lambda v, ver: incidents.resolve(
+            desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"])), parent)
+        d.add_combo("resolution_code", "Resolution &code:",
+                    [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode])
+        d.add_text("resolution_notes", "Resolution &notes:")
+        return d
+    if name == "close":
+        d = ActionDialog("Close", runner, bind(lambda v, ver: incidents.close(
+            desk, actor, iid, ver, v["close_reason"])), parent)
+        d.add_combo("close_reason", "&Why:", [("The caller confirmed the fix", CloseReason.CALLER_CONFIRMED.value)])
+        return d
+    if name == "reopen":
+        d = ActionDialog("Reopen…", runner, bind(lambda v, ver: incidents.reopen(
+            desk, actor, iid, ver, v["reopen_reason"])), parent)
+        d.add_text("reopen_reason", "&Reason (what the caller said):")
+        return d
+    if name == "cancel":
+        d = ActionDialog("Cancel incident…", runner, bind(lambda v, ver: incidents.cancel(
+            desk, actor, iid, ver, v["cancel_reason"])), parent)
+        combo = d.add_combo("cancel_reason", "&Reason:", [(c.label, c.label) for c in CancelReason])
+        combo.setEditable(True)
+        return d
+    raise ValueError(name)

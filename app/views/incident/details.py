@@ -1,0 +1,52 @@
+"""What the incident window loads: the record with its journal, history, pauses and children."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.domain.records import (
+    AuditRecord,
+    CategoryRecord,
+    GroupRecord,
+    IncidentRecord,
+    JournalRecord,
+    PauseRecord,
+    QueueRow,
+    ServiceRecord,
+)
+from app.services import queries
+from app.services.context import Desk
+
+# -- which action, when -------------------------------------------------------------------------
+
+
+
+
+
+@dataclass(frozen=True)
+class Details:
+    record: IncidentRecord
+    journal: list[JournalRecord]
+    history: list[AuditRecord]
+    pauses: list[PauseRecord]
+    children: list[QueueRow]
+
+
+@dataclass(frozen=True)
+class Lookups:
+    groups: list[GroupRecord]
+    categories: list[CategoryRecord]
+    services: list[ServiceRecord]
+
+
+def load_details(desk: Desk, incident_id: int) -> Details:
+    record = queries.get_incident(desk, incident_id)
+    return Details(
+        record,
+        queries.journal(desk, incident_id),
+        queries.history(desk, incident_id),
+        queries.pauses(desk, incident_id),
+        queries.children(desk, incident_id),
+    )
+
+

@@ -1,0 +1,81 @@
+"""The incident window's tabs as text: journal, history, related records, SLA clocks and pauses."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from app.domain.lifecycle import (
+    HoldReason,
+    ResolutionCode,
+)
+from app.domain.records import (
+    AuditRecord,
+    IncidentRecord,
+    JournalRecord,
+    PauseRecord,
+)
+from app.domain.wording import clock_text, local_time
+
+# -- which action, when -------------------------------------------------------------------------
+
+
+
+
+def journal_html(entries: list[JournalRecord], zone: tzinfo, muted: str) -> str:
+    parts = []
+    for e in reversed(entries):
+        kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[e.kind.value]
+        body = html_text(e.body).replace("\n", "<br>")
+        parts.append(
+            f"<p><b>{html_text(kind)}</b> <span style='color:{muted}'>· {html_text(e.author or '')} · "
+            f"{local_time(e.created_at, zone)}</span><br>{body}</p>"
+        )
+    return "".join(parts) or "<p>No journal entries yet.</p>"
+
+
+def history_cells(rows: list[AuditRecord], zone: tzinfo) -> list[tuple[str, str, str, str, str]]:
+    """When, who, field, change, reason: newest first."""
+    out = []
+    for a in reversed(rows):
+        change = f"{a.old or '—'} → {a.new or '—'}" if a.field != "created" else f"created {a.new}"
+        out.append((local_time(a.at, zone), a.by or "", a.field.replace("_", " "), change, a.reason or ""))
+    return out
+
+
+def related_html(r: IncidentRecord) -> str:
+    lines = [
+        f"<p><b>Parent:</b> {html_text(r.parent_number or 'none')}</p>",
+        f"<p><b>Problem:</b> {html_text(r.problem_number or 'none')}</p>",
+        f"<p><b>Known error:</b> {r.known_error_id if r.known_error_id else 'none'}</p>",
+        f"<p><b>Category:</b> {html_text(r.category_path or 'none')} · "
+        f"<b>Service:</b> {html_text(r.service_name or 'none')}</p>",
+        f"<p><b>Reassignments:</b> {r.reassignment_count} · <b>Reopened:</b> {r.reopen_count}</p>",
+    ]
+    if r.resolution_code:
+        lines.append(
+            f"<p><b>Resolution:</b> {html_text(ResolutionCode(r.resolution_code).label)} — "
+            f"{html_text(r.resolution_notes or '')}</p>"
+        )
+    return "".join(lines)
+
+
+def sla_html(r: IncidentRecord, pauses: list[PauseRecord], now: datetime, zone: tzinfo) -> str:
+    lines = [
+        f"<p>{html_text(clock_text(r.response, 'Response', now, zone))}"
+        f"{' · responded ' + local_time(r.responded_at, zone) if r.responded_at else ''}</p>",
+        f"<p>{html_text(clock_text(r.resolution, 'Resolution', now, zone))}</p>",
+        f"<p>Opened {local_time(r.opened_at, zone)}</p>",
+        "<p><b>Pauses</b></p>",
+    ]
+    if not pauses:
+        lines.append("<p>None.</p>")
+    for p in pauses:
+        reason = HoldReason(p.reason).label if p.reason in HoldReason._value2member_map_ else p.reason
+        lines.append(
+            f"<p>{local_time(p.start, zone)} → {local_time(p.end, zone) or 'now'}: {html_text(reason)}</p>"
+        )
+    return "".join(lines)
+
+
+def html_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
