@@ -40,6 +40,7 @@ from sqlalchemy import exc as sa_exc
 from app.db import migrate
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
+from app.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
 from app.domain.errors import DeskError, ValidationError
 from app.domain.lifecycle import State
 from app.domain.records import Channel, QueueFilter
@@ -48,7 +49,6 @@ from app.domain.sla import ClockStatus, format_remaining
 from app.services import defaults, queries, users
 from app.services import incidents as incident_service
 from app.services.context import Actor, Desk, environment_problem
-from app.services.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
 
 PROG = "incidentdesk"
 ENV_USER = "INCIDENTDESK_USER"
@@ -346,7 +346,7 @@ def _progress_printer(stream: TextIO) -> Callable[[int, int], None]:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from app.services.demo import load_demo
+    from app.demo.loader import load_demo
 
     with _desk(args, schema=False) as desk:
         defaults.upgrade_database(desk.engine)

@@ -69,9 +69,10 @@ def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
         raise
     desk = Desk(engine)
     if demo_if_empty:
-        from app.services import demo
+        from app.demo import FIRST_START_INCIDENTS
+        from app.demo.loader import ensure_demo
 
-        demo.ensure_demo(desk, demo.FIRST_START_INCIDENTS)
+        ensure_demo(desk, FIRST_START_INCIDENTS)
     return engine, desk
 
 

@@ -9,7 +9,7 @@ postgres), dropped afterwards unless ``--keep NAME`` names it. Progress goes to 
 figures to stdout. Figures, never pass/fail: the machine decides how fast it is.
 
 Every timing is the median of ``--runs`` repetitions after one warm-up, in milliseconds, except
-``generate_s`` (the whole demo load through ``app.services.demo.load_demo``).
+``generate_s`` (the whole demo load through ``app.demo.loader.load_demo``).
 """
 
 # ruff: noqa: E402
@@ -40,12 +40,12 @@ from typing import Any
 import sqlalchemy
 
 from app.db.engine import make_engine
+from app.demo.loader import load_demo
 from app.domain.records import QueueFilter
 from app.services import incidents as incident_service
 from app.services import queries
 from app.services.context import Desk
 from app.services.defaults import upgrade_database
-from app.services.demo import load_demo
 
 PG_ADMIN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PAGE = 200

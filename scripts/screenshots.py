@@ -29,7 +29,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.db.engine import make_engine
-    from app.services import defaults, demo, queries
+    from app.demo.loader import load_demo
+    from app.services import defaults, queries
     from app.services.context import Desk
     from app.views.main_window import MainWindow
     from app.views.new_incident import NewIncidentDialog
@@ -42,7 +43,7 @@ def main() -> int:
     engine = make_engine(f"sqlite:///{tmp / 'demo.sqlite3'}")
     defaults.upgrade_database(engine)
     desk = Desk(engine)
-    demo.load_demo(desk, args.incidents)
+    load_demo(desk, args.incidents)
     agent = next(a for a in queries.agents(desk) if a.role == "agent" and a.group_names)
     actor = desk.actor(agent.username)
     runner = TaskRunner()

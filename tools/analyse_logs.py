@@ -1,10 +1,16 @@
-"""Measure the two real incident logs and print the figures as JSON.
+"""Measure the two real incident logs: the figures the demo data is drawn from.
 
-This script documents where the numbers in ``app/services/demo_profile.py`` (``PROFILE``) come
-from. It reads the logs with ``csv`` + ``gzip`` only (no third-party packages)::
+This script writes ``app/demo/data/measured.json``, the file ``app/demo/profile.py`` reads its
+measured figures from (``PROFILE["servicenow"]``, ``PROFILE["bpi2013"]``): every number there
+comes from here. It reads the logs with ``csv`` + ``gzip`` only (no third-party packages)::
 
-    .venv/bin/python tools/analyse_logs.py            # JSON on stdout
-    .venv/bin/python tools/analyse_logs.py --data DIR # logs somewhere else
+    .venv/bin/python tools/analyse_logs.py             # JSON on stdout
+    .venv/bin/python tools/analyse_logs.py --check     # compare with the shipped file
+    .venv/bin/python tools/analyse_logs.py --write     # (re)write the shipped file
+    .venv/bin/python tools/analyse_logs.py --data DIR  # logs somewhere else
+
+The logs are looked for in ``INCIDENTDESK_EVENT_LOGS`` when set, else in ``shared/data`` beside
+the checkout.
 
 Method, per log:
 
@@ -35,6 +41,7 @@ import csv
 import gzip
 import json
 import math
+import os
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,7 +50,20 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = Path(os.environ.get("INCIDENTDESK_EVENT_LOGS") or ROOT.parent / "shared" / "data")
+MEASURED = ROOT / "app" / "demo" / "data" / "measured.json"
+ATTRIBUTION = (
+    "ServiceNow incident event log: Amaral, C. A. L., Fantinato, M., Peres, S. M. (2018), "
+    "'Attribute Selection with Filter and Wrapper: An Application on Incident Management "
+    "Process', FedCSIS; UCI Machine Learning Repository dataset 498, CC BY 4.0. "
+    "BPI Challenge 2013 incidents: Steeman, W. (2013), 4TU.ResearchData, "
+    "doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee, CC BY 4.0."
+)
+SERVICENOW_SOURCE = ("UCI dataset 498, 10% sample, last row of each incident; CC BY 4.0 (Amaral, "
+                     "Fantinato, Peres 2018)")
+BPI_SOURCE = ("BPI Challenge 2013 incidents, Volvo IT Belgium, per SR; CC BY 4.0 (Steeman 2013, "
+              "doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee)")
 SERVICENOW_FILE = "servicenow_incident_event_log_sample.csv.gz"
 BPI_FILE = "bpi2013_volvo_incidents.csv.gz"
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
@@ -183,6 +203,7 @@ def analyse_servicenow(path: Path) -> dict[str, Any]:
     codes.pop("?", None)
 
     return {
+        "source": SERVICENOW_SOURCE,
         "rows": len(rows),
         "incidents": n,
         "opened_between": [str(opened_days[0]), str(opened_days[-1])],
@@ -270,6 +291,7 @@ def analyse_bpi(path: Path) -> dict[str, Any]:
         hour[times[0].hour] += 1
     completed = sum(v for k, v in final.items() if k.startswith("Completed"))
     return {
+        "source": BPI_SOURCE,
         "rows": len(rows),
         "incidents": n,
         "utc_offsets": sorted({r["Change Date+Time"][19:] for r in rows}),
@@ -300,19 +322,54 @@ def analyse_bpi(path: Path) -> dict[str, Any]:
 
 
 def analyse(data_dir: Path = DEFAULT_DATA) -> dict[str, Any]:
-    """Both logs' figures as one JSON-ready dict."""
+    """Both logs' figures as one JSON-ready dict (what ``measured.json`` holds)."""
     return {
+        "attribution": ATTRIBUTION,
         "servicenow": analyse_servicenow(data_dir / SERVICENOW_FILE),
         "bpi2013": analyse_bpi(data_dir / BPI_FILE),
     }
 
 
+def as_json(figures: Mapping[str, Any]) -> str:
+    return json.dumps(figures, indent=1, ensure_ascii=False) + "\n"
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two JSON values differ, as 'path: a != b' lines."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for key in sorted(set(a) | set(b), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in a or key not in b:
+                out.append(f"{where}: only in {'the logs' if key in a else 'the file'}")
+            else:
+                out += differences(a[key], b[key], where)
+        return out
+    if a != b:
+        return [f"{path}: {a!r} measured, {b!r} in the file"]
+    return []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with both logs")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help=f"write {MEASURED.name}")
+    what.add_argument("--check", action="store_true",
+                      help=f"exit 1 when {MEASURED.name} differs from the logs")
     args = parser.parse_args(argv)
-    json.dump(analyse(args.data), sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    figures = json.loads(as_json(analyse(args.data)))  # JSON types: keys are strings
+    if args.write:
+        MEASURED.write_text(as_json(figures), encoding="utf-8")
+        print(f"wrote {MEASURED}", file=sys.stderr)
+        return 0
+    if args.check:
+        found = differences(figures, json.loads(MEASURED.read_text(encoding="utf-8")))
+        for line in found:
+            print(line, file=sys.stderr)
+        print(f"{MEASURED.name}: {'differs' if found else 'matches the logs'}", file=sys.stderr)
+        return 1 if found else 0
+    sys.stdout.write(as_json(figures))
     return 0
 
 

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.demo import loader as demo
+from app.demo import profile
 from app.domain.calendar import BusinessCalendar, from_epoch, to_epoch
 from app.domain.lifecycle import State
 from app.domain.records import QueueFilter
 from app.domain.sla import Pause, SlaTarget, default_policy
 from app.models import NO_DUE, Agent, AuditEntry, Incident, JournalEntry, SlaPause
-from app.services import demo, queries
-from app.services import demo_profile as profile
+from app.services import queries
 from app.services.context import Desk
 from app.services.incidents import apply_sla as _apply_sla
 from app.services.policies import policy_book

@@ -1,12 +1,12 @@
-"""Demo data: the reference data of ``demo_profile`` and as many realistic incidents as asked.
+"""Loading the demo: the reference data of ``app.demo.profile`` and as many incidents as asked.
 
 ``load_demo(desk, n)`` creates what is missing of the demo catalogue (groups with their lines and
 supervisors, the category tree with default groups, services, callers, agents with roles, group
 memberships and the password ``demo-pass``, known errors and a few problems), then inserts ``n``
-incidents drawn by :func:`app.services.demo_profile.generate`.
+incidents drawn by :func:`app.demo.profile.generate`.
 
-The catalogue goes through the catalogue services (`app.services.catalog`) where a row at a time is reasonable (groups,
-categories, services, known errors, problems); callers and agents are inserted in one statement
+The catalogue goes through the catalogue services (``app.services.catalog``) where a row at a
+time is reasonable (groups, categories, services, known errors, problems); callers and agents are inserted in one statement
 each (2,000 callers one transaction at a time would take seconds, and every demo agent shares ONE
 scrypt hash of the password: hashing is deliberately slow).
 
@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from app.db.changes import append_change
+from app.demo import FIRST_START_INCIDENTS, profile
 from app.domain.calendar import BusinessCalendar, from_epoch, to_epoch
 from app.domain.lifecycle import CloseReason, HoldReason, ResolutionCode, State
 from app.domain.passwords import hash_password
@@ -62,7 +63,6 @@ from app.models import (
     agent_groups,
 )
 from app.services import catalog, defaults, queries, settings
-from app.services import demo_profile as profile
 from app.services import problems as problem_service
 from app.services.context import Actor, Desk
 from app.services.policies import PolicyBook, policy_book
@@ -72,6 +72,7 @@ from app.services.sla_fields import SlaFields, sla_fields
 __all__ = [
     "BATCH",
     "DEMO_PASSWORD",
+    "FIRST_START_INCIDENTS",
     "HISTORY_LIMIT",
     "DemoSummary",
     "SlaFields",
@@ -80,11 +81,9 @@ __all__ = [
     "sla_fields",
 ]
 
-# incidents loaded on a first start of an empty database (`make run`)
-FIRST_START_INCIDENTS = 2000
 BATCH = 20_000
-HISTORY_LIMIT = 20_000
-SQLITE_LOAD_CACHE_KIB = 1_048_576  # page cache of the loading connection while it rebuilds  # audit + journal per incident only up to this many incidents
+HISTORY_LIMIT = 20_000  # audit + journal per incident only up to this many incidents
+SQLITE_LOAD_CACHE_KIB = 1_048_576  # page cache of the loading connection while it rebuilds
 SPAN_DAYS_MIN = 365
 PER_DAY_MAX = 1_500  # a busy desk: more incidents than this a day stretch the span
 
