@@ -81,7 +81,6 @@ __all__ = [
     "fetch_page",
     "fetch_rows_by_ids",
     "filter_clauses",
-    "keys_select",
     "queue_select",
 ]
 
@@ -438,20 +437,6 @@ def fetch_page(
         _, to_key = _key_columns(sort, sqlite)
         cursor = to_key(raw[-1][_NROW:])
     return Page(rows, cursor)
-
-
-def keys_select(
-    flt: QueueFilter,
-    sort: str = DEFAULT_SORT,
-    descending: bool = False,
-    after: Sequence[Any] | None = None,
-    limit: int | None = KEYS_CHUNK,
-    now: datetime | None = None,
-    *,
-    dialect_name: str | None = None,
-) -> Select[Any]:
-    stmt = _key_columns_select(sort, dialect_name)
-    return _ordered(stmt, flt, sort, descending, after, limit, now, dialect_name)
 
 
 def _key_columns_select(sort: str, dialect_name: str | None) -> Select[Any]:

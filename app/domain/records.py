@@ -244,15 +244,6 @@ class KnownErrorRecord:
 
 
 @dataclass(frozen=True)
-class ProblemRecord:
-    id: int
-    number: str
-    title: str
-    state: str
-    known_error: bool
-
-
-@dataclass(frozen=True)
 class Change:
     """One entry of the change feed: what changed, not how."""
 

@@ -103,14 +103,3 @@ def authenticate(desk: Desk, username: str, password: str) -> Actor:
     if row is None or not row.active or not verify_password(password, row.password_hash):
         raise PermissionDenied("Wrong user name or password")
     return desk.actor(name)
-
-
-def set_password(desk: Desk, actor: Actor, username: str, password: str) -> None:
-    if actor.username != username:
-        actor.require(Permission.MANAGE_USERS)
-    hashed = hash_password(password)
-    with desk.write() as s:
-        agent = s.scalar(select(Agent).where(Agent.username == username))
-        if agent is None:
-            raise ValidationError(f"No user named {username!r}", field="username")
-        agent.password_hash = hashed
