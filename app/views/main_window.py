@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -44,7 +43,7 @@ from app.domain.errors import DeskError
 from app.domain.lifecycle import State
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
-from app.services import incidents, queries, sla_sweep
+from app.services import incidents, queries, saved_views, sla_sweep
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
 from app.views.colors import muted_color
@@ -53,13 +52,7 @@ from app.views.live import ChangeFeed
 from app.views.notify import NoticeButton, NotificationsDock, Notifier, make_tray, tray_message
 from app.views.queue_model import COLUMNS, ID_ROLE, PRIORITY_LABELS, TITLE, Query, QueueTableModel
 from app.views.resources import app_icon
-from app.views.saved_views import (
-    Narrowing,
-    SavedView,
-    builtin_views,
-    filter_from_json,
-    filter_to_json,
-)
+from app.views.saved_views import LEGACY_KEY, Narrowing, SavedView, builtin_views, legacy_views
 from app.views.settings import settings, user_key
 from app.views.shortcuts import ShortcutsDialog
 from app.views.tasks import TaskRunner
@@ -276,8 +269,9 @@ class MainWindow(QMainWindow):
         self.feed = ChangeFeed(desk, self)
         self.feed.online.connect(self._set_online)
         self.feed.incidents_changed.connect(self._incidents_changed)
-        self.feed.other_changed.connect(lambda _e: self._load_lookups())
+        self.feed.other_changed.connect(self._others_changed)
         self.feed.changes_arrived.connect(self.notifier.feed)
+        self.feed.changes_arrived.connect(self._changes_arrived)
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(COUNT_THROTTLE_MS)
@@ -379,36 +373,83 @@ class MainWindow(QMainWindow):
         tools.addAction(self.refresh_action)
 
     # -- saved views -------------------------------------------------------------------------
-    def _own_views(self) -> list[SavedView]:
-        raw = settings().value(user_key(self.actor.username, "saved_views"), "") or ""
-        out: list[SavedView] = []
-        try:
-            for item in json.loads(str(raw)) if raw else []:
-                out.append(
-                    SavedView(item["name"], filter_from_json(item["filter"]), item.get("sort", "priority"),
-                              bool(item.get("descending", False)), own=True)
-                )
-        except (ValueError, KeyError, TypeError):
-            return []
-        return out
-
-    def _store_own_views(self) -> None:
-        data = [
-            {"name": v.name, "filter": filter_to_json(v.flt), "sort": v.sort, "descending": v.descending}
-            for v in self._views
-            if v.own
-        ]
-        settings().setValue(user_key(self.actor.username, "saved_views"), json.dumps(data))
-
     def _load_views(self) -> None:
-        self._views = builtin_views(self.actor) + self._own_views()
+        """The built-in views at once; the user's own from the database, off the GUI thread
+        (after importing, once, the ones this workstation kept in its settings before)."""
+        self._set_views(builtin_views(self.actor))
+        key = user_key(self.actor.username, LEGACY_KEY)
+        raw = settings().value(key)
+        if not raw:
+            self._read_own_views()
+            return
+        views, problems = legacy_views(raw)
+        desk, actor = self.desk, self.actor
+
+        def imported(result: saved_views.Imported) -> None:
+            s = settings()
+            if problems or result.refused:
+                # nothing is lost: what could not be imported stays, under another key
+                s.setValue(user_key(self.actor.username, LEGACY_KEY + "_not_imported"), raw)
+                why = "; ".join([*problems, *result.refused])
+                self.statusBar().showMessage(f"Some saved views could not be imported: {why}")
+            s.remove(key)
+            s.sync()
+            self._read_own_views()
+
+        def failed(exc: DeskError) -> None:  # kept for the next start; the views read anyway
+            self._read_own_views()
+
+        self.runner.run(lambda: saved_views.import_views(desk, actor, views), imported, failed,
+                        write=True)
+
+    def _read_own_views(self) -> None:
+        desk, actor = self.desk, self.actor
+        self.runner.run(lambda: saved_views.list_views(desk, actor), self._own_views_read,
+                        key="own-views")
+
+    def _own_views_read(self, own: list[SavedView]) -> None:
+        self._set_views(builtin_views(self.actor) + own)
+        self.refresh_counts()
+
+    def _set_views(self, views: list[SavedView]) -> None:
+        """Show `views`, keeping the current one (by name) where it still exists; a view that
+        changed elsewhere is applied again, one deleted elsewhere gives way to the first."""
+        before = self._views[self.views_list.currentRow()] if self._views and \
+            self.views_list.currentRow() >= 0 else None
+        self._views = views
         self.views_list.blockSignals(True)
         self.views_list.clear()
-        for view in self._views:
+        for view in views:
             item = QListWidgetItem(view.name)
             item.setToolTip(f"{view.name} (saved by you)" if view.own else view.description or view.name)
             self.views_list.addItem(item)
+        names = [v.name for v in views]
+        wanted = self._wanted_view
+        if wanted in names and (before is None or before.name == views[0].name):
+            self._wanted_view = None  # the last view of the previous session, now known
+            self.views_list.blockSignals(False)
+            self.views_list.setCurrentRow(names.index(wanted))
+            return
+        if before is not None and before.name in names:
+            row = names.index(before.name)
+            self.views_list.setCurrentRow(row)
+            self.views_list.blockSignals(False)
+            if views[row] != before:
+                self._view_changed(row)
+            return
         self.views_list.blockSignals(False)
+        if before is not None:
+            self.views_list.setCurrentRow(0)
+
+    _wanted_view: str | None = None
+
+    def _changes_arrived(self, changes: list[object]) -> None:
+        if saved_views.views_changed(changes, self.actor):
+            self._read_own_views()
+
+    def _others_changed(self, entities: set[str]) -> None:
+        if entities - {saved_views.ENTITY}:
+            self._load_lookups()
 
     def current_view(self) -> SavedView:
         row = max(self.views_list.currentRow(), 0)
@@ -432,15 +473,27 @@ class MainWindow(QMainWindow):
 
     def save_view(self) -> None:
         name, ok = QInputDialog.getText(self, "Save view", "Name of the view:")
-        name = name.strip()
-        if not ok or not name:
+        if not ok or not name.strip():
             return
         q = self.model.query
-        self._views = [v for v in self._views if not (v.own and v.name == name)]
-        self._views.append(SavedView(name, q.flt, q.sort, q.descending, own=True))
-        self._store_own_views()
-        self._load_views()
-        self.select_view(name)
+        desk, actor = self.desk, self.actor
+        self.runner.run(
+            lambda: saved_views.save_view(desk, actor, name, q.flt, q.sort, q.descending),
+            self._view_saved,
+            lambda exc: show_problem(self, str(exc)),
+            write=True,
+        )
+
+    def _view_saved(self, view: SavedView) -> None:
+        own = [v for v in self._views if v.own]
+        names = [v.name for v in own]
+        if view.name in names:
+            own[names.index(view.name)] = view
+        else:
+            own.append(view)
+        self._set_views(builtin_views(self.actor) + own)
+        self.select_view(view.name)
+        self.statusBar().showMessage(f"Saved the view “{view.name}”", 5000)
         self.refresh_counts()
 
     def delete_view(self) -> None:
@@ -448,10 +501,17 @@ class MainWindow(QMainWindow):
         if not view.own:
             show_problem(self, f"“{view.name}” is built in and cannot be deleted.")
             return
-        self._views.remove(view)
-        self._store_own_views()
-        self._load_views()
-        self.views_list.setCurrentRow(0)
+        desk, actor, name = self.desk, self.actor, view.name
+        self.runner.run(
+            lambda: saved_views.delete_view(desk, actor, name),
+            lambda _none: self._view_deleted(name),
+            lambda exc: show_problem(self, str(exc)),
+            write=True,
+        )
+
+    def _view_deleted(self, name: str) -> None:
+        self._set_views([v for v in self._views if not (v.own and v.name == name)])
+        self.statusBar().showMessage(f"Deleted the view “{name}”", 5000)
 
     def refresh_counts(self) -> None:
         """Count every saved view, on the background lane, one round at a time: a round asked
@@ -607,7 +667,7 @@ class MainWindow(QMainWindow):
         if not self.model.showing_query():
             self.model.reload()
         self._refresh_count()
-        self.refresh_counts()
+        self._read_own_views()
         self._load_lookups()
         for window in self._windows.values():
             window.reconnected()  # type: ignore[attr-defined]
@@ -767,6 +827,8 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray(docks))
         last = str(s.value(user_key(self.actor.username, "last_view"), "") or "")
         names = [v.name for v in self._views]
+        if last and last not in names:
+            self._wanted_view = last  # one of the user's own views: selected when they arrive
         self.views_list.setCurrentRow(names.index(last) if last in names else 0)
         if self.model.generation() == 0:
             self._view_changed(self.views_list.currentRow())

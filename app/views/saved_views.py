@@ -1,59 +1,24 @@
-"""The saved views on the left of the main window, and the filter bar's narrowing."""
+"""The filter bar's narrowing of a saved view, and the views a workstation kept locally before.
+
+The views themselves (built in and each user's own, stored in the database) are
+``app.services.saved_views``'s.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
+from app.domain.errors import ValidationError
 from app.domain.lifecycle import State
 from app.domain.records import QueueFilter
-from app.services.context import Actor
+from app.services.saved_views import SavedView, builtin_views, filter_from_dict
 
+__all__ = ["LEGACY_KEY", "Narrowing", "SavedView", "builtin_views", "legacy_views"]
 
-@dataclass(frozen=True)
-class SavedView:
-    name: str
-    flt: QueueFilter
-    sort: str = "priority"
-    descending: bool = False
-    own: bool = False  # saved by the user
-    description: str = ""  # the tooltip of a built-in view
-
-
-def builtin_views(actor: Actor) -> list[SavedView]:
-    return [
-        SavedView(
-            "My incidents",
-            QueueFilter(assignee_ids=(actor.id,)),
-            description="Open incidents assigned to you",
-        ),
-        SavedView(
-            "My groups' unassigned",
-            QueueFilter(group_ids=actor.group_ids or (-1,), unassigned=True),
-            description="Open incidents of your groups that nobody has taken yet",
-        ),
-        SavedView("All open", QueueFilter(), description="Every open incident"),
-        SavedView(
-            "Breaching soon",
-            QueueFilter(breaching=True),
-            sort="sla",
-            description="Open incidents past 75% of their resolution target, or breached",
-        ),
-        SavedView(
-            "On hold",
-            # On Hold is an open state: no `active` term, so the state index answers (and counts)
-            QueueFilter(states=(State.ON_HOLD,), active_only=False),
-            description="Waiting for the caller, a vendor, a change or a problem",
-        ),
-        SavedView("Major incidents", QueueFilter(major=True), description="Open major incidents"),
-        SavedView(
-            "Awaiting confirmation",
-            QueueFilter(states=(State.RESOLVED,), active_only=False),
-            sort="updated",
-            descending=True,
-            description="Resolved incidents awaiting the caller's confirmation (or auto-close)",
-        ),
-    ]
+# where a workstation kept a user's own views before they were stored in the database
+# (QSettings, under users/<username>/): read once, imported, then removed
+LEGACY_KEY = "saved_views"
 
 
 @dataclass(frozen=True)
@@ -83,15 +48,23 @@ class Narrowing:
         return out
 
 
-def filter_to_json(flt: QueueFilter) -> str:
-    data = asdict(flt)
-    data["states"] = [s.value for s in flt.states]
-    return json.dumps(data)
-
-
-def filter_from_json(text: str) -> QueueFilter:
-    data = json.loads(text)
-    data["states"] = tuple(State(s) for s in data.get("states", ()))
-    for key in ("group_ids", "assignee_ids", "priorities"):
-        data[key] = tuple(data.get(key, ()))
-    return QueueFilter(**data)
+def legacy_views(raw: object) -> tuple[list[SavedView], list[str]]:
+    """The views of the old QSettings value (a JSON list of {"name", "filter": JSON text,
+    "sort", "descending"}) and, for each entry that cannot be read, why."""
+    views: list[SavedView] = []
+    problems: list[str] = []
+    try:
+        items = json.loads(str(raw)) if raw else []
+    except ValueError as exc:
+        return [], [f"the stored list is not JSON ({exc})"]
+    if not isinstance(items, list):
+        return [], ["the stored value is not a list"]
+    for i, item in enumerate(items, 1):
+        try:
+            name = str(item["name"])
+            flt = filter_from_dict(json.loads(item["filter"]), f"Saved view {name!r}")
+            views.append(SavedView(name, flt, str(item.get("sort", "priority")),
+                                   bool(item.get("descending", False)), own=True))
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            problems.append(f"view {i}: {exc}")
+    return views, problems
