@@ -149,6 +149,7 @@ class _BusinessClock:
         self.before: list[int] = []  # business seconds from the first span to each start
         self.through: list[int] = []  # ... to each end
         if self.always:
+            self.lo, self.hi = lo, hi
             return
         total = 0
         t = lo
@@ -202,6 +203,18 @@ class _BusinessClock:
             if j < len(self.through):
                 return self.starts[j] + (goal - self.before[j])
         return to_epoch(self.calendar.add_working_seconds(from_epoch(t), seconds))
+
+    def back(self, t: int, seconds: int) -> int:
+        """The instant `seconds` of business time before `t` (the window's start at most)."""
+        if self.always:
+            return t - seconds
+        if not self.starts:
+            return t
+        goal = self._position(min(max(t, self.lo), self.hi)) - seconds
+        if goal <= 0:
+            return self.starts[0]
+        j = bisect_right(self.before, goal) - 1
+        return self.starts[j] + (goal - self.before[j])
 
     def elapsed(self, a: int, b: int) -> int:
         """calendar.working_seconds(a, b), on epoch seconds."""
@@ -395,7 +408,16 @@ def _produce(plan: _Plan, batch_size: int = BATCH) -> Iterator[_Batch]:
     journal: list[dict[str, Any]] = []
     n_open = 0
     last_id = base
-    for d in profile.generate(plan.n, seed=plan.seed, now=now, span_days=plan.span_days):
+    def open_since(priority: int, used: float) -> float:
+        """When an open incident of `priority` that has used `used` of its resolution target
+        by now was opened, on its own calendar (profile.generate's `open_since`)."""
+        found = clocks.get(priority)
+        if found is None:  # no target for this priority: a day per "target"
+            return now_e - used * 86_400
+        return found[2].back(now_e, int(used * found[0].resolution_s))
+
+    for d in profile.generate(plan.n, seed=plan.seed, now=now, span_days=plan.span_days,
+                              open_since=open_since):
         iid = base + d.seq
         last_id = iid
         number = incident_number(iid)

@@ -256,6 +256,10 @@ def test_business_clock_matches_the_calendar(cal: BusinessCalendar) -> None:
         assert clock.add(t, s) == to_epoch(cal.add_working_seconds(from_epoch(t), s)), (t, s)
         u = t + rnd.randrange(0, 20 * 86_400)
         assert clock.elapsed(t, u) == cal.working_seconds(from_epoch(t), from_epoch(u)), (t, u)
+        if lo + 30 * 86_400 <= t < hi:  # back in business time: the calendar counts it again
+            b = clock.back(t, s)
+            assert b <= t and cal.working_seconds(from_epoch(b), from_epoch(t)) == min(
+                s, cal.working_seconds(from_epoch(clock.lo), from_epoch(t))), (t, s)
 
 
 @pytest.mark.parametrize("cal", _calendars(), ids=lambda c: c.name)
@@ -302,3 +306,46 @@ def test_storage_text_matches_sqlalchemy() -> None:
                   datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
                   datetime(2026, 1, 5, 9, 0, 0, 1234, tzinfo=UTC)):
         assert demo._ts(value) == process(value.replace(tzinfo=None))
+
+
+# -- the open incidents look like a live desk, whatever the hour -------------------------
+
+LIVE_N = 4000
+
+
+@pytest.mark.parametrize(
+    "local_now",
+    [
+        datetime(2026, 3, 2, 7, 40),  # Monday, before the desk opens
+        datetime(2026, 3, 4, 10, 17),  # Wednesday morning
+        datetime(2026, 3, 6, 18, 30),  # Friday evening
+        datetime(2026, 3, 8, 23, 50),  # Sunday night
+    ],
+    ids=lambda d: d.strftime("%a-%H%M"),
+)
+def test_open_incidents_look_like_a_live_desk(engine, local_now: datetime) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from app.services.defaults import Defaults, ensure_defaults
+
+    zone = ZoneInfo("Europe/Brussels")
+    now = local_now.replace(tzinfo=zone).astimezone(UTC)
+    desk = Desk(engine, clock=lambda: now)
+    ensure_defaults(desk, Defaults(tz="Europe/Brussels", holiday_country="BE"))
+    summary = demo.load_demo(desk, LIVE_N, seed=4)
+    with desk.read() as conn:
+        rows = conn.execute(
+            select(Incident.sla_stage, Incident.sla_breached, Incident.resolution_due,
+                   Incident.opened_at).where(Incident.active)
+        ).all()
+    n = len(rows)
+    assert n == summary.open and n >= 60
+    stage = Counter(r.sla_stage for r in rows)
+    # most within target, some at risk, a few breached (ServiceNow's 50/75/100% thresholds)
+    assert stage[0] / n >= 0.6, stage
+    assert (stage[75] + stage[100]) / n >= 0.03, stage
+    assert 0.01 <= stage[100] / n <= 0.15, stage
+    assert sum(r.sla_breached for r in rows) == stage[100]
+    # nobody's queue shows "overdue 228d": at most twice the longest target past it
+    assert min(r.resolution_due for r in rows if r.resolution_due) >= now - timedelta(days=35)
+    assert all(r.opened_at <= now for r in rows)
