@@ -9,8 +9,8 @@ comes from here. It reads the logs with ``csv`` + ``gzip`` only (no third-party 
     .venv/bin/python tools/analyse_logs.py --write     # (re)write the shipped file
     .venv/bin/python tools/analyse_logs.py --data DIR  # logs somewhere else
 
-The logs are looked for in ``INCIDENTDESK_EVENT_LOGS`` when set, else in ``shared/data`` beside
-the checkout.
+The logs are looked for in ``INCIDENTDESK_EVENT_LOGS`` when set, else in ``tests/data/event_logs``
+(shipped with the repository, with their attribution).
 
 Method, per log:
 
@@ -51,7 +51,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("INCIDENTDESK_EVENT_LOGS") or ROOT.parent / "shared" / "data")
+EVENT_LOGS = ROOT / "tests" / "data" / "event_logs"  # the two real logs, with their attribution
+DEFAULT_DATA = Path(os.environ.get("INCIDENTDESK_EVENT_LOGS") or EVENT_LOGS)
 MEASURED = ROOT / "app" / "demo" / "data" / "measured.json"
 ATTRIBUTION = (
     "ServiceNow incident event log: Amaral, C. A. L., Fantinato, M., Peres, S. M. (2018), "
