@@ -386,7 +386,7 @@ def _sla_sweep(args: argparse.Namespace) -> int:
     with _desk(args) as desk:
         crossed = sweep(desk)
     for c in crossed:
-        print(f"{c.number}\t{int(c.threshold)}%\t{c.group_name or '-'}")
+        print(f"{c.number}\t{c.clock} {int(c.threshold)}%\t{c.group_name or '-'}")
     print(f"{len(crossed)} threshold(s) announced", file=sys.stderr)
     return 0
 

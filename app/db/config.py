@@ -1,5 +1,7 @@
 """Where the database is: --db, then INCIDENTDESK_DB, then the user's or the site's config file,
-then the built-in SQLite file in the user data folder."""
+then the built-in SQLite file in the user data folder. And the site a new database is set up
+for (its time zone and public holidays): the `[site]` section of the same config file, else the
+system's time zone with no public holidays."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import configparser
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
@@ -39,7 +42,7 @@ def default_sqlite_url() -> str:
     return f"sqlite:///{user_data_dir() / 'incidentdesk.sqlite3'}"
 
 
-def _from_file(path: Path) -> str | None:
+def _parse(path: Path) -> configparser.ConfigParser | None:
     if not path.is_file():
         return None
     parser = configparser.ConfigParser()
@@ -47,6 +50,13 @@ def _from_file(path: Path) -> str | None:
         parser.read(path, encoding="utf-8")
     except configparser.Error as exc:
         raise ValidationError(f"{path}: not a valid config file ({exc})", field="config") from exc
+    return parser
+
+
+def _from_file(path: Path) -> str | None:
+    parser = _parse(path)
+    if parser is None:
+        return None
     url = parser.get("database", "url", fallback="").strip()
     return url or None
 
@@ -81,3 +91,74 @@ def resolve(cli_value: str | None = None, environ: dict[str, str] | None = None)
         if url:
             return DatabaseConfig(normalise_url(url), str(path))
     return DatabaseConfig(default_sqlite_url(), "built-in")
+
+
+# -- the site -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """What a new database's default calendar is set up with; an admin changes it later in
+    the application (it is then kept in the database, not here)."""
+
+    timezone: str
+    holiday_country: str | None
+    holiday_subdiv: str | None
+    source: str  # the config file it came from, or "system"
+
+
+def system_zone_name(environ: dict[str, str] | None = None) -> str:
+    """The machine's IANA time zone (TZ, /etc/timezone, /etc/localtime), or UTC."""
+    env = os.environ if environ is None else environ
+    tz = env.get("TZ", "").strip().lstrip(":")
+    if tz and _known_zone(tz):
+        return tz
+    tzfile = Path("/etc/timezone")
+    if tzfile.is_file():
+        name = tzfile.read_text().strip()
+        if name and _known_zone(name):
+            return name
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+            if _known_zone(name):
+                return name
+    return "UTC"
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def site_config(environ: dict[str, str] | None = None) -> SiteConfig:
+    """The `[site]` section of the first config file that has one (user's, then the site's):
+
+        [site]
+        timezone = Europe/Brussels
+        holiday_country = BE
+        holiday_subdiv =
+
+    A missing `timezone` is the system's; no `holiday_country`, no public holidays. Without a
+    `[site]` section: the system's zone, no public holidays. A zone that does not exist is an
+    error that names the file (the holiday country is checked where the calendar is made)."""
+    for path in (user_config_file(), site_config_file()):
+        parser = _parse(path)
+        if parser is None or not parser.has_section("site"):
+            continue
+        zone = parser.get("site", "timezone", fallback="").strip()
+        if zone and not _known_zone(zone):
+            raise ValidationError(
+                f"{path}: [site] timezone = {zone} is not an IANA time zone "
+                "(such as Europe/Brussels or America/New_York)",
+                field="timezone",
+            )
+        country = parser.get("site", "holiday_country", fallback="").strip() or None
+        subdiv = parser.get("site", "holiday_subdiv", fallback="").strip() or None
+        return SiteConfig(zone or system_zone_name(environ), country, subdiv, str(path))
+    return SiteConfig(system_zone_name(environ), None, None, "system")

@@ -24,21 +24,27 @@ Conventions
   spring-forward night the local clock moves 24 hours but only 23 real hours
   pass, and 23 are counted (25 across the fall-back night).
 
-Standard library only (this is the domain layer). Holidays are plain local
-dates; the caller expands public holidays (e.g. with the ``holidays`` package)
-and custom days off before building the calendar.
+Standard library only (this is the domain layer). Days off are local dates:
+either a plain set of them, or any :class:`DaysOff` object that answers
+``day in days_off`` for one date at a time, of any year. The services wrap the
+``holidays`` package in one (it expands the years it is asked about), so a
+calendar knows the public holidays of 1990 and of 2090 alike; the calendar asks
+once per local date and remembers the answer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "BusinessCalendar",
     "DayHours",
+    "DaysOff",
     "WorkInterval",
     "from_epoch",
     "require_aware",
@@ -57,6 +63,19 @@ _NAIVE_EPOCH = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _NAIVE_EPOCH.toordinal()
 _ONE_SECOND = timedelta(seconds=1)
 _CACHE_LIMIT = 50_000  # resolved days kept per calendar (about 137 years)
+_MAX_IDLE_DAYS = 3_660  # a calendar with no working day in ten years is refused when asked
+
+
+@runtime_checkable
+class DaysOff(Protocol):
+    """Days off a calendar asks about one local date at a time, for any year.
+
+    Must be hashable and compare by value (calendars are values); a ``frozenset``
+    of dates is one. ``__contains__`` must be safe to call from several threads."""
+
+    def __contains__(self, day: object) -> bool: ...
+
+    def __hash__(self) -> int: ...
 
 _Span = tuple[int, int]  # [start, end) in epoch seconds
 # A working-interval end: (seconds of day 0..86400, 1 if on the next day,
@@ -96,6 +115,20 @@ def _point(seconds: int) -> _Point:
 
 def _points(span: tuple[int, int]) -> tuple[_Point, _Point]:
     return _point(span[0]), _point(span[1])
+
+
+def _days_off(value: object) -> frozenset[date] | DaysOff:
+    """A set of dates as a validated frozenset; a :class:`DaysOff` as it is."""
+    if isinstance(value, AbstractSet | list | tuple):
+        days = frozenset(value)
+        for day in days:
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise ValueError(f"holidays must be dates, got {day!r}")
+        return days
+    if not isinstance(value, DaysOff):
+        raise TypeError(f"holidays must be a set of dates or a DaysOff, got {value!r}")
+    hash(value)  # calendars are values: an unhashable days-off object is our bug, said early
+    return value
 
 
 def _check_time(value: object, where: str) -> time:
@@ -152,8 +185,10 @@ class BusinessCalendar:
     ``week`` has 7 entries, Monday first; each is a tuple of local
     ``(start, end)`` working intervals, sorted and not overlapping (an ``end``
     of ``time(0)`` means midnight at the end of the day); an empty tuple is a
-    day off. ``holidays`` are local dates that are days off. With
-    ``always=True`` every second counts and ``week``/``holidays`` are ignored.
+    day off. ``holidays`` are the local dates that are days off: a set of
+    dates, or a :class:`DaysOff` that answers per date (public holidays of any
+    year). With ``always=True`` every second counts and ``week``/``holidays``
+    are ignored.
 
     Instances are immutable and hashable; each keeps a private cache of the
     instants of the working intervals of the days it has already resolved.
@@ -162,14 +197,13 @@ class BusinessCalendar:
     name: str
     tz: str
     week: tuple[DayHours, ...]
-    holidays: frozenset[date] = frozenset()
+    holidays: frozenset[date] | DaysOff = frozenset()
     always: bool = False
 
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
     _week_points: tuple[tuple[tuple[_Point, _Point], ...], ...] = field(
         init=False, repr=False, compare=False, hash=False
     )
-    _holiday_ordinals: frozenset[int] = field(init=False, repr=False, compare=False, hash=False)
     _day_seconds: int = field(init=False, repr=False, compare=False, hash=False)
     _cache: dict[int, tuple[_Span, ...]] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -179,10 +213,7 @@ class BusinessCalendar:
         except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
             raise ValueError(f"unknown time zone {self.tz!r}") from exc
         week, week_spans = _normalise_week(self.week)
-        holidays = frozenset(self.holidays)
-        for day in holidays:
-            if not isinstance(day, date) or isinstance(day, datetime):
-                raise ValueError(f"holidays must be dates, got {day!r}")
+        holidays = _days_off(self.holidays)
         if self.always:
             day_seconds = _DAY
         else:
@@ -194,7 +225,6 @@ class BusinessCalendar:
         set_(self, "holidays", holidays)
         set_(self, "_zone", zone)
         set_(self, "_week_points", tuple(tuple(map(_points, day)) for day in week_spans))
-        set_(self, "_holiday_ordinals", frozenset(d.toordinal() for d in holidays))
         set_(self, "_day_seconds", day_seconds)
         set_(self, "_cache", {})
 
@@ -270,9 +300,10 @@ class BusinessCalendar:
         remaining = seconds
         ordinal = self._local_ordinal(s) - 1
         day_spans = self._day_spans
-        # Terminates: at least one weekday has working hours, holidays are finite.
+        idle = 0  # days in a row without working time: days off could cover every day
         while True:
-            for a, b in day_spans(ordinal):
+            spans = day_spans(ordinal)
+            for a, b in spans:
                 if b <= s:
                     continue
                 lo = a if a > s else s
@@ -280,6 +311,12 @@ class BusinessCalendar:
                 if remaining <= available:
                     return from_epoch(lo + remaining)
                 remaining -= available
+            idle = 0 if spans else idle + 1
+            if idle > _MAX_IDLE_DAYS:
+                raise ValueError(
+                    f"calendar {self.name!r} has no working day in the ten years after "
+                    f"{date.fromordinal(ordinal - idle + 1).isoformat()}: every day is a day off"
+                )
             ordinal += 1
 
     def is_working(self, at: datetime) -> bool:
@@ -308,7 +345,7 @@ class BusinessCalendar:
             return cached
         points = self._week_points[(ordinal - 1) % 7]  # ordinal 1 is a Monday
         spans: tuple[_Span, ...] = ()
-        if points and ordinal not in self._holiday_ordinals:
+        if points and date.fromordinal(ordinal) not in self.holidays:
             base = (ordinal - _EPOCH_ORDINAL) * _DAY  # local midnight, in wall seconds
             days = (date.fromordinal(ordinal), date.fromordinal(ordinal + 1))
             resolved: list[_Span] = []

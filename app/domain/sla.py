@@ -6,7 +6,18 @@ must be timezone-aware (a naive one raises ``ValueError``) and instants
 returned are in UTC.
 
 Thresholds follow ServiceNow and iTop: a warning at 50% of a target, "at risk"
-at 75%, breached at 100%.
+at 75%, breached at 100%; both clocks (response and resolution) have them.
+
+Where the clocks start when the priority changes is a setting of each policy,
+``retroactive_start`` (ServiceNow's SLA definitions have the same check box):
+
+* on (the default): the new targets are measured from the incident's opening,
+  with every pause kept. An incident raised to P1 after three days is breached
+  the moment it becomes P1, as if it had been P1 all along.
+* off: the new targets' clocks start at the change (:func:`restart_at`). Time
+  before the change does not count, pauses before it do not matter, and a pause
+  still running at the change keeps the new clock paused until it ends. A
+  response already given before the change stays measured from the opening.
 """
 
 from __future__ import annotations
@@ -26,10 +37,12 @@ __all__ = [
     "SlaPolicy",
     "SlaTarget",
     "Threshold",
+    "clock_starts",
     "clock_status",
     "default_policy",
     "describe_duration",
     "format_remaining",
+    "restart_at",
     "threshold_for",
 ]
 
@@ -231,6 +244,37 @@ def _breach_instant(
     raise AssertionError("the target was reached, so some segment reaches it")
 
 
+def clock_starts(
+    opened_at: datetime, started_at: datetime | None, responded_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """(response clock start, resolution clock start) of an incident.
+
+    *started_at* is where the current targets' clocks started (None: at the opening, which
+    is always the case under retroactive start). A response given before that instant was
+    measured from the opening and stays so; a response still due starts with the new target.
+    """
+    require_aware(opened_at, "opened_at")
+    start = opened_at if started_at is None else started_at
+    require_aware(start, "started_at")
+    if start < opened_at:
+        start = opened_at
+    if responded_at is not None and responded_at < start:
+        return opened_at, start
+    return start, start
+
+
+def restart_at(
+    *, retroactive: bool, active: bool, started_at: datetime | None, now: datetime
+) -> datetime | None:
+    """The clocks' new start after a priority change at *now* (see the module docstring).
+
+    With retroactive start, or on an incident no longer open, the start stays where it was."""
+    require_aware(now, "now")
+    if retroactive or not active:
+        return started_at
+    return now
+
+
 # -- wording -----------------------------------------------------------------
 
 
@@ -296,11 +340,15 @@ def format_remaining(seconds: int) -> str:
 
 @dataclass(frozen=True)
 class SlaPolicy:
-    """Response and resolution targets per priority level, on one calendar."""
+    """Response and resolution targets per priority level, on one calendar.
+
+    ``retroactive_start``: whether a priority change re-measures the incident from its
+    opening (True) or starts the new targets' clocks at the change (False)."""
 
     name: str
     calendar: BusinessCalendar
     targets: Mapping[int, SlaTarget] = field(hash=False)
+    retroactive_start: bool = True
 
     def __post_init__(self) -> None:
         targets = dict(self.targets)
@@ -309,6 +357,8 @@ class SlaPolicy:
                 raise ValueError(f"priority levels are ints from 1, got {priority!r}")
             if not isinstance(target, SlaTarget):
                 raise TypeError(f"priority {priority}: expected an SlaTarget, got {target!r}")
+        if not isinstance(self.retroactive_start, bool):
+            raise TypeError(f"retroactive_start must be True or False, got {self.retroactive_start!r}")
         # A read-only copy: the caller's dict can change without touching the policy.
         object.__setattr__(self, "targets", MappingProxyType(targets))
 

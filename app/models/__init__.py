@@ -2,7 +2,7 @@
 
 from app.models.base import NAMING, Base, UTCDateTime, utcnow
 from app.models.catalog import Category, ConfigItem
-from app.models.history import AuditEntry, ChangeLogEntry, JournalEntry, SlaPause
+from app.models.history import AdminAuditEntry, AuditEntry, ChangeLogEntry, JournalEntry, SlaPause
 from app.models.incident import NO_DUE, Incident
 from app.models.people import Agent, Caller, Group, agent_groups
 from app.models.policy import (
@@ -18,6 +18,7 @@ from app.models.views import SavedView
 __all__ = [
     "NAMING",
     "NO_DUE",
+    "AdminAuditEntry",
     "Agent",
     "AuditEntry",
     "Base",

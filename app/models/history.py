@@ -1,4 +1,5 @@
-"""History: the journal, the append-only field audit, SLA pauses, and the change feed."""
+"""History: the journal, the append-only field audit, SLA pauses, the change feed, and the
+append-only audit of the desk's configuration (calendars, SLA policies, the site)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,25 @@ class ChangeLogEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AdminAuditEntry(Base):
+    """One change of the desk's configuration: who, when, what (entity and its name at the
+    time), which field, old and new value in words. Append-only (triggers refuse update/delete)."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    entity: Mapped[str] = mapped_column(String(30))  # "calendar", "policy", "site"
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    entity_name: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 Index("ix_journal_incident", JournalEntry.incident_id, JournalEntry.id)
 Index("ix_audit_incident", AuditEntry.incident_id, AuditEntry.id)
 Index("ix_sla_pauses_incident", SlaPause.incident_id)
+Index("ix_admin_audit_entity", AdminAuditEntry.entity, AdminAuditEntry.entity_id, AdminAuditEntry.id)

@@ -70,6 +70,14 @@ class Incident(Base):
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
     # the last threshold (0, 50, 75, 100) the sweep announced for the resolution clock
     sla_stage: Mapped[int] = mapped_column(Integer, default=0)
+    # the response clock's 50% and 75% instants while it runs (None once responded), and the
+    # last of its thresholds the sweep announced
+    response_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # where the clocks of the current priority's targets start: None = opened_at (a policy with
+    # retroactive start, or no priority change); the instant of the priority change otherwise
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # resolution_due, or NO_DUE when no clock runs: the queue's second sort key
     due_sort: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -111,6 +119,7 @@ Index(
 Index("ix_incidents_state", Incident.state, Incident.priority, Incident.due_sort, Incident.id)
 Index("ix_incidents_updated", Incident.updated_at, Incident.id)
 Index("ix_incidents_at_risk", Incident.active, Incident.at_risk_at)
+Index("ix_incidents_response_warn", Incident.active, Incident.response_warn_at)
 # All incidents in queue order (the "all incidents" view; the open queue uses ix_incidents_queue).
 Index("ix_incidents_priority", Incident.priority, Incident.due_sort, Incident.id)
 # The open queue by other header sorts: an equality on `active` that also gives the order,

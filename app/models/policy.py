@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -48,6 +48,9 @@ class SlaPolicyRow(Base):
     calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_close_days: Mapped[int] = mapped_column(Integer, default=3)  # business days after resolution
+    # a priority change re-measures the incident from its opening (True, ServiceNow's
+    # "retroactive start") or starts the new target's clocks at the change (False)
+    retroactive_start: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class SlaTargetRow(Base):

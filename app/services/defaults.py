@@ -1,5 +1,10 @@
-"""The defaults every database needs: the system user, matrix version 1, an office-hours and a
-24x7 calendar, and the default SLA policy; and the schema upgrade that makes sure of them."""
+"""The defaults every database needs: the system user, matrix version 1, the site (time zone and
+public holidays), an office-hours and a 24x7 calendar, and the default SLA policy; and the schema
+upgrade that makes sure of them.
+
+The site comes from the configuration (`[site]` in incidentdesk.ini, `app.db.config.site_config`)
+when the database is created, else from the system (its zone, no public holidays); after that the
+database keeps it and an admin changes it with `services.site.set_site`."""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from datetime import time
 
 from sqlalchemy import Engine, select
 
-from app.db import migrate
+from app.db import config, migrate
 from app.domain.calendar import BusinessCalendar
+from app.domain.errors import ValidationError
 from app.domain.matrix import default_matrix
 from app.domain.roles import Role
 from app.domain.sla import default_policy
+from app.domain.sla_config import SiteRecord
 from app.models import (
     Agent,
     BusinessCalendarRow,
@@ -22,7 +29,8 @@ from app.models import (
 )
 from app.services.context import SYSTEM_USER, Desk
 from app.services.matrix import store_matrix
-from app.services.policies import local_zone_name, week_to_json
+from app.services.policies import check_holiday_region, week_to_json
+from app.services.site import default_calendar, stored_site, write_site
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,17 @@ class Defaults:
     end: time = time(17)
 
 
+def configured_defaults(environ: dict[str, str] | None = None) -> Defaults:
+    """The site from the configuration file, else the system's zone with no public holidays;
+    a holiday country the `holidays` package does not know is an error naming the file."""
+    site = config.site_config(environ)
+    try:
+        country, subdiv = check_holiday_region(site.holiday_country, site.holiday_subdiv)
+    except ValidationError as exc:
+        raise ValidationError(f"{site.source}: [site] {exc}", field=exc.field) from None
+    return Defaults(tz=site.timezone, holiday_country=country, holiday_subdiv=subdiv)
+
+
 def upgrade_database(engine: Engine) -> str:
     """Migrate to the newest schema and make sure the defaults exist; returns the revision."""
     revision = migrate.upgrade(engine)
@@ -42,14 +61,15 @@ def upgrade_database(engine: Engine) -> str:
 
 
 def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
-    """The system user, matrix v1, an office-hours and a 24x7 calendar, the default SLA policy."""
-    d = defaults or Defaults(tz=local_zone_name())
+    """The system user, matrix v1, the site, an office-hours and a 24x7 calendar, the default
+    SLA policy: each made when missing (`defaults`: else from the configuration)."""
     with desk.write() as s:
         if s.scalar(select(Agent.id).where(Agent.username == SYSTEM_USER)) is None:
             s.add(Agent(username=SYSTEM_USER, full_name="Incident Desk", role=Role.ADMIN.value))
         if s.scalar(select(MatrixVersion.id).limit(1)) is None:
             store_matrix(s, default_matrix(), None, desk.now(), "Default (ServiceNow base system)")
         if s.scalar(select(SlaPolicyRow.id).limit(1)) is None:
+            d = defaults or configured_defaults()  # read only when a database is set up
             office = BusinessCalendar.office_hours(
                 "Office hours", d.tz, start=d.start, end=d.end
             )
@@ -81,4 +101,10 @@ def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
                         calendar_override_id=always_row.id if priority == 1 else None,
                     )
                 )
+        if stored_site(s) is None:
+            # the default calendar's (made above from the configuration; or, in a database
+            # made before the site was a setting, what its calendar has said all along)
+            row = default_calendar(s)
+            if row is not None:
+                write_site(s, SiteRecord(row.tz, row.holiday_country, row.holiday_subdiv))
     desk.invalidate()

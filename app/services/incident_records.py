@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from app.domain.errors import NotFound
 from app.domain.lifecycle import State
 from app.domain.records import IncidentRecord
-from app.domain.sla import ClockStatus, Pause, clock_status
+from app.domain.sla import ClockStatus, Pause, clock_starts, clock_status
 from app.models import Agent, Caller, Category, ConfigItem, Group, Incident, Problem, SlaPause
 from app.services.policies import PolicyBook
 
@@ -70,8 +70,9 @@ def clocks(
     if found is None:
         return None, None
     target, cal = found
+    response_start, start = clock_starts(inc.opened_at, inc.sla_started_at, inc.responded_at)
     response = clock_status(
-        start=inc.opened_at,
+        start=response_start,
         target_s=target.response_s,
         calendar=cal,
         now=now,
@@ -81,7 +82,7 @@ def clocks(
     if not State(inc.state).active:
         stop = inc.resolved_at or inc.closed_at or now
     resolution = clock_status(
-        start=inc.opened_at,
+        start=start,
         target_s=target.resolution_s,
         calendar=cal,
         now=now,
@@ -100,10 +101,7 @@ def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime)
             if row.parent_category_name
             else row.category_name
         )
-    try:
-        label = book.matrix_version(inc.matrix_version).priority_label(inc.priority)
-    except NotFound:
-        label = str(inc.priority)
+    label = book.priority_label(inc.priority, inc.matrix_version)
     response, resolution = clocks(inc, pauses, book, now)
     return IncidentRecord(
         id=inc.id,

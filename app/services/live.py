@@ -12,7 +12,8 @@ from app.db.changes import ChangeCursor, make_watcher
 from app.domain.records import Change
 from app.services.context import Desk, translated_errors
 
-CONFIGURATION = frozenset({"matrix", "policy", "calendar"})
+# entities whose change drops the desk's cached configuration (matrix, policies, calendars, zone)
+CONFIGURATION = frozenset({"matrix", "policy", "calendar", "site"})
 
 
 class ChangeFeed:
@@ -32,8 +33,8 @@ class ChangeFeed:
             return self._watcher.wait(timeout)
 
     def read(self) -> list[Change]:
-        """The changes not reported yet, oldest first. A change of the matrix, an SLA policy
-        or a calendar made elsewhere also drops this desk's cached configuration."""
+        """The changes not reported yet, oldest first. A change of the matrix, an SLA policy,
+        a calendar or the site made elsewhere also drops this desk's cached configuration."""
         with self._desk.read() as conn:
             changes = self.cursor.read(conn)
         if any(c.entity in CONFIGURATION for c in changes):

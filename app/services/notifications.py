@@ -1,12 +1,15 @@
 """What an agent is told about: an incident assigned to them, a P1/P2 arriving in one of their
-groups, their incident's resolution clock passing 75% (and 100%), and, for a supervisor, an
-incident of their group escalated to them (hierarchical escalation).
+groups, their incident's resolution clock passing 75% (and 100%), the response clock of an
+incident nobody has taken yet in one of their groups (of their own incident, if assigned)
+passing 75% (and 100%), and, for a supervisor, an incident of their group escalated to them
+(hierarchical escalation).
 
 The desktop passes the change feed's entries through :func:`notices`; a :class:`Watch` holds what
 the agent already knows (the open incidents assigned to them, the open P1/P2 of their groups), so
 "assigned to me" means "assigned to me and not before", whichever workstation did it. What the
 agent did themselves is not announced to them (the change log says who made each change). The
-SLA announcements come from ``sla_sweep`` ("sla_75", "sla_100"), which any workstation runs.
+SLA announcements come from ``sla_sweep`` ("sla_75", "sla_100", "response_75", "response_100"),
+which any workstation runs.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from app.services.context import Actor, Desk
 URGENT = (1, 2)  # the priorities a group is told about
 ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"  # the change kind incidents.py writes
 SLA_KINDS = {"sla_75": 75, "sla_100": 100}
-_IGNORED_KINDS = {"bulk", "journal", "sla_50"}
+RESPONSE_KINDS = {"response_75": 75, "response_100": 100}
+_IGNORED_KINDS = {"bulk", "journal", "sla_50", "response_50"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Notice:
     number: str
     title: str
     priority: int
-    kind: str  # "assigned", "urgent", "sla_75", "sla_100", "escalated"
+    kind: str  # "assigned", "urgent", "sla_75", "sla_100", "response_75", "response_100", "escalated"
     text: str  # one line for people: "INC0000123 is assigned to you: VPN down"
     at: datetime
 
@@ -107,6 +111,7 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
     now = desk.now()
     by_others: set[int] = set()
     sla: dict[int, int] = {}
+    response: dict[int, int] = {}
     to_supervisor: set[int] = set()
     for c in wanted:
         if c.kind == ESCALATED_TO_SUPERVISOR and authors.get(c.seq) != watch.agent_id:
@@ -115,6 +120,8 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
             by_others.add(c.entity_id)
         if c.kind in SLA_KINDS:
             sla[c.entity_id] = max(sla.get(c.entity_id, 0), SLA_KINDS[c.kind])
+        if c.kind in RESPONSE_KINDS:
+            response[c.entity_id] = max(response.get(c.entity_id, 0), RESPONSE_KINDS[c.kind])
     assigned, urgent = set(watch.assigned), set(watch.urgent)
     out: list[Notice] = []
     for incident_id in ids:
@@ -142,6 +149,16 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
             else:
                 text = f"{r.number} passed 75% of its resolution target: {r.title}"
             out.append(notice(f"sla_{level}", text))
+        level = response.get(incident_id)
+        waiting = bool(r.active) and r.assignee_id is None and r.group_id in watch.group_ids
+        if level is not None and (mine or waiting):
+            if level >= 100:
+                text = f"{r.number} breached its response target: {r.title}"
+            else:
+                text = f"{r.number} passed 75% of its response target: {r.title}"
+            if waiting:
+                text += f" (nobody in {r.group_name} has taken it yet)"
+            out.append(notice(f"response_{level}", text))
         (assigned.add if mine else assigned.discard)(incident_id)
         (urgent.add if hot else urgent.discard)(incident_id)
     return out, replace(watch, assigned=frozenset(assigned), urgent=frozenset(urgent))

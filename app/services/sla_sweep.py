@@ -1,13 +1,18 @@
-"""The SLA sweep: announce each resolution clock crossing 50%, 75% and 100% exactly once.
+"""The SLA sweep: announce each clock (response and resolution) crossing 50%, 75% and 100%
+exactly once.
 
 Any workstation (or a scheduled `incidentdesk sla sweep`) may run it; the guarded
 UPDATE lets exactly one of them announce a crossing. Each announcement is a system
-journal entry and a change_log row ("sla"), which the desktops turn into notifications.
+journal entry and a change_log row ("sla_50", "sla_75", "sla_100" for the resolution clock,
+"response_50", ... for the response clock), which the desktops turn into notifications.
+A clock that has passed several thresholds since the last sweep is announced once, at the
+highest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
@@ -19,6 +24,9 @@ from app.models import Group, Incident, JournalEntry
 from app.services.context import Desk
 from app.services.incidents import auto_close_resolved
 
+RESPONSE = "response"
+RESOLUTION = "resolution"
+
 
 @dataclass(frozen=True)
 class ThresholdCrossed:
@@ -28,25 +36,78 @@ class ThresholdCrossed:
     group_id: int | None
     group_name: str | None
     assignee_id: int | None
+    clock: str = RESOLUTION  # RESOLUTION or RESPONSE
 
 
-_MESSAGES = {
-    Threshold.WARNING: "SLA warning: half of the resolution target has elapsed",
-    Threshold.AT_RISK: "SLA at risk: 75% of the resolution target has elapsed",
-    Threshold.BREACHED: "SLA breached: the resolution target has passed",
-}
+@dataclass(frozen=True)
+class _Clock:
+    """Where one clock's thresholds are stored, and how their crossing is told."""
+
+    name: str
+    stage: Any  # the column of the last announced threshold
+    instants: tuple[tuple[Threshold, Any], ...]  # highest first: (threshold, its instant column)
+    running: tuple[Any, ...]  # conditions under which the clock runs
+    kind: str  # change-log kind prefix: "sla_75", "response_75"
+    messages: dict[Threshold, str]
+
+
+_CLOCKS = (
+    _Clock(
+        RESPONSE,
+        Incident.response_stage,
+        (
+            (Threshold.BREACHED, Incident.response_due),
+            (Threshold.AT_RISK, Incident.response_at_risk_at),
+            (Threshold.WARNING, Incident.response_warn_at),
+        ),
+        (Incident.active, Incident.responded_at.is_(None)),
+        "response",
+        {
+            Threshold.WARNING: "Response warning: half of the response target has elapsed",
+            Threshold.AT_RISK: "Response at risk: 75% of the response target has elapsed",
+            Threshold.BREACHED: "Response breached: nobody took the incident in time",
+        },
+    ),
+    _Clock(
+        RESOLUTION,
+        Incident.sla_stage,
+        (
+            (Threshold.BREACHED, Incident.resolution_due),
+            (Threshold.AT_RISK, Incident.at_risk_at),
+            (Threshold.WARNING, Incident.warn_at),
+        ),
+        (Incident.active, Incident.sla_paused.is_(False)),
+        "sla",
+        {
+            Threshold.WARNING: "SLA warning: half of the resolution target has elapsed",
+            Threshold.AT_RISK: "SLA at risk: 75% of the resolution target has elapsed",
+            Threshold.BREACHED: "SLA breached: the resolution target has passed",
+        },
+    ),
+)
+
+
+def change_kind(clock: str, threshold: Threshold) -> str:
+    """The change-log kind of an announcement: "sla_75" (resolution), "response_100"..."""
+    prefix = next(c.kind for c in _CLOCKS if c.name == clock)
+    return f"{prefix}_{threshold.value}"
 
 
 def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
-    """Announce the thresholds crossed since the last sweep; close what is due to close."""
+    """Announce the thresholds crossed since the last sweep, response clocks first, then
+    resolution clocks; close what is due to close."""
     now = desk.now()
     system = desk.system()
     crossed: list[ThresholdCrossed] = []
-    stages = (
-        (Threshold.BREACHED, Incident.resolution_due),
-        (Threshold.AT_RISK, Incident.at_risk_at),
-        (Threshold.WARNING, Incident.warn_at),
-    )
+    for clock in _CLOCKS:
+        crossed += _sweep_clock(desk, clock, now, system.id)
+    if auto_close:
+        auto_close_resolved(desk)
+    return crossed
+
+
+def _sweep_clock(desk: Desk, clock: _Clock, now: datetime, system_id: int) -> list[ThresholdCrossed]:
+    crossed: list[ThresholdCrossed] = []
     with desk.read() as conn:
         rows = conn.execute(
             select(
@@ -55,45 +116,39 @@ def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
                 Incident.group_id,
                 Group.name,
                 Incident.assignee_id,
-                Incident.sla_stage,
-                Incident.warn_at,
-                Incident.at_risk_at,
-                Incident.resolution_due,
+                clock.stage.label("stage"),
+                *(col.label(f"at_{t.value}") for t, col in clock.instants),
             )
             .outerjoin(Group, Group.id == Incident.group_id)
             .where(
-                Incident.active,
-                Incident.sla_paused.is_(False),
-                or_(
-                    and_(Incident.sla_stage < 50, Incident.warn_at <= now),
-                    and_(Incident.sla_stage < 75, Incident.at_risk_at <= now),
-                    and_(Incident.sla_stage < 100, Incident.resolution_due <= now),
-                ),
+                *clock.running,
+                or_(*(and_(clock.stage < t.value, col <= now) for t, col in clock.instants)),
             )
         ).all()
     for row in rows:
         reached, column = next(
-            (t, col) for t, col in stages if (getattr(row, col.key) is not None and getattr(row, col.key) <= now)
+            (t, col)
+            for t, col in clock.instants
+            if getattr(row, f"at_{t.value}") is not None and getattr(row, f"at_{t.value}") <= now
         )
-        if reached.value <= row.sla_stage:
+        if reached.value <= row.stage:
             continue
         with desk.write() as s:
+            values: dict[str, object] = {clock.stage.key: reached.value}
+            if clock.name == RESOLUTION:
+                values["sla_breached"] = reached is Threshold.BREACHED
             won = cast(CursorResult[Any], s.execute(
                 update(Incident)
                 .where(
-                    # re-checked here: the row may have been resolved, paused or
+                    # re-checked here: the row may have been resolved, paused, taken or
                     # re-prioritised since it was read
                     Incident.id == row.id,
-                    Incident.sla_stage < reached.value,
-                    Incident.active,
-                    Incident.sla_paused.is_(False),
+                    clock.stage < reached.value,
+                    *clock.running,
                     column <= now,
                 )
-                .values(
-                    sla_stage=reached.value,
-                    # derived fields: no version bump, so nobody's edit conflicts with the sweep
-                    sla_breached=reached is Threshold.BREACHED,
-                )
+                # derived fields: no version bump, so nobody's edit conflicts with the sweep
+                .values(**values)
                 .execution_options(synchronize_session=False)
             )).rowcount
             if not won:
@@ -102,15 +157,15 @@ def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
                 JournalEntry(
                     incident_id=row.id,
                     kind=JournalKind.SYSTEM.value,
-                    body=_MESSAGES[reached],
-                    author_id=system.id,
+                    body=clock.messages[reached],
+                    author_id=system_id,
                     created_at=now,
                 )
             )
-            append_change(s, "incident", row.id, f"sla_{reached.value}", system.id)
+            append_change(s, "incident", row.id, f"{clock.kind}_{reached.value}", system_id)
         crossed.append(
-            ThresholdCrossed(row.id, row.number, reached, row.group_id, row.name, row.assignee_id)
+            ThresholdCrossed(
+                row.id, row.number, reached, row.group_id, row.name, row.assignee_id, clock.name
+            )
         )
-    if auto_close:
-        auto_close_resolved(desk)
     return crossed

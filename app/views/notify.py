@@ -37,6 +37,8 @@ _TITLES = {
     "urgent": "Urgent incident for your group",
     "sla_75": "SLA at risk (75%)",
     "sla_100": "SLA breached",
+    "response_75": "Response at risk (75%)",
+    "response_100": "Response breached",
     "escalated": "Escalated to you",
 }
 
@@ -189,7 +191,7 @@ def make_tray(icon: QIcon, parent: QObject) -> QSystemTrayIcon | None:
 def tray_message(tray: QSystemTrayIcon, notice: Notice) -> None:
     icon = (
         QSystemTrayIcon.MessageIcon.Warning
-        if notice.kind.startswith("sla") or notice.kind == "escalated" or notice.priority <= 2
+        if notice.kind.startswith(("sla", "response")) or notice.kind == "escalated" or notice.priority <= 2
         else QSystemTrayIcon.MessageIcon.Information
     )
     tray.showMessage(_TITLES.get(notice.kind, "Incident Desk"), notice.text, icon, TRAY_SHOWN_MS)

@@ -306,10 +306,14 @@ def test_sla_sweep_announces_each_threshold_once(desk: Desk, clock: Clock) -> No
     from app.services.sla_sweep import sweep
 
     rec = _log(desk, title="ERP slow", impact=1, urgency=1, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
-    # P1: 4 hours around the clock
+    # P1: respond in 15 minutes, resolve in 4 hours, around the clock; nobody takes it
     assert sweep(desk) == []
     clock.advance(hours=2, seconds=1)
-    assert [c.threshold for c in sweep(desk)] == [Threshold.WARNING]
+    got = sweep(desk)
+    assert [(c.clock, c.threshold) for c in got] == [
+        ("response", Threshold.BREACHED),  # all three response thresholds passed: told once
+        ("resolution", Threshold.WARNING),
+    ]
     assert sweep(desk) == []
     clock.advance(hours=2)
     got = sweep(desk)
@@ -327,11 +331,11 @@ def test_a_priority_change_re_arms_the_sla_announcements(desk: Desk, clock: Cloc
     ana = desk.actor("ana")
     rec = _log(desk, title="Payroll down", impact=1, urgency=1, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
     clock.advance(hours=4, seconds=1)  # P1: 4 h around the clock
-    assert [c.threshold for c in sweep(desk)] == [Threshold.BREACHED]
+    assert [c.threshold for c in sweep(desk) if c.clock == "resolution"] == [Threshold.BREACHED]
     low = inc.set_impact_urgency(desk, ana, rec.id, None, 3, 3)  # P5: 10 business days
     assert not low.sla_breached
     clock.advance(days=30)
-    assert [c.threshold for c in sweep(desk)] == [Threshold.BREACHED]
+    assert [c.threshold for c in sweep(desk) if c.clock == "resolution"] == [Threshold.BREACHED]
     assert queries.get_incident(desk, rec.id).sla_breached
 
 

@@ -24,6 +24,7 @@ from app.services.incidents.mutation import (
     MAX_TITLE,
     check_exists,
     mutate,
+    restart_clocks,
 )
 from app.services.incidents.routing import reassign
 from app.services.policies import fresh_policy_book
@@ -53,12 +54,18 @@ def _set_category(session: Session, inc: Incident, category_id: int | None, rero
     inc.category_id = category_id
 
 
-def _set_priority(desk: Desk, session: Session, inc: Incident, impact: int, urgency: int) -> None:
-    """Impact and urgency through the current matrix; the clocks keep their start."""
-    matrix = fresh_policy_book(desk, session).matrix
+def _set_priority(
+    desk: Desk, session: Session, inc: Incident, impact: int, urgency: int, now: datetime
+) -> None:
+    """Impact and urgency through the current matrix; the clocks keep their start, or restart
+    now under a policy without retroactive start (`mutation.restart_clocks`)."""
+    book = fresh_policy_book(desk, session)
+    matrix = book.matrix
+    old = inc.priority
     inc.priority = matrix.priority(impact, urgency)
     inc.impact, inc.urgency = impact, urgency
     inc.matrix_version = matrix.version
+    restart_clocks(inc, book, old, now)
 
 
 def _set_field(session: Session, inc: Incident, name: str, value: object) -> None:
@@ -111,7 +118,7 @@ def update_fields(
         if "impact" in changes or "urgency" in changes:
             impact = int(changes.get("impact", inc.impact))  # type: ignore[call-overload]
             urgency = int(changes.get("urgency", inc.urgency))  # type: ignore[call-overload]
-            _set_priority(desk, session, inc, impact, urgency)
+            _set_priority(desk, session, inc, impact, urgency, now)
         return reason
 
     return mutate(desk, actor, incident_id, version, change)
@@ -153,7 +160,7 @@ def set_impact_urgency(
     actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        _set_priority(desk, session, inc, impact, urgency)
+        _set_priority(desk, session, inc, impact, urgency, now)
         return reason
 
     return mutate(desk, actor, incident_id, version, change)

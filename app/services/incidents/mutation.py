@@ -26,6 +26,7 @@ from app.domain.lifecycle import (
 )
 from app.domain.records import IncidentRecord, JournalKind
 from app.domain.roles import Permission
+from app.domain.sla import restart_at
 from app.models import (
     Agent,
     AuditEntry,
@@ -80,7 +81,8 @@ AUDITED = (
     "sla_policy_id",
 )
 # Not audited: what the clocks derive from the fields above (response_due, resolution_due,
-# warn_at, at_risk_at, due_sort, sla_paused, sla_breached, sla_stage) and the bookkeeping
+# warn_at, at_risk_at, due_sort, sla_paused, sla_breached, sla_stage, the response_ ones, and
+# sla_started_at, which a priority change sets by its policy's rule) and the bookkeeping
 # (version, created_at, updated_at).
 
 
@@ -123,8 +125,9 @@ def load_locked(session: Session, incident_id: int, desk: Desk) -> Incident:
 def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) -> None:
     """Recompute the stored SLA fields from the policy, the pauses and the clock.
 
-    The clocks always run from `opened_at` with every pause kept, so a priority change
-    is retroactive and keeps the paused time.
+    The clocks run from `opened_at` with every pause kept (a priority change under retroactive
+    start keeps both), or from `sla_started_at` when a priority change under a policy without
+    retroactive start restarted them (see `restart_clocks`).
     """
     state = State(inc.state)
     found = book.target(inc.sla_policy_id, inc.priority)
@@ -138,8 +141,12 @@ def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) 
         closed_at=inc.closed_at,
         pauses=pauses_of(session.connection(), inc.id) if inc.id is not None else [],
         now=now,
+        started_at=inc.sla_started_at,
+        responded_at=inc.responded_at,
     )
     inc.response_due = fields.response_due
+    inc.response_warn_at = fields.response_warn_at
+    inc.response_at_risk_at = fields.response_at_risk_at
     inc.resolution_due = fields.resolution_due
     inc.warn_at = fields.warn_at
     inc.at_risk_at = fields.at_risk_at
@@ -150,6 +157,21 @@ def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) 
         # a new target (priority change) may put the clock below a threshold announced
         # before: step back so the sweep announces the crossing again
         inc.sla_stage = min(inc.sla_stage or 0, fields.stage)
+        if inc.responded_at is None:
+            inc.response_stage = min(inc.response_stage or 0, fields.response_stage)
+
+
+def restart_clocks(inc: Incident, book: PolicyBook, old_priority: int | None, now: datetime) -> None:
+    """After a priority change: under a policy without retroactive start, the new targets'
+    clocks start now (`sla_started_at`); with it, they keep their start (domain.sla)."""
+    if old_priority is None or old_priority == inc.priority:
+        return
+    inc.sla_started_at = restart_at(
+        retroactive=book.retroactive_start(inc.sla_policy_id),
+        active=State(inc.state).active,
+        started_at=inc.sla_started_at,
+        now=now,
+    )
 
 
 def write_journal(
