@@ -6,14 +6,17 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from app.domain.sla import Threshold
 
-# (light palette, dark palette): readable text colours on the palette's base
-_PRIORITY = {
-    1: ("#b00020", "#ff6b6b"),
-    2: ("#c05000", "#ffa552"),
-    3: ("#8a6d00", "#f2d15c"),
-    4: ("#1f5fa8", "#82b6ff"),
-    5: ("#5f6b73", "#a7b3bb"),
-}
+# (light palette, dark palette): readable text colours on the palette's base. Priorities run
+# along this ramp from the most urgent (1, red) to the least (grey), however many levels the
+# priority matrix defines: with 5 they are exactly these, with 3 red, amber and grey, with 9
+# four more in between.
+_PRIORITY_RAMP = (
+    ("#b00020", "#ff6b6b"),
+    ("#c05000", "#ffa552"),
+    ("#8a6d00", "#f2d15c"),
+    ("#1f5fa8", "#82b6ff"),
+    ("#5f6b73", "#a7b3bb"),
+)
 _THRESHOLD = {
     Threshold.OK: ("#1e7b34", "#6fd38a"),
     Threshold.WARNING: ("#8a6d00", "#f2d15c"),
@@ -35,8 +38,33 @@ def _pick(pair: tuple[str, str]) -> QColor:
     return QColor(pair[1] if dark_palette() else pair[0])
 
 
-def priority_color(priority: int) -> QColor:
-    return _pick(_PRIORITY.get(priority, _MUTED))
+def _blend(a: str, b: str, share: float) -> str:
+    ca, cb = QColor(a), QColor(b)
+    mix = QColor(
+        round(ca.red() + (cb.red() - ca.red()) * share),
+        round(ca.green() + (cb.green() - ca.green()) * share),
+        round(ca.blue() + (cb.blue() - ca.blue()) * share),
+    )
+    return mix.name()
+
+
+def priority_pair(priority: int, levels: int) -> tuple[str, str]:
+    """The (light, dark) colours of `priority` among `levels` priorities (1 = most urgent); the
+    muted pair for a priority outside 1..levels."""
+    if levels < 1 or not 1 <= priority <= levels:
+        return _MUTED
+    if levels == 1:
+        return _PRIORITY_RAMP[0]
+    position = (priority - 1) / (levels - 1) * (len(_PRIORITY_RAMP) - 1)
+    low = min(int(position), len(_PRIORITY_RAMP) - 2)
+    share = position - low
+    a, b = _PRIORITY_RAMP[low], _PRIORITY_RAMP[low + 1]
+    return _blend(a[0], b[0], share), _blend(a[1], b[1], share)
+
+
+def priority_color(priority: int, levels: int = len(_PRIORITY_RAMP)) -> QColor:
+    """The colour of `priority` when the matrix defines `levels` priorities."""
+    return _pick(priority_pair(priority, levels))
 
 
 def threshold_color(threshold: Threshold) -> QColor:

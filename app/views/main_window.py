@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import DeskError
 from app.domain.lifecycle import State
+from app.domain.matrix import PriorityMatrix
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
 from app.services import incidents, queries, saved_views, sla_sweep
@@ -50,7 +51,7 @@ from app.views.colors import muted_color
 from app.views.errors import show_problem
 from app.views.live import ChangeFeed
 from app.views.notify import NoticeButton, NotificationsDock, Notifier, make_tray, tray_message
-from app.views.queue_model import COLUMNS, ID_ROLE, PRIORITY_LABELS, TITLE, Query, QueueTableModel
+from app.views.queue_model import COLUMNS, ID_ROLE, TITLE, Query, QueueTableModel
 from app.views.resources import app_icon
 from app.views.saved_views import LEGACY_KEY, Narrowing, SavedView, builtin_views, legacy_views
 from app.views.settings import settings, user_key
@@ -156,9 +157,8 @@ class MainWindow(QMainWindow):
         self.search.setAccessibleName("Search")
         self.search.setClearButtonEnabled(True)
         self.state_filter = self._combo("State filter", [("Any state", None)] + [(s.label, s) for s in State])
-        self.priority_filter = self._combo(
-            "Priority filter", [("Any priority", None)] + [(label, p) for p, label in PRIORITY_LABELS.items()]
-        )
+        # every priority the active matrix defines, filled with the lookups (off the GUI thread)
+        self.priority_filter = self._combo("Priority filter", [("Any priority", None)])
         self.group_filter = self._combo("Group filter", [("Any group", None)])
         self.assignee_filter = self._combo(
             "Assignee filter", [("Anyone", None), ("Me", actor.id), ("Unassigned", -1)]
@@ -600,10 +600,15 @@ class MainWindow(QMainWindow):
 
     def _load_lookups(self) -> None:
         desk = self.desk
-        self.runner.run(lambda: (queries.groups(desk), queries.agents(desk)), self._lookups, key="lookups")
+        self.runner.run(
+            lambda: (queries.groups(desk), queries.agents(desk), queries.matrix(desk)),
+            self._lookups,
+            key="lookups",
+        )
 
-    def _lookups(self, data: tuple[list[GroupRecord], list[AgentRecord]]) -> None:
-        self._groups, self._agents = data
+    def _lookups(self, data: tuple[list[GroupRecord], list[AgentRecord], PriorityMatrix]) -> None:
+        self._groups, self._agents, matrix = data
+        self._fill_priorities(matrix)
         current_group = self.group_filter.currentData()
         self.group_filter.blockSignals(True)
         self.group_filter.clear()
@@ -624,6 +629,22 @@ class MainWindow(QMainWindow):
         idx = self.assignee_filter.findData(current)
         self.assignee_filter.setCurrentIndex(max(idx, 0))
         self.assignee_filter.blockSignals(False)
+
+    def _fill_priorities(self, matrix: PriorityMatrix) -> None:
+        """The priority filter lists the active matrix's priorities; the queue names and colours
+        them the same way. A chosen priority stays chosen while the matrix still has it."""
+        self.model.set_matrix(matrix)
+        current = self.priority_filter.currentData()
+        self.priority_filter.blockSignals(True)
+        self.priority_filter.clear()
+        self.priority_filter.addItem("Any priority", None)
+        for priority, label in matrix.priority_levels():
+            self.priority_filter.addItem(label, priority)
+        idx = self.priority_filter.findData(current)
+        self.priority_filter.setCurrentIndex(max(idx, 0))
+        self.priority_filter.blockSignals(False)
+        if idx < 0 and current is not None:
+            self._apply_filters()  # the chosen priority is gone: show what the combo says
 
     # -- live ----------------------------------------------------------------------------------
     def _set_online(self, online: bool) -> None:

@@ -155,10 +155,8 @@ class NewIncidentDialog(QDialog):
         self.urgency = QComboBox()
         self.urgency.setAccessibleName("Urgency")
         for combo in (self.impact, self.urgency):
+            # the levels of the active priority matrix, filled when the form data arrives
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            for n, label in ((1, "1 - High"), (2, "2 - Medium"), (3, "3 - Low")):
-                combo.addItem(label, n)
-            combo.setCurrentIndex(2)
             combo.currentIndexChanged.connect(self._priority_inputs_changed)
         self.priority_info = QLabel("…")
         self.priority_info.setAccessibleName("Priority and SLA targets")
@@ -294,6 +292,7 @@ class NewIncidentDialog(QDialog):
         self.setTabOrder(self.caller, self.channel)
         self.caller.setFocus()
         self._form_loaded = False
+        self._levels = 5  # how many priorities the matrix defines (colours), until it arrives
         self._load_form_data()
         self._priority_inputs_changed()
 
@@ -342,14 +341,15 @@ class NewIncidentDialog(QDialog):
             self.category.addItem(c.path, c.id)
         for s in data.services:
             self.service.addItem(s.name, s.id)
-        for combo, labels in ((self.impact, data.matrix.impact_labels), (self.urgency, data.matrix.urgency_labels)):
+        self._levels = data.matrix.priorities
+        for combo, levels in ((self.impact, data.matrix.impact_levels()), (self.urgency, data.matrix.urgency_levels())):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            for n, label in enumerate(labels, start=1):
-                combo.addItem(f"{n} - {label}", n)
+            for n, label in levels:
+                combo.addItem(label, n)
             idx = combo.findData(current)
-            combo.setCurrentIndex(idx if idx >= 0 else combo.count() - 1)
+            combo.setCurrentIndex(idx if idx >= 0 else combo.count() - 1)  # default: the lowest
             combo.blockSignals(False)
         self._priority_inputs_changed()
 
@@ -379,7 +379,7 @@ class NewIncidentDialog(QDialog):
             f"{t.priority_label}, respond in {t.response_text}, resolve in {t.resolution_text}"
         )
         pal = self.priority_info.palette()
-        pal.setColor(self.priority_info.foregroundRole(), priority_color(t.priority))
+        pal.setColor(self.priority_info.foregroundRole(), priority_color(t.priority, self._levels))
         self.priority_info.setPalette(pal)
 
     # -- caller --------------------------------------------------------------------------------
@@ -537,6 +537,14 @@ class NewIncidentDialog(QDialog):
             self._show_error(
                 ValidationError(
                     "Pick a caller from the list, or add a new one (Ctrl+Shift+N)", field="caller"
+                )
+            )
+            return
+        if self.impact.currentData() is None or self.urgency.currentData() is None:
+            self._show_error(
+                ValidationError(
+                    "The priority matrix has not arrived yet: wait a moment and save again",
+                    field="impact",
                 )
             )
             return

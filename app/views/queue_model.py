@@ -10,6 +10,10 @@ model is never reset for a change, so selection and scroll stay.
 
 Every service call runs on the task runner; each answer carries the query generation it was asked
 for, and an answer for an older query is dropped.
+
+Priority labels and colours come from the active priority matrix (``set_matrix``; each new query
+brings the current one along, cached on the desk): under GLPI's 5x5 the queue says "1 - Very
+high" as the incident does.
 """
 
 from __future__ import annotations
@@ -32,8 +36,9 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
+from app.domain.matrix import PriorityMatrix
 from app.domain.records import Page, QueueFilter, QueueRow
 from app.domain.wording import compact_time, local_time, row_sla, row_sla_tooltip
 from app.services import queries
@@ -72,13 +77,6 @@ NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(le
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
-PRIORITY_LABELS = {1: "1 - Critical", 2: "2 - High", 3: "3 - Moderate", 4: "4 - Low", 5: "5 - Planning"}
-
-
-def priority_label(priority: int) -> str:
-    return PRIORITY_LABELS.get(priority, str(priority))
-
-
 @dataclass(frozen=True)
 class Query:
     flt: QueueFilter = field(default_factory=QueueFilter)
@@ -110,6 +108,7 @@ class QueueTableModel(QAbstractTableModel):
         self._refreshing = False
         self._refresh_queue: set[int] = set()
         self._now = desk.now()
+        self._matrix: PriorityMatrix | None = None  # labels and colours of the priorities
         self._want_timer = QTimer(self)
         self._want_timer.setSingleShot(True)
         self._want_timer.setInterval(0)
@@ -127,10 +126,13 @@ class QueueTableModel(QAbstractTableModel):
         gen = self._generation
         desk, q = self._desk, query
         self._runner.run(
-            lambda: queries.queue_page(
-                desk, q.flt, sort=q.sort, descending=q.descending, limit=FIRST_PAGE
+            lambda: (
+                queries.queue_page(
+                    desk, q.flt, sort=q.sort, descending=q.descending, limit=FIRST_PAGE
+                ),
+                queries.matrix(desk),
             ),
-            lambda page: self._first_page(gen, page),
+            lambda answer: self._first_page(gen, answer[0], answer[1]),
         )
 
     def set_filter(self, flt: QueueFilter) -> None:
@@ -143,9 +145,11 @@ class QueueTableModel(QAbstractTableModel):
         """False while the current query's first page has not arrived (or could not be read)."""
         return self._loaded_generation == self._generation
 
-    def _first_page(self, gen: int, page: Page) -> None:
+    def _first_page(self, gen: int, page: Page, matrix: PriorityMatrix | None = None) -> None:
         if gen != self._generation:
             return
+        if matrix is not None:
+            self._matrix = matrix
         self.beginResetModel()
         self._loaded_generation = gen
         self._ids = array("q", (r.id for r in page.rows))
@@ -201,13 +205,13 @@ class QueueTableModel(QAbstractTableModel):
             return self._display(row, col)
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == PRIORITY:
-                return priority_color(row.priority)
+                return self._priority_color(row.priority)
             if col == SLA:
                 look = row_sla(row, self._now)
                 return muted_color() if look.threshold is None else threshold_color(look.threshold)
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == PRIORITY:
-            return priority_color(row.priority)
+            return self._priority_color(row.priority)
         if role == Qt.ItemDataRole.FontRole and (
             (col == PRIORITY and row.priority <= 2) or (col == NUMBER and row.major)
         ):
@@ -231,7 +235,7 @@ class QueueTableModel(QAbstractTableModel):
         if col == NUMBER:
             return row.number + (" ★" if row.major else "")
         if col == PRIORITY:
-            return priority_label(row.priority)
+            return self.priority_label(row.priority)
         if col == SLA:
             return row_sla(row, self._now).text
         if col == STATE:
@@ -430,6 +434,37 @@ class QueueTableModel(QAbstractTableModel):
                 positions = [self._ids.index(x) for x in changed if x in self._ids]
             for pos in positions:
                 self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+
+    # -- the priority matrix ------------------------------------------------------------------
+    def set_matrix(self, matrix: PriorityMatrix) -> None:
+        """Show priorities as `matrix` names and colours them (a new matrix version saved
+        somewhere): the priority column repaints, nothing else moves."""
+        if matrix == self._matrix:
+            return
+        self._matrix = matrix
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, PRIORITY),
+                self.index(len(self._ids) - 1, PRIORITY),
+                [
+                    Qt.ItemDataRole.DisplayRole,
+                    Qt.ItemDataRole.AccessibleTextRole,
+                    Qt.ItemDataRole.ForegroundRole,
+                    Qt.ItemDataRole.DecorationRole,
+                ],
+            )
+
+    def matrix(self) -> PriorityMatrix | None:
+        return self._matrix
+
+    def priority_label(self, priority: int) -> str:
+        """'1 - Very high': the active matrix's name for `priority` (the number until known)."""
+        return self._matrix.priority_label(priority) if self._matrix is not None else str(priority)
+
+    def _priority_color(self, priority: int) -> QColor:
+        if self._matrix is None:
+            return muted_color()
+        return priority_color(priority, self._matrix.priorities)
 
     # -- helpers for windows and tests --------------------------------------------------------
     def incident_id(self, row: int) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.matrix import PriorityMatrix
 from app.domain.records import (
     AuditRecord,
     CategoryRecord,
@@ -37,6 +38,11 @@ class Lookups:
     groups: list[GroupRecord]
     categories: list[CategoryRecord]
     services: list[ServiceRecord]
+    matrix: PriorityMatrix  # the active one: impact and urgency levels, how many priorities
+
+
+def load_lookups(desk: Desk) -> Lookups:
+    return Lookups(queries.groups(desk), queries.categories(desk), queries.services(desk), queries.matrix(desk))
 
 
 def load_details(desk: Desk, incident_id: int) -> Details:

@@ -48,7 +48,7 @@ from app.domain.records import (
 )
 from app.domain.roles import Permission, can
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
-from app.services import incidents, queries
+from app.services import incidents
 from app.services.context import Actor, Desk
 from app.views.colors import muted_color, priority_color, threshold_color
 from app.views.dialogs import ActionDialog, ConflictDialog
@@ -56,7 +56,7 @@ from app.views.errors import show_problem
 
 # -- which action, when -------------------------------------------------------------------------
 from app.views.incident.actions import ACTIONS, action_dialog, why_not
-from app.views.incident.details import Details, Lookups, load_details
+from app.views.incident.details import Details, Lookups, load_details, load_lookups
 from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
 from app.views.tasks import TaskRunner
 
@@ -157,9 +157,7 @@ class IncidentWindow(QMainWindow):
         self.impact_edit.setAccessibleName("Impact")
         self.urgency_edit = QComboBox()
         self.urgency_edit.setAccessibleName("Urgency")
-        for combo in (self.impact_edit, self.urgency_edit):
-            for n, label in ((1, "1 - High"), (2, "2 - Medium"), (3, "3 - Low")):
-                combo.addItem(label, n)
+        # impact and urgency list the active matrix's levels, filled with the lookups
         self.caller_label = QLabel()
         self.caller_label.setAccessibleName("Caller")
         self.save_button = QPushButton("&Save changes (Ctrl+S)")
@@ -275,11 +273,7 @@ class IncidentWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self.journal_edit, self.add_note, context=Qt.ShortcutContext.WidgetShortcut)
 
         desk_ = desk
-        runner.run(
-            lambda: Lookups(queries.groups(desk_), queries.categories(desk_), queries.services(desk_)),
-            self._lookups_loaded,
-            key=f"incident-lookups-{id(self)}",
-        )
+        runner.run(lambda: load_lookups(desk_), self._lookups_loaded, key=f"incident-lookups-{id(self)}")
         self._clock_timer = QTimer(self)  # the clocks count down like the queue's SLA column
         self._clock_timer.setInterval(1000)
         self._clock_timer.timeout.connect(self._fill_clocks)
@@ -305,8 +299,23 @@ class IncidentWindow(QMainWindow):
             self.service_edit.addItem(s.name, s.id)
         for c in lookups.categories:
             self.category_edit.addItem(c.path, c.id)
+        for combo, levels in (
+            (self.impact_edit, lookups.matrix.impact_levels()),
+            (self.urgency_edit, lookups.matrix.urgency_levels()),
+        ):
+            current = combo.currentData()  # what the record or the user put there: kept
+            combo.blockSignals(True)
+            combo.clear()
+            for n, label in levels:
+                combo.addItem(label, n)
+            if current is not None and combo.findData(current) < 0:
+                combo.addItem(str(current), current)  # a level this matrix no longer has
+            if current is not None:
+                combo.setCurrentIndex(combo.findData(current))
+            combo.blockSignals(False)
         if self.record is not None:
             self._fill_fields(self.record, only_clean=True)
+            self._fill_header(self.record)
 
     def _loaded(self, details: Details) -> None:
         record = details.record
@@ -366,18 +375,15 @@ class IncidentWindow(QMainWindow):
         """The database answers again: read what could not be read while it was away."""
         if self._lookups is None:
             desk_ = self.desk
-            self.runner.run(
-                lambda: Lookups(queries.groups(desk_), queries.categories(desk_), queries.services(desk_)),
-                self._lookups_loaded,
-                key=f"incident-lookups-{id(self)}",
-            )
+            self.runner.run(lambda: load_lookups(desk_), self._lookups_loaded, key=f"incident-lookups-{id(self)}")
         self.reload()
 
     def _fill_header(self, r: IncidentRecord) -> None:
         self.number_label.setText(r.number + ("  ★ major" if r.major else ""))
         self.priority_label.setText(r.priority_label)
         pal = self.priority_label.palette()
-        pal.setColor(self.priority_label.foregroundRole(), priority_color(r.priority))
+        levels = self._lookups.matrix.priorities if self._lookups is not None else 5
+        pal.setColor(self.priority_label.foregroundRole(), priority_color(r.priority, levels))
         self.priority_label.setPalette(pal)
         hold = f" ({HoldReason(r.hold_reason).label})" if r.hold_reason else ""
         self.state_label.setText(r.state.label + hold)
@@ -440,7 +446,9 @@ class IncidentWindow(QMainWindow):
                 w.setPlainText(value or "")
             elif isinstance(w, QComboBox):
                 idx = w.findData(value)
-                if idx < 0 and value is not None and field in ("config_item_id", "category_id"):
+                if idx < 0 and value is not None and field in (
+                    "config_item_id", "category_id", "impact", "urgency"
+                ):
                     label = self.record.service_name if field == "config_item_id" and self.record else None
                     if field == "category_id" and self.record:
                         label = self.record.category_path
