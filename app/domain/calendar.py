@@ -77,6 +77,7 @@ class DaysOff(Protocol):
 
     def __hash__(self) -> int: ...
 
+
 _Span = tuple[int, int]  # [start, end) in epoch seconds
 # A working-interval end: (seconds of day 0..86400, 1 if on the next day,
 # the local time with fold=0, the same with fold=1)

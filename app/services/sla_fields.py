@@ -93,7 +93,7 @@ def _response(
     total = target.response_s
     due = add(start, total)
     if responded_at is not None or not state.active:
-        late = responded_at is not None and responded_at > due
+        late = responded_at is not None and responded_at >= due  # as clock_status: 100% is late
         return due, None, None, (Threshold.BREACHED if late else Threshold.OK).value
     warn = add(start, math.ceil(total * 0.5))
     at_risk = add(start, math.ceil(total * 0.75))
