@@ -26,16 +26,20 @@ class ValidationError(DeskError):
 class IllegalTransition(DeskError):
     """A lifecycle move the current state does not allow."""
 
-    def __init__(self, state: str, action: str, allowed: Sequence[str]) -> None:
+    def __init__(
+        self, state: str, action: str, allowed: Sequence[str], *, message: str | None = None
+    ) -> None:
         moves = ", ".join(allowed) if allowed else "none (the incident is final)"
-        super().__init__(f"Cannot {action} an incident that is {state}; allowed from {state}: {moves}")
+        super().__init__(
+            message or f"Cannot {action} an incident that is {state}; allowed from {state}: {moves}"
+        )
         self.state = state
         self.action = action
         self.allowed = tuple(allowed)
 
 
 class PermissionDenied(DeskError):
-    """The acting agent's role does not allow the action."""
+    """The acting agent's role (or the incident's group) does not allow the action."""
 
 
 class NotFound(DeskError):

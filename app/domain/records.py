@@ -162,6 +162,12 @@ class IncidentRecord:
     opened_by: str | None
     response: ClockStatus | None = None
     resolution: ClockStatus | None = None
+    # the admin fields a closed incident still takes (with problem_id): see incident_rights
+    change_ref: str | None = None
+    caused_by_id: int | None = None
+    caused_by_number: str | None = None
+    caused_by_change: str | None = None
+    priority_overridden: bool = False
 
 
 @dataclass(frozen=True)

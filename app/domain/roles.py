@@ -1,9 +1,11 @@
-"""Roles and what each may do. Services check these for every door (GUI, CLI, intake)."""
+"""Roles and the desk-level rights each has (logging, bulk actions, reviews, configuration,
+users). What a role may do to one incident is the role table in ``incident_rights``, decided by
+``permissions.why_not``. Services check both for every door (GUI, CLI, intake)."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from app.domain.errors import PermissionDenied
 
@@ -18,42 +20,31 @@ class Role(enum.StrEnum):
     def label(self) -> str:
         return self.value.capitalize()
 
+    @property
+    def a(self) -> str:
+        """The role with its article, as a sentence uses it: "an agent", "a supervisor"."""
+        return ("an " if self.value[0] in "aeiou" else "a ") + self.value
+
 
 class Permission(enum.StrEnum):
+    """Rights that do not depend on one incident; the value is the verb phrase."""
+
     LOG = "log incidents"
-    WORK = "work incidents"  # update fields, journal, hold, resume, resolve, assign to self
-    ASSIGN_OTHERS = "assign incidents to others"
-    ESCALATE = "escalate incidents"
-    CANCEL = "cancel incidents"
-    CLOSE = "close incidents"
-    REOPEN = "reopen incidents"
-    MARK_MAJOR = "mark incidents major"
-    BULK_EDIT = "bulk-edit incidents"
-    EDIT_CLOSED = "edit closed incidents"
+    RECORD_PROBLEMS = "record problems and known errors"
+    BULK_EDIT = "run bulk actions on many incidents"
     REVIEW = "run post-incident reviews"
-    CONFIGURE = "configure the desk"
+    CONFIGURE = "change the priority matrix, SLA policies, calendars, groups and categories"
     MANAGE_USERS = "manage users"
 
 
-_BASE = frozenset(
-    {
-        Permission.LOG,
-        Permission.WORK,
-        Permission.ASSIGN_OTHERS,
-        Permission.ESCALATE,
-        Permission.CANCEL,
-        Permission.CLOSE,
-        Permission.REOPEN,
-    }
-)
-_SUPERVISOR = _BASE | {Permission.MARK_MAJOR, Permission.BULK_EDIT, Permission.REVIEW}
+_EVERYONE = frozenset({Permission.LOG, Permission.RECORD_PROBLEMS})
+_SUPERVISOR = _EVERYONE | {Permission.BULK_EDIT, Permission.REVIEW}
 
 GRANTS: Mapping[Role, frozenset[Permission]] = {
-    Role.AGENT: _BASE,
-    Role.SPECIALIST: _BASE,
+    Role.AGENT: _EVERYONE,
+    Role.SPECIALIST: _EVERYONE,
     Role.SUPERVISOR: _SUPERVISOR,
-    Role.ADMIN: _SUPERVISOR
-    | {Permission.EDIT_CLOSED, Permission.CONFIGURE, Permission.MANAGE_USERS},
+    Role.ADMIN: _SUPERVISOR | {Permission.CONFIGURE, Permission.MANAGE_USERS},
 }
 
 
@@ -61,9 +52,17 @@ def can(role: Role, permission: Permission) -> bool:
     return permission in GRANTS[role]
 
 
+def only(roles: Iterable[Role]) -> str:
+    """ "a supervisor or an admin": the roles that may, in words."""
+    names = [r.a for r in roles]
+    if not names:
+        return "nobody"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def require(role: Role, permission: Permission, *, who: str = "this user") -> None:
     if not can(role, permission):
-        allowed = ", ".join(r.value for r in Role if can(r, permission))
+        allowed = only(r for r in Role if can(r, permission))
         raise PermissionDenied(
-            f"{who} ({role.value}) may not {permission.value}; allowed for: {allowed}"
+            f"Only {allowed} may {permission.value} ({who} is {role.a})"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -30,6 +30,9 @@ class Incident(Base):
     urgency: Mapped[int] = mapped_column(Integer)
     priority: Mapped[int] = mapped_column(Integer)
     matrix_version: Mapped[int] = mapped_column(ForeignKey("matrix_versions.id"))
+    # a supervisor set the priority by hand (with a reason in the audit): the matrix does not
+    # recompute it until impact or urgency change
+    priority_overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     state: Mapped[str] = mapped_column(String(20))
     # denormalised "still in a queue" flag: leads the queue index
@@ -47,6 +50,12 @@ class Incident(Base):
     major: Mapped[bool] = mapped_column(Boolean, default=False)
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"), index=True)
     known_error_id: Mapped[int | None] = mapped_column(ForeignKey("known_errors.id"))
+    # the change that fixed it (a reference in the change process: "CHG0030012"), and what
+    # caused it: another incident, or a change. With the problem, these stay settable by an
+    # admin after closure (app.domain.incident_rights.ADMIN_FIELDS).
+    change_ref: Mapped[str | None] = mapped_column(String(40))
+    caused_by_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    caused_by_change: Mapped[str | None] = mapped_column(String(40))
 
     resolution_code: Mapped[str | None] = mapped_column(String(40))
     resolution_notes: Mapped[str | None] = mapped_column(Text)

@@ -21,6 +21,7 @@ _closer = aliased(Agent, name="closer")
 _opener = aliased(Agent, name="opener")
 _parent_cat = aliased(Category, name="parent_cat")
 _parent = aliased(Incident, name="parent_incident")
+_cause = aliased(Incident, name="cause_incident")
 
 
 def _incident_select() -> Select[Any]:
@@ -38,6 +39,7 @@ def _incident_select() -> Select[Any]:
             _opener.full_name.label("opened_by"),
             _parent.number.label("parent_number"),
             Problem.number.label("problem_number"),
+            _cause.number.label("caused_by_number"),
         )
         .outerjoin(Caller, Caller.id == Incident.caller_id)
         .outerjoin(Category, Category.id == Incident.category_id)
@@ -50,6 +52,7 @@ def _incident_select() -> Select[Any]:
         .outerjoin(_opener, _opener.id == Incident.opened_by_id)
         .outerjoin(_parent, _parent.id == Incident.parent_id)
         .outerjoin(Problem, Problem.id == Incident.problem_id)
+        .outerjoin(_cause, _cause.id == Incident.caused_by_id)
     )
 
 
@@ -135,6 +138,11 @@ def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime)
         problem_id=inc.problem_id,
         problem_number=row.problem_number,
         known_error_id=inc.known_error_id,
+        change_ref=inc.change_ref,
+        caused_by_id=inc.caused_by_id,
+        caused_by_number=row.caused_by_number,
+        caused_by_change=inc.caused_by_change,
+        priority_overridden=inc.priority_overridden,
         resolution_code=inc.resolution_code,
         resolution_notes=inc.resolution_notes,
         resolved_at=inc.resolved_at,

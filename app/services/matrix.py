@@ -70,7 +70,7 @@ def store_matrix(
 
 def save(desk: Desk, actor: Actor, matrix: PriorityMatrix, note: str | None = None) -> PriorityMatrix:
     """Store `matrix` as the next version; incidents keep theirs until recomputed."""
-    actor.require(Permission.BULK_EDIT)  # supervisors and admins
+    actor.require(Permission.CONFIGURE)  # the matrix is the admin's
     with desk.write() as s:
         row = store_matrix(s, matrix, actor.id, desk.now(), note)
         append_change(s, "matrix", row.id, "created", actor.id)
@@ -82,7 +82,7 @@ def recompute_open(
     desk: Desk, actor: Actor, incident_ids: Sequence[int] | None = None, reason: str | None = None
 ) -> list[PriorityShift]:
     """Move open incidents to the current matrix (all, or the given ones); returns what changed."""
-    actor.require(Permission.BULK_EDIT)
+    actor.require(Permission.CONFIGURE)
     matrix = policy_book(desk).matrix
     shifts = preview(desk, matrix)
     if incident_ids is not None:

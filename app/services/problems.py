@@ -15,7 +15,7 @@ from app.services.context import Actor, Desk
 
 
 def add_problem(desk: Desk, actor: Actor, title: str, *, description: str = "") -> int:
-    actor.require(Permission.WORK)
+    actor.require(Permission.RECORD_PROBLEMS)
     from app.domain.records import problem_number
 
     with desk.write() as s:
@@ -37,7 +37,7 @@ def add_known_error(
     problem_id: int | None = None,
     category_id: int | None = None,
 ) -> int:
-    actor.require(Permission.WORK)
+    actor.require(Permission.RECORD_PROBLEMS)
     if not title.strip() or not workaround.strip():
         raise ValidationError("A known error needs a title and a workaround", field="title")
     with desk.write() as s:

@@ -40,6 +40,9 @@ class ServiceLifecycle(RuleBasedStateMachine):
         group = catalog.add_group(self.desk, root, "Service Desk", 1)
         users.add_user(self.desk, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"])
         self.ana = self.desk.actor("ana")
+        users.add_user(self.desk, root, "carla", "Carla Rossi", "supervisor", groups=["Service Desk"])
+        self.carla = self.desk.actor("carla")  # cancelling is a supervisor's call
+        self.assigned = False  # to Ana: taking it a second time is refused
         rec = inc.log_incident(self.desk, self.ana, inc.NewIncident("Printer jams", group_id=group))
         self.id = rec.id
         self.version = rec.version
@@ -70,9 +73,10 @@ class ServiceLifecycle(RuleBasedStateMachine):
 
     @rule()
     def assign_to_me(self) -> None:
-        ok = self.state.active
+        ok = self.state.active and not self.assigned
         action = Action.START if self.state is State.NEW else None
         self._try(action, lambda: inc.assign_to_me(self.desk, self.ana, self.id, self.version), ok)
+        self.assigned = self.assigned or ok
 
     @rule(reason=st.sampled_from(["awaiting_caller", "awaiting_vendor", "lunch"]), comment=text)
     def hold(self, reason: str, comment: str) -> None:
@@ -103,7 +107,7 @@ class ServiceLifecycle(RuleBasedStateMachine):
     @rule(reason=text)
     def cancel(self, reason: str) -> None:
         self._try(
-            Action.CANCEL, lambda: inc.cancel(self.desk, self.ana, self.id, self.version, reason), bool(reason.strip())
+            Action.CANCEL, lambda: inc.cancel(self.desk, self.carla, self.id, self.version, reason), bool(reason.strip())
         )
 
     @rule(impact=st.integers(1, 3), urgency=st.integers(1, 3))

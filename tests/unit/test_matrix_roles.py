@@ -62,13 +62,14 @@ def test_editing_a_cell_makes_a_new_version_and_lists_the_change() -> None:
     assert v1.changed_cells(v2) == [(2, 1, 2, 1)]
 
 
-def test_roles() -> None:
-    assert can(Role.AGENT, Permission.ESCALATE)
-    assert not can(Role.AGENT, Permission.MARK_MAJOR)
+def test_desk_level_rights() -> None:
+    assert can(Role.AGENT, Permission.LOG)
+    assert not can(Role.SPECIALIST, Permission.BULK_EDIT)
     assert can(Role.SUPERVISOR, Permission.BULK_EDIT)
+    assert not can(Role.SUPERVISOR, Permission.CONFIGURE)
     assert can(Role.ADMIN, Permission.MANAGE_USERS)
-    with pytest.raises(PermissionDenied, match=r"ana \(agent\) may not mark incidents major; allowed for: supervisor, admin"):
-        require(Role.AGENT, Permission.MARK_MAJOR, who="ana")
+    with pytest.raises(PermissionDenied, match=r"^Only a supervisor or an admin may run post-incident reviews \(ana is an agent\)$"):
+        require(Role.AGENT, Permission.REVIEW, who="ana")
 
 
 def test_functional_escalation_goes_up_a_line_with_a_reason() -> None:

@@ -1,5 +1,6 @@
 """Editing an incident's fields: the form (title, description, caller, channel, service,
-category, impact and urgency), categorising and re-prioritising."""
+category, impact and urgency), categorising, re-prioritising and a supervisor's priority
+override."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.domain.errors import (
     ValidationError,
 )
+from app.domain.incident_rights import IncidentAction
 from app.domain.records import Channel, IncidentRecord
-from app.domain.roles import Permission
 from app.models import (
     Caller,
     Category,
@@ -28,8 +29,6 @@ from app.services.incidents.mutation import (
 )
 from app.services.incidents.routing import reassign
 from app.services.policies import fresh_policy_book
-
-# --------------------------------------------------------------------------------------
 # fields
 
 EDITABLE = {
@@ -58,13 +57,20 @@ def _set_priority(
     desk: Desk, session: Session, inc: Incident, impact: int, urgency: int, now: datetime
 ) -> None:
     """Impact and urgency through the current matrix; the clocks keep their start, or restart
-    now under a policy without retroactive start (`mutation.restart_clocks`)."""
+    now under a policy without retroactive start (`mutation.restart_clocks`).
+
+    An overridden priority stays while impact and urgency stay (a matrix recompute passes it
+    by); a new impact or urgency gives the matrix's priority again."""
     book = fresh_policy_book(desk, session)
     matrix = book.matrix
+    priority = matrix.priority(impact, urgency)
+    if inc.priority_overridden and (impact, urgency) == (inc.impact, inc.urgency):
+        return
     old = inc.priority
-    inc.priority = matrix.priority(impact, urgency)
+    inc.priority = priority
     inc.impact, inc.urgency = impact, urgency
     inc.matrix_version = matrix.version
+    inc.priority_overridden = False
     restart_clocks(inc, book, old, now)
 
 
@@ -101,7 +107,6 @@ def update_fields(
 ) -> IncidentRecord:
     """Edit the incident form's fields in one transaction: title, description, caller,
     channel, service, category (no re-routing) and impact/urgency (re-prioritised)."""
-    actor.require(Permission.WORK)
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationError(
@@ -121,7 +126,7 @@ def update_fields(
             _set_priority(desk, session, inc, impact, urgency, now)
         return reason
 
-    return mutate(desk, actor, incident_id, version, change)
+    return mutate(desk, actor, incident_id, version, change, action=IncidentAction.EDIT)
 
 
 def categorise(
@@ -135,7 +140,6 @@ def categorise(
     reroute: bool = False,
 ) -> IncidentRecord:
     """Set category (and service); with `reroute`, move to the category's default group."""
-    actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         _set_category(session, inc, category_id, reroute)
@@ -143,7 +147,7 @@ def categorise(
             _set_field(session, inc, "config_item_id", config_item_id)
         return None
 
-    return mutate(desk, actor, incident_id, version, change)
+    return mutate(desk, actor, incident_id, version, change, action=IncidentAction.EDIT)
 
 
 def set_impact_urgency(
@@ -157,13 +161,44 @@ def set_impact_urgency(
     reason: str | None = None,
 ) -> IncidentRecord:
     """Re-prioritise through the current matrix; the SLA start stays where it was."""
-    actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         _set_priority(desk, session, inc, impact, urgency, now)
         return reason
 
-    return mutate(desk, actor, incident_id, version, change)
+    return mutate(desk, actor, incident_id, version, change, action=IncidentAction.EDIT)
 
 
-# --------------------------------------------------------------------------------------
+
+def override_priority(
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    version: int | None,
+    priority: int,
+    reason: str,
+) -> IncidentRecord:
+    """Set the priority by hand, past the matrix, with a mandatory reason (audited as an
+    override). It holds until impact or urgency change."""
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError("A reason is required to override the priority", field="reason")
+
+    def change(session: Session, inc: Incident, now: datetime) -> str | None:
+        book = fresh_policy_book(desk, session)
+        matrix = book.matrix
+        if isinstance(priority, bool) or not isinstance(priority, int) or not (
+            1 <= priority <= matrix.priorities
+        ):
+            raise ValidationError(
+                f"Priority must be 1 to {matrix.priorities}, got {priority!r}", field="priority"
+            )
+        old = inc.priority
+        inc.priority = priority
+        inc.priority_overridden = True
+        restart_clocks(inc, book, old, now)
+        return f"Priority override: {text}"
+
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.OVERRIDE_PRIORITY
+    )

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from app.db.changes import append_change
 from app.domain.errors import (
-    IllegalTransition,
     PermissionDenied,
     ValidationError,
 )
-from app.domain.lifecycle import (
-    State,
-)
+from app.domain.incident_rights import IncidentAction
 from app.domain.records import JournalKind, JournalRecord
-from app.domain.roles import Permission
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
+    guard,
     load_locked,
     write_journal,
 )
@@ -24,7 +21,6 @@ def add_journal(
     desk: Desk, actor: Actor, incident_id: int, kind: str, body: str
 ) -> JournalRecord:
     """A work note (internal) or a comment (the caller sees it). Appending needs no version."""
-    actor.require(Permission.WORK)
     text = (body or "").strip()
     if not text:
         raise ValidationError("The note is empty", field="body")
@@ -37,8 +33,7 @@ def add_journal(
     now = desk.now()
     with desk.write() as session:
         inc = load_locked(session, incident_id, desk)
-        if State(inc.state).final:
-            raise IllegalTransition(State(inc.state).label, "add a note to", [])
+        guard(session, inc, actor, IncidentAction.ADD_NOTE)
         entry = write_journal(session, inc, jk, text, actor, now)
         session.flush()
         append_change(session, "incident", inc.id, "journal", actor.id)

@@ -25,8 +25,8 @@ from app.domain.lifecycle import (
     check_resolve,
     next_state,
 )
+from app.domain.incident_rights import IncidentAction
 from app.domain.records import IncidentRecord, JournalKind
-from app.domain.roles import Permission
 from app.models import (
     Incident,
     SlaPause,
@@ -43,14 +43,13 @@ from app.services.policies import policy_book
 
 
 def start_work(desk: Desk, actor: Actor, incident_id: int, version: int | None) -> IncidentRecord:
-    actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         inc.state = next_state(State(inc.state), Action.START).value
         inc.responded_at = inc.responded_at or now
         return None
 
-    return mutate(desk, actor, incident_id, version, change, lifecycle=True)
+    return mutate(desk, actor, incident_id, version, change, action=IncidentAction.START)
 
 
 def hold(
@@ -62,7 +61,6 @@ def hold(
     comment: str | None = None,
 ) -> IncidentRecord:
     """On Hold with a reason; the resolution clock pauses. Awaiting caller needs a comment."""
-    actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         why = check_hold(State(inc.state), reason, comment)
@@ -75,14 +73,15 @@ def hold(
         session.flush()
         return why.label
 
-    return mutate(desk, actor, incident_id, version, change, kind="held", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.HOLD, kind="held"
+    )
 
 
 def resume(
     desk: Desk, actor: Actor, incident_id: int, version: int | None, comment: str | None = None
 ) -> IncidentRecord:
     """Back to In Progress; the pause ends and its time is not counted."""
-    actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         inc.state = next_state(State(inc.state), Action.RESUME).value
@@ -92,7 +91,9 @@ def resume(
             write_journal(session, inc, JournalKind.WORK_NOTE, comment.strip(), actor, now)
         return comment
 
-    return mutate(desk, actor, incident_id, version, change, kind="resumed", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.RESUME, kind="resumed"
+    )
 
 
 def end_pauses(session: Session, inc: Incident, now: datetime) -> None:
@@ -107,7 +108,6 @@ def resolve(
     desk: Desk, actor: Actor, incident_id: int, version: int | None, code: str, notes: str
 ) -> IncidentRecord:
     """Resolved with one of the ten codes and notes; the resolution clock stops."""
-    actor.require(Permission.WORK)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         rc, text = check_resolve(State(inc.state), code, notes)
@@ -123,7 +123,9 @@ def resolve(
         )
         return text
 
-    return mutate(desk, actor, incident_id, version, change, kind="resolved", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.RESOLVE, kind="resolved"
+    )
 
 
 def close(
@@ -134,7 +136,6 @@ def close(
     reason: str = CloseReason.CALLER_CONFIRMED.value,
 ) -> IncidentRecord:
     """Closed: the caller confirmed (or the desk closed it after N business days)."""
-    actor.require(Permission.CLOSE)
     try:
         why = CloseReason(reason)
     except ValueError:
@@ -150,14 +151,15 @@ def close(
         inc.close_reason = why.value
         return why.value.replace("_", " ")
 
-    return mutate(desk, actor, incident_id, version, change, kind="closed", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.CLOSE, kind="closed"
+    )
 
 
 def reopen(
     desk: Desk, actor: Actor, incident_id: int, version: int | None, reason: str
 ) -> IncidentRecord:
     """Resolved -> In Progress (the caller rejected the fix). The resolved time is not counted."""
-    actor.require(Permission.REOPEN)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         text = check_reopen(State(inc.state), reason)
@@ -176,13 +178,14 @@ def reopen(
         session.flush()
         return text
 
-    return mutate(desk, actor, incident_id, version, change, kind="reopened", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.REOPEN, kind="reopened"
+    )
 
 
 def cancel(
     desk: Desk, actor: Actor, incident_id: int, version: int | None, reason: str
 ) -> IncidentRecord:
-    actor.require(Permission.CANCEL)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         text = check_cancel(State(inc.state), reason)
@@ -194,9 +197,9 @@ def cancel(
         end_pauses(session, inc, now)
         return text
 
-    return mutate(desk, actor, incident_id, version, change, kind="cancelled", lifecycle=True)
-
-
+    return mutate(
+        desk, actor, incident_id, version, change, action=IncidentAction.CANCEL, kind="cancelled"
+    )
 
 
 def auto_close_resolved(desk: Desk) -> list[str]:

@@ -15,17 +15,13 @@ from app.db.changes import append_change
 from app.domain.errors import (
     ConflictError,
     FieldChange,
-    IllegalTransition,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
-from app.domain.lifecycle import (
-    State,
-    allowed_actions,
-)
+from app.domain.incident_rights import IncidentAction
+from app.domain.lifecycle import State
+from app.domain.permissions import IncidentFacts, Target, check
 from app.domain.records import IncidentRecord, JournalKind
-from app.domain.roles import Permission
 from app.domain.sla import restart_at
 from app.models import (
     Agent,
@@ -54,6 +50,7 @@ AUDITED = (
     "impact",
     "urgency",
     "priority",
+    "priority_overridden",
     "matrix_version",
     "state",
     "hold_reason",
@@ -67,6 +64,9 @@ AUDITED = (
     "major",
     "problem_id",
     "known_error_id",
+    "change_ref",
+    "caused_by_id",
+    "caused_by_change",
     "resolution_code",
     "resolution_notes",
     "close_reason",
@@ -220,6 +220,35 @@ class NothingChanged(Exception):
 Mutation = Callable[[Session, Incident, datetime], str | None]
 
 
+def facts_of(session: Session, inc: Incident) -> IncidentFacts:
+    """What the rules read of the (locked) row."""
+    group = session.get(Group, inc.group_id) if inc.group_id is not None else None
+    return IncidentFacts(
+        number=inc.number,
+        state=State(inc.state),
+        group_id=inc.group_id,
+        group_name=group.name if group is not None else None,
+        assignee_id=inc.assignee_id,
+        support_line=inc.support_line,
+        major=inc.major,
+        escalated_to_supervisor=inc.escalated_to_supervisor,
+    )
+
+
+def guard(
+    session: Session,
+    inc: Incident,
+    actor: Actor,
+    action: IncidentAction,
+    target: Target | None = None,
+) -> None:
+    """The one answer (app.domain.permissions), on the fresh row, inside the transaction."""
+    if target is not None and target.group_id is not None and target.group_name is None:
+        group = session.get(Group, target.group_id)
+        target = Target(target.group_id, group.name if group is not None else None)
+    check(actor, facts_of(session, inc), action, target)
+
+
 def mutate(
     desk: Desk,
     actor: Actor,
@@ -227,14 +256,14 @@ def mutate(
     expected_version: int | None,
     change: Mutation,
     *,
+    action: IncidentAction,
+    target: Target | None = None,
     kind: str = "updated",
-    lifecycle: bool = False,
 ) -> IncidentRecord:
-    """Load, check the version, apply `change`, recompute SLA, audit, log the change.
+    """Load and lock, check the version, ask whether `actor` may do `action` (on this fresh
+    row), apply `change`, recompute SLA, audit, log the change.
 
-    `change` returns the reason to record with the audit rows (or None). A closed or
-    cancelled incident is read-only except to an admin (EDIT_CLOSED) editing its fields;
-    a `lifecycle` change is refused there by the domain's own guard, which names the moves.
+    `change` returns the reason to record with the audit rows (or None).
     """
     now = desk.now()
     try:
@@ -243,12 +272,7 @@ def mutate(
             inc = load_locked(session, incident_id, desk)
             if expected_version is not None and inc.version != expected_version:
                 raise conflict_error(session, inc, expected_version)
-            state = State(inc.state)
-            if state.final and not lifecycle:
-                try:
-                    actor.require(Permission.EDIT_CLOSED)
-                except PermissionDenied:
-                    raise IllegalTransition(state.label, "edit", []) from None
+            guard(session, inc, actor, action, target)
             before = snapshot(inc)
             version = inc.version + 1
             inc.version = version  # one new version per use case (see the Incident model)
@@ -270,12 +294,6 @@ def mutate(
         with desk.write() as session:
             inc = load_locked(session, incident_id, desk)
             raise conflict_error(session, inc, expected_version or 0) from None
-
-
-def require_active(inc: Incident, action: str) -> None:
-    state = State(inc.state)
-    if not state.active:
-        raise IllegalTransition(state.label, action, [a.value for a in allowed_actions(state)])
 
 
 def get_group(session: Session, group_id: int) -> Group:

@@ -11,13 +11,14 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.domain.escalation import check_functional, check_hierarchical
+from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
     Action,
     State,
     next_state,
 )
+from app.domain.permissions import Target
 from app.domain.records import IncidentRecord, JournalKind
-from app.domain.roles import Permission
 from app.models import (
     Agent,
     Group,
@@ -28,7 +29,6 @@ from app.services.incidents.mutation import (
     agent_in_group,
     get_group,
     mutate,
-    require_active,
     write_journal,
 )
 
@@ -58,10 +58,16 @@ def assign(
     assignee_id: int | None,
     reason: str | None = None,
 ) -> IncidentRecord:
-    """Assign to a group and optionally an agent of it. Taking it starts work (New -> In Progress)."""
-    actor.require(Permission.WORK)
-    if assignee_id != actor.id or group_id not in actor.group_ids:
-        actor.require(Permission.ASSIGN_OTHERS)
+    """Assign to a group and optionally an agent of it. Taking it starts work (New -> In Progress).
+
+    Which right it takes: to nobody named, routing to a group; to the actor, taking it; to
+    someone else, assigning a person (in the target group)."""
+    if assignee_id is None:
+        action = IncidentAction.ASSIGN_GROUP
+    elif assignee_id == actor.id:
+        action = IncidentAction.ASSIGN_TO_ME
+    else:
+        action = IncidentAction.ASSIGN_PERSON
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         if group_id is None:
@@ -69,7 +75,6 @@ def assign(
         get_group(session, group_id)
         if assignee_id is not None:
             agent_in_group(session, assignee_id, group_id)
-        require_active(inc, "assign")
         state = State(inc.state)
         reassign(session, inc, group_id, assignee_id)
         if assignee_id is not None:
@@ -79,7 +84,10 @@ def assign(
                 inc.responded_at = now
         return reason
 
-    return mutate(desk, actor, incident_id, version, change, kind="assigned", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change,
+        action=action, target=Target(group_id), kind="assigned",
+    )
 
 
 def assign_to_me(desk: Desk, actor: Actor, incident_id: int, version: int | None) -> IncidentRecord:
@@ -87,9 +95,8 @@ def assign_to_me(desk: Desk, actor: Actor, incident_id: int, version: int | None
     with desk.read() as conn:
         group_id = conn.execute(select(Incident.group_id).where(Incident.id == incident_id)).scalar()
     if group_id not in actor.group_ids:
-        if not actor.group_ids:
-            raise ValidationError(f"{actor.full_name} belongs to no group", field="assignee")
-        group_id = actor.group_ids[0]
+        # an actor in no group is refused by the rules (inside assign, on the locked row)
+        group_id = actor.group_ids[0] if actor.group_ids else None
     return assign(desk, actor, incident_id, version, group_id=group_id, assignee_id=actor.id)
 
 
@@ -97,10 +104,8 @@ def escalate_functional(
     desk: Desk, actor: Actor, incident_id: int, version: int | None, group_id: int, reason: str
 ) -> IncidentRecord:
     """Move to a group on a higher support line, with a reason; it leaves the current assignee."""
-    actor.require(Permission.ESCALATE)
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        require_active(inc, "escalate")
         group = get_group(session, group_id)
         text = check_functional(inc.support_line, group.name, group.line, reason)
         reassign(session, inc, group.id, None)
@@ -114,17 +119,18 @@ def escalate_functional(
         )
         return text
 
-    return mutate(desk, actor, incident_id, version, change, kind="escalated", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change,
+        action=IncidentAction.ESCALATE, kind="escalated",
+    )
 
 
 def escalate_hierarchical(
     desk: Desk, actor: Actor, incident_id: int, version: int | None, reason: str
 ) -> IncidentRecord:
-    """Flag the incident to its group's supervisor."""
-    actor.require(Permission.ESCALATE)
+    """Flag the incident to its group's supervisor (once: the rules refuse a second time)."""
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        require_active(inc, "escalate")
         group = session.get(Group, inc.group_id) if inc.group_id else None
         supervisor = session.get(Agent, group.supervisor_id) if group and group.supervisor_id else None
         text = check_hierarchical(
@@ -142,7 +148,8 @@ def escalate_hierarchical(
         )
         return text
 
-    return mutate(desk, actor, incident_id, version, change, kind="escalated_to_supervisor", lifecycle=True)
+    return mutate(
+        desk, actor, incident_id, version, change,
+        action=IncidentAction.ESCALATE_TO_SUPERVISOR, kind="escalated_to_supervisor",
+    )
 
-
-# --------------------------------------------------------------------------------------

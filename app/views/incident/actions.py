@@ -11,27 +11,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
-    Action,
     CancelReason,
     CloseReason,
     HoldReason,
     ResolutionCode,
-    allowed_actions,
 )
+from app.domain.permissions import IncidentFacts, Target
+from app.domain.permissions import why_not as rule_why_not
 from app.domain.records import (
     GroupRecord,
     IncidentRecord,
 )
-from app.domain.roles import Permission, can
 from app.services import incidents, queries
 from app.services.context import Actor, Desk
 from app.views.dialogs import ActionDialog
 from app.views.tasks import TaskRunner
 
-# -- which action, when -------------------------------------------------------------------------
-
-
+# -- which action, when: the one answer of app.domain.permissions ------------------------------
 
 
 @dataclass(frozen=True)
@@ -39,45 +37,35 @@ class ActionSpec:
     name: str
     text: str
     shortcut: str
-    permission: Permission
-    lifecycle: Action | None = None  # must be allowed from the state
-    needs_active: bool = False
+    action: IncidentAction
 
 
+A = IncidentAction
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("assign_to_me", "Assign to &me", "Ctrl+M", Permission.WORK, needs_active=True),
-    ActionSpec("assign", "&Assign…", "Ctrl+Shift+A", Permission.ASSIGN_OTHERS, needs_active=True),
-    ActionSpec("escalate", "&Escalate…", "Ctrl+E", Permission.ESCALATE, needs_active=True),
-    ActionSpec("escalate_up", "Escalate to &supervisor…", "Ctrl+Shift+E", Permission.ESCALATE, needs_active=True),
-    ActionSpec("hold", "Put on &hold…", "Ctrl+H", Permission.WORK, Action.HOLD),
-    ActionSpec("resume", "Res&ume", "Ctrl+U", Permission.WORK, Action.RESUME),
-    ActionSpec("resolve", "&Resolve…", "Ctrl+R", Permission.WORK, Action.RESOLVE),
-    ActionSpec("close", "C&lose", "Ctrl+Shift+L", Permission.CLOSE, Action.CLOSE),
-    ActionSpec("reopen", "Re&open…", "Ctrl+Shift+O", Permission.REOPEN, Action.REOPEN),
-    ActionSpec("cancel", "&Cancel incident…", "Ctrl+Shift+X", Permission.CANCEL, Action.CANCEL),
-    ActionSpec("major", "Mark ma&jor", "Ctrl+Shift+J", Permission.MARK_MAJOR),
+    ActionSpec("assign_to_me", "Assign to &me", "Ctrl+M", A.ASSIGN_TO_ME),
+    ActionSpec("assign", "&Assign…", "Ctrl+Shift+A", A.ASSIGN_GROUP),
+    ActionSpec("escalate", "&Escalate…", "Ctrl+E", A.ESCALATE),
+    ActionSpec("escalate_up", "Escalate to &supervisor…", "Ctrl+Shift+E", A.ESCALATE_TO_SUPERVISOR),
+    ActionSpec("hold", "Put on &hold…", "Ctrl+H", A.HOLD),
+    ActionSpec("resume", "Res&ume", "Ctrl+U", A.RESUME),
+    ActionSpec("resolve", "&Resolve…", "Ctrl+R", A.RESOLVE),
+    ActionSpec("close", "C&lose", "Ctrl+Shift+L", A.CLOSE),
+    ActionSpec("reopen", "Re&open…", "Ctrl+Shift+O", A.REOPEN),
+    ActionSpec("cancel", "&Cancel incident…", "Ctrl+Shift+X", A.CANCEL),
+    ActionSpec("major", "Mark ma&jor", "Ctrl+Shift+J", A.MARK_MAJOR),
 )
+
+
+def action_of(spec: ActionSpec, record: IncidentRecord) -> IncidentAction:
+    """The rule's action behind a window action (the major toggle marks or unmarks)."""
+    if spec.action is A.MARK_MAJOR and record.major:
+        return A.UNMARK_MAJOR
+    return spec.action
 
 
 def why_not(spec: ActionSpec, actor: Actor, record: IncidentRecord) -> str | None:
     """None when `actor` may do `spec` on `record` now, else the reason in words."""
-    if not can(actor.role, spec.permission):
-        allowed = ", ".join(r.label for r in type(actor.role) if can(r, spec.permission))
-        return f"Your role ({actor.role.label}) may not {spec.permission.value}; allowed for: {allowed}"
-    state = record.state
-    if spec.lifecycle is not None and spec.lifecycle not in allowed_actions(state):
-        moves = ", ".join(a.value for a in allowed_actions(state)) or "nothing (it is final)"
-        return f"Not possible while the incident is {state.label}; from {state.label} you can: {moves}"
-    if spec.needs_active and not state.active:
-        return f"Not possible while the incident is {state.label}"
-    if spec.name == "assign_to_me" and record.assignee_id == actor.id:
-        return "It is assigned to you already"
-    if spec.name == "escalate_up" and record.escalated_to_supervisor:
-        return "It was escalated to the supervisor already"
-    if spec.name == "major" and state.final:
-        return f"Not possible while the incident is {state.label}"
-    return None
-
+    return rule_why_not(actor, IncidentFacts.of(record), action_of(spec, record))
 
 
 def action_dialog(
@@ -112,11 +100,15 @@ def action_dialog(
                             key=f"assign-agents-{id(d)}")
 
         def _fill(agents: list[Any]) -> None:
+            # naming someone else is its own right (the rule says for which groups)
+            target = Target(group_combo.currentData(), group_combo.currentText())
+            refused = rule_why_not(actor, IncidentFacts.of(r), A.ASSIGN_PERSON, target)
             assignee.clear()
             assignee.addItem("(group only)", None)
             for a in agents:
-                if a.active:
+                if a.active and (refused is None or a.id == actor.id):
                     assignee.addItem(a.full_name, a.id)
+            assignee.setToolTip(refused or "")
 
         group_combo.currentIndexChanged.connect(fill_agents)
         fill_agents()

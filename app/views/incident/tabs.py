@@ -47,6 +47,8 @@ def related_html(r: IncidentRecord) -> str:
         f"<p><b>Parent:</b> {html_text(r.parent_number or 'none')}</p>",
         f"<p><b>Problem:</b> {html_text(r.problem_number or 'none')}</p>",
         f"<p><b>Known error:</b> {r.known_error_id if r.known_error_id else 'none'}</p>",
+        f"<p><b>Change:</b> {html_text(r.change_ref or 'none')} · "
+        f"<b>Caused by:</b> {html_text(r.caused_by_number or r.caused_by_change or 'not known')}</p>",
         f"<p><b>Category:</b> {html_text(r.category_path or 'none')} · "
         f"<b>Service:</b> {html_text(r.service_name or 'none')}</p>",
         f"<p><b>Reassignments:</b> {r.reassignment_count} · <b>Reopened:</b> {r.reopen_count}</p>",

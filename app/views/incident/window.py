@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import ConflictError, DeskError, EnvironmentProblem, ValidationError
+from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
     HoldReason,
 )
@@ -46,7 +47,8 @@ from app.domain.records import (
     PauseRecord,
     QueueRow,
 )
-from app.domain.roles import Permission, can
+from app.domain.permissions import IncidentFacts
+from app.domain.permissions import why_not as rule_why_not
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
 from app.services import incidents
 from app.services.context import Actor, Desk
@@ -208,6 +210,7 @@ class IncidentWindow(QMainWindow):
         self.journal_edit.setTabChangesFocus(True)
         add_note = QPushButton("Add (Ctrl+Enter)")
         add_note.clicked.connect(self.add_note)
+        self.add_note_button = add_note
         jt = QWidget()
         jl = QVBoxLayout(jt)
         jl.addWidget(self.journal_view, 1)
@@ -479,16 +482,14 @@ class IncidentWindow(QMainWindow):
             if only_clean and field in dirty:
                 continue
             self._set_editor(field, self._record_value(r, field))
-        editable = can(self.actor.role, Permission.WORK) and (
-            not r.state.final or can(self.actor.role, Permission.EDIT_CLOSED)
-        )
+        facts = IncidentFacts.of(r)
+        why = rule_why_not(self.actor, facts, IncidentAction.EDIT)
         for w in self._editors().values():
-            w.setEnabled(editable)
-        why = None if editable else (
-            f"Read-only: the incident is {r.state.label}" if r.state.final else "Your role may not edit incidents"
-        )
-        for w in self._editors().values():
-            w.setToolTip(why or "")
+            w.setEnabled(why is None)
+            w.setToolTip("" if why is None else f"Read-only: {why}")
+        no_note = rule_why_not(self.actor, facts, IncidentAction.ADD_NOTE)
+        self.add_note_button.setEnabled(no_note is None)
+        self.add_note_button.setToolTip(no_note or "Add the note to the journal (Ctrl+Enter)")
         self._edited()
 
     def _edited(self, *_args: object) -> None:
