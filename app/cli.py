@@ -11,6 +11,14 @@ Without a command it starts the desktop application. Commands::
                               [--category "Software > Email"] [--impact N] [--urgency N] [--json]
     incidentdesk incident show INC0000001 [--json]
     incidentdesk incident list [--state S ...] [--group NAME] [--limit N] [--json]
+    incidentdesk incident VERB INC0000001 [options] [--json]
+
+The lifecycle verbs (``app/cli_lifecycle.py``): assign (``--to USER`` and/or ``--group G``),
+escalate (``--group G --reason R``), escalate-supervisor (``--reason R``), hold (``--reason
+awaiting_caller|awaiting_vendor|awaiting_change|awaiting_problem --comment C``), resume, resolve
+(``--code C --notes N``), close, reopen (``--reason R``), cancel (``--reason R``), note (``--text
+T [--caller-visible]``) and major (``--unmark``). Each calls the desktop's use case, so the same
+rule answers; a refusal is its reason on one line.
 
 The database comes from ``--db``, else ``INCIDENTDESK_DB``, else ``incidentdesk.ini`` in the user's
 or the site's config folder, else the built-in SQLite file. Incident commands act as
@@ -37,6 +45,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
+from app import cli_lifecycle
 from app.db import migrate
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -147,7 +156,9 @@ def build_parser() -> _Parser:
     lst = us_sub.add_parser("list", help="list users", parents=[plain])
     lst.add_argument("--json", action="store_true")
 
-    inc = sub.add_parser("incident", help="log, show and list incidents", parents=[plain])
+    inc = sub.add_parser(
+        "incident", help="log, show, list and work incidents", parents=[plain]
+    )
     inc_sub = inc.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
     new = inc_sub.add_parser("new", help="log an incident", parents=[acting])
     new.add_argument("--title", required=True)
@@ -172,6 +183,7 @@ def build_parser() -> _Parser:
     ls.add_argument("--group", metavar="NAME")
     ls.add_argument("--limit", type=_count, default=50, metavar="N")
     ls.add_argument("--json", action="store_true")
+    cli_lifecycle.add_verbs(inc_sub, [acting])
     sla = sub.add_parser("sla", help="SLA clocks", parents=[plain])
     sla_sub = sla.add_subparsers(dest="sla_command", required=True, metavar="COMMAND")
     sla_sub.add_parser(
@@ -247,7 +259,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             "show": _incident_show,
             "list": _incident_list,
         }
-        return handlers[args.incident_command](args)
+        return handlers.get(args.incident_command, _incident_verb)(args)
     raise AssertionError(f"unhandled command {command!r}")
 
 
@@ -608,6 +620,19 @@ def _incident_show(args: argparse.Namespace) -> int:
         print(f"  {_when(h.at)}  {h.by or '-'}: {what}{reason}")
     if not changes:
         print("  (empty)")
+    return 0
+
+
+def _incident_verb(args: argparse.Namespace) -> int:
+    """A lifecycle verb (assign, hold, resolve...): the new record, or the refusal's reason."""
+    name = _actor_name(args)
+    with _desk(args) as desk:
+        actor = _require_actor(desk, name)
+        record = cli_lifecycle.run(desk, actor, args)
+    if args.json:
+        _print_json(_plain(record))
+    else:
+        print(cli_lifecycle.summary(record))
     return 0
 
 

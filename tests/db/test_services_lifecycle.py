@@ -198,7 +198,7 @@ def test_resolve_close_reopen_cancel(desk: Desk, clock: Clock) -> None:
     other = _log(desk)
     with pytest.raises(ValidationError, match="reason"):
         inc.cancel(desk, desk.actor("carla"), other.id, other.version, " ")
-    with pytest.raises(PermissionDenied, match="^Only a supervisor or an admin may cancel an incident$"):
+    with pytest.raises(PermissionDenied, match=r"^Only a supervisor or an admin may cancel an incident$"):
         inc.cancel(desk, ana, other.id, other.version, "Duplicate of INC0000001")
     cancelled = inc.cancel(desk, desk.actor("carla"), other.id, other.version, "Duplicate of INC0000001")
     assert cancelled.state is State.CANCELLED
@@ -220,7 +220,7 @@ def test_auto_close_after_three_business_days(desk: Desk, clock: Clock) -> None:
 
 def test_roles_are_checked_for_every_door(desk: Desk) -> None:
     rec = _log(desk)
-    with pytest.raises(PermissionDenied, match="^Only a supervisor or an admin may mark an incident major$"):
+    with pytest.raises(PermissionDenied, match=r"^Only a supervisor or an admin may mark an incident major$"):
         inc.mark_major(desk, desk.actor("ana"), rec.id, rec.version)
     out = inc.mark_major(desk, desk.actor("carla"), rec.id, rec.version)
     assert out.major
@@ -288,7 +288,7 @@ def test_matrix_change_preview_save_and_recompute_keeps_history(desk: Desk) -> N
     shifts = matrix_service.preview(desk, proposed)
     assert [(s.number, s.old_priority, s.new_priority) for s in shifts] == [(a.number, 2, 1)]
     for not_admin in ("ana", "carla"):
-        with pytest.raises(PermissionDenied, match="^Only an admin may change the priority matrix"):
+        with pytest.raises(PermissionDenied, match=r"^Only an admin may change the priority matrix"):
             matrix_service.save(desk, desk.actor(not_admin), proposed)
     saved = matrix_service.save(desk, carla, proposed, note="impact 2 x urgency 1 is critical")
     assert saved.version == current.version + 1

@@ -129,7 +129,7 @@ def test_role_forbids_mark_major_for_agent(qtbot, world, ana_window) -> None:
     inc = _open(qtbot, window, rec)
     major = inc.actions_by_name["major"]
     assert not major.isEnabled()
-    assert "Agent" in major.toolTip() and "Supervisor" in major.toolTip()
+    assert "Only a supervisor or an admin may mark an incident major" in major.toolTip()
     inc.close()
 
 

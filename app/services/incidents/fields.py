@@ -29,7 +29,6 @@ from app.services.incidents.mutation import (
 )
 from app.services.incidents.routing import reassign
 from app.services.policies import fresh_policy_book
-# fields
 
 EDITABLE = {
     "title",

@@ -14,6 +14,7 @@ from app.domain.errors import (
     NotFound,
     ValidationError,
 )
+from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
     Action,
     CloseReason,
@@ -25,7 +26,6 @@ from app.domain.lifecycle import (
     check_resolve,
     next_state,
 )
-from app.domain.incident_rights import IncidentAction
 from app.domain.records import IncidentRecord, JournalKind
 from app.models import (
     Incident,

@@ -38,6 +38,8 @@ from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
     HoldReason,
 )
+from app.domain.permissions import IncidentFacts
+from app.domain.permissions import why_not as rule_why_not
 from app.domain.records import (
     AuditRecord,
     Channel,
@@ -47,8 +49,6 @@ from app.domain.records import (
     PauseRecord,
     QueueRow,
 )
-from app.domain.permissions import IncidentFacts
-from app.domain.permissions import why_not as rule_why_not
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
 from app.services import incidents
 from app.services.context import Actor, Desk
