@@ -240,3 +240,119 @@ def test_a_new_caller_is_added_with_the_incident_or_not_at_all(
     # the failed attempt left no caller behind: the name is unique now
     code, out, err = run(capsys, *base, "--title", "Again", "--caller", "Zed Newcomer", "--json")
     assert code == 0 and json.loads(out)["caller_name"] == "Zed Newcomer", err
+
+
+def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(
+    desk_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.db.engine import make_engine
+    from app.domain.incident_rights import IncidentAction
+    from app.domain.permissions import IncidentFacts, why_not
+    from app.services import queries
+    from app.services.context import Desk
+
+    def act(user: str, *argv: str) -> tuple[int, str, str]:
+        return run(capsys, "--db", desk_url, "--as", user, "incident", *argv)
+
+    def refused(user: str, *argv: str) -> str:
+        code, out, err = act(user, *argv)
+        assert code == 2 and out == "", (out, err)
+        return one_error_line(err).removeprefix("incidentdesk: error: ")
+
+    code, out, err = act("ana.garcia", "new", "--title", "VPN down for office B", "--json")
+    assert code == 0, err
+    number = json.loads(out)["number"]
+    code, out, err = act("ana.garcia", "assign", number, "--to", "ana.garcia")
+    assert code == 0, err
+    assert out == f"{number} is In Progress · Service Desk (line 1) · Ana Garcia\n"
+    code, out, err = act("ana.garcia", "hold", number, "--reason", "awaiting_caller", "--comment", "Send a screenshot")
+    assert code == 0 and "is On Hold (Awaiting caller)" in out, err
+    code, out, err = act("ana.garcia", "resume", number)
+    assert code == 0 and "is In Progress" in out, err
+    code, out, err = act("ana.garcia", "note", number, "--text", "Screenshot received", "--caller-visible", "--json")
+    assert code == 0, err
+    assert json.loads(out)["number"] == number
+    code, out, err = act("ana.garcia", "escalate", number, "--group", "Network", "--reason", "Concentrator unreachable", "--json")
+    assert code == 0, err
+    moved = json.loads(out)
+    assert (moved["group_name"], moved["support_line"], moved["assignee_id"]) == ("Network", 2, None)
+
+    # Network has it now: the agent may add a note, not resolve; the CLI prints the rule's words
+    reason = refused("ana.garcia", "resolve", number, "--code", "solution_provided", "--notes", "x")
+    assert reason == (
+        f"{number} belongs to Network, not to one of your groups: an agent may resolve an "
+        "incident only in their own groups"
+    )
+    engine = make_engine(desk_url)
+    try:
+        desk = Desk(engine)
+        record = queries.get_incident(desk, number)
+        assert reason == why_not(desk.actor("ana.garcia"), IncidentFacts.of(record), IncidentAction.RESOLVE)
+    finally:
+        engine.dispose()
+    code, _, err = act("ana.garcia", "note", number, "--text", "The caller called again")
+    assert code == 0, err
+
+    code, out, err = act("ben.okafor", "assign", number, "--to", "nina.petrova")
+    assert code == 0 and "Nina Petrova" in out, err
+    code, out, err = act("ben.okafor", "escalate-supervisor", number, "--reason", "Caller is the CFO")
+    assert code == 0, err
+    assert refused("ben.okafor", "escalate-supervisor", number, "--reason", "Again") == (
+        f"{number} was escalated to its group's supervisor already"
+    )
+    code, out, err = act("ben.okafor", "resolve", number, "--code", "solution_provided", "--notes", "Restarted it")
+    assert code == 0 and "is Resolved" in out, err
+    code, out, err = act("ben.okafor", "reopen", number, "--reason", "Down again")
+    assert code == 0 and "is In Progress" in out, err
+    assert refused("ben.okafor", "major", number) == "Only a supervisor or an admin may mark an incident major"
+    code, out, err = act("carla.rossi", "major", number, "--json")
+    assert code == 0 and json.loads(out)["major"] is True, err
+    code, out, err = act("carla.rossi", "major", number, "--unmark", "--json")
+    assert code == 0 and json.loads(out)["major"] is False, err
+    code, out, err = act("ben.okafor", "resolve", number, "--code", "workaround_provided", "--notes", "Failover")
+    assert code == 0, err
+    code, out, err = act("ben.okafor", "close", number, "--json")
+    assert code == 0 and json.loads(out)["state"] == "closed", err
+    assert refused("dev.patel", "major", number) == (
+        f"{number} is Closed: only its problem, change and caused-by may still be set, by an admin"
+    )
+
+    code, out, err = act("ana.garcia", "new", "--title", "VPN down (second call)", "--json")
+    second = json.loads(out)["number"]
+    assert refused("ana.garcia", "cancel", second, "--reason", "Duplicate") == (
+        "Only a supervisor or an admin may cancel an incident"
+    )
+    code, out, err = act("carla.rossi", "cancel", second, "--reason", f"Duplicate of {number}")
+    assert code == 0 and "is Cancelled" in out, err
+
+    code, out, err = act("ana.garcia", "show", number, "--json")
+    shown = json.loads(out)
+    kinds = [(j["kind"], j["body"]) for j in shown["journal"]]
+    assert ("comment", "Screenshot received") in kinds and ("work_note", "The caller called again") in kinds
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (("assign", "INC0000001"), "--to USER, --group G, or both"),
+        (("assign", "INC0000001", "--to", "nobody"), "No active user named 'nobody'"),
+        (("escalate", "INC0000001", "--group", "Nowhere", "--reason", "r"), "No group named 'Nowhere'"),
+        (("hold", "INC0000001", "--reason", "lunch"), "invalid choice: 'lunch'"),
+        (("hold", "INC0000001", "--reason", "awaiting_caller"), "A comment to the caller"),
+        (("resolve", "INC0000001", "--code", "solution_provided", "--notes", " "), "Resolution notes"),
+        (("close", "INC0000009"), "No incident INC0000009"),
+        (("resume", "INC0000001"), "INC0000001 is New: only an incident that is On Hold can be resumed"),
+    ],
+)
+def test_lifecycle_verbs_refuse_in_one_line(
+    desk_url: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], words: str
+) -> None:
+    base = ("--db", desk_url, "--as", "ana.garcia", "incident")
+    code, _, err = run(capsys, *base, "new", "--title", "Printer jams")
+    assert code == 0, err
+    if argv[0] == "hold":
+        code, _, err = run(capsys, *base, "assign", "INC0000001", "--to", "ana.garcia")
+        assert code == 0, err
+    code, out, err = run(capsys, *base, *argv)
+    assert code == 2 and out == ""
+    assert words in one_error_line(err)
