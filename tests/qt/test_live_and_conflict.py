@@ -60,8 +60,9 @@ def test_open_incident_updates_when_changed_elsewhere(qtbot, world, ana_window, 
 
 def test_conflict_shows_both_sides_and_merges(qtbot, world, runner, other_desk) -> None:
     rec = incidents.log_incident(
-        world.desk, world.ana, NewIncident("VPN drops every hour", description="Since Monday", impact=2, urgency=2)
-    )
+        world.desk, world.ana,
+        NewIncident("VPN drops every hour", description="Since Monday", impact=2, urgency=2, group_id=world.network),
+    )  # Network's incident: Ben works it; Carla (supervisor) may change any incident
     ben = world.desk.actor("ben")
     inc = IncidentWindow(world.desk, ben, runner, rec.id)
     qtbot.addWidget(inc)
@@ -74,8 +75,8 @@ def test_conflict_shows_both_sides_and_merges(qtbot, world, runner, other_desk) 
     inc.urgency_edit.setCurrentIndex(2)
     inc.urgency_edit.activated.emit(2)
     assert set(inc.dirty_fields()) == {"description", "urgency"}
-    # ...while Ana, on another workstation, adds a work note and raises the urgency
-    ana = other_desk.actor("ana")
+    # ...while Carla, on another workstation, adds a work note and raises the urgency
+    ana = other_desk.actor("carla")
     incidents.add_journal(other_desk, ana, rec.id, "work_note", "Caller says it is urgent")
     incidents.set_impact_urgency(other_desk, ana, rec.id, None, 2, 1)
     inc.activateWindow()
@@ -83,7 +84,7 @@ def test_conflict_shows_both_sides_and_merges(qtbot, world, runner, other_desk) 
     qtbot.keyClick(inc, Qt.Key.Key_S, CTRL)
     qtbot.waitUntil(lambda: getattr(inc, "last_conflict_dialog", None) is not None)
     dialog: ConflictDialog = inc.last_conflict_dialog
-    assert "urgency" in dialog.theirs and dialog.theirs["urgency"].by == "ana"
+    assert "urgency" in dialog.theirs and dialog.theirs["urgency"].by == "carla"
     assert dialog.contested() == {"urgency"}
     # nothing was saved, nothing typed was lost
     assert "Ben: the concentrator" in inc.description_edit.toPlainText()

@@ -670,7 +670,7 @@ class IncidentWindow(QMainWindow):
             if spec.name == "major":
                 action.setText("Unmark major" if self.record.major else "Mark major")
             action.setEnabled(reason is None)
-            tip = f"{spec.text.replace('&', '')} ({spec.shortcut})"
+            tip = f"{action.text()} ({spec.shortcut})"
             action.setToolTip(tip if reason is None else f"{tip}\nUnavailable: {reason}")
             action.setStatusTip("" if reason is None else reason)
 
