@@ -594,6 +594,10 @@ def _incident_show(args: argparse.Namespace) -> int:
         fields.append(("Parent", r.parent_number))
     if r.problem_number:
         fields.append(("Problem", r.problem_number))
+    if r.change_ref:
+        fields.append(("Change", r.change_ref))
+    if r.caused_by_number or r.caused_by_change:
+        fields.append(("Caused by", r.caused_by_number or r.caused_by_change or ""))
     if r.resolution_code:
         fields.append(("Resolved", f"{_when(r.resolved_at)} by {r.resolved_by or '-'}: "
                        f"{r.resolution_code.replace('_', ' ')}"))
