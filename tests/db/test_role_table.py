@@ -7,19 +7,20 @@ reason and writes nothing. Then the two disagreements the services had with the 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from app.domain.errors import DeskError, IllegalTransition, PermissionDenied
 from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import State
 from app.domain.permissions import IncidentFacts, Target, why_not
-from app.domain.records import IncidentRecord
-from app.models import AuditEntry, ChangeLogEntry, JournalEntry
+from app.domain.records import IncidentRecord, incident_number
+from app.models import AuditEntry, ChangeLogEntry, Incident, JournalEntry, SlaPause
 from app.services import catalog, defaults, queries, users
 from app.services import incidents as inc
 from app.services.context import Actor, Desk
@@ -105,6 +106,23 @@ def make(w: Desk4, state: State, group: str, *, major: bool) -> IncidentRecord:
     return r
 
 
+def clone(w: Desk4, r: IncidentRecord) -> IncidentRecord:
+    """A copy of the incident `r` (row and pauses) under a new number: the same facts, made
+    in one statement instead of the use cases that brought `r` where it is."""
+    t, p = Incident.__table__, SlaPause.__table__
+    with w.desk.engine.begin() as conn:
+        row = dict(conn.execute(select(t).where(t.c.id == r.id)).mappings().one())
+        del row["id"]
+        row["number"] = f"~{uuid.uuid4().hex[:18]}"  # replaced by INC<id> below
+        new_id = conn.execute(insert(t).values(**row)).inserted_primary_key[0]
+        conn.execute(update(t).where(t.c.id == new_id).values(number=incident_number(new_id)))
+        for pause in conn.execute(select(p).where(p.c.incident_id == r.id)).mappings().all():
+            values = dict(pause)
+            del values["id"]
+            conn.execute(insert(p).values(**{**values, "incident_id": new_id}))
+    return queries.get_incident(w.desk, new_id)
+
+
 def target_of(w: Desk4, action: IncidentAction, r: IncidentRecord) -> Target | None:
     return Target(r.group_id) if action is A.ASSIGN_PERSON else None
 
@@ -154,23 +172,24 @@ def test_every_cell_of_the_role_table_through_the_services(world: Desk4) -> None
                     key = (state, group, major)
                     if key not in shared:
                         shared[key] = make(w, state, group, major=major)
-                    r = queries.get_incident(w.desk, shared[key].id)
+                    r = shared[key]
                     expected = why_not(actor, IncidentFacts.of(r), action, target_of(w, action, r))
                     where = f"{username} ({actor.role.value}) {action.value} on a {state.label} incident of {group}"
                     if expected is None:
-                        fresh = make(w, state, group, major=major)
+                        fresh = clone(w, r)
                         out = do(w, actor, action, fresh)
-                        after = queries.get_incident(w.desk, fresh.id)
-                        if action is not A.ADD_NOTE:
-                            assert after.version == fresh.version + 1, where
+                        if isinstance(out, IncidentRecord):  # a note is not a new version
+                            assert out.version == fresh.version + 1, where
                         assert out is not None
                         checked["allowed"] += 1
                         continue
                     with pytest.raises((PermissionDenied, IllegalTransition)) as err:
                         do(w, actor, action, r)
                     assert str(err.value) == expected, where
-                    assert queries.get_incident(w.desk, r.id).version == r.version, where
                     checked["refused"] += 1
+    # a refusal writes nothing: every shared incident is still at the version it was made with
+    for r in shared.values():
+        assert queries.get_incident(w.desk, r.id).version == r.version, r.number
     # the walk saw both answers for every role (a table of all "yes" or all "no" fails here)
     assert checked["allowed"] > 100 and checked["refused"] > 300, checked
 
