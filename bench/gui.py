@@ -333,7 +333,7 @@ class Driver:
         )
         incident_id = m.incident_id(row)
         title = f"Remote change {k} at {time.time():.3f}"
-        actor = second.actor("agent00")
+        actor = second.actor("admin")  # any group's incident (an agent edits only its own)
 
         def shown() -> bool:
             r = m.row_of(incident_id)

@@ -115,7 +115,7 @@ class ServiceLifecycle(RuleBasedStateMachine):
         self._try(
             None,
             lambda: inc.set_impact_urgency(self.desk, self.ana, self.id, self.version, impact, urgency),
-            not self.state.final,
+            self.state.active,  # a resolved incident's fields wait for a reopen
         )
         # a P1 runs around the clock, the others on office hours: the same span can weigh
         # differently, so the clock is compared from here on

@@ -116,7 +116,7 @@ def test_million_open_incidents_scrolled_deep(
             second = Desk(other)
             incident_id = model.index(DEEP, 0).data(ID_ROLE)
             incidents.update_fields(
-                second, second.actor("agent00"), incident_id, None, {"title": "Renamed far down"}
+                second, second.actor("admin"), incident_id, None, {"title": "Renamed far down"}
             )
 
             def renamed() -> bool:
