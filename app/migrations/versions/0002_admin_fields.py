@@ -1,7 +1,7 @@
 """admin fields: change reference, caused-by, priority override
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-01
 
 Plain ALTER TABLE ... ADD COLUMN on both engines: no table copy (SQLite's batch mode would
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0002'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
