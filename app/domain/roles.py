@@ -33,7 +33,7 @@ class Permission(enum.StrEnum):
     RECORD_PROBLEMS = "record problems and known errors"
     BULK_EDIT = "run bulk actions on many incidents"
     REVIEW = "run post-incident reviews"
-    CONFIGURE = "change the priority matrix, SLA policies, calendars, groups and categories"
+    CONFIGURE = "configure the desk: the priority matrix, SLA policies, calendars, groups and categories"
     MANAGE_USERS = "manage users"
 
 

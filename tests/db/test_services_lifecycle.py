@@ -279,7 +279,7 @@ def test_queue_orders_by_priority_then_due(desk: Desk, clock: Clock) -> None:
 def test_matrix_change_preview_save_and_recompute_keeps_history(desk: Desk) -> None:
     from app.services import matrix as matrix_service
 
-    carla = desk.actor("dev")  # the matrix is the admin's
+    admin = desk.actor("dev")  # the matrix is the admin's
     a = _log(desk, title="Payroll export fails", impact=2, urgency=1)  # P2
     b = _log(desk, title="Printer jam", impact=3, urgency=3)  # P5
     done = _log(desk, title="Old one", impact=2, urgency=1, resolution_code="solution_provided", resolution_notes="ok")
@@ -288,13 +288,13 @@ def test_matrix_change_preview_save_and_recompute_keeps_history(desk: Desk) -> N
     shifts = matrix_service.preview(desk, proposed)
     assert [(s.number, s.old_priority, s.new_priority) for s in shifts] == [(a.number, 2, 1)]
     for not_admin in ("ana", "carla"):
-        with pytest.raises(PermissionDenied, match=r"^Only an admin may change the priority matrix"):
+        with pytest.raises(PermissionDenied, match=r"^Only an admin may configure the desk: the priority matrix"):
             matrix_service.save(desk, desk.actor(not_admin), proposed)
-    saved = matrix_service.save(desk, carla, proposed, note="impact 2 x urgency 1 is critical")
+    saved = matrix_service.save(desk, admin, proposed, note="impact 2 x urgency 1 is critical")
     assert saved.version == current.version + 1
     # saving alone changes nobody's priority
     assert queries.get_incident(desk, a.id).priority == 2
-    moved = matrix_service.recompute_open(desk, carla)
+    moved = matrix_service.recompute_open(desk, admin)
     assert [s.number for s in moved] == [a.number]
     after = queries.get_incident(desk, a.id)
     assert (after.priority, after.matrix_version) == (1, saved.version)

@@ -49,7 +49,7 @@ def _filter_items(window) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_under_glpis_matrix_the_queue_and_the_incident_both_say_very_high(qtbot, world, runner) -> None:
-    matrix.save(world.desk, world.carla, glpi_matrix(), note="GLPI's default")
+    matrix.save(world.desk, world.admin, glpi_matrix(), note="GLPI's default")
     rec = incidents.log_incident(world.desk, world.ana, NewIncident("Core switch down", impact=1, urgency=1))
     assert rec.priority_label == "1 - Very high"
     window = _main(qtbot, world, runner)
@@ -76,7 +76,7 @@ def test_under_glpis_matrix_the_queue_and_the_incident_both_say_very_high(qtbot,
 
 
 def test_every_priority_the_matrix_defines_can_be_filtered(qtbot, world, runner) -> None:
-    matrix.save(world.desk, world.carla, SIX)
+    matrix.save(world.desk, world.admin, SIX)
     backlog = incidents.log_incident(world.desk, world.ana, NewIncident("Tidy the wiki", impact=4, urgency=4))
     other = incidents.log_incident(world.desk, world.ana, NewIncident("Site printer", impact=2, urgency=2))
     assert (backlog.priority, other.priority) == (6, 3)
@@ -108,7 +108,7 @@ def test_a_matrix_saved_elsewhere_renames_the_queue_live_without_a_reset(qtbot, 
         qtbot.waitUntil(lambda: _label_of(window, rec.id) == "1 - Critical")
         resets: list[bool] = []
         window.model.modelReset.connect(lambda: resets.append(True))
-        matrix.save(other_desk, other_desk.actor("carla"), glpi_matrix())
+        matrix.save(other_desk, other_desk.actor("admin"), glpi_matrix())
         qtbot.waitUntil(lambda: _label_of(window, rec.id) == "1 - Very high", timeout=5000)
         qtbot.waitUntil(lambda: "5 - Very low" in _filter_items(window))
         assert not resets
@@ -118,7 +118,7 @@ def test_a_matrix_saved_elsewhere_renames_the_queue_live_without_a_reset(qtbot, 
 
 
 def test_the_form_lists_the_matrix_levels_and_names_the_priority(qtbot, world, ana_window) -> None:
-    matrix.save(world.desk, world.carla, glpi_matrix())
+    matrix.save(world.desk, world.admin, glpi_matrix())
     window = ana_window
     qtbot.keyClick(window.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.findChild(NewIncidentDialog) is not None)
@@ -138,7 +138,7 @@ def test_the_form_lists_the_matrix_levels_and_names_the_priority(qtbot, world, a
 def test_the_queue_colours_follow_the_number_of_priorities(qtbot, world, runner) -> None:
     three = PriorityMatrix(("a", "b", "c"), ("a", "b", "c"), ("Urgent", "Normal", "Whenever"),
                            ((1, 1, 2), (1, 2, 3), (2, 3, 3)))
-    matrix.save(world.desk, world.carla, three)
+    matrix.save(world.desk, world.admin, three)
     rec = incidents.log_incident(world.desk, world.ana, NewIncident("Low thing", impact=3, urgency=3))
     assert rec.priority == 3
     model = QueueTableModel(world.desk, runner)
