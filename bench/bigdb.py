@@ -398,11 +398,33 @@ def expected_number(url: str, row: int) -> str:
         eng.dispose()
 
 
+def rank_of(url: str, incident_id: int) -> int:
+    """The 0-based row of incident `incident_id` in the open queue's default order, asked
+    independently of the application: how many open incidents sort before it."""
+    from sqlalchemy import create_engine
+
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT COUNT(*) FROM incidents i, incidents x WHERE x.id = :id "
+                        "AND i.active AND (i.priority < x.priority OR (i.priority = x.priority "
+                        "AND (i.due_sort < x.due_sort OR (i.due_sort = x.due_sort AND i.id < x.id))))"
+                    ),
+                    {"id": incident_id},
+                ).scalar_one()
+            )
+    finally:
+        eng.dispose()
+
+
 def sqlite_url(path: Any) -> str:
     return f"sqlite:///{path}"
 
 
-__all__ = ["BENCH_USER", "PASSWORD", "BigDb", "expected_number", "populate"]
+__all__ = ["BENCH_USER", "PASSWORD", "BigDb", "expected_number", "populate", "rank_of"]
 
 
 PG_ADMIN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"

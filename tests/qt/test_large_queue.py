@@ -10,6 +10,7 @@ asked independently of the application (plain SQL with OFFSET).
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,12 @@ from app.services import incidents
 from app.views.queue_model import ID_ROLE, NUMBER, SLA, TITLE, Query, QueueTableModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.bigdb import expected_number, populate
+from bench.bigdb import expected_number, populate, rank_of
 
 N = 1_000_000
 DEEP = 99_999  # row 100,000 (0-based)
+# the desk's clock for this test, whatever the hour it runs at: a Thursday, 13:00 in Brussels
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 class PaintSpy(QObject):
@@ -59,10 +62,10 @@ def test_million_open_incidents_scrolled_deep(
     from app.views.main_window import MainWindow
 
     url = f"sqlite:///{tmp_path / 'million.sqlite3'}"
-    info = populate(url, N)
+    info = populate(url, N, now=NOW)
     expected = expected_number(url, DEEP)
     engine = make_engine(url)
-    desk = Desk(engine)
+    desk = Desk(engine, clock=lambda: NOW)
     try:
         window = MainWindow(desk, desk.actor(info.username), runner, database="million.sqlite3")
         qtbot.addWidget(window)
@@ -107,23 +110,28 @@ def test_million_open_incidents_scrolled_deep(
         assert len(model._rows) <= 20_000  # rows kept in memory stay bounded
 
         # a second workstation changes the incident on screen: the model updates that row (its
-        # SLA instants are recomputed from the business calendar, so it may move a little: the
-        # synthetic instants are not the calendar's), never resets, and the view stays deep
+        # SLA instants are recomputed from the business calendar, so it may move: the synthetic
+        # instants are not the calendar's) and places it where the queue order puts it now (or
+        # beyond the loaded keys), never resets, and the view stays deep
         resets: list[bool] = []
         model.modelReset.connect(lambda: resets.append(True))
         other = make_engine(url)
         try:
-            second = Desk(other)
+            second = Desk(other, clock=lambda: NOW)
             incident_id = model.index(DEEP, 0).data(ID_ROLE)
             incidents.update_fields(
                 second, second.actor("admin"), incident_id, None, {"title": "Renamed far down"}
             )
 
-            def renamed() -> bool:
-                row = model.row_of(incident_id)
-                return row is not None and model.index(row, TITLE).data() == "Renamed far down"
+            rank = rank_of(url, incident_id)  # where it belongs now, by plain SQL
 
-            qtbot.waitUntil(renamed, timeout=10_000)
+            def placed() -> bool:
+                row = model.row_of(incident_id)
+                if rank >= model.rowCount():
+                    return row is None
+                return row == rank and model.index(row, TITLE).data() == "Renamed far down"
+
+            qtbot.waitUntil(placed, timeout=10_000)
         finally:
             other.dispose()
         assert not resets
