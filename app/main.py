@@ -135,5 +135,6 @@ def run_gui(
         window.shutdown()
         return code
     finally:
-        runner.shutdown()
+        for unsaved in runner.shutdown():  # the window said so already, if it was closed
+            print(f"Not saved: {unsaved}", file=sys.stderr)
         engine.dispose()

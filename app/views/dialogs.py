@@ -114,7 +114,8 @@ class ActionDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.message.hide()
-        self.runner.run(self._call(self.values()), self._done, self._failed, write=True)
+        self.runner.run(self._call(self.values()), self._done, self._failed, write=True,
+                        what=self.windowTitle().rstrip("…"))
 
     def _done(self, record: IncidentRecord) -> None:
         self.buttons.setEnabled(True)

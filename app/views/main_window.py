@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QProgressDialog,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -400,7 +401,7 @@ class MainWindow(QMainWindow):
             self._read_own_views()
 
         self.runner.run(lambda: saved_views.import_views(desk, actor, views), imported, failed,
-                        write=True)
+                        write=True, what="the saved views kept on this workstation")
 
     def _read_own_views(self) -> None:
         desk, actor = self.desk, self.actor
@@ -482,6 +483,7 @@ class MainWindow(QMainWindow):
             self._view_saved,
             lambda exc: show_problem(self, str(exc)),
             write=True,
+            what=f"the saved view “{name}”",
         )
 
     def _view_saved(self, view: SavedView) -> None:
@@ -507,6 +509,7 @@ class MainWindow(QMainWindow):
             lambda _none: self._view_deleted(name),
             lambda exc: show_problem(self, str(exc)),
             write=True,
+            what=f"deleting the saved view “{name}”",
         )
 
     def _view_deleted(self, name: str) -> None:
@@ -739,7 +742,8 @@ class MainWindow(QMainWindow):
         def finished(_result: object = None) -> None:
             self._sweeping = False
 
-        self.background.run(lambda: sla_sweep.sweep(desk), finished, finished, write=True)
+        self.background.run(lambda: sla_sweep.sweep(desk), finished, finished, write=True,
+                            what="the SLA sweep")
 
     # -- notifications ---------------------------------------------------------------------------
     def _notify(self, notice: Notice) -> None:
@@ -825,6 +829,7 @@ class MainWindow(QMainWindow):
                 self._assigned,
                 lambda exc: show_problem(self, str(exc)),
                 write=True,
+                what=f"assigning {row.number if row else 'an incident'} to you",
             )
 
     def _assigned(self, record: IncidentRecord) -> None:
@@ -870,7 +875,31 @@ class MainWindow(QMainWindow):
                 return
         self.save_settings()
         self.shutdown()
+        self.finish_writes()
         super().closeEvent(event)
+
+    saving_note: QProgressDialog | None = None
+
+    def finish_writes(self) -> list[str]:
+        """Quitting: every queued write is saved first (a note says so when it takes more than a
+        moment); what could not be saved is told, never dropped in silence."""
+        unsaved = self.runner.shutdown(note=self._show_saving_note)
+        if self.saving_note is not None:
+            self.saving_note.close()
+        if unsaved:
+            show_problem(self, "These changes could not be saved:\n" + "\n".join(f"• {u}" for u in unsaved))
+        return unsaved
+
+    def _show_saving_note(self, n: int) -> None:
+        note = QProgressDialog(
+            f"Saving {n} change{'s' if n != 1 else ''} before quitting…", "", 0, 0, self
+        )
+        note.setWindowTitle("Incident Desk")
+        note.setCancelButton(None)
+        note.setWindowModality(Qt.WindowModality.ApplicationModal)
+        note.setMinimumDuration(0)
+        note.show()
+        self.saving_note = note
 
     def shutdown(self) -> None:
         """Stop the watcher thread and the timers (before the engine goes away)."""

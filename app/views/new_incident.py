@@ -552,7 +552,8 @@ class NewIncidentDialog(QDialog):
         desk, actor = self.desk, self.actor
         self._saving = True
         self.save_button.setEnabled(False)
-        self.runner.run(lambda: incidents.log_incident(desk, actor, new), self._saved, self._failed, write=True)
+        self.runner.run(lambda: incidents.log_incident(desk, actor, new), self._saved, self._failed, write=True,
+                        what=f"the new incident “{new.title.strip()}”")
 
     def _saved(self, record: IncidentRecord) -> None:
         self._saving = False

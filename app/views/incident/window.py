@@ -283,6 +283,9 @@ class IncidentWindow(QMainWindow):
         self._clock_timer.start()
         self.reload()
 
+    def _name(self) -> str:
+        return self.record.number if self.record is not None else "the incident"
+
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
         desk, incident_id = self.desk, self.incident_id
@@ -524,7 +527,7 @@ class IncidentWindow(QMainWindow):
 
         self._saving = True
         self.save_button.setEnabled(False)
-        self.runner.run(work, self._saved, self._save_failed, write=True)
+        self.runner.run(work, self._saved, self._save_failed, write=True, what=f"the changes to {self._name()}")
 
     def _saved(self, record: IncidentRecord) -> None:
         self._saving = False
@@ -642,6 +645,7 @@ class IncidentWindow(QMainWindow):
             lambda entry: self._note_added(entry, text),
             self._note_failed,
             write=True,
+            what=f"the note on {self._name()}",
         )
 
     def _note_added(self, _entry: JournalRecord, text: str) -> None:
@@ -691,7 +695,8 @@ class IncidentWindow(QMainWindow):
             "major": lambda: incidents.mark_major(desk, actor, iid, version, not r.major),
         }
         if name in direct:
-            self.runner.run(direct[name], self._acted, self._action_failed, write=True)
+            self.runner.run(direct[name], self._acted, self._action_failed, write=True,
+                            what=f"{spec.text.replace('&', '').rstrip('…')} on {r.number}")
             return None
         dialog = action_dialog(
             name,
