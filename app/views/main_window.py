@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import DeskError
+from app.domain.errors import DeskError, EnvironmentProblem
 from app.domain.lifecycle import State
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
@@ -107,6 +108,30 @@ class SavedViewsDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width(), max(size.height(), option.fontMetrics.height() + 10))
+
+
+class JobReport:
+    """A periodic job's failures (the SLA sweep, the counts), told once and not at every tick:
+    our bug through the excepthook (a dialog and a crash report), a refusal in a message box; the
+    database being away is the status bar's news already (the runner's ``online``). After a
+    success, the next failure is told again. The job itself keeps running either way."""
+
+    def __init__(self, parent: QWidget, name: str) -> None:
+        self._parent = parent
+        self.name = name
+        self.told = 0  # failures told since the last success
+
+    def ok(self, _result: object = None) -> None:
+        self.told = 0
+
+    def failed(self, exc: BaseException) -> None:
+        if isinstance(exc, EnvironmentProblem) or self.told:
+            return
+        self.told += 1
+        if isinstance(exc, DeskError):
+            show_problem(self._parent, f"{self.name} failed: {exc}\nIt keeps running and is tried again.")
+        else:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
 class MainWindow(QMainWindow):
@@ -281,6 +306,8 @@ class MainWindow(QMainWindow):
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._tick_sla)
         self._sweeping = False
+        self.sweep_report = JobReport(self, "The SLA sweep")
+        self.count_report = JobReport(self, "Counting the incidents of the views")
         self._sweep_timer = QTimer(self)
         self._sweep_timer.setInterval(SWEEP_INTERVAL_MS)
         self._sweep_timer.timeout.connect(self.run_sweep)
@@ -531,12 +558,12 @@ class MainWindow(QMainWindow):
         desk, flt, name = self.desk, view.flt, view.name
 
         def shown(n: int) -> None:
+            self.count_report.ok()
             self._show_count(row, name, n)
 
-        def failed(_exc: DeskError) -> None:
-            self._count_done()
-
-        self.background.run(lambda: queries.queue_count(desk, flt), shown, failed)
+        report = self.count_report.failed
+        self.background.run(lambda: queries.queue_count(desk, flt), shown, report, bug=report,
+                            after=self._count_done)
 
     _counting = 0
     _counts_again = False
@@ -548,7 +575,6 @@ class MainWindow(QMainWindow):
             self.refresh_counts()
 
     def _show_count(self, row: int, name: str, n: int) -> None:
-        self._count_done()
         item = self.views_list.item(row)
         if item is not None and row < len(self._views) and self._views[row].name == name:
             view = self._views[row]
@@ -584,9 +610,11 @@ class MainWindow(QMainWindow):
 
     def _refresh_count(self) -> None:
         desk, flt = self.desk, self.model.query.flt
-        self.runner.run(lambda: queries.queue_count(desk, flt), self._set_count, lambda _e: None, key="count")
+        report = self.count_report.failed
+        self.runner.run(lambda: queries.queue_count(desk, flt), self._set_count, report, bug=report, key="count")
 
     def _set_count(self, n: int) -> None:
+        self.count_report.ok()
         self._count = n
         self.count_label.setText(f"{n:,} incidents")
 
@@ -681,10 +709,10 @@ class MainWindow(QMainWindow):
         self._probing = True
         desk = self.desk
 
-        def finished(_result: object = None) -> None:
+        def finished() -> None:
             self._probing = False
 
-        self.background.run(lambda: queries.latest_change(desk), finished, finished)
+        self.background.run(lambda: queries.latest_change(desk), after=finished)
 
     def _reconnected(self) -> None:
         """Read again what could not be read while the database was away."""
@@ -737,13 +765,13 @@ class MainWindow(QMainWindow):
         if self._sweeping:
             return
         self._sweeping = True
-        desk = self.desk
+        desk, report = self.desk, self.sweep_report
 
-        def finished(_result: object = None) -> None:
+        def finished() -> None:  # however it ended: the next tick sweeps again
             self._sweeping = False
 
-        self.background.run(lambda: sla_sweep.sweep(desk), finished, finished, write=True,
-                            what="the SLA sweep")
+        self.background.run(lambda: sla_sweep.sweep(desk), report.ok, report.failed, bug=report.failed,
+                            after=finished, write=True, what="the SLA sweep")
 
     # -- notifications ---------------------------------------------------------------------------
     def _notify(self, notice: Notice) -> None:

@@ -14,7 +14,9 @@ that takes more than a moment), and returns what could not be saved, in words.
 
 Failures split as in qutebrowser: a :class:`~app.domain.errors.DeskError` (validation, conflict,
 environment) goes to ``failed``; any other exception is our bug and is re-raised on the GUI
-thread, where the excepthook shows it. With no ``failed``, a validation or conflict error goes
+thread, where the excepthook shows it (or handed to ``bug``, for a periodic job that reports
+its failure once instead of at every tick). ``after()`` runs on the GUI thread once the task is
+over, however it ended: the place to clear a busy flag. With no ``failed``, a validation or conflict error goes
 to the runner's ``problem`` signal (a message box); an environment problem does not: a
 background read that fails because the database is away is the status bar's news (``online``
 and ``environment``), not a modal box per read.
@@ -36,6 +38,8 @@ from app.domain.errors import DeskError, EnvironmentProblem
 Done = Callable[[Any], None]
 Failed = Callable[[DeskError], None]
 Note = Callable[[int], None]  # how many writes are still being saved
+Bug = Callable[[BaseException], None]
+After = Callable[[], None]
 
 NOTE_AFTER_MS = 1000  # quitting: a note when the queued writes take longer than this
 SHUTDOWN_WAIT_MS = 120_000  # quitting: how long the queued writes may take before we give up
@@ -82,7 +86,7 @@ class TaskRunner(QObject):
         self._relay = _Relay()
         self._relay.finished.connect(self._finished)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Done | None, Failed | None, str | None, int]] = {}
+        self._pending: dict[int, tuple[Done | None, Failed | None, str | None, int, After | None, Bug | None]] = {}
         self._generations: dict[str, int] = {}
         # writes not finished yet, and writes that failed and were not handed to their caller:
         # both filled on the worker thread, read by shutdown (no event loop needed)
@@ -101,6 +105,8 @@ class TaskRunner(QObject):
         key: str | None = None,
         write: bool = False,
         what: str = "",
+        after: After | None = None,
+        bug: Bug | None = None,
     ) -> int:
         """Run ``fn`` on a worker; ``done(result)`` / ``failed(error)`` on the GUI thread.
 
@@ -115,7 +121,7 @@ class TaskRunner(QObject):
         if key is not None:
             generation = self._generations.get(key, 0) + 1
             self._generations[key] = generation
-        self._pending[task_id] = (done, failed, key, generation)
+        self._pending[task_id] = (done, failed, key, generation, after, bug)
         self.busy.emit(True)
         if not write:
             self._pool.start(_Job(task_id, fn, self._relay))
@@ -206,8 +212,16 @@ class TaskRunner(QObject):
             return
         with self._lock:  # the caller hears of it now: not one of shutdown's losses
             self._write_failures.pop(task_id, None)
-        done, failed, key, generation = entry
-        stale = key is not None and self._generations.get(key) != generation
+        done, failed, key, generation, after, bug = entry
+        try:
+            self._deliver(result, error, done, failed, bug, key is not None and self._generations.get(key) != generation)
+        finally:
+            if after is not None:
+                after()
+
+    def _deliver(
+        self, result: object, error: object, done: Done | None, failed: Failed | None, bug: Bug | None, stale: bool
+    ) -> None:
         if isinstance(error, BaseException):
             if isinstance(error, DeskError):
                 environment = isinstance(error, EnvironmentProblem)
@@ -222,7 +236,10 @@ class TaskRunner(QObject):
                     self.problem.emit(str(error))
                 return
             # our bug: loud, through the excepthook (a dialog and a crash report)
-            sys.excepthook(type(error), error, error.__traceback__)
+            if bug is not None:
+                bug(error)
+            else:
+                sys.excepthook(type(error), error, error.__traceback__)
             return
         self.online.emit(True)
         if stale or done is None:
