@@ -227,19 +227,41 @@ def test_a_mistyped_sqlite_path_is_not_created(tmp_path, capsys: pytest.CaptureF
     assert not missing.parent.exists()
 
 
+def _callers_named(url: str, name: str) -> int:
+    from sqlalchemy import func, select
+
+    from app.db.engine import make_engine
+    from app.models import Caller
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(Caller).where(Caller.name == name)
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
 def test_a_new_caller_is_added_with_the_incident_or_not_at_all(
     desk_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = ("--db", desk_url, "--as", "root", "incident", "new")
+    assert _callers_named(desk_url, "Zed Newcomer") == 0
     code, _, err = run(capsys, *base, "--title", "x", "--caller", "Zed Newcomer", "--impact", "9")
     assert code == 2 and "Impact must be 1 to 3" in one_error_line(err)
+    assert _callers_named(desk_url, "Zed Newcomer") == 0  # the failed attempt left no caller
     code, out, err = run(capsys, *base, "--title", "Badge refused", "--caller", "Zed Newcomer", "--json")
     assert code == 0, err
     assert json.loads(out)["caller_name"] == "Zed Newcomer"
     assert "New caller Zed Newcomer" not in err  # --json prints the record only
-    # the failed attempt left no caller behind: the name is unique now
+    assert _callers_named(desk_url, "Zed Newcomer") == 1
+    # the same submitted again: the caller is found this time, not added twice
     code, out, err = run(capsys, *base, "--title", "Again", "--caller", "Zed Newcomer", "--json")
     assert code == 0 and json.loads(out)["caller_name"] == "Zed Newcomer", err
+    assert _callers_named(desk_url, "Zed Newcomer") == 1
 
 
 def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(

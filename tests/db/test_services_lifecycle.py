@@ -456,3 +456,22 @@ def test_the_supervisor_is_told_of_a_hierarchical_escalation(desk: Desk) -> None
     told, _ = notifications.notices(desk, watch_carla, changes)
     assert [(n.kind, n.number) for n in told] == [("escalated", rec.number)]
     assert notifications.notices(desk, watch_ben, changes)[0] == []
+
+
+def test_a_new_caller_is_written_with_the_incident_or_not_at_all(desk: Desk) -> None:
+    from app.models import Caller
+
+    def named(name: str) -> int:
+        with desk.read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(Caller).where(Caller.name == name)
+                ).scalar_one()
+            )
+
+    # refused inside the transaction, after the caller was added to it: both go
+    with pytest.raises(ValidationError, match="No incident with id 999"):
+        _log(desk, new_caller="Zed Newcomer", parent_id=999)
+    assert named("Zed Newcomer") == 0
+    rec = _log(desk, new_caller="Zed Newcomer")
+    assert rec.caller_name == "Zed Newcomer" and named("Zed Newcomer") == 1
