@@ -68,6 +68,7 @@ def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
             raise problem from exc
         raise
     desk = Desk(engine)
+    desk.load_zone()  # before any window paints a time
     if demo_if_empty:
         from app.demo import FIRST_START_INCIDENTS
         from app.demo.loader import ensure_demo

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -109,7 +109,8 @@ class Desk:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._zone = ZoneInfo(zone) if zone else None
+        self._fixed_zone = ZoneInfo(zone) if zone else None
+        self._zone: ZoneInfo | None = self._fixed_zone
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
@@ -123,17 +124,21 @@ class Desk:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The site's time zone, read once from the database (cached like the policies)."""
-        if self._zone is not None:
-            return self._zone
-
-        def load() -> ZoneInfo:
-            with self.read() as conn:
-                return ZoneInfo(site_zone_name(conn))
-
-        zone = self.cached("site_zone", load)
-        assert isinstance(zone, ZoneInfo)
+        """The site's time zone. Read from the database on first use (open the desk with
+        `load_zone()` off the GUI thread), then kept: a change of configuration does not drop it
+        (a window painting must never wait on the database); `load_zone()` reads it anew."""
+        zone = self._zone
+        if zone is None:
+            zone = self.load_zone()
         return zone
+
+    def load_zone(self) -> ZoneInfo:
+        """Read the site's time zone from the database now (unless fixed at construction)."""
+        if self._fixed_zone is not None:
+            return self._fixed_zone
+        with self.read() as conn:
+            self._zone = ZoneInfo(site_zone_name(conn))
+        return self._zone
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
@@ -165,9 +170,14 @@ class Desk:
             return self._cache[key]
 
     def invalidate(self) -> None:
-        """Forget cached configuration (matrix, policies, calendars): it changed."""
+        """Forget cached configuration (matrix, policies, calendars): it changed. The site's
+        zone is read anew here, off the GUI thread (services and the change feed call this),
+        and kept as it was if the database cannot say."""
         with self._lock:
             self._cache.clear()
+        if self._zone is not None and self._fixed_zone is None:
+            with suppress(EnvironmentProblem):  # the last known zone stays until the next
+                self.load_zone()
 
     # -- who acts -----------------------------------------------------------------------
     def actor(self, username: str) -> Actor:

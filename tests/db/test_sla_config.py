@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from app.db.engine import make_engine
-from app.domain.errors import PermissionDenied, ValidationError
+from app.domain.errors import EnvironmentProblem, PermissionDenied, ValidationError
 from app.domain.records import IncidentRecord
 from app.domain.sla_config import CalendarRecord, CalendarSpec, PolicyRecord, SiteRecord, TargetSpec
 from app.models import AdminAuditEntry, ChangeLogEntry, Setting
@@ -303,6 +303,35 @@ def test_an_admin_changes_the_site_and_every_workstation_follows(desk: Desk, sec
     assert date(2026, 7, 14) in cal.holidays and date(2026, 7, 21) not in cal.holidays
     assert ("time zone", "Europe/Brussels", "Europe/Paris", "Dev Patel") in _audit(desk, "site")
     assert ("holiday country", "BE", "FR", "Dev Patel") in _audit(desk, "calendar")
+
+
+def test_the_zone_once_read_is_answered_without_the_database(
+    desk: Desk, second: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window paints times with the zone: after the desk is opened that never reads the
+    database (which may be locked or gone), not even after a change of configuration."""
+    assert second.load_zone() == ZoneInfo("Europe/Brussels")
+    with open_feed(second) as feed:
+        site.set_site(desk, desk.actor("dev"), "Europe/Paris", "fr", reason="moved to Paris")
+        feed.read()  # the feed learns of the change, and reads the new zone there
+    reads: list[int] = []
+    real_read = Desk.read
+
+    def counted(self: Desk):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return real_read(self)
+
+    monkeypatch.setattr(Desk, "read", counted)
+    assert second.zone == ZoneInfo("Europe/Paris")
+    second.invalidate()  # a change of configuration read while the database is down...
+    monkeypatch.setattr(Desk, "read", _down)
+    second.invalidate()
+    assert second.zone == ZoneInfo("Europe/Paris")  # ...keeps the last zone known
+    assert reads == [1]  # the first invalidate read the zone anew; painting read nothing
+
+
+def _down(self: Desk):  # type: ignore[no-untyped-def]
+    raise EnvironmentProblem("The database is not available: database is locked.")
 
 
 def test_a_bad_site_is_refused_and_nothing_changes(desk: Desk) -> None:

@@ -53,6 +53,7 @@ def build_world(url: str):  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     defaults.upgrade_database(engine)
     desk = Desk(engine)
+    desk.load_zone()  # as the application does before any window paints a time
     users.add_user(desk, None, "admin", "Dev Admin", "admin", password=PASSWORD)
     admin = desk.actor("admin")
     sd = catalog.add_group(desk, admin, "Service Desk", 1)
