@@ -15,6 +15,9 @@ from app.domain.errors import ValidationError
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
 BUSY_TIMEOUT_MS = 5000
+# PostgreSQL: how long a statement waits for a lock another transaction holds (a workstation's
+# transaction left open must not hang every writer behind it): then a "busy, retry" message
+LOCK_TIMEOUT_MS = 5000
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -78,11 +81,17 @@ def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engin
     return engine
 
 
-def make_engine(url: str, *, sqlite_busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    sqlite_busy_ms: int = BUSY_TIMEOUT_MS,
+    pg_lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    **kw: Any,
+) -> Engine:
     """The engine for `url` (sqlite:///... or postgresql+psycopg://...).
 
     SQLite: WAL (the rollback journal on a network share), a busy timeout, foreign keys.
-    PostgreSQL: psycopg 3, pre-ping, a connect timeout.
+    PostgreSQL: psycopg 3, pre-ping, a connect timeout, a lock timeout.
     """
     try:
         u = make_url(url)
@@ -94,6 +103,11 @@ def make_engine(url: str, *, sqlite_busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -
     if backend == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
-        args = {"connect_timeout": 5, "application_name": "incidentdesk"}
+        args = {
+            "connect_timeout": 5,
+            "application_name": "incidentdesk",
+        }
+        if "options" not in u.query:  # an address's own server options win
+            args["options"] = f"-c lock_timeout={int(pg_lock_timeout_ms)}"
         return create_engine(u, pool_pre_ping=True, connect_args=args, **kw)
     raise ValidationError(f"Unsupported database {backend!r}: use SQLite or PostgreSQL", field="db")

@@ -34,13 +34,33 @@ _SQLITE_ENVIRONMENT = (
 )
 
 
+# PostgreSQL's "someone else holds it" (lock timeout, deadlock, serialization failure): the
+# server answers, another transaction is in the way
+_PG_BUSY = {"55P03", "40P01", "40001"}
+
+
+def _plain(exc: BaseException) -> str:
+    """The error's first line, without SQLAlchemy's "(Background on this error at: ...)"."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split(" (Background on this error at:")[0].strip()
+
+
 def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
     """The EnvironmentProblem `exc` stands for, or None when it is our own bug."""
-    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
-        return EnvironmentProblem(f"The database cannot be reached: {exc}. Retry in a moment.")
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give in time
+        return EnvironmentProblem(
+            "The database is busy: every connection to it is in use. Retry in a moment."
+        )
+    if isinstance(exc, sa_exc.DisconnectionError):
+        return EnvironmentProblem(f"The database cannot be reached: {_plain(exc)}. Retry in a moment.")
     if isinstance(exc, sa_exc.DBAPIError):
-        text = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        text = _plain(exc.orig) if exc.orig is not None else _plain(exc)
         module = type(exc.orig).__module__ if exc.orig is not None else ""
+        if getattr(exc.orig, "sqlstate", None) in _PG_BUSY and not exc.connection_invalidated:
+            return EnvironmentProblem(
+                "The database is busy: another workstation is changing the same record "
+                f"({text}). Retry in a moment."
+            )
         if exc.connection_invalidated or (
             isinstance(exc, sa_exc.OperationalError) and module.startswith("psycopg")
         ):

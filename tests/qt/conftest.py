@@ -99,9 +99,21 @@ def build_world(url: str):  # type: ignore[no-untyped-def]
     )
 
 
+# A test file whose behaviour differs by engine (the live feed: LISTEN/NOTIFY on PostgreSQL,
+# data_version on SQLite; the conflict flow's row locks; how the database goes away) runs on both:
+#     pytestmark = pytest.mark.parametrize("world", BOTH_ENGINES, indirect=True)
+# Everything else runs on SQLite only: the suite's time stays for what differs.
+BOTH_ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = build_world(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    engine = getattr(request, "param", "sqlite")
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    else:
+        url = str(request.getfixturevalue("pg_database"))
+    w = build_world(url)
     yield w
     w.desk.engine.dispose()  # type: ignore[attr-defined]
 

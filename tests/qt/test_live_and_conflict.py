@@ -3,6 +3,7 @@ reset; editing over someone else's change shows both sides and merges, nothing l
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from app.services import incidents, queries
@@ -10,8 +11,11 @@ from app.services.incidents import NewIncident
 from app.views.dialogs import ConflictDialog
 from app.views.incident import IncidentWindow
 from app.views.queue_model import ASSIGNEE, ID_ROLE, PRIORITY
+from tests.qt.conftest import BOTH_ENGINES
 
 CTRL = Qt.KeyboardModifier.ControlModifier
+
+pytestmark = pytest.mark.parametrize("world", BOTH_ENGINES, indirect=True)
 
 
 def test_second_workstation_change_shows_up_live(qtbot, world, ana_window, other_desk) -> None:
