@@ -16,6 +16,7 @@ from app.domain.errors import (
     ConflictError,
     FieldChange,
     NotFound,
+    PermissionDenied,
     ValidationError,
 )
 from app.domain.incident_rights import IncidentAction
@@ -235,6 +236,13 @@ def facts_of(session: Session, inc: Incident) -> IncidentFacts:
     )
 
 
+def require_active(session: Session, actor: Actor) -> None:
+    """An actor whose account was deactivated since they signed in may change nothing more."""
+    active = session.execute(select(Agent.active).where(Agent.id == actor.id)).scalar()
+    if active is not None and not active:
+        raise PermissionDenied(f"{actor.full_name}'s account is deactivated: ask an admin")
+
+
 def guard(
     session: Session,
     inc: Incident,
@@ -243,6 +251,7 @@ def guard(
     target: Target | None = None,
 ) -> None:
     """The one answer (app.domain.permissions), on the fresh row, inside the transaction."""
+    require_active(session, actor)
     if target is not None and target.group_id is not None and target.group_name is None:
         group = session.get(Group, target.group_id)
         target = Target(target.group_id, group.name if group is not None else None)
@@ -305,8 +314,12 @@ def get_group(session: Session, group_id: int) -> Group:
 
 def agent_in_group(session: Session, agent_id: int, group_id: int | None) -> Agent:
     agent = session.get(Agent, agent_id)
-    if agent is None or not agent.active:
+    if agent is None:
         raise ValidationError(f"No active agent with id {agent_id}", field="assignee")
+    if not agent.active:
+        raise ValidationError(
+            f"{agent.full_name} is deactivated: assign the incident to someone else", field="assignee"
+        )
     if group_id is not None:
         member = session.execute(
             select(agent_groups.c.agent_id).where(

@@ -35,6 +35,7 @@ from app.services.incidents.mutation import (
     apply_sla,
     check_exists,
     get_group,
+    require_active,
     write_journal,
 )
 from app.services.policies import fresh_policy_book, policy_book
@@ -93,6 +94,7 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
     now = desk.now()
     opened = new.opened_at or now
     with desk.write() as session:
+        require_active(session, actor)
         book = fresh_policy_book(desk, session)
         matrix = book.matrix
         priority = matrix.priority(new.impact, new.urgency)
