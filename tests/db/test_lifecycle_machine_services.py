@@ -1,7 +1,11 @@
 """A hypothesis state machine over the services on a real SQLite database: random
 sequences of lifecycle actions (good and bad input, time passing) from the agents' door.
 The services must keep the incident, its pauses, clocks and audit consistent with a
-simple model of the table in DESIGN.md, and refuse every other move without writing."""
+simple model of the table in DESIGN.md, and refuse every other move without writing.
+
+The resolution clock is checked against a model of it: the spans the incident spent New or
+In Progress (never On Hold, never Resolved), each weighed by the business calendar of its
+priority's target."""
 
 from __future__ import annotations
 
@@ -21,8 +25,10 @@ from app.services import catalog, defaults, queries, users
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from app.services.policies import policy_book
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Brussels
+RUNNING = (State.NEW, State.IN_PROGRESS)  # the resolution clock runs; On Hold pauses it
 text = st.sampled_from(["", "  ", "Waiting for the caller's screenshot"])
 
 
@@ -48,7 +54,9 @@ class ServiceLifecycle(RuleBasedStateMachine):
         self.version = rec.version
         self.state = State.NEW
         self.moves = 0  # state changes the audit must show
-        self.last_elapsed = 0
+        # the model of the resolution clock: the spans it ran, the last one open while it runs
+        self.running: list[tuple[datetime, datetime | None]] = [(START, None)]
+        self.book = policy_book(self.desk)
 
     def teardown(self) -> None:
         self.engine.dispose()
@@ -66,10 +74,26 @@ class ServiceLifecycle(RuleBasedStateMachine):
             return
         assert legal and ok_inputs, f"{action} accepted from {self.state}"
         if action is not None:
+            was = self.state
             self.state = TRANSITIONS[self.state][action]
+            self._clock_moves(was, self.state)
         if rec.state is not before.state:
             self.moves += 1
         self.version = rec.version
+
+    def _clock_moves(self, was: State, now: State) -> None:
+        ran, runs = was in RUNNING, now in RUNNING
+        if ran and not runs:
+            start, _ = self.running.pop()
+            self.running.append((start, self.now))
+        elif runs and not ran:
+            self.running.append((self.now, None))
+
+    def _model_elapsed(self, priority: int) -> int:
+        found = self.book.target(None, priority)
+        assert found is not None
+        _, calendar = found
+        return sum(calendar.working_seconds(a, b or self.now) for a, b in self.running)
 
     @rule()
     def assign_to_me(self) -> None:
@@ -117,13 +141,20 @@ class ServiceLifecycle(RuleBasedStateMachine):
             lambda: inc.set_impact_urgency(self.desk, self.ana, self.id, self.version, impact, urgency),
             self.state.active,  # a resolved incident's fields wait for a reopen
         )
-        # a P1 runs around the clock, the others on office hours: the same span can weigh
-        # differently, so the clock is compared from here on
-        self.last_elapsed = 0
+        # a P1 runs around the clock, the others on office hours: the model weighs the same
+        # spans by the new priority's calendar (the start is kept: retroactive start)
+        assert self.book.retroactive_start(None)
 
     @rule(hours=st.integers(1, 60))
     def time_passes(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
+
+    @rule(hours=st.integers(1, 60))
+    def waits_on_hold(self, hours: int) -> None:
+        """The common way paused time passes: on hold for a while, then back to work."""
+        self.hold("awaiting_vendor", "")
+        self.time_passes(hours)
+        self.resume()
 
     @invariant()
     def the_record_matches_the_model(self) -> None:
@@ -137,8 +168,8 @@ class ServiceLifecycle(RuleBasedStateMachine):
         assert clock is not None
         if self.state is State.ON_HOLD:
             assert clock.paused
-        assert clock.elapsed_s >= self.last_elapsed  # pauses and stops never give time back
-        self.last_elapsed = clock.elapsed_s
+        # paused and resolved time is not counted; the time it ran is, on its calendar
+        assert clock.elapsed_s == self._model_elapsed(rec.priority)
         moves = [h for h in queries.history(self.desk, self.id) if h.field == "state"]
         assert len(moves) == self.moves
 
