@@ -21,15 +21,29 @@ from app.domain.lifecycle import (
 
 
 def test_the_table_of_moves_is_the_design_table() -> None:
-    leaves = {s: {TRANSITIONS[s][a] for a in TRANSITIONS[s]} for s in State}
-    assert leaves == {
-        State.NEW: {State.IN_PROGRESS, State.RESOLVED, State.CANCELLED},
-        State.IN_PROGRESS: {State.ON_HOLD, State.RESOLVED, State.CANCELLED},
-        State.ON_HOLD: {State.IN_PROGRESS},
-        State.RESOLVED: {State.CLOSED, State.IN_PROGRESS},
-        State.CLOSED: set(),
-        State.CANCELLED: set(),
+    """Which action leaves each state, and where each one leads (not only which states
+    can be reached: swapping where two actions lead must fail here)."""
+    moves = {s: dict(TRANSITIONS[s]) for s in State}
+    assert moves == {
+        State.NEW: {
+            Action.START: State.IN_PROGRESS,
+            Action.RESOLVE: State.RESOLVED,  # first-contact fix
+            Action.CANCEL: State.CANCELLED,
+        },
+        State.IN_PROGRESS: {
+            Action.HOLD: State.ON_HOLD,
+            Action.RESOLVE: State.RESOLVED,
+            Action.CANCEL: State.CANCELLED,
+        },
+        State.ON_HOLD: {Action.RESUME: State.IN_PROGRESS},
+        State.RESOLVED: {Action.CLOSE: State.CLOSED, Action.REOPEN: State.IN_PROGRESS},
+        State.CLOSED: {},
+        State.CANCELLED: {},
     }
+    for state, leaves in moves.items():
+        assert allowed_actions(state) == tuple(leaves)
+        for action, to in leaves.items():
+            assert next_state(state, action) is to
 
 
 def test_an_illegal_move_names_the_state_and_the_allowed_moves() -> None:
