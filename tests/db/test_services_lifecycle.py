@@ -343,13 +343,39 @@ def test_a_priority_change_re_arms_the_sla_announcements(desk: Desk, clock: Cloc
     assert queries.get_incident(desk, rec.id).sla_breached
 
 
-def test_auto_close_goes_on_past_an_incident_someone_else_changed(desk: Desk, clock: Clock) -> None:
+def test_auto_close_goes_on_past_an_incident_someone_else_changed(
+    desk: Desk, db_url: str, clock: Clock
+) -> None:
+    """The closing run reads the resolved incidents, then closes each from the version it
+    read. Between the two, the caller rejects A's fix on another workstation and A is
+    resolved again (so A is Resolved, but not as read): A is left alone, B still closes."""
+    from sqlalchemy import event
+
     a = _log(desk, title="A", resolution_code="solution_provided", resolution_notes="ok")
     b = _log(desk, title="B", resolution_code="solution_provided", resolution_notes="ok")
     clock.advance(days=4)
-    inc.reopen(desk, desk.actor("ana"), a.id, a.version, "the caller called back")
-    assert inc.auto_close_resolved(desk) == [b.number]
-    assert queries.get_incident(desk, a.id).state is State.IN_PROGRESS
+    other_engine = make_engine(db_url)
+    other = Desk(other_engine, clock=clock)
+    ana = other.actor("ana")
+    meanwhile: list[int] = []
+
+    def after_the_read(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if meanwhile or "incidents.resolved_at" not in statement or "UPDATE" in statement:
+            return
+        again = inc.reopen(other, ana, a.id, a.version, "the caller called back")
+        meanwhile.append(inc.resolve(other, ana, a.id, again.version, "solution_provided", "Again").version)
+
+    event.listen(desk.engine, "after_cursor_execute", after_the_read)
+    try:
+        assert inc.auto_close_resolved(desk) == [b.number]
+    finally:
+        event.remove(desk.engine, "after_cursor_execute", after_the_read)
+        other_engine.dispose()
+    assert meanwhile, "the other workstation's change came after the run's read"
+    now_a = queries.get_incident(desk, a.id)
+    assert (now_a.state, now_a.version, now_a.resolution_notes) == (State.RESOLVED, meanwhile[0], "Again")
+    assert queries.get_incident(desk, b.id).state is State.CLOSED
+    assert not [h for h in queries.history(desk, a.id) if h.field == "close_reason"]
 
 
 def test_closed_incidents_are_read_only_except_to_an_admin(desk: Desk) -> None:
@@ -372,13 +398,42 @@ def test_closed_incidents_are_read_only_except_to_an_admin(desk: Desk) -> None:
 
 
 def test_every_stored_field_a_resolve_changes_is_audited(desk: Desk) -> None:
+    """One audit row per changed field, each with its old and new value, who and why; no
+    row for a field that did not change."""
     rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
     ana = desk.actor("ana")
-    rec = inc.assign_to_me(desk, ana, rec.id, rec.version)
-    inc.resolve(desk, ana, rec.id, rec.version, "solution_provided", "Rebuilt the profile")
-    fields = {h.field for h in queries.history(desk, rec.id)}
-    assert {"state", "active", "resolution_code", "resolution_notes", "resolved_at", "resolved_by_id"} <= fields
-    assert {"assignee_id", "responded_at"} <= fields
+    at = str(MONDAY_9)  # the desk's clock stands still in this test
+
+    def rows_of(step: object) -> list[tuple[str, str | None, str | None, str | None, str | None]]:
+        seen = len(queries.history(desk, rec.id))
+        assert callable(step)
+        step()
+        added = queries.history(desk, rec.id)[seen:]
+        return sorted((h.field, h.old, h.new, h.by, h.reason) for h in added)
+
+    taken = None
+
+    def take() -> None:
+        nonlocal taken
+        taken = inc.assign_to_me(desk, ana, rec.id, rec.version)
+
+    assert rows_of(take) == [
+        ("assignee_id", None, str(ana.id), "Ana Garcia", None),
+        ("responded_at", None, at, "Ana Garcia", None),
+        ("state", "new", "in_progress", "Ana Garcia", None),
+    ]
+    assert taken is not None
+    notes = "Rebuilt the profile"
+    assert rows_of(
+        lambda: inc.resolve(desk, ana, rec.id, taken.version, "solution_provided", notes)
+    ) == [
+        ("active", "yes", "no", "Ana Garcia", notes),
+        ("resolution_code", None, "solution_provided", "Ana Garcia", notes),
+        ("resolution_notes", None, notes, "Ana Garcia", notes),
+        ("resolved_at", None, at, "Ana Garcia", notes),
+        ("resolved_by_id", None, str(ana.id), "Ana Garcia", notes),
+        ("state", "in_progress", "resolved", "Ana Garcia", notes),
+    ]
 
 
 def test_another_workstation_sees_a_new_matrix_when_it_logs(desk: Desk, db_url: str, clock: Clock) -> None:
