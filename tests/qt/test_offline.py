@@ -19,10 +19,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.db.engine import make_engine, sqlite_path
-from app.domain.errors import EnvironmentProblem
 from app.services import incidents, queries
 from app.services.context import Desk
 from app.services.incidents import NewIncident
@@ -285,36 +284,45 @@ def test_incident_note_retry_with_the_keyboard(qtbot, world, ana_window, lock, n
 
 
 def test_incident_save_is_all_or_nothing_and_retried_once(
-    qtbot, world, ana_window, no_dialogs, monkeypatch
+    qtbot, world, ana_window, no_dialogs
 ) -> None:
-    """A save of text and impact is one transaction: the database goes away, nothing is
-    written and every edit stays; the retry writes both, once, with no false conflict."""
+    """A save of text and impact is one transaction: the database fails in the middle of it
+    (when the incident's impact is written, after its title was), nothing is written and
+    every edit stays; the retry writes both, once, with no false conflict."""
     window = ana_window
     window.select_view("All open")
     rec = incidents.log_incident(world.desk, world.ana, NewIncident("Mailbox full", impact=3, urgency=3))
     inc = _open_incident(qtbot, window, rec.id)
-    real = incidents.update_fields
-    calls: list[int] = []
+    failed: list[str] = []
 
-    def away_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 1:
-            raise EnvironmentProblem("The database is not available: database is locked. Retry in a moment.")
-        return real(*args, **kwargs)
+    def fails_once_at_the_impact(cursor, statement, parameters, context):  # type: ignore[no-untyped-def]
+        if not failed and statement.startswith("UPDATE incidents") and "impact" in statement:
+            failed.append(statement)
+            raise sqlite3.OperationalError("database is locked")
+        return False
 
-    monkeypatch.setattr(incidents, "update_fields", away_once)
-    inc.title_edit.setFocus()
-    inc.title_edit.selectAll()
-    qtbot.keyClicks(inc.title_edit, "Mailbox full, cannot send")
-    inc.impact_edit.setFocus()
-    qtbot.keyClicks(inc.impact_edit, "1")
-    assert set(inc.dirty_fields()) == {"title", "impact"}
-    qtbot.keyClick(inc, Qt.Key.Key_S, CTRL)
-    qtbot.waitUntil(lambda: "Not saved" in inc.banner.text())
-    assert set(inc.dirty_fields()) == {"title", "impact"}  # nothing was written, nothing lost
-    assert inc.title_edit.text() == "Mailbox full, cannot send"
-    qtbot.keyClick(inc, Qt.Key.Key_S, CTRL)
-    qtbot.waitUntil(lambda: inc.record.impact == 1 and not inc.dirty_fields())
+    engine = world.desk.engine
+    event.listen(engine.dialect, "do_execute", fails_once_at_the_impact)
+    try:
+        inc.title_edit.setFocus()
+        inc.title_edit.selectAll()
+        qtbot.keyClicks(inc.title_edit, "Mailbox full, cannot send")
+        inc.impact_edit.setFocus()
+        qtbot.keyClicks(inc.impact_edit, "1")
+        assert set(inc.dirty_fields()) == {"title", "impact"}
+        qtbot.keyClick(inc, Qt.Key.Key_S, CTRL)
+        qtbot.waitUntil(lambda: "Not saved" in inc.banner.text())
+        assert failed, "the save never wrote the impact"
+        # nothing was written: not the title either, which came first in the same save
+        stored = queries.get_incident(world.desk, rec.id)
+        assert (stored.version, stored.title, stored.impact) == (rec.version, "Mailbox full", 3)
+        assert _count(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field <> 'created'", i=rec.id) == 0
+        assert set(inc.dirty_fields()) == {"title", "impact"}  # and nothing typed is lost
+        assert inc.title_edit.text() == "Mailbox full, cannot send"
+        qtbot.keyClick(inc, Qt.Key.Key_S, CTRL)
+        qtbot.waitUntil(lambda: inc.record.impact == 1 and not inc.dirty_fields())
+    finally:
+        event.remove(engine.dialect, "do_execute", fails_once_at_the_impact)
     assert getattr(inc, "last_conflict_dialog", None) is None
     assert inc.record.title == "Mailbox full, cannot send"
     assert inc.record.version == rec.version + 1
