@@ -1,6 +1,11 @@
 """The dialogs lifecycle actions need (assign, escalate, hold, resolve, cancel, reopen, close),
 and the conflict dialog. Each action dialog runs its service call off the GUI thread and stays open
-with the message next to the field when the call is refused: nothing typed is lost."""
+with the message next to the field when the call is refused: nothing typed is lost.
+
+An action dialog acts on the incident as the user saw it when the dialog opened: it sends that
+version as the expected one, so a change that arrived while it was open is a ConflictError, shown
+in the dialog with what changed, never applied over in silence. OK again then acts on the
+incident as it is now (the user has seen the change)."""
 
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from app.domain.records import IncidentRecord
 from app.views.colors import priority_color
 from app.views.tasks import TaskRunner
 
-Call = Callable[[dict[str, Any]], Callable[[], IncidentRecord]]
+Call = Callable[[dict[str, Any], int], Callable[[], IncidentRecord]]  # (values, expected version)
 
 
 class ActionDialog(QDialog):
@@ -38,9 +43,12 @@ class ActionDialog(QDialog):
     acted = Signal(object)  # IncidentRecord (not `done`: that is QDialog.done())
     conflict = Signal(object)  # ConflictError
 
-    def __init__(self, title: str, runner: TaskRunner, call: Call, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, runner: TaskRunner, call: Call, version: int, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.version = version  # the incident as the user saw it when the dialog opened
         self.setMinimumWidth(460)
         self.runner = runner
         self._call = call
@@ -114,7 +122,7 @@ class ActionDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.message.hide()
-        self.runner.run(self._call(self.values()), self._done, self._failed, write=True,
+        self.runner.run(self._call(self.values(), self.version), self._done, self._failed, write=True,
                         what=self.windowTitle().rstrip("…"))
 
     def _done(self, record: IncidentRecord) -> None:
@@ -124,9 +132,16 @@ class ActionDialog(QDialog):
 
     def _failed(self, exc: DeskError) -> None:
         self.buttons.setEnabled(True)
+        text = str(exc)
         if isinstance(exc, ConflictError):
+            # shown, then OK again acts on the incident as it is now
+            self.version = exc.current_version
+            ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok).text()
+            text = (f"{exc.number} was changed by someone else while this dialog was open: "
+                    f"{_changes_text(exc)}. Nothing was done. {ok} again to act on it as it is now, "
+                    "or Cancel.")
             self.conflict.emit(exc)
-        self.message.setText(str(exc))
+        self.message.setText(text)
         self.message.show()
         field = getattr(exc, "field", None)
         widget = self.fields.get(field or "")
@@ -134,6 +149,16 @@ class ActionDialog(QDialog):
             widget = next((w for n, w in self.fields.items() if field.startswith(n) or n.startswith(field)), None)
         if widget is not None:
             widget.setFocus()
+
+
+def _changes_text(exc: ConflictError) -> str:
+    """'Group: Service Desk → Network (Ben Network); ...', the other side's changes in words."""
+    parts = [
+        f"{FIELD_LABELS.get(c.field, c.field.replace('_', ' ').capitalize())}: "
+        f"{_short(c.old)} → {_short(c.new)}" + (f" ({c.by})" if c.by else "")
+        for c in exc.changes
+    ]
+    return "; ".join(parts) or "its version moved on"
 
 
 FIELD_LABELS = {

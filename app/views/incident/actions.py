@@ -76,19 +76,20 @@ def action_dialog(
     actor: Actor,
     runner: TaskRunner,
     groups: list[GroupRecord],
-    version: Callable[[], int],
     parent: QWidget,
 ) -> ActionDialog:
-    """The dialog of action `name` on `r`; OK runs its use case on the runner."""
+    """The dialog of action `name` on `r`; OK runs its use case on the runner, expecting the
+    version of `r` (what the user saw when it opened; see app.views.dialogs)."""
     iid = r.id
+    ver0 = r.version
 
     def bind(fn: Callable[[dict[str, Any], int], IncidentRecord]) -> Any:
-        # the version is read on the GUI thread when OK is pressed
-        return lambda v: functools.partial(fn, v, version())
+        # the dialog hands in the version it expects (the one it opened on)
+        return lambda v, ver: functools.partial(fn, v, ver)
 
     if name == "assign":
         d = ActionDialog("Assign…", runner, bind(lambda v, ver: incidents.assign(
-            desk, actor, iid, ver, group_id=v["group"], assignee_id=v["assignee"], reason=v["reason"] or None)), parent)
+            desk, actor, iid, ver, group_id=v["group"], assignee_id=v["assignee"], reason=v["reason"] or None)), ver0, parent)
         group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in groups])
         group_combo.setCurrentIndex(max(group_combo.findData(r.group_id), 0))
         assignee = d.add_combo("assignee", "&Assignee:", [("(group only)", None)])
@@ -116,7 +117,7 @@ def action_dialog(
     if name == "escalate":
         higher = [g for g in groups if g.line > r.support_line]
         d = ActionDialog("Escalate…", runner, bind(lambda v, ver: incidents.escalate_functional(
-            desk, actor, iid, ver, v["group"], v["reason"])), parent)
+            desk, actor, iid, ver, v["group"], v["reason"])), ver0, parent)
         d.add_combo("group", "To &group:", [(f"{g.name} (line {g.line})", g.id) for g in higher])
         d.add_text("reason", "&Reason:")
         if not higher:
@@ -125,36 +126,36 @@ def action_dialog(
         return d
     if name == "escalate_up":
         d = ActionDialog("Escalate to supervisor…", runner,
-                         bind(lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])), parent)
+                         bind(lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])), ver0, parent)
         d.add_text("reason", "&Reason:")
         return d
     if name == "hold":
         d = ActionDialog("Put on hold…", runner, bind(lambda v, ver: incidents.hold(
-            desk, actor, iid, ver, v["hold_reason"], v["comment"] or None)), parent)
+            desk, actor, iid, ver, v["hold_reason"], v["comment"] or None)), ver0, parent)
         d.add_combo("hold_reason", "&Reason:", [(h.label, h.value) for h in HoldReason])
         d.add_text("comment", "&Comment to the caller:")
         d.fields["comment"].setToolTip("Required when awaiting the caller: say what is awaited")
         return d
     if name == "resolve":
         d = ActionDialog("Resolve…", runner, bind(lambda v, ver: incidents.resolve(
-            desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"])), parent)
+            desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"])), ver0, parent)
         d.add_combo("resolution_code", "Resolution &code:",
                     [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode])
         d.add_text("resolution_notes", "Resolution &notes:")
         return d
     if name == "close":
         d = ActionDialog("Close", runner, bind(lambda v, ver: incidents.close(
-            desk, actor, iid, ver, v["close_reason"])), parent)
+            desk, actor, iid, ver, v["close_reason"])), ver0, parent)
         d.add_combo("close_reason", "&Why:", [("The caller confirmed the fix", CloseReason.CALLER_CONFIRMED.value)])
         return d
     if name == "reopen":
         d = ActionDialog("Reopen…", runner, bind(lambda v, ver: incidents.reopen(
-            desk, actor, iid, ver, v["reopen_reason"])), parent)
+            desk, actor, iid, ver, v["reopen_reason"])), ver0, parent)
         d.add_text("reopen_reason", "&Reason (what the caller said):")
         return d
     if name == "cancel":
         d = ActionDialog("Cancel incident…", runner, bind(lambda v, ver: incidents.cancel(
-            desk, actor, iid, ver, v["cancel_reason"])), parent)
+            desk, actor, iid, ver, v["cancel_reason"])), ver0, parent)
         combo = d.add_combo("cancel_reason", "&Reason:", [(c.label, c.label) for c in CancelReason])
         combo.setEditable(True)
         return d

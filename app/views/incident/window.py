@@ -1,9 +1,12 @@
 """One incident: header with both SLA clocks, editable fields, journal, history, related, SLA,
 and every lifecycle action (disabled with the reason when the role or the state forbids it).
 
-Edits are based on the version the agent started from; a save over someone else's change gets a
-ConflictError from the services, and the conflict dialog shows both sides to merge or reload.
-A change from elsewhere updates what the agent has not touched and keeps what they typed.
+Edits are based on what the agent started from, field by field. A change from elsewhere refills
+the editors the agent has not touched (their base moves on with them) and keeps what they typed
+(with the value they started from as its base), so a save sends exactly the fields this user
+changed. If the other side changed none of those, the save goes on the incident as it is now; if
+it changed one of them too, the services answer with a ConflictError and the conflict dialog
+shows both sides to merge or reload. Nothing of theirs is saved as ours, nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -85,7 +88,10 @@ class IncidentWindow(QMainWindow):
         self.desk, self.actor, self.runner = desk, actor, runner
         self.incident_id = incident_id
         self.record: IncidentRecord | None = None
-        self.base: IncidentRecord | None = None  # what the unsaved edits started from
+        self.base: IncidentRecord | None = None  # the version the unsaved edits started from
+        # each editor's base: what it showed before the user touched it (clean editors follow
+        # the latest record, a dirty one keeps the value its edit started from)
+        self.base_values: dict[str, Any] = {}
         self._lookups: Lookups | None = None
         self._saving = False
         self._adding_note = False
@@ -330,7 +336,11 @@ class IncidentWindow(QMainWindow):
         self._changed_elsewhere = False
         self.record = record
         if self.base is None or not dirty:
-            self.base = record
+            self._set_base(record)
+        else:  # the clean editors are refilled below: their base is the new record
+            for field in self._editors():
+                if field not in dirty:
+                    self.base_values[field] = self._record_value(record, field)
         self.setWindowTitle(f"{record.number} — {record.title}")
         self._fill_header(record)
         self._fill_fields(record, only_clean=True, dirty=dirty)
@@ -464,14 +474,18 @@ class IncidentWindow(QMainWindow):
         finally:
             w.blockSignals(False)
 
+    def _set_base(self, record: IncidentRecord) -> None:
+        self.base = record
+        self.base_values = {field: self._record_value(record, field) for field in self._editors()}
+
     def dirty_fields(self) -> dict[str, Any]:
-        """Fields whose editor differs from the version the edits started from."""
+        """Fields whose editor differs from what that editor showed before the user's edit."""
         if self.base is None:
             return {}
         out = {}
         for field in self._editors():
             value = self.editor_value(field)
-            base = self._record_value(self.base, field)
+            base = self.base_values.get(field)
             if field in ("title", "description"):
                 if (value or "").strip() != (base or "").strip():
                     out[field] = value
@@ -506,7 +520,7 @@ class IncidentWindow(QMainWindow):
 
     def revert(self) -> None:
         if self.record is not None:
-            self.base = self.record
+            self._set_base(self.record)
             self._fill_fields(self.record, only_clean=False)
             self._hide_banner()
 
@@ -516,6 +530,13 @@ class IncidentWindow(QMainWindow):
             return
         desk, actor, incident_id = self.desk, self.actor, self.incident_id
         version = self.base.version
+        latest = self.record
+        if latest is not None and latest.version != version and not any(
+            self._record_value(latest, f) != self.base_values.get(f) for f in dirty
+        ):
+            # the other side changed only fields this user left alone (shown in their editors,
+            # not sent): the save goes on the incident as it is now
+            version = latest.version
         changes = dict(dirty)
         if "impact" in dirty or "urgency" in dirty:  # the matrix needs both
             changes["impact"] = int(self.editor_value("impact"))
@@ -531,7 +552,7 @@ class IncidentWindow(QMainWindow):
 
     def _saved(self, record: IncidentRecord) -> None:
         self._saving = False
-        self.base = record
+        self._set_base(record)
         self.record = record
         self._solved("save")
         self._hide_banner()
@@ -582,7 +603,7 @@ class IncidentWindow(QMainWindow):
         def apply(details: Details) -> None:
             latest = details.record
             self.record = latest
-            self.base = latest
+            self._set_base(latest)
             self._loaded(details)
             if dialog.choice == ConflictDialog.RELOAD:
                 self._fill_fields(latest, only_clean=False)
@@ -705,7 +726,6 @@ class IncidentWindow(QMainWindow):
             actor=self.actor,
             runner=self.runner,
             groups=self._lookups.groups if self._lookups else [],
-            version=lambda: self.record.version if self.record else r.version,
             parent=self,
         )
         dialog.acted.connect(self._acted)
@@ -718,7 +738,7 @@ class IncidentWindow(QMainWindow):
     def _acted(self, record: IncidentRecord) -> None:
         self.record = record
         if not self.dirty_fields():
-            self.base = record
+            self._set_base(record)
         self._fill_header(record)
         self._update_actions()
         self.reload()
