@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup lint bench screenshots clean
+.PHONY: run test setup lint bench screenshots clean coverage mutation
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
@@ -20,6 +20,16 @@ run: $(STAMP)
 ## Lint, type-check, layer contracts and the whole test suite (SQLite and PostgreSQL).
 test: $(STAMP)
 	bash scripts/test.sh
+
+## Mutation testing of the domain rules (app/domain) against the unit tests: mutmut changes the
+## code one small way at a time and each change must make a test fail. Slow (about half an
+## hour on two cores); not part of `make test`. Survivors: `$(VENV)/bin/mutmut results`, one
+## of them: `$(VENV)/bin/mutmut show NAME`.
+MUTATION_JOBS ?= 2
+mutation: $(STAMP)
+	rm -rf mutants
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
+	@$(VENV)/bin/mutmut results --all true | sed 's/.*: //' | sort | uniq -c
 
 lint: $(STAMP)
 	bash scripts/lint.sh
