@@ -585,8 +585,9 @@ class MainWindow(QMainWindow):
 
     # -- filtering -----------------------------------------------------------------------------
     def narrowing(self) -> Narrowing:
+        state = self.state_filter.currentData()  # Qt hands a StrEnum back as its str value
         return Narrowing(
-            state=self.state_filter.currentData(),
+            state=None if state is None else State(state),
             priority=self.priority_filter.currentData(),
             group_id=self.group_filter.currentData(),
             assignee_id=self.assignee_filter.currentData(),
