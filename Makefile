@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test setup lint bench screenshots clean coverage mutation
+.PHONY: run test clock setup lint bench screenshots clean coverage mutation
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
@@ -17,7 +17,7 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/incidentdesk --demo-if-empty
 
-## Lint, type-check, layer contracts and the whole test suite (SQLite and PostgreSQL).
+## Lint, type-check, layer contracts, the whole test suite (SQLite and PostgreSQL), then `clock`.
 test: $(STAMP)
 	bash scripts/test.sh
 
@@ -30,6 +30,11 @@ mutation: $(STAMP)
 	rm -rf mutants
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
 	@$(VENV)/bin/mutmut results --all true | sed 's/.*: //' | sort | uniq -c
+
+## The time-sensitive tests four ways: travelled to a Saturday 23:30 and a Monday 09:00
+## (Europe/Brussels, ticking), and under TZ=Asia/Tokyo and TZ=America/Los_Angeles.
+clock: $(STAMP)
+	bash scripts/clock.sh
 
 lint: $(STAMP)
 	bash scripts/lint.sh

@@ -8,9 +8,123 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis: on CI the examples are derived from each test (derandomised, no example database),
+# so a red run replays as it was; elsewhere a fresh random search each run, with the blob to
+# reproduce a failure printed. Neither judges the machine's speed (no deadline, no too_slow).
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+# The time-sensitive tests, marked `clock`, are listed in tests/clock.txt (why those: there).
+CLOCK_TESTS = tuple(
+    line.strip()
+    for line in (Path(__file__).parent / "clock.txt").read_text("utf-8").splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        nodeid = item.nodeid.replace("\\", "/")
+        if any(nodeid == t or nodeid.startswith((f"{t}::", f"{t}[")) for t in CLOCK_TESTS):
+            item.add_marker(pytest.mark.clock)
+
+
+TRAVEL_ENV = "INCIDENTDESK_TEST_TRAVEL"
+_travel: dict[str, object] = {}  # "target": the aware datetime, "traveller": time_machine.travel
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--travel",
+        default=os.environ.get(TRAVEL_ENV) or None,
+        metavar="'YYYY-MM-DD HH:MM ZONE'",
+        help=(
+            "run the session as if started then (e.g. '2026-12-05 23:30 Europe/Brussels'), the "
+            f"clock ticking from there; default: ${TRAVEL_ENV}"
+        ),
+    )
+
+
+def travel_target(text: str) -> datetime:
+    """'2026-12-05 23:30 Europe/Brussels' (or an ISO instant with its offset) as an aware
+    datetime; a target without a zone or offset is refused, not read in the machine's zone."""
+    words = text.strip().split()
+    zone = None
+    if len(words) > 1:
+        try:
+            zone = ZoneInfo(words[-1])
+            words = words[:-1]
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None
+    try:
+        at = datetime.fromisoformat(" ".join(words))
+    except ValueError:
+        raise pytest.UsageError(f"--travel {text!r}: expected 'YYYY-MM-DD HH:MM ZONE'") from None
+    if zone is not None:
+        if at.tzinfo is not None:
+            raise pytest.UsageError(f"--travel {text!r}: an offset and a zone; give one")
+        at = at.replace(tzinfo=zone)
+    if at.tzinfo is None:
+        raise pytest.UsageError(f"--travel {text!r}: say where (a zone such as Europe/Brussels)")
+    return at
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the time machine for the whole session (before the test modules are imported, so
+    that what they compute at import sees the travelled date too). Only Python's wall clock
+    travels: monotonic clocks (timeouts, Qt timers) and the database server's now() do not."""
+    text = config.getoption("--travel")
+    if not text or "traveller" in _travel:
+        return
+    import time_machine
+
+    target = travel_target(str(text))
+    # as an instant: with a zone (even UTC), time-machine would also set the process's TZ to the target's
+    # zone, and the machine's zone is TZ's to say (the site's zone is the desk's, not the machine's)
+    traveller = time_machine.travel(target.timestamp(), tick=True)
+    traveller.start()
+    _travel.update(target=target, traveller=traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = _travel.pop("traveller", None)
+    if traveller is not None:
+        traveller.stop()  # type: ignore[attr-defined]
+    _travel.clear()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    target = _travel.get("target")
+    travel = (
+        f"travelled to {target:%A %Y-%m-%d %H:%M} {target.tzinfo} "
+        f"({target.astimezone(UTC):%Y-%m-%d %H:%M} UTC), ticking"
+        if isinstance(target, datetime)
+        else f"real time (--travel or ${TRAVEL_ENV} to travel)"
+    )
+    zone = os.environ.get("TZ") or "the machine's"
+    profile = settings.get_current_profile_name()
+    return [
+        f"incidentdesk clock: {travel}; TZ={zone}",
+        f"incidentdesk hypothesis: profile {profile!r}, derandomize={settings.default.derandomize}",
+    ]
+
 
 PG_ADMIN_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 _pg_state: dict[str, str | None] = {}  # "error": why the server is unusable (checked once)
@@ -105,3 +219,10 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """The same lines at the end, where a quiet (-q) run that went red shows them too."""
+    if exitstatus != 0 or "target" in _travel:
+        for line in pytest_report_header(config):
+            terminalreporter.write_line(line)

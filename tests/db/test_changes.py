@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +21,11 @@ from app.db.changes import (
 )
 from app.db.engine import make_engine
 
+# how long a test waits for what must happen (a wake, a thread's end): a bound for a slow machine,
+# never a figure (bench/feed.py measures those)
+WAKE_S = 20.0
+BLOCKED_S = 120.0  # a wait that only close() may end within WAKE_S
+
 
 def _append(engine: Engine, n: int, entity: str = "incident") -> list[int]:
     with engine.begin() as c:
@@ -32,14 +36,16 @@ def test_append_and_read(engine: Engine) -> None:
     with engine.connect() as c:
         assert latest_seq(c) == 0
         assert changes_since(c, 0) == []
+    before = datetime.now(UTC)
     seqs = _append(engine, 3)
+    after = datetime.now(UTC)
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
     with engine.connect() as c:
         got = changes_since(c, 0)
         assert [ch.seq for ch in got] == seqs
         assert (got[0].entity, got[0].entity_id, got[0].kind) == ("incident", 100, "updated")
         assert got[0].at.tzinfo is not None
-        assert abs((datetime.now(UTC) - got[0].at).total_seconds()) < 60
+        assert before <= got[0].at <= after  # stamped when it was written
         assert latest_seq(c) == seqs[-1]
         # the overlap re-reads what came before the position
         assert [ch.seq for ch in changes_since(c, seqs[-1], overlap=0)] == []
@@ -149,10 +155,8 @@ def test_watcher_sees_a_commit_from_another_engine(engine: Engine, db_url: str) 
         expected = SqliteChangeWatcher if engine.dialect.name == "sqlite" else PgChangeListener
         assert isinstance(watcher, expected)
         assert watcher.wait(0.15) is False
-        started = time.monotonic()
         _append(other, 2)
-        assert watcher.wait(2.0) is True
-        assert time.monotonic() - started < 1.0
+        assert watcher.wait(WAKE_S) is True  # returns as soon as it sees the commit
         assert watcher.wait(0.15) is False  # nothing new since
     finally:
         watcher.close()
@@ -179,21 +183,17 @@ def test_watcher_wakes_in_a_worker_thread_and_closes(engine: Engine) -> None:
     woke = threading.Event()
 
     def worker() -> None:
-        results.append(watcher.wait(1.5))
+        results.append(watcher.wait(WAKE_S))  # a commit before or during the wait wakes it
         woke.set()
-        results.append(watcher.wait(30.0))  # blocked until close()
+        results.append(watcher.wait(BLOCKED_S))  # blocked until close()
 
     thread = threading.Thread(target=worker, daemon=True)
     thread.start()
-    time.sleep(0.05)
     _append(engine, 1)
-    assert woke.wait(2.0)
-    time.sleep(0.1)
-    started = time.monotonic()
-    watcher.close()
-    thread.join(3.0)
-    assert not thread.is_alive()
-    assert time.monotonic() - started < 1.0
+    assert woke.wait(WAKE_S)
+    watcher.close()  # (a close before that wait begins makes it return False at once, too)
+    thread.join(WAKE_S)
+    assert not thread.is_alive()  # the wait of BLOCKED_S was cut short by close()
     assert results == [True, False]
     assert watcher.wait(0.01) is False  # closed: never blocks, never wakes
     watcher.close()  # twice is fine
@@ -217,21 +217,20 @@ def test_sqlite_watcher_poll(engine: Engine, db_url: str) -> None:
 
 
 @pytest.mark.pg
-def test_pg_listener_gets_the_seq_within_a_second(engine: Engine, db_url: str) -> None:
+def test_pg_listener_gets_the_seqs_of_the_commits(engine: Engine, db_url: str) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     listener = PgChangeListener.for_engine(engine)
     other = make_engine(db_url)
     try:
-        started = time.monotonic()
         (seq,) = _append(other, 1)
-        assert listener.wait(1.0) is True
-        assert time.monotonic() - started < 1.0
+        assert listener.wait(WAKE_S) is True
         assert listener.last_payloads == [str(seq)]
-        seqs = _append(other, 3)  # several notifies: one wake, all drained
-        time.sleep(0.1)
-        assert listener.wait(1.0) is True
-        assert listener.last_payloads == [str(s) for s in seqs]
+        seqs = _append(other, 3)  # several notifies in one commit: each one once, in order
+        got: list[str] = []
+        while len(got) < len(seqs) and listener.wait(WAKE_S):
+            got += listener.last_payloads
+        assert got == [str(s) for s in seqs]
         assert listener.wait(0.1) is False
     finally:
         listener.close()

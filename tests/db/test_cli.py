@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 
@@ -167,14 +166,12 @@ def test_database_without_schema_says_upgrade(
     assert "db upgrade" in one_error_line(err)
 
 
-def test_unreachable_postgresql_is_one_fast_line(capsys: pytest.CaptureFixture[str]) -> None:
-    started = time.monotonic()
+def test_unreachable_postgresql_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(
         capsys, "--db", "postgresql://postgres@127.0.0.1:1/x", "--as", "a", "incident", "list"
     )
     assert code == 2
     assert "cannot be reached" in one_error_line(err)
-    assert time.monotonic() - started < 10
 
 
 def test_bad_address_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -395,7 +395,7 @@ def test_short_span() -> None:
     assert len(_open(rows)) > 100  # a week of history is mostly still being worked
 
 
-# --- speed and provenance -----------------------------------------------------------------------
+# --- provenance -----------------------------------------------------------------------------------
 
 
 def _load_analysis() -> Any:
