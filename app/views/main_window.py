@@ -68,6 +68,11 @@ COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 VIEWS_LONGEST = "My groups' unassigned"  # the built-in name the panel is sized to
 
 
+def incidents_text(n: int) -> str:
+    """'1 incident', '1,234 incidents'."""
+    return f"{n:,} incident" if n == 1 else f"{n:,} incidents"
+
+
 def compact_count(n: int) -> str:
     """A count for the saved-views panel: 9,999 · 12k · 175k · 1.2M (exact in the tooltip)."""
     if n < 10_000:
@@ -579,9 +584,9 @@ class MainWindow(QMainWindow):
         if item is not None and row < len(self._views) and self._views[row].name == name:
             view = self._views[row]
             item.setData(COUNT_ROLE, n)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name}, {n} incidents")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{name}, {incidents_text(n)}")
             tip = f"{name} (saved by you)" if view.own else view.description or name
-            item.setToolTip(f"{tip}: {n:,} incidents")
+            item.setToolTip(f"{tip}: {incidents_text(n)}")
 
     # -- filtering -----------------------------------------------------------------------------
     def narrowing(self) -> Narrowing:
@@ -617,7 +622,7 @@ class MainWindow(QMainWindow):
     def _set_count(self, n: int) -> None:
         self.count_report.ok()
         self._count = n
-        self.count_label.setText(f"{n:,} incidents")
+        self.count_label.setText(incidents_text(n))
 
     def _query_loaded(self) -> None:
         if self._count_when_loaded:

@@ -59,10 +59,12 @@ class ShortcutsDialog(QDialog):
             for c, text in enumerate((where, keys, does)):
                 table.setItem(r, c, QTableWidgetItem(text))
         table.resizeColumnsToContents()
+        # wide enough for the longest line ("Link the n-th similar incident as parent / ...")
+        width = table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() + 48
         table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(620, 640)
+        self.resize(max(620, width), 640)

@@ -242,6 +242,30 @@ def test_pg_server_drops_the_session_then_refuses_then_comes_back(
 
 
 @on_postgresql
+def test_pg_new_incident_survives_the_server_going_away(qtbot, world, main, server, no_dialogs) -> None:
+    """The new-incident form on PostgreSQL: the server refuses the database as Ctrl+Enter is
+    pressed; the form says so and keeps every field; Retry logs it once when it is back."""
+    dialog = _open_form(qtbot, main)
+    title = "Cannot print to the third floor printer"
+    qtbot.keyClicks(dialog.title, title)
+    qtbot.keyClicks(dialog.description, "Jobs stay queued")
+    qtbot.waitUntil(lambda: not dialog._similar_timer.isActive() and main.runner.pending() == 0)
+    server.refuse()
+    qtbot.keyClick(dialog.title, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: dialog.error_text("general") != "", timeout=10_000)
+    message = dialog.error_text("general")
+    assert "cannot be reached" in message and "Ctrl+Enter" in message and "psycopg" not in message
+    assert dialog.retry_button.isVisible() and dialog.record is None
+    assert dialog.title.text() == title and dialog.description.toPlainText() == "Jobs stay queued"
+    server.allow()
+    qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.record is not None, timeout=10_000)
+    assert _count(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
+    qtbot.waitUntil(lambda: main.model.row_of(dialog.record.id) is not None, timeout=10_000)
+    assert no_dialogs == []
+
+
+@on_postgresql
 def test_pg_dropped_connections_are_replaced_without_a_word(
     qtbot, world, main, server, other_desk, no_dialogs
 ) -> None:

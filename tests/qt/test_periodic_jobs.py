@@ -78,7 +78,7 @@ def test_failed_counts_are_told_once_and_the_counts_come_back(  # type: ignore[n
     window.refresh()
     quiet(qtbot, window)
     assert window.count_report.told == 0 and window._counting == 0  # not stuck behind a busy flag
-    assert window.count_label.text() == "1 incidents"
+    assert window.count_label.text() == "1 incident"
     row = [v.name for v in window._views].index("All open")
     assert window.views_list.item(row).data(COUNT_ROLE) == 1
     broken["how"] = "bug"  # after a success, a new failure is told again
