@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from app.db.changes import append_change
 from app.domain.errors import ValidationError
 from app.domain.roles import Permission
@@ -9,6 +14,35 @@ from app.models import (
     Caller,
 )
 from app.services.context import Actor, Desk
+
+
+@dataclass(frozen=True)
+class NewCaller:
+    """A caller typed into a form and not known yet: written with the incident that names them
+    (or found, when a caller with this e-mail address exists already)."""
+
+    name: str
+    email: str | None = None
+    department: str | None = None
+    phone: str | None = None
+
+
+def caller_for(session: Session, actor_id: int, wanted: NewCaller | str) -> int:
+    """The id of `wanted` inside `session`'s transaction: the caller with the same e-mail address
+    when there is one, else a new caller (rolled back with the transaction if it fails)."""
+    if isinstance(wanted, str):
+        wanted = NewCaller(wanted)
+    row = new_caller(wanted.name, email=wanted.email, phone=wanted.phone, department=wanted.department)
+    if row.email:
+        existing = session.scalar(
+            select(Caller.id).where(func.lower(Caller.email) == row.email).order_by(Caller.id).limit(1)
+        )
+        if existing is not None:
+            return int(existing)
+    session.add(row)
+    session.flush()
+    append_change(session, "caller", row.id, "created", actor_id)
+    return int(row.id)
 
 
 def new_caller(

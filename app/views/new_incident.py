@@ -383,9 +383,12 @@ class NewIncidentDialog(QDialog):
         self.priority_info.setPalette(pal)
 
     # -- caller --------------------------------------------------------------------------------
+    pending_caller: callers.NewCaller | None = None  # added with the incident, not before
+
     def _caller_edited(self, text: str) -> None:
-        if self.caller_id is not None and text != self.caller_text:
+        if (self.caller_id is not None or self.pending_caller is not None) and text != self.caller_text:
             self.caller_id = None
+            self.pending_caller = None
             self.caller_info.setText("No caller chosen")
         self._clear_error("caller")
         self._caller_timer.start()
@@ -417,6 +420,7 @@ class NewIncidentDialog(QDialog):
 
     def _set_caller(self, caller_id: int, display: str) -> None:
         self.caller_id = caller_id
+        self.pending_caller = None
         self.caller_text = display
         self.caller.setText(display)
         self.caller_info.setText(f"✓ {display}")
@@ -433,20 +437,27 @@ class NewIncidentDialog(QDialog):
         self.new_caller_email.setFocus()
 
     def _add_caller(self) -> None:
-        desk, actor = self.desk, self.actor
-        name = self.new_caller_name.text()
+        """The new caller is written with the incident, in its transaction (the caller with the
+        same e-mail address, if one exists, is the one named): a cancelled form leaves nothing
+        behind, and pressing Add twice still names one caller."""
+        name = " ".join(self.new_caller_name.text().split())
         email = self.new_caller_email.text().strip() or None
         dept = self.new_caller_department.text().strip() or None
-        self.runner.run(
-            lambda: callers.add_caller(desk, actor, name, email=email, department=dept),
-            lambda cid: self._caller_added(cid, name, dept),
-            lambda exc: self._show_error(exc),
-            write=True,
-        )
-
-    def _caller_added(self, caller_id: int, name: str, department: str | None) -> None:
-        display = " ".join(name.split()) + (f" ({department})" if department else "")
-        self._set_caller(caller_id, display)
+        if not name:
+            self._show_error(ValidationError("A caller needs a name", field="caller"))
+            self.new_caller_name.setFocus()
+            return
+        if email and "@" not in email:
+            self._show_error(ValidationError(f"{email!r} is not an e-mail address", field="caller"))
+            self.new_caller_email.setFocus()
+            return
+        display = name + (f" ({dept})" if dept else "")
+        self.caller_id = None
+        self.pending_caller = callers.NewCaller(name, email=email, department=dept)
+        self.caller_text = display
+        self.caller.setText(display)
+        self.caller_info.setText(f"✓ {display}: a new caller, added with the incident")
+        self._clear_error("caller")
         self.new_caller_box.hide()
         self.channel.setFocus()
 
@@ -512,6 +523,7 @@ class NewIncidentDialog(QDialog):
             title=self.title.text(),
             description=self.description.toPlainText(),
             caller_id=self.caller_id,
+            new_caller=self.pending_caller if self.caller_id is None else None,
             channel=str(self.channel.currentData()),
             category_id=self.category.currentData(),
             config_item_id=self.service.currentData(),
@@ -533,7 +545,7 @@ class NewIncidentDialog(QDialog):
         if not self.title.text().strip():
             self._show_error(ValidationError("A title is required", field="title"))
             return
-        if self.caller.text().strip() and self.caller_id is None:
+        if self.caller.text().strip() and self.caller_id is None and self.pending_caller is None:
             self._show_error(
                 ValidationError(
                     "Pick a caller from the list, or add a new one (Ctrl+Shift+N)", field="caller"

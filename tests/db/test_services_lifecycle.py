@@ -530,3 +530,25 @@ def test_a_new_caller_is_written_with_the_incident_or_not_at_all(desk: Desk) -> 
     assert named("Zed Newcomer") == 0
     rec = _log(desk, new_caller="Zed Newcomer")
     assert rec.caller_name == "Zed Newcomer" and named("Zed Newcomer") == 1
+
+
+def test_a_new_caller_with_a_known_e_mail_is_the_caller_that_exists(desk: Desk) -> None:
+    from app.models import Caller
+    from app.services.callers import NewCaller
+
+    def callers_named(name: str) -> int:
+        with desk.read() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(Caller).where(Caller.name == name)).scalar_one()
+            )
+
+    # the form typed John again, with his address in other letters: John is the caller
+    rec = _log(desk, new_caller=NewCaller("J. Smith", email="John@Example.com", department="Finance"))
+    assert rec.caller_id == desk.john  # type: ignore[attr-defined]
+    assert callers_named("J. Smith") == 0
+    # a new address: a new caller, with what the form said about them
+    rec = _log(desk, new_caller=NewCaller("Zoe Quinn", email="zoe@example.com", department="Legal"))
+    assert rec.caller_name == "Zoe Quinn" and callers_named("Zoe Quinn") == 1
+    assert queries.caller(desk, rec.caller_id).department == "Legal"  # type: ignore[arg-type]
+    again = _log(desk, new_caller=NewCaller("Zoe Quinn", email="zoe@example.com"))
+    assert again.caller_id == rec.caller_id and callers_named("Zoe Quinn") == 1

@@ -26,7 +26,7 @@ from app.models import (
     KnownError,
     Problem,
 )
-from app.services.callers import new_caller
+from app.services.callers import NewCaller, caller_for
 from app.services.context import Actor, Desk
 from app.services.incident_records import load_record
 from app.services.incidents.mutation import (
@@ -48,7 +48,8 @@ class NewIncident:
     title: str
     description: str = ""
     caller_id: int | None = None
-    new_caller: str | None = None  # a caller not known yet: added in the same transaction
+    # a caller not known yet: added in the same transaction (or the one with this e-mail)
+    new_caller: NewCaller | str | None = None
     channel: str = Channel.PHONE.value
     category_id: int | None = None
     config_item_id: int | None = None
@@ -102,11 +103,7 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
         if new.new_caller is not None:
             if caller_id is not None:
                 raise ValidationError("Give a caller or a new caller, not both", field="caller")
-            caller = new_caller(new.new_caller)
-            session.add(caller)
-            session.flush()
-            append_change(session, "caller", caller.id, "created", actor.id)
-            caller_id = caller.id
+            caller_id = caller_for(session, actor.id, new.new_caller)
         check_exists(session, Caller, caller_id, "caller", "caller")
         check_exists(session, ConfigItem, new.config_item_id, "service", "service")
         check_exists(session, Incident, new.parent_id, "parent", "incident")
