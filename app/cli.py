@@ -40,7 +40,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
@@ -55,6 +55,7 @@ from app.domain.lifecycle import State
 from app.domain.records import Channel, QueueFilter
 from app.domain.roles import Role
 from app.domain.sla import ClockStatus, format_remaining
+from app.domain.wording import local_time
 from app.services import defaults, queries, users
 from app.services import incidents as incident_service
 from app.services.context import Actor, Desk, environment_problem
@@ -539,6 +540,7 @@ def _incident_new(args: argparse.Namespace) -> int:
                 urgency=args.urgency,
             ),
         )
+        zone = desk.zone
     if args.json:
         _print_json(_plain(record))
         return 0
@@ -547,7 +549,8 @@ def _incident_new(args: argparse.Namespace) -> int:
     targets = ""
     if record.response and record.resolution:
         targets = (
-            f"; respond by {_when(record.response_due)}, resolve by {_when(record.resolution_due)}"
+            f"; respond by {_when(record.response_due, zone)}, "
+            f"resolve by {_when(record.resolution_due, zone)}"
         )
     print(
         f"Logged {record.number}: {record.title} [{record.priority_label}, "
@@ -564,6 +567,7 @@ def _incident_show(args: argparse.Namespace) -> int:
         notes = queries.journal(desk, record.id)
         changes = queries.history(desk, record.id)
         held = queries.pauses(desk, record.id)
+        zone = desk.zone
     if args.json:
         data = _plain(record)
         data["journal"] = [_plain(j) for j in notes]
@@ -582,9 +586,9 @@ def _incident_show(args: argparse.Namespace) -> int:
         ("Service", r.service_name or "-"),
         ("Group", f"{r.group_name or '-'} (line {r.support_line})"),
         ("Assignee", r.assignee_name or "-"),
-        ("Opened", f"{_when(r.opened_at)} by {r.opened_by or '-'}"),
-        ("Response", _clock(r.response, r.response_due)),
-        ("Resolution", _clock(r.resolution, r.resolution_due)),
+        ("Opened", f"{_when(r.opened_at, zone)} by {r.opened_by or '-'}"),
+        ("Response", _clock(r.response, r.response_due, zone)),
+        ("Resolution", _clock(r.resolution, r.resolution_due, zone)),
     ]
     if r.major:
         fields.append(("Major", "yes"))
@@ -599,12 +603,12 @@ def _incident_show(args: argparse.Namespace) -> int:
     if r.caused_by_number or r.caused_by_change:
         fields.append(("Caused by", r.caused_by_number or r.caused_by_change or ""))
     if r.resolution_code:
-        fields.append(("Resolved", f"{_when(r.resolved_at)} by {r.resolved_by or '-'}: "
+        fields.append(("Resolved", f"{_when(r.resolved_at, zone)} by {r.resolved_by or '-'}: "
                        f"{r.resolution_code.replace('_', ' ')}"))
         fields.append(("Notes", r.resolution_notes or ""))
     if r.closed_at:
         why = r.close_reason or r.cancel_reason or ""
-        fields.append(("Closed", f"{_when(r.closed_at)} by {r.closed_by or '-'} {why}".rstrip()))
+        fields.append(("Closed", f"{_when(r.closed_at, zone)} by {r.closed_by or '-'} {why}".rstrip()))
     fields.append(("Version", str(r.version)))
     for name, value in fields:
         print(f"  {name:<11} {value}")
@@ -614,14 +618,14 @@ def _incident_show(args: argparse.Namespace) -> int:
             print(f"  {line}")
     print("\nJournal")
     for j in notes:
-        print(f"  {_when(j.created_at)}  {j.kind.label:<9} {j.author or '-'}: {j.body}")
+        print(f"  {_when(j.created_at, zone)}  {j.kind.label:<9} {j.author or '-'}: {j.body}")
     if not notes:
         print("  (empty)")
     print("\nHistory")
     for h in changes:
         what = f"{h.field}: {h.old or '-'} -> {h.new or '-'}" if h.field != "created" else "created"
         reason = f" ({h.reason})" if h.reason else ""
-        print(f"  {_when(h.at)}  {h.by or '-'}: {what}{reason}")
+        print(f"  {_when(h.at, zone)}  {h.by or '-'}: {what}{reason}")
     if not changes:
         print("  (empty)")
     return 0
@@ -652,6 +656,7 @@ def _incident_list(args: argparse.Namespace) -> int:
             group_ids=group_ids,
         )
         page = queries.queue_page(desk, flt, limit=args.limit)
+        zone = desk.zone
     if args.json:
         _print_json([_plain(row) for row in page.rows])
         return 0
@@ -660,7 +665,7 @@ def _incident_list(args: argparse.Namespace) -> int:
             q.number,
             str(q.priority),
             q.state.label,
-            "paused" if q.sla_paused else _when(q.resolution_due),
+            "paused" if q.sla_paused else _when(q.resolution_due, zone),
             q.group_name or "-",
             q.assignee_name or "-",
             q.title,
@@ -677,23 +682,22 @@ def _incident_list(args: argparse.Namespace) -> int:
 # output
 
 
-def _when(value: datetime | None) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+def _when(value: datetime | None, zone: tzinfo) -> str:
+    """An instant as people at the site read it (the site's zone, never the machine's)."""
+    return local_time(value, zone) if value is not None else "-"
 
 
-def _clock(status: ClockStatus | None, due: datetime | None) -> str:
+def _clock(status: ClockStatus | None, due: datetime | None, zone: tzinfo) -> str:
     if status is None:
         return "no SLA target"
     if status.stopped:
         verdict = "breached" if status.breached else "met"
-        return f"{verdict} ({status.percent:.0f}% of target; due {_when(due)})"
+        return f"{verdict} ({status.percent:.0f}% of target; due {_when(due, zone)})"
     if status.paused:
         return f"paused at {status.percent:.0f}% ({format_remaining(status.remaining_s)} left)"
     level = status.threshold.name.lower().replace("_", " ")
     return (
-        f"due {_when(due)}, {format_remaining(status.remaining_s)} left "
+        f"due {_when(due, zone)}, {format_remaining(status.remaining_s)} left "
         f"({status.percent:.0f}%, {level})"
     )
 

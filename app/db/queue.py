@@ -69,7 +69,7 @@ from sqlalchemy.engine import Connection
 from app.db.search import matching_ids_clause
 from app.domain.lifecycle import State
 from app.domain.records import Page, QueueFilter, QueueRow
-from app.models import Base, UTCDateTime, utcnow
+from app.models import Base, UTCDateTime
 
 __all__ = [
     "DEFAULT_SORT",
@@ -280,7 +280,9 @@ def filter_clauses(
     if flt.priorities:
         where.append(_in(_I.priority, flt.priorities))
     if flt.breaching:
-        where.append(_I.at_risk_at <= (now or utcnow()))
+        if now is None:  # never the machine's clock: the desk's (`desk.now()`) is the one
+            raise ValueError("the breaching filter needs `now`, the desk's clock")
+        where.append(_I.at_risk_at <= now)
     if flt.major is not None:
         where.append(_I.major == (true() if flt.major else false()))
     if flt.text.strip():

@@ -128,6 +128,43 @@ def test_new_show_list(desk_url: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0 and "(none)" in out
 
 
+def test_times_are_printed_in_the_sites_zone_not_the_machines(
+    desk_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import time
+    from datetime import datetime
+
+    from app.db.engine import make_engine
+    from app.domain.wording import local_time
+    from app.services.context import Desk
+
+    base = ("--db", desk_url, "--as", "ana.garcia", "incident")
+    code, out, err = run(capsys, *base, "new", "--title", "Printer jam", "--json")
+    assert code == 0, err
+    opened = datetime.fromisoformat(json.loads(out)["opened_at"])
+    engine = make_engine(desk_url)
+    try:
+        zone = Desk(engine).zone
+    finally:
+        engine.dispose()
+    machine = "Pacific/Kiritimati" if str(zone) != "Pacific/Kiritimati" else "Pacific/Niue"
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = machine  # the machine is half a world away from the site
+    time.tzset()
+    try:
+        code, out, err = run(capsys, *base, "show", "INC0000001")
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+    assert code == 0, err
+    opened_line = next(line for line in out.splitlines() if line.strip().startswith("Opened"))
+    assert f"{local_time(opened, zone)} by Ana Garcia" in opened_line
+
+
 def test_unknown_caller_is_added_and_ambiguous_one_refused(
     desk_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -241,6 +241,8 @@ def test_breaching_depends_on_now(conn: Connection, rows: list[Row]) -> None:
     late = T0 + timedelta(days=10)
     n_running = sum(1 for r in rows if r["active"] and r["at_risk_at"] is not None)
     assert count(conn, QueueFilter(breaching=True), late) == n_running
+    with pytest.raises(ValueError, match="the desk's clock"):  # never the machine's
+        count(conn, QueueFilter(breaching=True))
 
 
 def test_text_filter_sees_the_journal(engine: Engine, rows: list[Row]) -> None:
