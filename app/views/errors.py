@@ -81,9 +81,12 @@ def ask_retry(parent: QWidget | None, exc: BaseException) -> bool:
     elif isinstance(exc, EnvironmentProblem):
         title = "Database not available"
         text = str(exc)
-    else:
-        title = "Cannot open the database"
-        text = str(exc)
+    else:  # a bad address or configuration: trying again cannot help, so no Retry
+        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open the database", str(exc), parent=parent)
+        box.setStandardButtons(QMessageBox.StandardButton.Close)
+        box.button(QMessageBox.StandardButton.Close).setText("Quit")
+        box.exec()
+        return False
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
     box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close)
     box.button(QMessageBox.StandardButton.Close).setText("Quit")

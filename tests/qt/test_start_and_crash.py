@@ -81,6 +81,22 @@ def test_unreachable_database_asks_retry_or_quit(qtbot, app_state) -> None:
         assert "127.0.0.1" in message and "Traceback" not in message
 
 
+def test_a_bad_address_offers_only_quit(qtbot, app_state) -> None:
+    """An address no retry can fix (an unsupported database): the message says why, and its
+    only button is Quit (a Retry that quits anyway would be a lie)."""
+    config = DatabaseConfig("mysql://desk.example/incidentdesk", "--db")
+    seen: list[tuple[str, str, list[str]]] = []
+
+    def read_and_quit(box: QWidget) -> None:
+        assert isinstance(box, QMessageBox)
+        seen.append((box.windowTitle(), box.text(), [b.text() for b in box.buttons()]))
+        box.buttons()[0].click()
+
+    when_shown(QMessageBox, read_and_quit)
+    assert run_gui(config) == 2
+    assert seen == [("Cannot open the database", "Unsupported database 'mysql': use SQLite or PostgreSQL", ["Quit"])]
+
+
 def test_start_sign_in_work_and_quit(qtbot, world, app_state) -> None:
     """A reachable database: the sign-in dialog, then the queue with the user's name and the
     database in the status bar; Ctrl+Q quits with exit code 0 and keeps the window's settings."""
