@@ -55,7 +55,7 @@ from app.domain.lifecycle import State
 from app.domain.records import Channel, QueueFilter
 from app.domain.roles import Role
 from app.domain.sla import ClockStatus, format_remaining
-from app.domain.wording import local_time
+from app.domain.wording import local_time, plural
 from app.services import defaults, queries, users
 from app.services import incidents as incident_service
 from app.services.context import Actor, Desk, environment_problem
@@ -400,7 +400,7 @@ def _sla_sweep(args: argparse.Namespace) -> int:
         crossed = sweep(desk)
     for c in crossed:
         print(f"{c.number}\t{c.clock} {int(c.threshold)}%\t{c.group_name or '-'}")
-    print(f"{len(crossed)} threshold(s) announced", file=sys.stderr)
+    print(f"{plural(len(crossed), 'threshold')} announced", file=sys.stderr)
     return 0
 
 

@@ -80,6 +80,31 @@ class CallerRecord:
 
 
 @dataclass(frozen=True)
+class CallerMatch:
+    """One caller found as the agent types, with what tells them apart in a list."""
+
+    caller: CallerRecord
+    open_incidents: int  # not resolved, closed or cancelled
+    recent: bool  # a caller of this agent's incidents of the last weeks
+
+    @property
+    def display(self) -> str:
+        return self.caller.display
+
+
+@dataclass(frozen=True)
+class CallerMatches:
+    """The best `matches`, and how many callers match in all ("12 more match")."""
+
+    matches: tuple[CallerMatch, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.matches))
+
+
+@dataclass(frozen=True)
 class CategoryRecord:
     id: int
     name: str
@@ -218,6 +243,10 @@ class AuditRecord:
     by: str | None
     at: datetime
     reason: str | None
+    # in words, as the history shows it: "Group", "Service Desk" -> "Network"
+    label: str = ""
+    old_text: str | None = None
+    new_text: str | None = None
 
 
 @dataclass(frozen=True)

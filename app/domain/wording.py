@@ -174,3 +174,15 @@ def compact_time(value: datetime | None, now: datetime, zone: tzinfo) -> str:
     if local.year == today.year:
         return f"{local.day} {local:%b %H:%M}"
     return f"{local.day} {local:%b %Y}"
+
+
+# -- counts ------------------------------------------------------------------------------------
+
+_PLURALS = {"match": "matches", "policy": "policies", "reply": "replies", "person": "people"}
+
+
+def plural(n: int, noun: str, many: str | None = None) -> str:
+    """'1 incident', '2 incidents', '1,234 incidents', '0 matches': the count and its noun."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} {many or _PLURALS.get(noun) or noun + 's'}"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
 from app.domain.errors import ValidationError
+from app.domain.records import CallerMatch, CallerMatches, CallerRecord
 from app.domain.roles import Permission
 from app.models import (
     Caller,
+    Incident,
 )
 from app.services.context import Actor, Desk
 
@@ -80,3 +84,94 @@ def add_caller(
         s.flush()
         append_change(s, "caller", row.id, "created", actor.id)
         return row.id
+
+
+# -- finding a caller as the agent types ---------------------------------------------------
+
+RECENT_DAYS = 30  # "this agent's recent callers": incidents they logged or own, this long back
+_PHONE_NOISE = (" ", "-", ".", "(", ")", "/", "+")
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _digits(column: Any) -> ColumnElement[str]:
+    out: ColumnElement[str] = func.coalesce(column, "")
+    for ch in _PHONE_NOISE:
+        out = func.replace(out, ch, "")
+    return out
+
+
+def _term(term: str) -> ColumnElement[bool]:
+    """A caller matches a typed word when a word of the name, the e-mail, or the phone (its
+    digits or one of its groups) starts with it."""
+    t = _like(term)
+    cond = or_(
+        Caller.name_key.like(f"{t}%", escape="\\"),
+        Caller.name_key.like(f"% {t}%", escape="\\"),
+        Caller.name_key.like(f"%-{t}%", escape="\\"),
+        Caller.email.like(f"{t}%", escape="\\"),
+    )
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if digits and len(digits) == len(term.lstrip("+")):
+        cond = or_(
+            cond,
+            _digits(Caller.phone).like(f"{digits}%"),
+            Caller.phone.like(f"% {t}%", escape="\\"),
+        )
+    return cond
+
+
+def search_callers(desk: Desk, actor: Actor | None, text: str, limit: int = 20) -> CallerMatches:
+    """Callers for what the agent typed, as a desk needs them: the callers of this agent's
+    recent incidents first, then those with open incidents, then a name that starts with what
+    was typed, then by name; with how many match in all. Every typed word must match (a word
+    of the first or last name, the e-mail, the phone), so typing more narrows the list."""
+    terms = " ".join(text.lower().split()).split(" ")
+    terms = [t for t in terms if t]
+    if not terms:
+        return CallerMatches((), 0)
+    key = _like(" ".join(terms))
+    where = and_(*(_term(t) for t in terms))
+    open_n = (
+        select(func.count(Incident.id))
+        .where(Incident.caller_id == Caller.id, Incident.active)
+        .correlate(Caller)
+        .scalar_subquery()
+    )
+    if actor is not None:
+        since = desk.now() - timedelta(days=RECENT_DAYS)
+        recent: ColumnElement[bool] = exists().where(
+            Incident.caller_id == Caller.id,
+            or_(Incident.opened_by_id == actor.id, Incident.assignee_id == actor.id),
+            Incident.opened_at >= since,
+        )
+    else:
+        recent = literal(False)
+    stmt = (
+        select(Caller, open_n.label("open_n"), case((recent, 1), else_=0).label("recent"))
+        .where(where)
+        .order_by(
+            case((recent, 0), else_=1),
+            case((open_n > 0, 0), else_=1),
+            case((Caller.name_key.like(f"{key}%", escape="\\"), 0), else_=1),
+            Caller.name_key,
+            Caller.id,
+        )
+        .limit(limit)
+    )
+    with desk.read() as conn:
+        rows = conn.execute(stmt).all()
+        total = len(rows)
+        if total == limit:
+            total = int(conn.execute(select(func.count(Caller.id)).where(where)).scalar_one())
+    matches = tuple(
+        CallerMatch(
+            CallerRecord(r.id, r.name, r.email, r.phone, r.department),
+            int(r.open_n or 0),
+            bool(r.recent),
+        )
+        for r in rows
+    )
+    return CallerMatches(matches, total)

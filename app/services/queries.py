@@ -45,7 +45,9 @@ from app.models import (
     SlaPause,
     agent_groups,
 )
+from app.services.callers import search_callers
 from app.services.context import Desk
+from app.services.history_words import Wording
 from app.services.incident_records import find_id, load_record
 from app.services.policies import policy_book
 
@@ -116,7 +118,9 @@ def journal(desk: Desk, incident_id: int) -> list[JournalRecord]:
 
 
 def history(desk: Desk, incident_id: int) -> list[AuditRecord]:
-    """The audit, field by field, oldest first."""
+    """The audit, field by field, oldest first: the raw values and, for people, the words
+    (labels, names of groups, people, categories; levels by the matrix; times in the site's zone)."""
+    book = policy_book(desk)
     with desk.query() as conn:
         rows = conn.execute(
             select(AuditEntry, Agent.full_name)
@@ -124,8 +128,22 @@ def history(desk: Desk, incident_id: int) -> list[AuditRecord]:
             .where(AuditEntry.incident_id == incident_id)
             .order_by(AuditEntry.id)
         ).all()
+        values = [(a.field, v) for a, _ in rows for v in (a.old_value, a.new_value)]
+        words = Wording.read(conn, values, book, desk.zone)
     return [
-        AuditRecord(a.id, a.incident_id, a.field, a.old_value, a.new_value, name, a.at, a.reason)
+        AuditRecord(
+            a.id,
+            a.incident_id,
+            a.field,
+            a.old_value,
+            a.new_value,
+            name,
+            a.at,
+            a.reason,
+            label=words.label(a.field),
+            old_text=words.value(a.field, a.old_value),
+            new_text=words.value(a.field, a.new_value),
+        )
         for a, name in rows
     ]
 
@@ -162,31 +180,8 @@ def similar(desk: Desk, text: str, limit: int = 10, exclude_id: int | None = Non
 
 
 def find_callers(desk: Desk, text: str, limit: int = 20) -> list[CallerRecord]:
-    """Callers whose name starts with `text` (any word), or whose e-mail does."""
-    key = " ".join(text.lower().split())
-    if not key:
-        return []
-    upper = key[:-1] + chr(ord(key[-1]) + 1)
-    with desk.query() as conn:
-        rows = conn.execute(
-            select(Caller)
-            .where((Caller.name_key >= key) & (Caller.name_key < upper))
-            .order_by(Caller.name_key)
-            .limit(limit)
-        ).scalars().all()
-        found = {c.id: c for c in rows}
-        if len(found) < limit:
-            more = conn.execute(
-                select(Caller)
-                .where(
-                    Caller.name_key.like(f"% {key}%") | Caller.email.like(f"{key}%")
-                )
-                .order_by(Caller.name_key)
-                .limit(limit - len(found))
-            ).scalars().all()
-            for c in more:
-                found.setdefault(c.id, c)
-    return [CallerRecord(c.id, c.name, c.email, c.phone, c.department) for c in found.values()]
+    """Callers for `text`, best first (see callers.search_callers), without the ranking by agent."""
+    return [m.caller for m in search_callers(desk, None, text, limit).matches]
 
 
 def caller(desk: Desk, caller_id: int) -> CallerRecord:
@@ -280,10 +275,17 @@ def known_errors(desk: Desk) -> list[KnownErrorRecord]:
 
 
 def known_error(desk: Desk, known_error_id: int) -> KnownErrorRecord:
-    for ke in known_errors(desk):
-        if ke.id == known_error_id:
-            return ke
-    raise NotFound(f"No known error with id {known_error_id}")
+    """One known error by id, retired or not (an incident may still point at it)."""
+    with desk.query() as conn:
+        row = conn.execute(
+            select(KnownError, Problem.number)
+            .outerjoin(Problem, Problem.id == KnownError.problem_id)
+            .where(KnownError.id == known_error_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"No known error with id {known_error_id}")
+    k, number = row
+    return KnownErrorRecord(k.id, k.title, k.symptom, k.workaround, k.problem_id, number)
 
 
 def priority_for(desk: Desk, impact: int, urgency: int) -> SlaTargetsRecord:

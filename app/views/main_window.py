@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QProgressDialog,
+    QPushButton,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -46,6 +47,7 @@ from app.domain.lifecycle import State
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
+from app.domain.wording import plural
 from app.services import incidents, queries, saved_views, sla_sweep
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
@@ -66,11 +68,13 @@ SWEEP_INTERVAL_MS = 60_000  # the SLA sweep (idempotent across workstations)
 RETRY_MS = 2000  # offline: how often the database is asked again
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 VIEWS_LONGEST = "My groups' unassigned"  # the built-in name the panel is sized to
+EVERY_STATE = "every"  # the state filter's "closed too": the view's states are lifted
+EVERY_STATE_LABEL = "Every state, closed too"
 
 
 def incidents_text(n: int) -> str:
     """'1 incident', '1,234 incidents'."""
-    return f"{n:,} incident" if n == 1 else f"{n:,} incidents"
+    return plural(n, "incident")
 
 
 def compact_count(n: int) -> str:
@@ -187,7 +191,10 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search title, description and journal (Ctrl+F)")
         self.search.setAccessibleName("Search")
         self.search.setClearButtonEnabled(True)
-        self.state_filter = self._combo("State filter", [("Any state", None)] + [(s.label, s) for s in State])
+        self.state_filter = self._combo(
+            "State filter",
+            [("Any state", None)] + [(s.label, s) for s in State] + [(EVERY_STATE_LABEL, EVERY_STATE)],
+        )
         # every priority the active matrix defines, filled with the lookups (off the GUI thread)
         self.priority_filter = self._combo("Priority filter", [("Any priority", None)])
         self.group_filter = self._combo("Group filter", [("Any group", None)])
@@ -237,6 +244,24 @@ class MainWindow(QMainWindow):
         self.table.setSortingEnabled(True)
         self.table.activated.connect(self._open_index)
         self.model.loaded.connect(self._query_loaded)
+        # an empty queue says so inside the table, with a way to search every state
+        self.empty_note = QWidget(self.table.viewport())
+        self.empty_note.setAccessibleName("Nothing to show")
+        self.empty_label = QLabel()
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.every_state_button = QPushButton("Search every state")
+        self.every_state_button.setToolTip("Look in closed, resolved and cancelled incidents too")
+        self.every_state_button.clicked.connect(self.search_every_state)
+        el = QVBoxLayout(self.empty_note)
+        el.addStretch(1)
+        el.addWidget(self.empty_label)
+        el.addWidget(self.every_state_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        el.addStretch(2)
+        self.empty_note.hide()
+        for sig in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
+            sig.connect(self._update_empty_note)
         self.title_label = QLabel()
         self.title_label.setAccessibleName("Current view")
         font = self.title_label.font()
@@ -329,7 +354,34 @@ class MainWindow(QMainWindow):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and obj is self.table.viewport():
             self._fit_title()
+            self.empty_note.setGeometry(self.table.viewport().rect())
         return False
+
+    def _update_empty_note(self, *_args: object) -> None:
+        """'No incident matches "xyz" in All open', inside the table, once the query is read."""
+        if self.model.rowCount() > 0 or not self.model.showing_query() or not self._views:
+            self.empty_note.hide()
+            return
+        n = self.narrowing()
+        view = self.current_view().name
+        filtered = any(v is not None for v in (n.state, n.priority, n.group_id, n.assignee_id))
+        if n.text.strip():
+            text = f"No incident matches \u201c{n.text.strip()}\u201d in {view}"
+        elif filtered:
+            text = f"No incident in {view} matches these filters"
+        else:
+            text = f"No incidents in {view}"
+        if n.every_state:
+            text += ", in any state"
+        self.empty_label.setText(text + ".")
+        self.every_state_button.setVisible(not n.every_state and bool(n.text.strip()))
+        self.empty_note.setGeometry(self.table.viewport().rect())
+        self.empty_note.show()
+
+    def search_every_state(self) -> None:
+        """The same search and filters in every state: closed, resolved and cancelled too."""
+        self.state_filter.setCurrentIndex(self.state_filter.findData(EVERY_STATE))
+        self.table.setFocus()
 
     def _column_resized(self, section: int, _old: int, _new: int) -> None:
         if section != TITLE:
@@ -591,8 +643,10 @@ class MainWindow(QMainWindow):
     # -- filtering -----------------------------------------------------------------------------
     def narrowing(self) -> Narrowing:
         state = self.state_filter.currentData()  # Qt hands a StrEnum back as its str value
+        every = state == EVERY_STATE
         return Narrowing(
-            state=None if state is None else State(state),
+            state=None if state is None or every else State(state),
+            every_state=every,
             priority=self.priority_filter.currentData(),
             group_id=self.group_filter.currentData(),
             assignee_id=self.assignee_filter.currentData(),
@@ -611,6 +665,7 @@ class MainWindow(QMainWindow):
         if query != q or sort is not None:
             self.model.set_query(query)
             self._count_when_loaded = True  # after the first page: never competes with it
+            self._update_empty_note()  # hidden until the new query's first page is read
 
     _count_when_loaded = False
 
@@ -926,7 +981,7 @@ class MainWindow(QMainWindow):
 
     def _show_saving_note(self, n: int) -> None:
         note = QProgressDialog(
-            f"Saving {n} change{'s' if n != 1 else ''} before quitting…", "", 0, 0, self
+            f"Saving {plural(n, 'change')} before quitting…", "", 0, 0, self
         )
         note.setWindowTitle("Incident Desk")
         note.setCancelButton(None)

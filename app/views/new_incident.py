@@ -40,7 +40,8 @@ from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
 from app.domain.lifecycle import ResolutionCode
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import (
-    CallerRecord,
+    CallerMatch,
+    CallerMatches,
     CategoryRecord,
     Channel,
     IncidentRecord,
@@ -48,6 +49,7 @@ from app.domain.records import (
     ServiceRecord,
     SlaTargetsRecord,
 )
+from app.domain.wording import plural
 from app.services import callers, incidents, queries
 from app.services.context import Actor, Desk
 from app.views.colors import muted_color, priority_color
@@ -56,6 +58,7 @@ from app.views.tasks import TaskRunner
 SIMILAR_DEBOUNCE_MS = 250
 CALLER_DEBOUNCE_MS = 120
 CALLER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+CALLER_NAME_ROLE = Qt.ItemDataRole.UserRole + 2  # what the caller field shows once picked
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class NewIncidentDialog(QDialog):
         self.completer = QCompleter(self._caller_model, self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setCompletionRole(CALLER_NAME_ROLE)
+        self.completer.setMaxVisibleItems(12)
         self.caller.setCompleter(self.completer)
         self.completer.activated[QModelIndex].connect(self._caller_picked)  # type: ignore[index]
         self._caller_timer = QTimer(self, singleShot=True, interval=CALLER_DEBOUNCE_MS)
@@ -397,26 +402,43 @@ class NewIncidentDialog(QDialog):
         text = self.caller.text().strip()
         if not text or self.caller_id is not None:
             return
-        desk = self.desk
-        self.runner.run(lambda: queries.find_callers(desk, text), self._callers_found, key=f"callers-{id(self)}")
+        desk, actor = self.desk, self.actor
+        self.runner.run(
+            lambda: callers.search_callers(desk, actor, text), self._callers_found, key=f"callers-{id(self)}"
+        )
 
-    def _callers_found(self, callers: list[CallerRecord]) -> None:
+    def _callers_found(self, found: CallerMatches) -> None:
         self._caller_model.clear()
-        for c in callers:
-            item = QStandardItem(c.display)
+        for m in found.matches:
+            c = m.caller
+            item = QStandardItem(caller_line(m))
             item.setData(c.id, CALLER_ID_ROLE)
+            item.setData(c.display, CALLER_NAME_ROLE)
             item.setToolTip(" · ".join(x for x in (c.email, c.phone) if x))
             self._caller_model.appendRow(item)
-        if callers and self.caller.hasFocus():
+        if found.more:
+            verb = "matches" if found.more == 1 else "match"
+            more = QStandardItem(f"{plural(found.more, 'more caller')} {verb}: keep typing to narrow")
+            more.setFlags(Qt.ItemFlag.NoItemFlags)  # a note, not a choice
+            more.setData(self.caller.text(), CALLER_NAME_ROLE)
+            self._caller_model.appendRow(more)
+        if found.matches and self.caller.hasFocus():
             self.completer.complete()
-        if not callers:
+        if not found.matches:
             self.caller_info.setText("No such caller: Ctrl+Shift+N adds one")
+        elif found.more:
+            self.caller_info.setText(
+                f"{plural(found.total, 'caller')} match; the first {len(found.matches)} are listed"
+            )
+        else:
+            verb = "matches" if found.total == 1 else "match"
+            self.caller_info.setText(f"{plural(found.total, 'caller')} {verb}")
 
     def _caller_picked(self, index: QModelIndex) -> None:
         caller_id = index.data(CALLER_ID_ROLE)
         if caller_id is None:
             return
-        self._set_caller(int(caller_id), str(index.data()))
+        self._set_caller(int(caller_id), str(index.data(CALLER_NAME_ROLE)))
 
     def _set_caller(self, caller_id: int, display: str) -> None:
         self.caller_id = caller_id
@@ -645,3 +667,14 @@ class NewIncidentDialog(QDialog):
                 return
             self._dirty_ok = True
         super().closeEvent(event)
+
+
+def caller_line(m: CallerMatch) -> str:
+    """'John Smith · Finance · 2 open incidents · your caller': what tells two Johns apart."""
+    parts = [m.caller.name]
+    if m.caller.department:
+        parts.append(m.caller.department)
+    parts.append(f"{plural(m.open_incidents, 'open incident')}" if m.open_incidents else "no open incident")
+    if m.recent:
+        parts.append("your recent caller")
+    return " · ".join(parts)

@@ -30,9 +30,12 @@ class Narrowing:
     group_id: int | None = None
     assignee_id: int | None = None  # -1: unassigned
     text: str = ""
+    every_state: bool = False  # closed, resolved and cancelled too, whatever the view says
 
     def apply(self, flt: QueueFilter) -> QueueFilter:
         out = flt
+        if self.every_state:
+            out = replace(out, states=(), active_only=False)
         if self.state is not None:
             out = replace(out, states=(self.state,), active_only=out.active_only and self.state.active)
         if self.priority is not None:

@@ -250,7 +250,7 @@ def test_sla_sweep_announces_once(desk_url: str, capsys: pytest.CaptureFixture[s
     number = json.loads(out)["number"]
     code, out, err = run(capsys, "--db", desk_url, "sla", "sweep")
     assert code == 0, err
-    assert number not in out and "0 threshold(s) announced" in err  # a fresh P1: nothing yet
+    assert number not in out and "0 thresholds announced" in err  # a fresh P1: nothing yet
 
 
 def test_a_mistyped_sqlite_path_is_not_created(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

@@ -552,3 +552,24 @@ def test_a_new_caller_with_a_known_e_mail_is_the_caller_that_exists(desk: Desk) 
     assert queries.caller(desk, rec.caller_id).department == "Legal"  # type: ignore[arg-type]
     again = _log(desk, new_caller=NewCaller("Zoe Quinn", email="zoe@example.com"))
     assert again.caller_id == rec.caller_id and callers_named("Zoe Quinn") == 1
+
+
+def test_history_in_words_names_rows_levels_and_local_times(desk: Desk, clock: Clock) -> None:
+    ana, ben = desk.actor("ana"), desk.actor("ben")
+    rec = _log(desk, caller_id=desk.john, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
+    rec = inc.escalate_functional(desk, ana, rec.id, rec.version, desk.ids["net"], "Needs the network team")  # type: ignore[attr-defined]
+    rec = inc.assign_to_me(desk, ben, rec.id, rec.version)
+    rec = inc.hold(desk, ben, rec.id, rec.version, "awaiting_vendor")
+    clock.advance(hours=1)
+    rec = inc.resume(desk, ben, rec.id, rec.version)
+    rec = inc.resolve(desk, ben, rec.id, rec.version, "workaround_provided", "Rebooted the router")
+    words = {(h.label, h.old_text, h.new_text) for h in queries.history(desk, rec.id)}
+    assert ("Group", "Service Desk", "Network") in words
+    assert ("Support line", "Line 1", "Line 2") in words
+    assert ("Assignee", None, "Ben Okafor") in words
+    assert ("On-hold reason", None, "Awaiting vendor") in words
+    assert ("State", "On Hold", "In Progress") in words
+    assert ("Resolution code", None, "Workaround provided") in words
+    assert ("Resolved by", None, "Ben Okafor") in words
+    assert ("Resolved", None, "2026-03-02 10:00") in words  # 09:00 UTC, in Brussels
+    assert ("In a queue", "yes", "no") in words

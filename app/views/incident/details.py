@@ -11,17 +11,13 @@ from app.domain.records import (
     GroupRecord,
     IncidentRecord,
     JournalRecord,
+    KnownErrorRecord,
     PauseRecord,
     QueueRow,
     ServiceRecord,
 )
 from app.services import queries
 from app.services.context import Desk
-
-# -- which action, when -------------------------------------------------------------------------
-
-
-
 
 
 @dataclass(frozen=True)
@@ -31,6 +27,7 @@ class Details:
     history: list[AuditRecord]
     pauses: list[PauseRecord]
     children: list[QueueRow]
+    known_error: KnownErrorRecord | None = None  # the one the incident links to: title, workaround
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,7 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         queries.history(desk, incident_id),
         queries.pauses(desk, incident_id),
         queries.children(desk, incident_id),
+        queries.known_error(desk, record.known_error_id) if record.known_error_id else None,
     )
 
 

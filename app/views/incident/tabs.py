@@ -12,6 +12,7 @@ from app.domain.records import (
     AuditRecord,
     IncidentRecord,
     JournalRecord,
+    KnownErrorRecord,
     PauseRecord,
 )
 from app.domain.wording import clock_text, local_time
@@ -34,19 +35,42 @@ def journal_html(entries: list[JournalRecord], zone: tzinfo, muted: str) -> str:
 
 
 def history_cells(rows: list[AuditRecord], zone: tzinfo) -> list[tuple[str, str, str, str, str]]:
-    """When, who, field, change, reason: newest first."""
+    """When, who, field, change, reason: newest first, in words ("Group", "Service Desk → Network")."""
     out = []
     for a in reversed(rows):
-        change = f"{a.old or '—'} → {a.new or '—'}" if a.field != "created" else f"created {a.new}"
-        out.append((local_time(a.at, zone), a.by or "", a.field.replace("_", " "), change, a.reason or ""))
+        label = a.label or a.field.replace("_", " ").capitalize()
+        if a.field == "created":
+            change = f"as {a.new_text or a.new}"
+        else:
+            old = a.old_text if a.label else a.old
+            new = a.new_text if a.label else a.new
+            change = f"{_short(old) or '—'} → {_short(new) or '—'}"
+        out.append((local_time(a.at, zone), a.by or "", label, change, a.reason or ""))
     return out
 
 
-def related_html(r: IncidentRecord) -> str:
+def _short(text: str | None, width: int = 80) -> str | None:
+    """One line of a long value (a description): the full text is in the cell's tooltip."""
+    if text is None:
+        return None
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def related_html(r: IncidentRecord, known_error: KnownErrorRecord | None = None) -> str:
+    if known_error is not None:
+        workaround = html_text(known_error.workaround.strip() or "none recorded").replace("\n", "<br>")
+        problem = f" ({html_text(known_error.problem_number)})" if known_error.problem_number else ""
+        ke = (
+            f"{html_text(known_error.title)}{problem}</p>"
+            f"<p style='margin-left:16px'><b>Workaround:</b> {workaround}"
+        )
+    else:
+        ke = "none" if not r.known_error_id else "(no longer on the desk)"
     lines = [
         f"<p><b>Parent:</b> {html_text(r.parent_number or 'none')}</p>",
         f"<p><b>Problem:</b> {html_text(r.problem_number or 'none')}</p>",
-        f"<p><b>Known error:</b> {r.known_error_id if r.known_error_id else 'none'}</p>",
+        f"<p><b>Known error:</b> {ke}</p>",
         f"<p><b>Change:</b> {html_text(r.change_ref or 'none')} · "
         f"<b>Caused by:</b> {html_text(r.caused_by_number or r.caused_by_change or 'not known')}</p>",
         f"<p><b>Category:</b> {html_text(r.category_path or 'none')} · "

@@ -49,6 +49,7 @@ from app.domain.records import (
     IncidentRecord,
     JournalKind,
     JournalRecord,
+    KnownErrorRecord,
     PauseRecord,
     QueueRow,
 )
@@ -240,9 +241,9 @@ class IncidentWindow(QMainWindow):
         self.children_list.setAccessibleName("Child incidents")
         rt = QWidget()
         rl = QVBoxLayout(rt)
-        rl.addWidget(self.related_view)
+        rl.addWidget(self.related_view, 2)
         rl.addWidget(QLabel("Child incidents:"))
-        rl.addWidget(self.children_list)
+        rl.addWidget(self.children_list, 1)
         self.tabs.addTab(rt, "Re&lated")
         self.sla_view = QTextBrowser()
         self.sla_view.setAccessibleName("SLA clocks and pauses")
@@ -346,7 +347,7 @@ class IncidentWindow(QMainWindow):
         self._fill_fields(record, only_clean=True, dirty=dirty)
         self._fill_journal(details.journal)
         self._fill_history(details.history)
-        self._fill_related(record, details.children)
+        self._fill_related(record, details.children, details.known_error)
         self._fill_sla(record, details.pauses)
         self._update_actions()
         if elsewhere and dirty:
@@ -636,14 +637,19 @@ class IncidentWindow(QMainWindow):
     def _fill_history(self, rows: list[AuditRecord]) -> None:
         cells = history_cells(rows, self.desk.zone)
         self.history_table.setRowCount(len(cells))
-        for r, row in enumerate(cells):
+        for r, (row, a) in enumerate(zip(cells, reversed(rows), strict=True)):
             for c, text in enumerate(row):
-                self.history_table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if c == 3 and a.field != "created":  # the whole of a long value (a description)
+                    item.setToolTip(f"{a.old_text or '—'}\n→\n{a.new_text or '—'}")
+                self.history_table.setItem(r, c, item)
         self.history_table.resizeColumnsToContents()
         self.history_rows = rows
 
-    def _fill_related(self, r: IncidentRecord, children: list[QueueRow]) -> None:
-        self.related_view.setHtml(related_html(r))
+    def _fill_related(
+        self, r: IncidentRecord, children: list[QueueRow], known_error: KnownErrorRecord | None = None
+    ) -> None:
+        self.related_view.setHtml(related_html(r, known_error))
         self.children_list.clear()
         for c in children:
             self.children_list.addItem(f"{c.number} · {c.state.label} · {c.title}")

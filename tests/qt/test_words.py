@@ -1,0 +1,140 @@
+"""What the agent reads all day: the history and related records in words (names, labels and
+levels a user knows, never a column name or a database id), driven through the incident window."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+
+from app.services import incidents
+from app.services.incidents import NewIncident
+from app.views.incident import IncidentWindow
+
+
+def _window(qtbot, world, runner, actor, incident_id) -> IncidentWindow:  # type: ignore[no-untyped-def]
+    inc = IncidentWindow(world.desk, actor, runner, incident_id)
+    qtbot.addWidget(inc)
+    inc.show()
+    qtbot.waitUntil(lambda: inc.record is not None and inc._lookups is not None)
+    qtbot.waitUntil(lambda: inc.number_label.width() >= inc.number_label.sizeHint().width())
+    return inc
+
+
+def _history(inc: IncidentWindow) -> list[tuple[str, ...]]:
+    t = inc.history_table
+    return [tuple(t.item(r, c).text() for c in range(t.columnCount())) for r in range(t.rowCount())]
+
+
+def test_history_names_fields_and_values(qtbot, world, runner) -> None:
+    rec = incidents.log_incident(
+        world.desk, world.ana,
+        NewIncident("VPN drops every hour", caller_id=world.john, impact=3, urgency=3),
+    )
+    rec = incidents.update_fields(
+        world.desk, world.ana, rec.id, rec.version, {"urgency": 2, "category_id": world.vpn_category}
+    )
+    rec = incidents.escalate_functional(
+        world.desk, world.ana, rec.id, rec.version, world.network, "Tunnel resets on the concentrator"
+    )
+    rec = incidents.assign(world.desk, world.ben, rec.id, rec.version, group_id=world.network, assignee_id=world.ben.id)
+    inc = _window(qtbot, world, runner, world.ana, rec.id)
+    inc.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: inc.history_table.rowCount() >= 6)
+    rows = _history(inc)
+    by_field = {r[2]: r[3] for r in rows}
+    assert by_field["Group"] == "Service Desk → Network"
+    assert by_field["Support line"] == "Line 1 → Line 2"
+    assert by_field["Reassignments"] == "0 → 1"
+    assert by_field["Urgency"] == "3 - Low → 2 - Medium"
+    assert by_field["Priority"] == "5 - Planning → 4 - Low"
+    assert by_field["Category"] == "— → Network > VPN"
+    assert by_field["Assignee"] == "— → Ben Network"
+    assert by_field["State"] == "New → In Progress"
+    assert by_field["Logged"] == f"as {rec.number}"
+    escalated = next(r for r in rows if r[2] == "Group")
+    assert escalated[1] == "Ana Agent" and escalated[4] == "Tunnel resets on the concentrator"
+    for row in rows:  # no column names, no ids
+        assert "_" not in row[2] and " id" not in row[2].lower()
+        assert not re.search(r"(^|→ )\d+( →|$)", row[3]) or row[2] in ("Reassignments", "Times reopened"), row
+    inc.grab().save("/tmp/shots/history.png")
+    inc.close()
+
+
+def test_related_shows_known_error_title_and_workaround(qtbot, world, runner) -> None:
+    rec = incidents.log_incident(
+        world.desk, world.ana,
+        NewIncident("Outlook crashes on the shared calendar", known_error_id=world.known_error),
+    )
+    inc = _window(qtbot, world, runner, world.ana, rec.id)
+    inc.tabs.setCurrentIndex(2)
+    text = inc.related_view.toPlainText()
+    assert "Known error: Outlook 365 shared calendar crash" in text
+    assert "Workaround: Remove and re-add the shared calendar in Outlook safe mode" in text
+    assert f"Known error: {world.known_error}" not in text
+    inc.grab().save("/tmp/shots/related.png")
+    inc.close()
+
+
+def _closed(world, title: str):  # type: ignore[no-untyped-def]
+    rec = incidents.log_incident(world.desk, world.ana, NewIncident(title))
+    rec = incidents.resolve(world.desk, world.ana, rec.id, rec.version, "solution_provided", "Replaced the cable")
+    return incidents.close(world.desk, world.ana, rec.id, rec.version)
+
+
+def test_counts_say_one_incident_and_an_empty_search_says_so_in_the_table(qtbot, world, ana_window) -> None:
+    window = ana_window
+    incidents.log_incident(world.desk, world.ana, NewIncident("Printer jams on floor 3"))
+    closed = _closed(world, "Docking station flickers")
+    window.select_view("All open")
+    qtbot.waitUntil(lambda: window.count_label.text() == "1 incident")
+    qtbot.waitUntil(lambda: "All open, 1 incident" in [
+        window.views_list.item(i).data(Qt.ItemDataRole.AccessibleTextRole) for i in range(window.views_list.count())
+    ])
+    qtbot.keyClicks(window.search, "docking")
+    qtbot.waitUntil(lambda: window.empty_note.isVisible())
+    assert window.empty_label.text() == "No incident matches \u201cdocking\u201d in All open."
+    assert window.every_state_button.isVisible()
+    qtbot.waitUntil(lambda: window.count_label.text() == "0 incidents")
+    window.grab().save("/tmp/shots/empty-search.png")
+    qtbot.mouseClick(window.every_state_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.model.row_of(closed.id) is not None)
+    assert not window.empty_note.isVisible()
+    assert window.state_filter.currentText() == "Every state, closed too"
+    qtbot.waitUntil(lambda: window.count_label.text() == "1 incident")
+    qtbot.keyClicks(window.search, "zzz")
+    qtbot.waitUntil(lambda: window.empty_note.isVisible())
+    assert window.empty_label.text() == "No incident matches \u201cdockingzzz\u201d in All open, in any state."
+    assert not window.every_state_button.isVisible()
+
+
+def test_caller_list_ranks_shows_department_open_count_and_how_many_more(qtbot, world, ana_window) -> None:
+    from app.services import callers as caller_service
+    from app.views.new_incident import NewIncidentDialog
+
+    for i in range(22):
+        caller_service.add_caller(world.desk, world.admin, f"Joao {chr(65 + i)}davies", department="Sales")
+    incidents.log_incident(world.desk, world.ben, NewIncident("Expense tool down", caller_id=world.john))
+    window = ana_window
+    qtbot.keyClick(window.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findChild(NewIncidentDialog) is not None)
+    dialog = window.findChild(NewIncidentDialog)
+    qtbot.keyClicks(dialog.caller, "jo")
+    popup = dialog.completer.popup()
+    qtbot.waitUntil(lambda: popup.isVisible() and popup.model().rowCount() == 21)
+    lines = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
+    assert lines[0] == "John Smith · Finance · 1 open incident"
+    assert lines[1] == "Joao Adavies · Sales · no open incident"
+    assert lines[-1] == "4 more callers match: keep typing to narrow"  # Mary Jones too
+    assert dialog.caller_info.text() == "24 callers match; the first 20 are listed"
+    dialog.grab().save("/tmp/shots/caller-list-form.png")
+    popup.grab().save("/tmp/shots/caller-list.png")
+    qtbot.keyClicks(dialog.caller, "hn")
+    qtbot.waitUntil(lambda: popup.model().rowCount() == 1)
+    assert dialog.caller_info.text() == "1 caller matches"
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.caller_id == world.john)
+    assert dialog.caller.text() == "John Smith (Finance)"
+    dialog._dirty_ok = True  # the form's own 'discard?' question is not this test's
+    dialog.reject()
