@@ -10,6 +10,7 @@ next to its field and nothing typed is lost.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -53,6 +54,7 @@ from app.domain.wording import plural
 from app.services import callers, incidents, queries
 from app.services.context import Actor, Desk
 from app.views.colors import muted_color, priority_color
+from app.views.mnemonics import link_form_buddies
 from app.views.tasks import TaskRunner
 
 SIMILAR_DEBOUNCE_MS = 250
@@ -207,11 +209,14 @@ class NewIncidentDialog(QDialog):
         form.addRow("&Caller:", self._with_error("caller", caller_row))
         form.addRow("", self.caller_info)
         form.addRow("", self.new_caller_box)
+        # what the caller says comes right after who they are: Title is two Tabs from Caller
+        form.addRow("&Title:", self._with_error("title", self.title))
+        form.addRow("&Description:", self._with_error("description", self.description))
         form.addRow("C&hannel:", self._with_error("channel", self.channel))
         cat_box = QHBoxLayout()
         cat_box.addWidget(self.category, 1)
         cat_box.addWidget(self.route_info)
-        form.addRow("Ca&tegory:", self._with_error("category", cat_box))
+        form.addRow("Cat&egory:", self._with_error("category", cat_box))
         form.addRow("&Service:", self._with_error("service", self.service))
         iu = QHBoxLayout()
         iu.addWidget(QLabel("&Impact:"))
@@ -224,8 +229,6 @@ class NewIncidentDialog(QDialog):
         iu.addStretch(1)
         form.addRow("", iu)
         form.addRow("Priority:", self.priority_info)
-        form.addRow("Tit&le:", self._with_error("title", self.title))
-        form.addRow("&Description:", self._with_error("description", self.description))
         form.addRow("", self.first_contact)
         form.addRow("Resolution c&ode:", self._with_error("resolution_code", self.resolution_code))
         form.addRow("Resolution &notes:", self._with_error("resolution_notes", self.resolution_notes))
@@ -294,7 +297,16 @@ class NewIncidentDialog(QDialog):
         for n in range(1, 10):
             QShortcut(QKeySequence(f"Alt+{n}"), self, lambda n=n: self.use_hit(n - 1))
 
-        self.setTabOrder(self.caller, self.channel)
+        link_form_buddies(form)  # every drawn letter reaches its editor
+        chain = [
+            self.caller, self.new_caller_button, *self.new_caller_box.findChildren(QWidget),
+            self.title, self.description, self.channel, self.category, self.service, self.impact,
+            self.urgency, self.first_contact, self.resolution_code, self.resolution_notes,
+            self.retry_button, cancel, self.save_button, self.similar,
+        ]
+        chain = [w for w in chain if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        for a, b in itertools.pairwise(chain):  # top to bottom, as the form reads
+            self.setTabOrder(a, b)
         self.caller.setFocus()
         self._form_loaded = False
         self._levels = 5  # how many priorities the matrix defines (colours), until it arrives

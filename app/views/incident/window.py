@@ -183,7 +183,7 @@ class IncidentWindow(QMainWindow):
         form.addRow("&Description:", self.description_edit)
         form.addRow("Caller:", self.caller_label)
         row = QHBoxLayout()
-        for label, combo in (("C&hannel:", self.channel_edit), ("Ser&vice:", self.service_edit),
+        for label, combo in (("C&hannel:", self.channel_edit), ("Servi&ce:", self.service_edit),
                              ("Cate&gory:", self.category_edit)):
             lab = QLabel(label)
             lab.setBuddy(combo)
