@@ -57,6 +57,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    not_,
     or_,
     select,
     true,
@@ -466,6 +467,34 @@ def fetch_keys(
     if to_key is tuple:
         return [tuple(r) for r in rows]
     return [to_key(r) for r in rows]
+
+
+def fetch_place(
+    conn: Connection,
+    flt: QueueFilter,
+    sort: str,
+    descending: bool,
+    incident_id: int,
+    window_end: Sequence[Any] | None,
+    now: datetime | None = None,
+) -> tuple[bool, int | None]:
+    """Where one incident goes in a view that holds the query's rows up to the key
+    `window_end` (None: every row): (inside, the id of the row just before it, None if first).
+
+    Two keyed reads whatever the view holds: the incident's own key (filtered, and not past
+    `window_end`), then the one row before that key (the parts read backwards, one row)."""
+    name = conn.dialect.name
+    _, to_key = _key_columns(sort, name == "sqlite")
+    where = [*filter_clauses(flt, now, name), _I.id == incident_id]
+    if window_end is not None:
+        where.append(not_(_after_clause(_sort_cols(sort), descending, window_end)))
+    own = conn.execute(_key_columns_select(sort, name).where(and_(*where))).first()
+    if own is None:
+        return False, None
+    key = tuple(own) if to_key is tuple else to_key(own)
+    parts = _ordered_parts(_key_columns_select(sort, name), flt, sort, not descending, key, now, name)
+    before = _fetch_parts(conn, parts, 1)
+    return True, (int(before[0][-1]) if before else None)
 
 
 def fetch_rows_by_ids(conn: Connection, ids: Sequence[int]) -> list[QueueRow]:

@@ -93,6 +93,28 @@ def queue_keys(
         return queue_db.fetch_keys(conn, flt, sort, descending, after, limit, desk.now())
 
 
+def queue_places(
+    desk: Desk,
+    flt: QueueFilter,
+    incident_ids: Sequence[int],
+    *,
+    sort: str = "priority",
+    descending: bool = False,
+    window_end: tuple[object, ...] | None = None,
+) -> tuple[list[QueueRow], dict[int, tuple[bool, int | None]]]:
+    """Incidents changed elsewhere, for a view holding the queue up to `window_end`: their rows,
+    and for each (inside the view, the id just before it). Two keyed reads per incident, however
+    many rows the view holds (a view never re-reads its whole window for one change)."""
+    now = desk.now()
+    with desk.read() as conn:
+        rows = queue_db.fetch_rows_by_ids(conn, incident_ids)
+        places = {
+            i: queue_db.fetch_place(conn, flt, sort, descending, i, window_end, now)
+            for i in incident_ids
+        }
+    return rows, places
+
+
 def queue_rows(desk: Desk, ids: Sequence[int]) -> list[QueueRow]:
     with desk.read() as conn:
         return queue_db.fetch_rows_by_ids(conn, ids)

@@ -4,12 +4,17 @@ Anki's browser habit: the model keeps the ordered incident ids (a compact ``arra
 rows. The first screen comes from one keyset page (rows included); further ids arrive in large
 key chunks when the view scrolls to the end (``canFetchMore``/``fetchMore``), and rows are fetched
 by id, a block at a time, for what the view actually paints. Sorting and filtering happen in SQL:
-``sort()`` starts a new query. A change from another workstation re-reads the ordered ids of the
-loaded window and applies the difference as row inserts/removes plus ``dataChanged``: the
-model is never reset for a change, so selection and scroll stay.
+``sort()`` starts a new query. A change from another workstation places each changed row
+(``queries.queue_places``: its own key and the row just before it, two keyed reads however deep
+the agent scrolled) and moves, inserts or removes that one row (``beginMoveRows`` keeps the
+selection on it): the model is never reset for a change, so selection and scroll stay.
 
 Every service call runs on the task runner; each answer carries the query generation it was asked
-for, and an answer for an older query is dropped.
+for, and an answer for an older query is dropped. Within a query, each remote change gets a
+sequence number: a block of rows or a chunk of keys read before a change and arriving after it
+never puts the old row back (its changed rows are left out, and placed again if need be).
+Cached rows are forgotten by the fetch they came with (oldest first, MAX_BLOCKS fetches), which
+stays true when live changes move rows around.
 
 Priority labels and colours come from the active priority matrix (``set_matrix``; each new query
 brings the current one along, cached on the desk): under GLPI's 5x5 the queue says "1 - Very
@@ -18,7 +23,6 @@ high" as the incident does.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from array import array
 from collections import OrderedDict
@@ -99,7 +103,13 @@ class QueueTableModel(QAbstractTableModel):
         self._loaded_generation = -1  # the query whose first page the model shows
         self._ids: array[int] = array("q")
         self._rows: dict[int, QueueRow] = {}
+        # the cached rows by the fetch that brought them (oldest first) and each row's fetch
         self._blocks: OrderedDict[int, tuple[int, ...]] = OrderedDict()
+        self._home: dict[int, int] = {}
+        self._fetches = 0
+        # remote changes within this query: a sequence, and the last one each incident had
+        self._seq = 0
+        self._touched: dict[int, int] = {}
         self._wanted: set[int] = set()
         self._in_flight: set[int] = set()
         self._cursor: tuple[object, ...] | None = None
@@ -153,9 +163,11 @@ class QueueTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._loaded_generation = gen
         self._ids = array("q", (r.id for r in page.rows))
-        self._rows = {r.id: r for r in page.rows}
+        self._rows = {}
         self._blocks.clear()
-        self._blocks[0] = tuple(self._ids)
+        self._home.clear()
+        self._touched.clear()
+        self._remember(page.rows)
         self._wanted.clear()
         self._in_flight.clear()
         self._cursor = page.next_cursor
@@ -269,12 +281,12 @@ class QueueTableModel(QAbstractTableModel):
             return
         self._fetching_keys = True
         self.fetching.emit(True)
-        gen, desk, q, after = self._generation, self._desk, self._query, self._cursor
+        gen, desk, q, after, seq = self._generation, self._desk, self._query, self._cursor, self._seq
         self._runner.run(
             lambda: queries.queue_keys(
                 desk, q.flt, sort=q.sort, descending=q.descending, after=after, limit=KEY_CHUNK
             ),
-            lambda keys: self._keys_arrived(gen, keys),
+            lambda keys: self._keys_arrived(gen, keys, seq),
             lambda _exc: self._keys_failed(gen),
         )
 
@@ -283,7 +295,7 @@ class QueueTableModel(QAbstractTableModel):
             self._fetching_keys = False
             self.fetching.emit(False)
 
-    def _keys_arrived(self, gen: int, keys: list[tuple[object, ...]]) -> None:
+    def _keys_arrived(self, gen: int, keys: list[tuple[object, ...]], seq: int = 0) -> None:
         if gen != self._generation:
             return
         self._fetching_keys = False
@@ -291,10 +303,24 @@ class QueueTableModel(QAbstractTableModel):
         self._more = len(keys) == KEY_CHUNK
         if keys:
             self._cursor = keys[-1]
-            first = len(self._ids)
-            self.beginInsertRows(QModelIndex(), first, first + len(keys) - 1)
-            self._ids.extend(int(k[-1]) for k in keys)  # type: ignore[call-overload]
-            self.endInsertRows()
+            ids = [int(k[-1]) for k in keys]  # type: ignore[call-overload]
+            moved = self._changed_since(ids, seq)
+            if moved:  # read before a change: those rows are placed again, never doubled
+                ids = [i for i in ids if i not in moved]
+            if ids:
+                first = len(self._ids)
+                self.beginInsertRows(QModelIndex(), first, first + len(ids) - 1)
+                self._ids.extend(ids)
+                self.endInsertRows()
+            if moved:
+                self.refresh_incidents(moved)
+
+    def _changed_since(self, ids: Iterable[int], seq: int) -> set[int]:
+        """Of `ids`, those a remote change reached after sequence number `seq`."""
+        if self._seq == seq:
+            return set()
+        touched = self._touched
+        return {i for i in ids if touched.get(i, 0) > seq}
 
     def loaded_rows(self) -> int:
         return len(self._ids)
@@ -312,7 +338,7 @@ class QueueTableModel(QAbstractTableModel):
             self._want_timer.start()
 
     def _fetch_wanted(self) -> None:
-        gen, desk = self._generation, self._desk
+        gen, desk, seq = self._generation, self._desk, self._seq
         for block in sorted(self._wanted):
             ids = tuple(self._ids[block * BLOCK : (block + 1) * BLOCK])
             if not ids:
@@ -320,7 +346,7 @@ class QueueTableModel(QAbstractTableModel):
             self._in_flight.add(block)
             self._runner.run(
                 functools.partial(queries.queue_rows, desk, ids),
-                functools.partial(self._rows_arrived, gen, block, ids),
+                functools.partial(self._rows_arrived, gen, block, ids, seq),
                 functools.partial(self._rows_failed, block),
             )
         self._wanted.clear()
@@ -329,23 +355,39 @@ class QueueTableModel(QAbstractTableModel):
         self._in_flight.discard(block)
 
     def _rows_arrived(
-        self, gen: int, block: int, ids: tuple[int, ...], rows: list[QueueRow]
+        self, gen: int, block: int, ids: tuple[int, ...], seq: int, rows: list[QueueRow]
     ) -> None:
         if gen != self._generation:
             return
         self._in_flight.discard(block)
-        for r in rows:
-            self._rows[r.id] = r
-        self._blocks[block] = ids
-        self._blocks.move_to_end(block)
-        while len(self._blocks) > MAX_BLOCKS:
-            _old, old_ids = self._blocks.popitem(last=False)
-            for i in old_ids:
-                self._rows.pop(i, None)
+        stale = self._changed_since(ids, seq)  # read before a change that is shown already
+        self._remember([r for r in rows if r.id not in stale])
         first = block * BLOCK
         last = min(first + BLOCK, len(self._ids)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _remember(self, rows: Iterable[QueueRow]) -> None:
+        """Cache `rows` as one fetch; forget the oldest fetches' rows beyond MAX_BLOCKS."""
+        self._fetches += 1
+        fetch = self._fetches
+        ids = []
+        for r in rows:
+            self._rows[r.id] = r
+            self._home[r.id] = fetch
+            ids.append(r.id)
+        if not ids:
+            return
+        self._blocks[fetch] = tuple(ids)
+        while len(self._blocks) > MAX_BLOCKS:
+            old, old_ids = self._blocks.popitem(last=False)
+            for i in old_ids:
+                if self._home.get(i) == old:  # not fetched again since
+                    del self._home[i]
+                    self._rows.pop(i, None)
+
+    def cached_rows(self) -> int:
+        return len(self._rows)
 
     # -- live ---------------------------------------------------------------------------------
     def tick(self, first: int, last: int, now: datetime | None = None) -> None:
@@ -361,45 +403,35 @@ class QueueTableModel(QAbstractTableModel):
         )
 
     def refresh_incidents(self, incident_ids: Iterable[int]) -> None:
-        """Incidents changed elsewhere: re-read the loaded window's order and those rows."""
+        """Incidents changed elsewhere: read those rows and where each goes, then place them."""
         if self._loaded_generation != self._generation:
             return  # a new query is on its way: its first page has these changes already
-        self._refresh_queue.update(incident_ids)
+        fresh = set(incident_ids) - self._refresh_queue
+        for i in fresh:  # from now on, an older read of these rows is stale
+            self._seq += 1
+            self._touched[i] = self._seq
+        self._refresh_queue.update(fresh)
         if self._refreshing or not self._refresh_queue:
             return
-        changed = set(self._refresh_queue)
+        changed = sorted(self._refresh_queue)
         self._refresh_queue.clear()
         self._refreshing = True
         gen, desk, q = self._generation, self._desk, self._query
-        window = max(len(self._ids), FIRST_PAGE)
+        window_end = self._cursor if self._more else None
 
-        def work() -> tuple[list[int], tuple[object, ...] | None, bool, list[QueueRow]]:
-            keys: list[tuple[object, ...]] = []
-            after: tuple[object, ...] | None = None
-            remaining = window
-            while remaining > 0:
-                limit = min(KEY_CHUNK, remaining)
-                chunk = queries.queue_keys(
-                    desk, q.flt, sort=q.sort, descending=q.descending, after=after, limit=limit
-                )
-                keys.extend(chunk)
-                if len(chunk) < limit:
-                    break
-                remaining -= len(chunk)
-                after = chunk[-1]
-            ids = [int(k[-1]) for k in keys]  # type: ignore[call-overload]
-            present = set(ids)
-            rows = queries.queue_rows(desk, [i for i in changed if i in present])
-            cursor = keys[-1] if keys else None
-            return ids, cursor, len(keys) >= window, rows
+        def work() -> tuple[list[QueueRow], dict[int, tuple[bool, int | None]]]:
+            return queries.queue_places(
+                desk, q.flt, changed, sort=q.sort, descending=q.descending, window_end=window_end
+            )
 
-        def done(result: tuple[list[int], tuple[object, ...] | None, bool, list[QueueRow]]) -> None:
+        def done(result: tuple[list[QueueRow], dict[int, tuple[bool, int | None]]]) -> None:
             self._refreshing = False
             if gen == self._generation == self._loaded_generation:
-                ids, cursor, more, rows = result
-                self._apply(ids, changed, rows)
-                self._cursor = cursor
-                self._more = more
+                if (self._cursor if self._more else None) != window_end:
+                    self._refresh_queue.update(changed)  # more keys came meanwhile: again
+                else:
+                    rows, places = result
+                    self.place(rows, places)
             if self._refresh_queue:
                 self.refresh_incidents(())
 
@@ -409,31 +441,56 @@ class QueueTableModel(QAbstractTableModel):
 
         self._runner.run(work, done, failed)
 
-    def _apply(self, new: Sequence[int], changed: set[int], rows: Sequence[QueueRow]) -> None:
-        for i in changed:
+    def place(self, rows: Sequence[QueueRow], places: dict[int, tuple[bool, int | None]]) -> None:
+        """Put each changed incident where its query says: after the row just before it (moved,
+        inserted, or removed when it left the query or the loaded window); repaint its row."""
+        for i in places:
             self._rows.pop(i, None)
-        for r in rows:
-            self._rows[r.id] = r
-        old = self._ids.tolist()
-        if old != list(new):
-            matcher = difflib.SequenceMatcher(None, old, list(new), autojunk=False)
-            for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
-                if tag in ("delete", "replace"):
-                    self.beginRemoveRows(QModelIndex(), i1, i2 - 1)
-                    del self._ids[i1:i2]
-                    self.endRemoveRows()
-                if tag in ("insert", "replace"):
-                    self.beginInsertRows(QModelIndex(), i1, i1 + (j2 - j1) - 1)
-                    self._ids[i1:i1] = array("q", new[j1:j2])
-                    self.endInsertRows()
-            self._blocks.clear()  # block boundaries moved; rows stay cached by id
-        if changed:
-            if len(changed) > 50:
-                positions = [i for i, x in enumerate(self._ids) if x in changed]
-            else:
-                positions = [self._ids.index(x) for x in changed if x in self._ids]
-            for pos in positions:
-                self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+        self._remember(rows)
+        pending = {i for i, (inside, _b) in places.items() if inside}
+        for i, (inside, _b) in places.items():
+            if not inside:
+                self._remove(i)
+        while pending:  # a row goes after its predecessor: predecessors first
+            ready = [i for i in pending if places[i][1] not in pending]
+            for i in sorted(ready):
+                self._put_after(i, places[i][1])
+                pending.discard(i)
+
+    def _position(self, incident_id: int) -> int:
+        try:
+            return self._ids.index(incident_id)
+        except ValueError:
+            return -1
+
+    def _remove(self, incident_id: int) -> None:
+        cur = self._position(incident_id)
+        if cur >= 0:
+            self.beginRemoveRows(QModelIndex(), cur, cur)
+            del self._ids[cur]
+            self.endRemoveRows()
+
+    def _put_after(self, incident_id: int, before: int | None) -> None:
+        cur = self._position(incident_id)
+        if before is None:
+            final = 0
+        else:
+            p = self._position(before)
+            if p < 0:  # the row before it is not loaded (cannot happen inside the window)
+                self._remove(incident_id)
+                return
+            final = p + 1 - (1 if 0 <= cur < p else 0)  # its index once it left its place
+        if cur < 0:
+            self.beginInsertRows(QModelIndex(), final, final)
+            self._ids.insert(final, incident_id)
+            self.endInsertRows()
+        elif cur != final:
+            dest = final if final < cur else final + 1
+            self.beginMoveRows(QModelIndex(), cur, cur, QModelIndex(), dest)
+            del self._ids[cur]
+            self._ids.insert(final, incident_id)
+            self.endMoveRows()
+        self.dataChanged.emit(self.index(final, 0), self.index(final, len(COLUMNS) - 1))
 
     # -- the priority matrix ------------------------------------------------------------------
     def set_matrix(self, matrix: PriorityMatrix) -> None:

@@ -396,3 +396,31 @@ def test_timestamp_parsing_of_raw_values() -> None:
     assert _naive_ts(datetime(2026, 1, 5, 9, 30, 0, 123456)) == want
     assert _naive_ts(want) == want and _naive_ts(None) is None
     assert _sqlite_ts("2026-01-05 09:30:00.123456").tzinfo is UTC
+
+
+@pytest.mark.parametrize("desc", [False, True], ids=["asc", "desc"])
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_a_row_is_placed_after_the_row_just_before_it(
+    conn: Connection, rows: list[Row], sort: str, desc: bool
+) -> None:
+    """fetch_place answers, for any row of any sort, what the full order says: inside the
+    window or not, and the id just before it."""
+    from app.db.queue import fetch_place
+
+    expected = expected_ids(rows, sort, desc, lambda r: r["active"])
+    keys = _all_keys(conn, OPEN, sort, desc, chunk=1000)
+    window = 120  # the view holds the first 120 rows
+    end = keys[window - 1]
+    closed = next(r["id"] for r in rows if not r["active"])
+    samples = [*expected[:3], *expected[window - 2 : window + 2], expected[-1], closed]
+    for incident_id in samples:
+        inside, before = fetch_place(conn, OPEN, sort, desc, incident_id, end, now=NOW)
+        if incident_id == closed:
+            assert (inside, before) == (False, None)
+            continue
+        pos = expected.index(incident_id)
+        assert inside == (pos < window), (sort, desc, pos)
+        if inside:
+            assert before == (expected[pos - 1] if pos else None), (sort, desc, pos)
+        everything = fetch_place(conn, OPEN, sort, desc, incident_id, None, now=NOW)
+        assert everything == (True, expected[pos - 1] if pos else None)
