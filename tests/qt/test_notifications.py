@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.services import incidents, queries
 from app.services.context import Desk
 from app.services.incidents import NewIncident
 from app.views.main_window import MainWindow
+from tests.qt.conftest import BOTH_ENGINES
+
+# what another workstation does reaches this one through the live feed: LISTEN/NOTIFY on
+# PostgreSQL, data_version on SQLite
+live = pytest.mark.parametrize("world", BOTH_ENGINES, indirect=True)
 
 
 def _kinds(window, incident_id: int) -> list[str]:  # type: ignore[no-untyped-def]
     return [n.kind for n in window.notifier.notices if n.incident_id == incident_id]
 
 
+@live
 def test_assigned_elsewhere_notifies_me(qtbot, world, ana_window, other_desk) -> None:
     window = ana_window
     assert window.tray is None  # offscreen: no system tray, the status bar takes over
@@ -76,6 +83,7 @@ def test_assigned_elsewhere_notifies_me(qtbot, world, ana_window, other_desk) ->
     assert _kinds(window, rec.id) == ["assigned"]
 
 
+@live
 def test_p1_for_my_group_notifies(qtbot, world, ana_window, other_desk) -> None:
     window = ana_window
     qtbot.waitUntil(window.notifier.ready)
