@@ -4,14 +4,16 @@ again, and nothing typed is lost (DESIGN.md: "the environment" is a clear messag
 PostgreSQL: the server drops the session (pg_terminate_backend) and refuses the database for a
 while (ALLOW_CONNECTIONS false), another workstation holds the incident's row lock longer than
 the lock timeout, a connection is killed while it waits for that lock.
-SQLite: the disk is full (PRAGMA max_page_count), the database is read-only (PRAGMA query_only:
-tests run as root, whom chmod does not stop), a row changed under the update (StaleDataError).
+SQLite: the disk is full (PRAGMA max_page_count), the database file is read-only (chmod; as root,
+whom the file mode does not stop, PRAGMA query_only), a row changed under the update
+(StaleDataError).
 Either engine's pool: every connection is in use (TimeoutError), the connection is refused by
 the pool's own check (DisconnectionError).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -438,6 +440,33 @@ def test_disk_full_keeps_the_new_incident(qtbot, world, main, no_dialogs) -> Non
     assert no_dialogs == []
 
 
+class ReadOnly:
+    """The database file made read-only (chmod 444) for the connections opened from now on; as
+    root, whom the file mode does not stop, the same refusal from PRAGMA query_only."""
+
+    def __init__(self, desk: Desk, url: str) -> None:
+        self.desk = desk
+        path = sqlite_path(url)
+        assert path is not None
+        self.path = path
+        self.by_mode = hasattr(os, "geteuid") and os.geteuid() != 0
+        self._pragma = Pragma(desk, "PRAGMA query_only = ON")
+
+    def set(self) -> None:
+        if self.by_mode:
+            self.path.chmod(0o444)
+            self.desk.engine.dispose()
+        else:
+            self._pragma.set()
+
+    def clear(self) -> None:
+        if self.by_mode:
+            self.path.chmod(0o644)
+            self.desk.engine.dispose()
+        else:
+            self._pragma.clear()
+
+
 def test_read_only_database_keeps_the_edit_and_the_note(qtbot, world, main, no_dialogs) -> None:
     """The database file became read-only: reading goes on, writing says why and keeps the work."""
     rec = incidents.log_incident(world.desk, world.ana, NewIncident("Laptop slow", impact=3, urgency=3))
@@ -445,7 +474,7 @@ def test_read_only_database_keeps_the_edit_and_the_note(qtbot, world, main, no_d
     description = "Slow since the last update"
     note = "Asked for the update's KB number"
     _type_edit_and_note(qtbot, inc, description, note)
-    read_only = Pragma(world.desk, "PRAGMA query_only = ON")
+    read_only = ReadOnly(world.desk, world.url)
     read_only.set()
     _save_fails_and_keeps(qtbot, inc, description, "readonly database")
     qtbot.keyClick(inc.journal_edit, Qt.Key.Key_Return, CTRL)
