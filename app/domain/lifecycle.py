@@ -147,10 +147,10 @@ def next_state(state: State, action: Action) -> State:
         raise IllegalTransition(state.label, action.value, allowed) from None
 
 
-def _required(value: str | None, field: str, what: str) -> str:
+def _required(value: str | None, field: str, message: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationError(f"{what} is required", field=field)
+        raise ValidationError(message, field=field)
     return text
 
 
@@ -171,7 +171,7 @@ def check_hold(state: State, reason: str | None, comment: str | None) -> HoldRea
             field="hold_reason",
         ) from None
     if hold is HoldReason.AWAITING_CALLER:
-        _required(comment, "comment", "A comment to the caller saying what is awaited")
+        _required(comment, "comment", "A comment to the caller is required: say what you are waiting for")
     return hold
 
 
@@ -188,14 +188,14 @@ def check_resolve(state: State, code: str | None, notes: str | None) -> tuple[Re
             f"{', '.join(c.value for c in ResolutionCode)}",
             field="resolution_code",
         ) from None
-    return rc, _required(notes, "resolution_notes", "Resolution notes")
+    return rc, _required(notes, "resolution_notes", "Resolution notes are required: say what restored the service")
 
 
 def check_cancel(state: State, reason: str | None) -> str:
     next_state(state, Action.CANCEL)
-    return _required(reason, "cancel_reason", "A reason to cancel")
+    return _required(reason, "cancel_reason", "A reason is required to cancel")
 
 
 def check_reopen(state: State, reason: str | None) -> str:
     next_state(state, Action.REOPEN)
-    return _required(reason, "reopen_reason", "A reason to reopen")
+    return _required(reason, "reopen_reason", "A reason is required to reopen")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QLabel
 
 from app.domain.sla import Threshold
 
@@ -73,3 +74,33 @@ def threshold_color(threshold: Threshold) -> QColor:
 
 def muted_color() -> QColor:
     return _pick(_MUTED)
+
+
+# -- errors: one look everywhere (the colour, a warning sign, and the field gets the focus) ------
+
+ERROR_SIGN = "⚠"
+_ERROR = ("#b00020", "#ff6b6b")
+
+
+def error_color() -> QColor:
+    return _pick(_ERROR)
+
+
+def error_look(label: QLabel) -> None:
+    """A label that tells what is wrong: bold, in the error colour (light or dark palette)."""
+    pal = label.palette()
+    pal.setColor(label.foregroundRole(), error_color())
+    label.setPalette(pal)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+
+
+def error_words(text: str) -> str:
+    """The message as an error label shows it: the warning sign, then the words."""
+    return f"{ERROR_SIGN} {text}"
+
+
+def plain_words(shown: str) -> str:
+    """What an error label says, without its sign."""
+    return shown.removeprefix(f"{ERROR_SIGN} ")

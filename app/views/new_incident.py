@@ -53,7 +53,7 @@ from app.domain.records import (
 from app.domain.wording import plural
 from app.services import callers, incidents, queries
 from app.services.context import Actor, Desk
-from app.views.colors import muted_color, priority_color
+from app.views.colors import error_look, error_words, muted_color, plain_words, priority_color
 from app.views.mnemonics import link_form_buddies
 from app.views.tasks import TaskRunner
 
@@ -75,9 +75,7 @@ def _error_label(name: str) -> QLabel:
     label.setObjectName(f"error_{name}")
     label.setAccessibleName(f"{name} problem")
     label.setWordWrap(True)
-    pal = label.palette()
-    pal.setColor(label.foregroundRole(), priority_color(1))
-    label.setPalette(pal)
+    error_look(label)
     label.hide()
     return label
 
@@ -175,7 +173,8 @@ class NewIncidentDialog(QDialog):
         # -- text ---------------------------------------------------------------------------
         self.title = QLineEdit()
         self.title.setAccessibleName("Title")
-        self.title.setMaxLength(300)
+        # no max length: a pasted long title is never cut silently; the form says how much too long
+        self.title.textChanged.connect(self._title_changed)
         self.description = QPlainTextEdit()
         self.description.setAccessibleName("Description")
         self.description.setTabChangesFocus(True)
@@ -198,6 +197,12 @@ class NewIncidentDialog(QDialog):
         self.resolution_notes.setTabChangesFocus(True)
         self.resolution_notes.setMaximumHeight(80)
         self.first_contact.toggled.connect(self._first_contact_toggled)
+        # a message goes as soon as its field is changed (the title's when it is valid)
+        self.description.textChanged.connect(lambda: self._field_changed("description"))
+        self.resolution_notes.textChanged.connect(lambda: self._field_changed("resolution_notes"))
+        self.resolution_code.currentIndexChanged.connect(lambda _i: self._field_changed("resolution_code"))
+        self.channel.currentIndexChanged.connect(lambda _i: self._field_changed("channel"))
+        self.service.currentIndexChanged.connect(lambda _i: self._field_changed("service"))
         self._first_contact_toggled(False)
 
         # -- layout --------------------------------------------------------------------------
@@ -612,10 +617,10 @@ class NewIncidentDialog(QDialog):
         self._saving = False
         self.save_button.setEnabled(True)
         if isinstance(exc, EnvironmentProblem):  # nothing was logged; the form stays as typed
-            self.general_error.setText(
+            self.general_error.setText(error_words(
                 f"Not logged yet. {exc}\nEverything you typed is kept: press Retry or Ctrl+Enter "
                 "to log it."
-            )
+            ))
             self.general_error.show()
             self.retry_button.show()
             return
@@ -637,7 +642,7 @@ class NewIncidentDialog(QDialog):
         label = self._errors.get(self._FIELD_WIDGETS.get(field or "", ""), None)
         if label is None:
             label = self.general_error
-        label.setText(str(exc))
+        label.setText(error_words(str(exc)))
         label.show()
         widget = getattr(self, self._FIELD_WIDGETS.get(field or "", ""), None)
         if isinstance(widget, QWidget):
@@ -652,7 +657,21 @@ class NewIncidentDialog(QDialog):
 
     def error_text(self, name: str) -> str:
         label = self._errors.get(name, self.general_error)
-        return label.text() if label.isVisible() or not label.isHidden() else ""
+        return plain_words(label.text()) if label.isVisible() or not label.isHidden() else ""
+
+    def _title_changed(self, text: str) -> None:
+        """A fixed title clears its message; one too long says so as it is typed or pasted."""
+        n = len(text.strip())
+        if n > incidents.MAX_TITLE:
+            self._show_error(ValidationError(
+                f"The title has {n} characters; at most {incidents.MAX_TITLE} ({n - incidents.MAX_TITLE} too many)",
+                field="title",
+            ))
+        elif n:
+            self._clear_error("title")
+
+    def _field_changed(self, name: str) -> None:
+        self._clear_error(name)
 
     def has_input(self) -> bool:
         return bool(self.title.text().strip() or self.description.toPlainText().strip() or self.caller.text())

@@ -138,3 +138,60 @@ def test_caller_list_ranks_shows_department_open_count_and_how_many_more(qtbot, 
     assert dialog.caller.text() == "John Smith (Finance)"
     dialog._dirty_ok = True  # the form's own 'discard?' question is not this test's
     dialog.reject()
+
+
+def test_a_long_title_is_refused_in_words_never_cut_and_errors_clear_when_fixed(qtbot, world, ana_window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.views.new_incident import NewIncidentDialog
+
+    window = ana_window
+    qtbot.keyClick(window.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findChild(NewIncidentDialog) is not None)
+    dialog = window.findChild(NewIncidentDialog)
+    qtbot.waitUntil(lambda: dialog.category.count() > 1)
+    # the empty title's message goes as soon as a title is typed
+    qtbot.keyClick(dialog.title, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.error_text("title") == "A title is required")
+    error = dialog._errors["title"]
+    assert error.text().startswith("⚠ ") and error.font().bold()
+    qtbot.keyClicks(dialog.title, "V")
+    assert error.isHidden() and dialog.error_text("title") == ""
+    # a pasted title of 320 characters is kept whole and refused in words
+    long_title = "Printer on floor 3 " * 16 + "ends"  # 308 characters
+    QApplication.clipboard().setText(long_title[:-1] + "x" * 13)
+    dialog.title.selectAll()
+    qtbot.keyClick(dialog.title, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert len(dialog.title.text()) == 320
+    assert dialog.error_text("title") == "The title has 320 characters; at most 300 (20 too many)"
+    dialog.grab().save("/tmp/shots/long-title.png")
+    qtbot.keyClick(dialog.title, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.error_text("title").startswith("The title has 320 characters"))
+    assert dialog.record is None and dialog.isVisible()
+    for _ in range(20):
+        qtbot.keyClick(dialog.title, Qt.Key.Key_Backspace)
+    assert len(dialog.title.text()) == 300 and dialog.error_text("title") == ""
+    dialog._dirty_ok = True
+    dialog.reject()
+
+
+def test_the_incident_windows_errors_look_like_errors_focus_the_field_and_clear(qtbot, world, runner) -> None:
+    from app.views.colors import error_color
+
+    rec = incidents.log_incident(world.desk, world.ana, NewIncident("Scanner offline"))
+    inc = _window(qtbot, world, runner, world.ana, rec.id)
+    inc.activateWindow()
+    qtbot.waitUntil(inc.isActiveWindow)
+    inc.title_edit.selectAll()
+    qtbot.keyClick(inc.title_edit, Qt.Key.Key_Delete)
+    inc.description_edit.setFocus()
+    qtbot.keyClick(inc, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inc.banner.isVisible())
+    assert inc.banner.text() == "A title is required" and inc.banner_sign.isVisible()
+    assert inc.banner.palette().color(inc.banner.foregroundRole()) == error_color()
+    qtbot.waitUntil(inc.title_edit.hasFocus)
+    inc.grab().save("/tmp/shots/incident-error.png")
+    qtbot.keyClicks(inc.title_edit, "Scanner offline on floor 2")
+    assert not inc.banner.isVisible() and not inc.banner_sign.isVisible()
+    inc.discard_ok = True
+    inc.close()

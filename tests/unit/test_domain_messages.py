@@ -49,7 +49,7 @@ def test_hold_refusals() -> None:
         refused(
             lambda blank=blank: check_hold(State.IN_PROGRESS, "awaiting_caller", blank),
             "comment",
-            "A comment to the caller saying what is awaited is required",
+            "A comment to the caller is required: say what you are waiting for",
         )
     with pytest.raises(IllegalTransition) as err:
         check_hold(State.ON_HOLD, "awaiting_vendor", None)
@@ -76,7 +76,7 @@ def test_resolve_refusals() -> None:
         refused(
             lambda blank=blank: check_resolve(State.IN_PROGRESS, "known_error", blank),
             "resolution_notes",
-            "Resolution notes is required",
+            "Resolution notes are required: say what restored the service",
         )
     assert check_resolve(State.IN_PROGRESS, "known_error", " See KE12 ") == (
         ResolutionCode.KNOWN_ERROR,
@@ -91,12 +91,12 @@ def test_reopen_and_cancel_refusals() -> None:
         refused(
             lambda blank=blank: check_reopen(State.RESOLVED, blank),
             "reopen_reason",
-            "A reason to reopen is required",
+            "A reason is required to reopen",
         )
         refused(
             lambda blank=blank: check_cancel(State.NEW, blank),
             "cancel_reason",
-            "A reason to cancel is required",
+            "A reason is required to cancel",
         )
     assert check_reopen(State.RESOLVED, "  still broken ") == "still broken"
     assert check_cancel(State.IN_PROGRESS, " dup ") == "dup"

@@ -56,7 +56,7 @@ from app.domain.records import (
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
 from app.services import incidents
 from app.services.context import Actor, Desk
-from app.views.colors import muted_color, priority_color, threshold_color
+from app.views.colors import ERROR_SIGN, error_look, muted_color, priority_color, threshold_color
 from app.views.dialogs import ActionDialog, ConflictDialog
 from app.views.errors import show_problem
 
@@ -127,6 +127,10 @@ class IncidentWindow(QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Notice")
         self.banner.hide()
+        self.banner_sign = QLabel(ERROR_SIGN)  # an error's sign, in the error colour
+        self.banner_sign.setAccessibleName("Error")
+        error_look(self.banner_sign)
+        self.banner_sign.hide()
         self.retry_button = QPushButton("&Retry")
         self.retry_button.setToolTip("Save the changes and add the note that could not be written")
         self.retry_button.clicked.connect(self.retry)
@@ -255,6 +259,7 @@ class IncidentWindow(QMainWindow):
         cl.addLayout(clocks)
         cl.addSpacing(6)
         banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner_sign, 0, Qt.AlignmentFlag.AlignTop)
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         cl.addLayout(banner_row)
@@ -304,7 +309,7 @@ class IncidentWindow(QMainWindow):
         self.reload()
 
     def _load_failed(self, exc: DeskError) -> None:
-        self._show_banner(f"Could not load: {exc}")
+        self._show_error(f"Could not load: {exc}")
 
     def _lookups_loaded(self, lookups: Lookups) -> None:
         self._lookups = lookups
@@ -359,21 +364,55 @@ class IncidentWindow(QMainWindow):
             self._show_banner("Updated: someone else changed this incident.")
         self.reloaded.emit()
 
-    def _show_banner(self, text: str) -> None:
+    _notice_error = False
+    _error_field: str | None = None  # the field a refusal was about: its message goes when it changes
+    _error_value: Any = None
+
+    def _show_banner(self, text: str, *, error: bool = False) -> None:
         self._notice = text
+        self._notice_error = error
+        self._error_field = None
         self._render_banner()
+
+    def _show_error(self, text: str, field: str | None = None) -> None:
+        """A refusal: the error look (colour and sign), the cursor in the field it is about."""
+        self._show_banner(text, error=True)
+        if field is not None and field in self._editors():
+            self._error_field, self._error_value = field, self.editor_value(field)
+            self._editors()[field].setFocus()
 
     def _hide_banner(self) -> None:
         self._notice = ""
+        self._notice_error = False
+        self._error_field = None
         self._render_banner()
 
     def _render_banner(self) -> None:
-        """The notice, then each write that waits for the database (with a Retry button)."""
+        """The notice, then each write that waits for the database (with a Retry button); an
+        error or a write that waits looks like every error of the desk (colour and sign)."""
+        error = self._notice_error or bool(self._problems)
         lines = [self._notice] if self._notice else []
         lines += [text for text, _retry in self._problems.values()]
-        self.banner.setText("\n".join(lines))
+        text = "\n".join(lines)
+        self.banner.setText(text)
+        self.banner.setPalette(self.palette())
+        self.banner.setFont(self.font())
+        if error:
+            error_look(self.banner)
+        self.banner_sign.setVisible(error and bool(lines))
         self.banner.setVisible(bool(lines))
         self.retry_button.setVisible(bool(self._problems))
+
+    def _field_error_fixed(self) -> None:
+        """The field a refusal was about was changed (a title, to a valid one): its message goes."""
+        field = self._error_field
+        if field is None or self.editor_value(field) == self._error_value:
+            return
+        if field == "title":
+            n = len(str(self.editor_value("title")).strip())
+            if not 0 < n <= incidents.MAX_TITLE:
+                return
+        self._hide_banner()
 
     def _problem(self, key: str, text: str, retry: Callable[[], None]) -> None:
         self._problems[key] = (text, retry)
@@ -511,6 +550,7 @@ class IncidentWindow(QMainWindow):
         self._edited()
 
     def _edited(self, *_args: object) -> None:
+        self._field_error_fixed()
         dirty = bool(self.dirty_fields())
         if not dirty:
             self._solved("save")  # nothing left to save (reverted, or saved after all)
@@ -570,16 +610,14 @@ class IncidentWindow(QMainWindow):
                 "save", f"Not saved: {exc} Your changes are kept: Retry or Ctrl+S saves them.", self.save
             )
         else:
-            self._show_banner(str(exc))
-            self._focus_field(exc)
+            self._show_error(str(exc), self._field_of(exc))
 
-    def _focus_field(self, exc: DeskError) -> None:
-        """Bad input: the cursor goes to the field the message is about."""
+    def _field_of(self, exc: DeskError) -> str | None:
+        """Bad input: the editor the message is about (the cursor goes there)."""
         field = exc.field if isinstance(exc, ValidationError) else None
         aliases = {"category": "category_id", "service": "config_item_id"}
-        editor = self._editors().get(aliases.get(field or "", field or ""))
-        if editor is not None:
-            editor.setFocus()
+        name = aliases.get(field or "", field or "")
+        return name if name in self._editors() else None
 
     def conflict_dialog(self, exc: ConflictError) -> ConflictDialog:
         dirty = self.dirty_fields()
@@ -595,7 +633,7 @@ class IncidentWindow(QMainWindow):
 
     def _conflict_chosen(self, dialog: ConflictDialog) -> None:
         if dialog.choice == 0:
-            self._show_banner("Not saved: someone else changed this incident. Save again to merge, or Revert.")
+            self._show_error("Not saved: someone else changed this incident. Save again to merge, or Revert.")
             return
         keep = dialog.keep_mine() if dialog.choice == ConflictDialog.MERGE else set()
         mine = self.dirty_fields()
@@ -689,7 +727,7 @@ class IncidentWindow(QMainWindow):
                 "note", f"Note not added: {exc} The note is kept: Retry or Ctrl+Enter adds it.", self.add_note
             )
         else:
-            self._show_banner(str(exc))
+            self._show_error(str(exc))
 
     # -- actions -----------------------------------------------------------------------------------
     def _update_actions(self) -> None:
@@ -713,7 +751,7 @@ class IncidentWindow(QMainWindow):
         spec = next(s for s in ACTIONS if s.name == name)
         reason = why_not(spec, self.actor, r)
         if reason is not None:
-            self._show_banner(reason)
+            self._show_error(reason)
             return None
         desk, actor, iid, version = self.desk, self.actor, r.id, r.version
         direct: dict[str, Callable[[], IncidentRecord]] = {
@@ -751,7 +789,7 @@ class IncidentWindow(QMainWindow):
 
     def _action_failed(self, exc: DeskError) -> None:
         if isinstance(exc, ConflictError):
-            self._show_banner(f"{exc} The incident was reloaded: try again.")
+            self._show_error(f"{exc} The incident was reloaded: try again.")
             self.reload()
         else:
             show_problem(self, str(exc))
