@@ -42,8 +42,7 @@ lint: $(STAMP)
 ## The test suite with a line coverage report of every file of the domain, the services
 ## and the views (the lines no test runs listed); `make test` prints the three totals.
 coverage: $(STAMP)
-	bash scripts/test.sh
-	$(VENV)/bin/coverage report --show-missing --skip-covered
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q --cov --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)
 	$(PY) bench/queue.py --incidents 100000 --db sqlite
