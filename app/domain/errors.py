@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class DeskError(Exception):
@@ -53,7 +54,13 @@ class FieldChange:
     field: str
     old: str | None
     new: str | None
-    by: str | None = None
+    by: str | None = None  # the user name
+    # in words, for the conflict dialog: "Urgency", "3 - Low" -> "2 - Medium", by "Ana Garcia" at
+    label: str = ""
+    old_text: str | None = None
+    new_text: str | None = None
+    by_name: str | None = None
+    at: datetime | None = None
 
 
 class ConflictError(DeskError):

@@ -10,6 +10,8 @@ incident as it is now (the user has seen the change)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import ConflictError, DeskError, FieldChange
 from app.domain.records import IncidentRecord
+from app.domain.wording import compact_time
 from app.views.colors import priority_color
 from app.views.tasks import TaskRunner
 
@@ -154,8 +157,7 @@ class ActionDialog(QDialog):
 def _changes_text(exc: ConflictError) -> str:
     """'Group: Service Desk → Network (Ben Network); ...', the other side's changes in words."""
     parts = [
-        f"{FIELD_LABELS.get(c.field, c.field.replace('_', ' ').capitalize())}: "
-        f"{_short(c.old)} → {_short(c.new)}" + (f" ({c.by})" if c.by else "")
+        f"{_label(c)}: {_short(_old(c))} → {_short(_new(c))}" + (f" ({c.by_name or c.by})" if c.by else "")
         for c in exc.changes
     ]
     return "; ".join(parts) or "its version moved on"
@@ -176,9 +178,29 @@ FIELD_LABELS = {
 }
 
 
+def _label(c: FieldChange) -> str:
+    return c.label or FIELD_LABELS.get(c.field, c.field.replace("_", " ").capitalize())
+
+
+def _old(c: FieldChange) -> str | None:
+    return c.old_text if c.label else c.old
+
+
+def _new(c: FieldChange) -> str | None:
+    return c.new_text if c.label else c.new
+
+
+def _who_when(c: FieldChange, zone: tzinfo | None, now: datetime | None) -> str:
+    who = c.by_name or c.by or "someone"
+    if c.at is None or zone is None or now is None:
+        return f"by {who}"
+    return f"by {who} at {compact_time(c.at, now, zone)}"
+
+
 class ConflictDialog(QDialog):
-    """Someone else changed the incident: their changes beside mine; per field keep mine or take
-    theirs, or reload (drop mine)."""
+    """Someone else changed the incident: their changes beside mine, in words. A field only they
+    changed is taken, one only I changed is saved; only a field we both changed asks whose value
+    to keep. Or reload (drop mine)."""
 
     MERGE, RELOAD = 1, 2
 
@@ -187,36 +209,51 @@ class ConflictDialog(QDialog):
         exc: ConflictError,
         mine: dict[str, tuple[str, str]],  # field -> (label, my value as text)
         parent: QWidget | None = None,
+        *,
+        zone: tzinfo | None = None,
+        now: datetime | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"{exc.number} was changed by someone else")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(820)
         self.choice = 0
         self._groups: dict[str, QButtonGroup] = {}
         theirs: dict[str, FieldChange] = {}
         for change in exc.changes:
             if change.field in theirs:  # keep the first old and the last new
                 first = theirs[change.field]
-                theirs[change.field] = FieldChange(change.field, first.old, change.new, change.by)
+                theirs[change.field] = replace(change, old=first.old, old_text=first.old_text)
             else:
                 theirs[change.field] = change
         self.theirs = theirs
         layout = QVBoxLayout(self)
+        people = sorted({c.by_name or c.by or "someone" for c in exc.changes}) or ["someone"]
+        both = [f for f in mine if f in theirs]
         intro = QLabel(
-            f"While you edited, {', '.join(sorted({c.by or 'someone' for c in exc.changes})) or 'someone'} "
-            "saved changes. Nothing of yours was saved yet. Choose per field, then save the merge."
+            f"While you edited, {' and '.join(people)} saved changes. Nothing of yours is saved yet. "
+            + (
+                "For a field you both changed, choose whose value to keep; "
+                if both else ""
+            )
+            + "what only they changed stays as they saved it, what only you changed is saved."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         grid = QGridLayout()
-        for c, head in enumerate(("Field", "Theirs", "Yours", "Keep")):
-            h = QLabel(f"<b>{head}</b>")
-            grid.addWidget(h, 0, c)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 1)
+        grid.setVerticalSpacing(10)
+        for c, head in enumerate(("Field", "Their change", "Yours", "What saving does")):
+            grid.addWidget(QLabel(f"<b>{head}</b>"), 0, c)
         r = 1
+        self.rows: dict[str, tuple[str, str, str, str]] = {}  # field -> the four cells' text
         for field in list(dict.fromkeys([*theirs, *mine])):
-            label = FIELD_LABELS.get(field, mine.get(field, (field, ""))[0])
             their = theirs.get(field)
-            their_text = f"{_short(their.old)} → {_short(their.new)} ({their.by or '?'})" if their else "unchanged"
+            label = _label(their) if their is not None else mine[field][0]
+            their_text = (
+                f"{_short(_old(their))} → {_short(_new(their))}, {_who_when(their, zone, now)}"
+                if their is not None else "unchanged"
+            )
             my_text = _short(mine[field][1]) if field in mine else "unchanged"
             grid.addWidget(QLabel(label), r, 0)
             t = QLabel(their_text)
@@ -229,9 +266,9 @@ class ConflictDialog(QDialog):
                 box = QWidget()
                 bl = QVBoxLayout(box)
                 bl.setContentsMargins(0, 0, 0, 0)
-                keep = QRadioButton("Mine")
+                keep = QRadioButton(f"Keep mine: save {_short(mine[field][1], 30)}")
                 keep.setAccessibleName(f"Keep my {label}")
-                take = QRadioButton("Theirs")
+                take = QRadioButton(f"Keep theirs: {_short(_new(their), 30)}")
                 take.setAccessibleName(f"Take their {label}")
                 keep.setChecked(True)
                 group = QButtonGroup(self)
@@ -241,14 +278,20 @@ class ConflictDialog(QDialog):
                 bl.addWidget(keep)
                 bl.addWidget(take)
                 grid.addWidget(box, r, 3)
+                what = "you choose"
             else:
-                grid.addWidget(QLabel("mine" if field in mine else "theirs"), r, 3)
+                what = "your value is saved" if field in mine else "their value stays"
+                grid.addWidget(QLabel(what[0].upper() + what[1:]), r, 3)
+            self.rows[field] = (label, their_text, my_text, what)
             r += 1
         layout.addLayout(grid)
         buttons = QDialogButtonBox()
         self.merge_button = buttons.addButton("Save merged", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.merge_button.setToolTip("Save your fields as chosen; everything else stays as they saved it")
         self.reload_button = buttons.addButton("Reload (drop mine)", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.reload_button.setToolTip("Drop your unsaved changes and show the incident as it is now")
         self.cancel_button = buttons.addButton("Keep editing", QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button.setToolTip("Close this and go on editing; nothing is saved")
         self.merge_button.clicked.connect(lambda: self._finish(self.MERGE))
         self.reload_button.clicked.connect(lambda: self._finish(self.RELOAD))
         self.cancel_button.clicked.connect(self.reject)

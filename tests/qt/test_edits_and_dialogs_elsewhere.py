@@ -115,7 +115,7 @@ def test_an_action_dialog_acts_on_what_the_user_saw_when_it_opened(  # type: ign
     qtbot.waitUntil(lambda: dialog.message.isVisible() and ok.isEnabled())
     text = dialog.message.text()
     assert f"{rec.number} was changed by someone else while this dialog was open" in text
-    assert "Urgency: 2 → 1 (ben)" in text
+    assert "Urgency: 2 - Medium → 1 - High (Ben Network)" in text  # in words: levels, names
     assert "Nothing was done" in text
     assert dialog.isVisible()  # the user decides, with the change in front of them
     assert queries.get_incident(world.desk, rec.id).state is State.IN_PROGRESS

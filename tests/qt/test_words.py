@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QRadioButton
 
 from app.services import incidents
 from app.services.incidents import NewIncident
@@ -194,4 +195,53 @@ def test_the_incident_windows_errors_look_like_errors_focus_the_field_and_clear(
     qtbot.keyClicks(inc.title_edit, "Scanner offline on floor 2")
     assert not inc.banner.isVisible() and not inc.banner_sign.isVisible()
     inc.discard_ok = True
+    inc.close()
+
+
+def test_the_conflict_dialog_speaks_in_words_and_asks_only_about_fields_both_changed(
+    qtbot, world, runner, other_desk
+) -> None:
+    from app.domain.wording import compact_time
+
+    rec = incidents.log_incident(
+        world.desk, world.ana,
+        NewIncident("VPN drops every hour", description="Since Monday", impact=2, urgency=2, group_id=world.network),
+    )
+    inc = _window(qtbot, world, runner, world.desk.actor("ben"), rec.id)
+    inc.description_edit.setFocus()
+    qtbot.keyClick(inc.description_edit, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(inc.description_edit, "; the concentrator restarts hourly")
+    inc.urgency_edit.setCurrentIndex(2)
+    inc.urgency_edit.activated.emit(2)
+    carla = other_desk.actor("carla")
+    other = incidents.update_fields(other_desk, carla, rec.id, None, {"urgency": 1, "title": "VPN drops hourly"})
+    inc.activateWindow()
+    qtbot.waitUntil(inc.isActiveWindow)
+    qtbot.keyClick(inc, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: getattr(inc, "last_conflict_dialog", None) is not None)
+    dialog = inc.last_conflict_dialog
+    at = compact_time(other.updated_at, world.desk.now(), world.desk.zone)
+    assert dialog.rows["urgency"] == (
+        "Urgency", f"2 - Medium → 1 - High, by Carla Supervisor at {at}", "3 - Low", "you choose"
+    )
+    assert dialog.rows["title"] == (
+        "Title", f"VPN drops every hour → VPN drops hourly, by Carla Supervisor at {at}", "unchanged",
+        "their value stays",
+    )
+    assert dialog.rows["priority"][1].startswith("3 - Moderate → 2 - High, by Carla Supervisor")
+    assert dialog.rows["description"][2:] == ("Since Monday; the concentrator restarts hourly", "your value is saved")
+    assert dialog.contested() == {"urgency"}
+    texts = [b.text() for b in dialog.findChildren(QRadioButton)]
+    assert texts == ["Keep mine: save 3 - Low", "Keep theirs: 1 - High"]
+    for shown in dialog.findChildren(QLabel):
+        assert "_id" not in shown.text() and "carla" not in shown.text()  # names, not user names
+    dialog.grab().save("/tmp/shots/conflict.png")
+    dialog.take_theirs("urgency")
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not inc.dirty_fields())
+    from app.services import queries
+
+    final = queries.get_incident(world.desk, rec.id)
+    assert (final.title, final.urgency) == ("VPN drops hourly", 1)
+    assert final.description.endswith("the concentrator restarts hourly")
     inc.close()

@@ -33,6 +33,7 @@ from app.models import (
     agent_groups,
 )
 from app.services.context import Actor, Desk
+from app.services.history_words import Wording
 from app.services.incident_records import load_record, pauses_of
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
 from app.services.sla_fields import sla_fields
@@ -102,14 +103,35 @@ def audit_text(value: object) -> str | None:
     return str(value)
 
 
-def conflict_error(session: Session, inc: Incident, expected: int) -> ConflictError:
+def conflict_error(
+    session: Session, inc: Incident, expected: int, desk: Desk | None = None, book: PolicyBook | None = None
+) -> ConflictError:
+    """What the other side changed since `expected`, field by field, with the words a user
+    reads (labels, names, levels, who and when) when `desk` is given."""
     rows = session.execute(
-        select(AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value, Agent.username)
+        select(
+            AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value, AuditEntry.at,
+            Agent.username, Agent.full_name,
+        )
         .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
         .where(AuditEntry.incident_id == inc.id, AuditEntry.incident_version > expected)
         .order_by(AuditEntry.id)
     ).all()
-    changes = [FieldChange(r.field, r.old_value, r.new_value, r.username) for r in rows]
+    words = None
+    if desk is not None:
+        values = [(r.field, v) for r in rows for v in (r.old_value, r.new_value)]
+        words = Wording.read(session, values, book or policy_book(desk), desk.zone)
+    changes = [
+        FieldChange(
+            r.field, r.old_value, r.new_value, r.username,
+            label=words.label(r.field) if words else "",
+            old_text=words.value(r.field, r.old_value) if words else None,
+            new_text=words.value(r.field, r.new_value) if words else None,
+            by_name=r.full_name,
+            at=r.at,
+        )
+        for r in rows
+    ]
     return ConflictError(inc.number, expected, inc.version, changes)
 
 
@@ -280,7 +302,7 @@ def mutate(
             book = fresh_policy_book(desk, session)
             inc = load_locked(session, incident_id, desk)
             if expected_version is not None and inc.version != expected_version:
-                raise conflict_error(session, inc, expected_version)
+                raise conflict_error(session, inc, expected_version, desk, book)
             guard(session, inc, actor, action, target)
             before = snapshot(inc)
             version = inc.version + 1
@@ -302,7 +324,7 @@ def mutate(
     except StaleDataError:
         with desk.write() as session:
             inc = load_locked(session, incident_id, desk)
-            raise conflict_error(session, inc, expected_version or 0) from None
+            raise conflict_error(session, inc, expected_version or 0, desk) from None
 
 
 def get_group(session: Session, group_id: int) -> Group:

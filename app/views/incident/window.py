@@ -622,7 +622,7 @@ class IncidentWindow(QMainWindow):
     def conflict_dialog(self, exc: ConflictError) -> ConflictDialog:
         dirty = self.dirty_fields()
         mine = {f: (EDIT_FIELDS[f], self._text_of(f, v)) for f, v in dirty.items()}
-        return ConflictDialog(exc, mine, self)
+        return ConflictDialog(exc, mine, self, zone=self.desk.zone, now=self.desk.now())
 
     def resolve_conflict(self, exc: ConflictError, dialog: ConflictDialog | None = None) -> None:
         """Show both sides; merge (keep mine / take theirs per field) or reload. Unsaved text stays."""
@@ -641,9 +641,10 @@ class IncidentWindow(QMainWindow):
 
         def apply(details: Details) -> None:
             latest = details.record
-            self.record = latest
-            self._set_base(latest)
+            # the editors this user left alone take the latest values first; only then is the
+            # latest version the base (before, their old text would read as this user's edit)
             self._loaded(details)
+            self._set_base(latest)
             if dialog.choice == ConflictDialog.RELOAD:
                 self._fill_fields(latest, only_clean=False)
                 self._hide_banner()
