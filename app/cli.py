@@ -46,7 +46,7 @@ from typing import Any, NoReturn, TextIO
 from sqlalchemy import exc as sa_exc
 
 from app import cli_lifecycle
-from app.db import migrate
+from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
 from app.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
@@ -298,7 +298,10 @@ def _desk(args: argparse.Namespace, *, schema: bool = True) -> Iterator[Desk]:
         raise CliError(f"Cannot open the database {_where(config)}: {exc}") from exc
     try:
         try:
-            if schema and migrate.needs_upgrade(engine):
+            if schema and not db_schema.is_current(engine):
+                from app.db import migrate  # Alembic only when the schema is not this release's
+
+                migrate.check_not_newer(engine)
                 raise CliError(
                     f"The database {_where(config)} is not set up for this release: "
                     f"run '{PROG} db upgrade'"

@@ -51,13 +51,27 @@ def _demo_hint(desk: Any) -> str | None:
 
 
 def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
+    """The engine and the desk, the schema ready. A current schema costs one query on the GUI
+    thread (no Alembic); a migration or the first start's demo load runs on a worker thread
+    behind a progress window (app.views.first_start)."""
     from app.db.engine import make_engine
     from app.services import defaults
     from app.services.context import Desk, environment_problem
 
     engine = make_engine(db_config.url)
     try:
-        defaults.upgrade_database(engine)
+        desk = Desk(engine)
+        current = defaults.schema_is_current(engine)
+        demo_due = demo_if_empty and (not current or not defaults.has_incidents(desk))
+        if current and not demo_due:
+            defaults.ensure_defaults(desk)
+        else:
+            from app.views.first_start import run_with_progress
+
+            run_with_progress(
+                "Preparing the database…", lambda progress: _first_start(desk, demo_due, progress)
+            )
+        desk.load_zone()  # before any window paints a time
     except DeskError:
         engine.dispose()
         raise
@@ -67,14 +81,27 @@ def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
         if problem is not None:
             raise problem from exc
         raise
-    desk = Desk(engine)
-    desk.load_zone()  # before any window paints a time
-    if demo_if_empty:
+    return engine, desk
+
+
+def _first_start(desk: Any, demo: bool, progress: Callable[[str, int, int], None]) -> None:
+    """On a worker thread: migrate (when due), then load the demo (when asked and empty)."""
+    from app.services import defaults
+
+    progress("Creating or upgrading the database schema…", 0, 0)
+    defaults.prepare_database(desk.engine)
+    if demo:
         from app.demo import FIRST_START_INCIDENTS
         from app.demo.loader import ensure_demo
 
-        ensure_demo(desk, FIRST_START_INCIDENTS)
-    return engine, desk
+        progress("Loading the demo desk…", 0, FIRST_START_INCIDENTS)
+        ensure_demo(
+            desk,
+            FIRST_START_INCIDENTS,
+            progress=lambda done, total: progress(
+                f"Loading the demo desk: {done:,} of {total:,} incidents…", done, total
+            ),
+        )
 
 
 def run_gui(

@@ -13,7 +13,7 @@ from datetime import time
 
 from sqlalchemy import Engine, select
 
-from app.db import config, migrate
+from app.db import config, schema
 from app.domain.calendar import BusinessCalendar
 from app.domain.errors import ValidationError
 from app.domain.matrix import default_matrix
@@ -23,6 +23,7 @@ from app.domain.sla_config import SiteRecord
 from app.models import (
     Agent,
     BusinessCalendarRow,
+    Incident,
     MatrixVersion,
     SlaPolicyRow,
     SlaTargetRow,
@@ -55,9 +56,32 @@ def configured_defaults(environ: dict[str, str] | None = None) -> Defaults:
 
 def upgrade_database(engine: Engine) -> str:
     """Migrate to the newest schema and make sure the defaults exist; returns the revision."""
+    from app.db import migrate  # Alembic: only when the schema may have to change
+
     revision = migrate.upgrade(engine)
     ensure_defaults(Desk(engine))
     return revision
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """One query, no Alembic: True when the schema is this release's (nothing to migrate)."""
+    return schema.is_current(engine)
+
+
+def has_incidents(desk: Desk) -> bool:
+    with desk.read() as conn:
+        return conn.execute(select(Incident.id).limit(1)).first() is not None
+
+
+def prepare_database(engine: Engine) -> bool:
+    """Ready the database for the application; True when it had to be migrated first. A
+    current schema costs one query (and the defaults' check); else Alembic upgrades it (and
+    refuses a database newer than this release)."""
+    if schema.is_current(engine):
+        ensure_defaults(Desk(engine))
+        return False
+    upgrade_database(engine)
+    return True
 
 
 def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
