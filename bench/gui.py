@@ -13,6 +13,9 @@ offscreen, signed in as the bench user by ``run_gui(signed_in_as=...)`` (no sign
 
 - ``start_to_paint_s``: from just before the process is spawned to the end of the first paint of
   the queue showing real rows (interpreter start, imports, schema check, first page, paint);
+  ``bare_qt_paint_s``: the same for a bare PySide6 window painting a 50-row table, measured in
+  the same run (the floor a Qt application starts from on this machine; median of 3), and
+  ``start_over_bare``: their ratio;
 - ``remote_change_ms``: a second engine (a second workstation) changes the title of the incident
   on the top row; from the start of that commit to the end of the repaint showing the new title
   (median of 5); ``remote_change_deep_ms``: the same after the agent loaded 100,000+ rows;
@@ -96,6 +99,9 @@ def main() -> int:
         else:
             figures["db"] = "postgresql" if url.startswith("postgresql") else "sqlite"
         figures.update(run_child(url, tmp))
+        bare = [run_bare(tmp) for _ in range(3)]
+        figures["bare_qt_paint_s"] = round(statistics.median(bare), 3)
+        figures["start_over_bare"] = round(figures["start_to_paint_s"] / figures["bare_qt_paint_s"], 2)
         figures["machine"] = {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -136,6 +142,39 @@ def run_child(url: str, tmp: Path) -> dict[str, Any]:
     result["start_to_paint_s"] = round(result.pop("first_paint_at") - spawned, 3)
     order = ["start_to_paint_s", "scroll_100k_ms", "search_keystroke_ms", "remote_change_ms", "rss_mb"]
     return {k: result[k] for k in order} | {k: v for k, v in result.items() if k not in order}
+
+
+BARE = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
+app = QApplication(sys.argv)
+table = QTableWidget(50, 9)
+for r in range(50):
+    for c in range(9):
+        table.setItem(r, c, QTableWidgetItem(f"row {r} column {c}"))
+table.resize(1360, 780)
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, lambda: (print("PAINTED", time.time(), flush=True), app.quit()))
+            obj.removeEventFilter(self)
+        return False
+watch = Watch()
+table.viewport().installEventFilter(watch)
+table.show()
+app.exec()
+"""
+
+
+def run_bare(tmp: Path) -> float:
+    """Seconds from spawning a bare PySide6 process to the end of its table's first paint."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp / "config"))
+    spawned = time.time()
+    proc = subprocess.run([sys.executable, "-c", BARE], env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    painted = next(float(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("PAINTED"))
+    return painted - spawned
 
 
 # -- the child: the real application, and a driver inside it ---------------------------------
