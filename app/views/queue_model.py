@@ -110,6 +110,7 @@ class QueueTableModel(QAbstractTableModel):
         # remote changes within this query: a sequence, and the last one each incident had
         self._seq = 0
         self._touched: dict[int, int] = {}
+        self._parked: dict[int, set[int]] = {}  # row not here yet -> rows to place after it
         self._wanted: set[int] = set()
         self._in_flight: set[int] = set()
         self._cursor: tuple[object, ...] | None = None
@@ -167,6 +168,7 @@ class QueueTableModel(QAbstractTableModel):
         self._blocks.clear()
         self._home.clear()
         self._touched.clear()
+        self._parked.clear()
         self._remember(page.rows)
         self._wanted.clear()
         self._in_flight.clear()
@@ -416,7 +418,7 @@ class QueueTableModel(QAbstractTableModel):
         changed = sorted(self._refresh_queue)
         self._refresh_queue.clear()
         self._refreshing = True
-        gen, desk, q = self._generation, self._desk, self._query
+        gen, desk, q, seq = self._generation, self._desk, self._query, self._seq
         window_end = self._cursor if self._more else None
 
         def work() -> tuple[list[QueueRow], dict[int, tuple[bool, int | None]]]:
@@ -432,6 +434,12 @@ class QueueTableModel(QAbstractTableModel):
                 else:
                     rows, places = result
                     self.place(rows, places)
+                    # a row placed after one that changed meanwhile (its change not placed
+                    # yet): placed again together with it
+                    self._refresh_queue.update(
+                        i for i, (inside, before) in places.items()
+                        if inside and before is not None and self._touched.get(before, 0) > seq
+                    )
             if self._refresh_queue:
                 self.refresh_incidents(())
 
@@ -476,10 +484,16 @@ class QueueTableModel(QAbstractTableModel):
             final = 0
         else:
             p = self._position(before)
-            if p < 0:  # the row before it is not loaded (cannot happen inside the window)
+            if p < 0:
+                # the row before it is not here yet (a new incident whose change is still to
+                # come): this one waits for it and is placed again once it is here
                 self._remove(incident_id)
+                self._parked.setdefault(before, set()).add(incident_id)
                 return
             final = p + 1 - (1 if 0 <= cur < p else 0)  # its index once it left its place
+        waiting = self._parked.pop(incident_id, None)
+        if waiting:
+            self._refresh_queue.update(waiting)
         if cur < 0:
             self.beginInsertRows(QModelIndex(), final, final)
             self._ids.insert(final, incident_id)

@@ -124,3 +124,49 @@ def test_cached_rows_are_still_forgotten_after_live_moves(  # type: ignore[no-un
         model.index(row, TITLE).data()
         qtbot.waitUntil(lambda row=row: model.cached_row(model.incident_id(row)) is not None)
     assert model.cached_rows() <= 2 * 5  # MAX_BLOCKS fetches of BLOCK rows, however rows moved
+
+
+def test_a_row_placed_after_one_that_moved_meanwhile_follows_it(  # type: ignore[no-untyped-def]
+    qtbot, world, runner, other_desk, small, monkeypatch
+) -> None:
+    recs = _log(world, 6, impact=3, urgency=3)
+    model = loaded(qtbot, world, runner)
+    admin = other_desk.actor("admin")
+    # elsewhere: the last P3 raised to P1, then a new P1 logged (it goes right after the raised one)
+    raised = incidents.set_impact_urgency(other_desk, admin, recs[-1].id, None, 1, 1)
+    new = incidents.log_incident(other_desk, admin, NewIncident("Core switch down", impact=1, urgency=1))
+    assert truth(world)[:2] == [raised.id, new.id]
+    gate, asked = threading.Event(), threading.Event()
+    real = queries.queue_places
+
+    def slow(*a, **k):  # type: ignore[no-untyped-def]
+        answer = real(*a, **k)  # the database already says: after the raised one
+        asked.set()
+        assert gate.wait(30)
+        return answer
+
+    monkeypatch.setattr(queries, "queue_places", slow)
+    model.refresh_incidents({new.id})  # the new one is placed while...
+    qtbot.waitUntil(asked.is_set)
+    monkeypatch.setattr(queries, "queue_places", real)
+    model.refresh_incidents({raised.id})  # ...the raise is told, its row not moved yet
+    gate.set()
+    qtbot.waitUntil(lambda: [model.incident_id(r) for r in range(model.rowCount())] == truth(world))
+    qtbot.waitUntil(lambda: runner.pending() == 0 and not model._refreshing)
+    assert [model.incident_id(r) for r in range(model.rowCount())] == truth(world)
+
+
+def test_a_row_whose_neighbour_has_not_arrived_yet_waits_for_it(  # type: ignore[no-untyped-def]
+    qtbot, world, runner, other_desk, small
+) -> None:
+    _log(world, 6, impact=3, urgency=3)
+    model = loaded(qtbot, world, runner)
+    admin = other_desk.actor("admin")
+    # elsewhere: two new P1s; the second is told first, the row before it is not here yet
+    first = incidents.log_incident(other_desk, admin, NewIncident("Core switch down", impact=1, urgency=1))
+    second = incidents.log_incident(other_desk, admin, NewIncident("Core router down", impact=1, urgency=1))
+    assert truth(world)[:2] == [first.id, second.id]
+    model.refresh_incidents({second.id})
+    qtbot.waitUntil(lambda: runner.pending() == 0 and not model._refreshing)
+    model.refresh_incidents({first.id})
+    qtbot.waitUntil(lambda: [model.incident_id(r) for r in range(model.rowCount())] == truth(world))
