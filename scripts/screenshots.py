@@ -104,6 +104,52 @@ def main() -> int:
         print("wrote", out / "incident.png")
         inc.close()
 
+    # the conflict dialog: a supervisor changed the urgency and the title while the agent edited
+    from app.services import incidents
+
+    supervisor = next(a for a in queries.agents(desk) if a.role == "supervisor")
+    mine = None
+    for r in range(window.model.rowCount()):
+        row = window.model.cached_row(window.model.incident_id(r) or -1)
+        if row is not None and row.state.active and row.group_name in agent.group_names:
+            mine = row.id
+            break
+    if mine is not None:
+        inc = window.open_incident(mine)
+        inc.resize(1200, 860)
+        settle(1200)
+        record = inc.record
+        assert record is not None
+        urgencies = [inc.urgency_edit.itemData(i) for i in range(inc.urgency_edit.count())]
+        my_urgency = next(u for u in urgencies if u != record.urgency)
+        their_urgency = next(u for u in urgencies if u not in (record.urgency, my_urgency))
+        inc.urgency_edit.setCurrentIndex(inc.urgency_edit.findData(my_urgency))
+        inc.description_edit.setPlainText(record.description + "\nThe caller rebooted; no change.")
+        incidents.update_fields(
+            desk, desk.actor(supervisor.username), mine, None,
+            {"urgency": their_urgency, "title": record.title + " (whole floor)"},
+        )
+        inc.save()
+        settle(1200)
+        dialog = getattr(inc, "last_conflict_dialog", None)
+        if dialog is not None:
+            dialog.adjustSize()
+            settle()
+            dialog.grab().save(str(out / "conflict.png"))
+            print("wrote", out / "conflict.png")
+            dialog.take_theirs("urgency")
+            dialog.merge_button.click()  # their urgency and title, my description
+            settle(1500)
+        # the History tab of that incident: who changed what, in words
+        inc.reload()
+        settle(1200)
+        inc.tabs.setCurrentIndex(1)
+        settle()
+        inc.grab().save(str(out / "incident-history.png"))
+        print("wrote", out / "incident-history.png")
+        inc.discard_ok = True
+        inc.close()
+
     window.shutdown()
     runner.shutdown()
     engine.dispose()

@@ -232,8 +232,10 @@ class MainWindow(QMainWindow):
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
         cell = self.table.fontMetrics()
+        self._default_widths: dict[int, int] = {}
         for i, col in enumerate(COLUMNS):
-            header.resizeSection(i, cell.horizontalAdvance(col.sample) + col.extra + 20)
+            self._default_widths[i] = cell.horizontalAdvance(col.sample) + col.extra + 20
+            header.resizeSection(i, self._default_widths[i])
         header.setMinimumSectionSize(40)
         # Title takes what the other columns leave, but never less than a readable width (a
         # narrow window scrolls sideways instead of squeezing the title to nothing)
@@ -679,7 +681,24 @@ class MainWindow(QMainWindow):
         self._count = n
         self.count_label.setText(incidents_text(n))
 
+    _sized_to_content = False
+
+    def _size_to_content(self) -> None:
+        """Once, on the first rows: every column but Title as wide as what it shows (never wider
+        than its sample), so that Title gets the room the others do not need."""
+        if self._sized_to_content or self.model.rowCount() == 0:
+            return
+        self._sized_to_content = True
+        header = self.table.horizontalHeader()
+        for i in range(header.count()):
+            if i == TITLE or header.isSectionHidden(i) or header.sectionSize(i) != self._default_widths.get(i):
+                continue  # a width the user chose stays
+            content = max(header.sectionSizeHint(i), self.table.sizeHintForColumn(i)) + 8
+            header.resizeSection(i, min(header.sectionSize(i), content))
+        self._fit_title()
+
     def _query_loaded(self) -> None:
+        self._size_to_content()
         if self._count_when_loaded:
             self._count_when_loaded = False
             self._refresh_count()
@@ -934,6 +953,7 @@ class MainWindow(QMainWindow):
         state = s.value(user_key(self.actor.username, "queue_header"))
         if isinstance(state, QByteArray | bytes) and state:
             self.table.horizontalHeader().restoreState(QByteArray(state))
+            self._sized_to_content = True  # the user's own widths: kept
         geometry = s.value(user_key(self.actor.username, "main_geometry"))
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(QByteArray(geometry))

@@ -245,3 +245,21 @@ def test_the_conflict_dialog_speaks_in_words_and_asks_only_about_fields_both_cha
     assert (final.title, final.urgency) == ("VPN drops hourly", 1)
     assert final.description.endswith("the concentrator restarts hourly")
     inc.close()
+
+
+def test_title_gets_the_room_and_its_tooltip_shows_it_whole(qtbot, world, ana_window) -> None:
+    from app.views.queue_model import COLUMNS, TITLE
+
+    long_title = "Outlook crashes when opening the shared calendar of the finance team after the update"
+    rec = incidents.log_incident(world.desk, world.ana, NewIncident(long_title, caller_id=world.john))
+    window = ana_window
+    window.resize(1360, 780)
+    window.select_view("All open")
+    qtbot.waitUntil(lambda: window.model.row_of(rec.id) is not None)
+    header = window.table.horizontalHeader()
+    qtbot.waitUntil(lambda: header.sectionSize(TITLE) > 400)
+    others = [header.sectionSize(i) for i in range(len(COLUMNS)) if i != TITLE]
+    assert header.sectionSize(TITLE) > 2 * max(others)
+    index = window.model.index(window.model.row_of(rec.id), TITLE)
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == long_title
+    window.grab().save("/tmp/shots/queue-columns.png")

@@ -49,7 +49,7 @@ def history_cells(rows: list[AuditRecord], zone: tzinfo) -> list[tuple[str, str,
     return out
 
 
-def _short(text: str | None, width: int = 80) -> str | None:
+def _short(text: str | None, width: int = 48) -> str | None:
     """One line of a long value (a description): the full text is in the cell's tooltip."""
     if text is None:
         return None
