@@ -7,15 +7,17 @@ from PySide6.QtWidgets import QLabel
 
 from app.domain.sla import Threshold
 
-# (light palette, dark palette): readable text colours on the palette's base. Priorities run
-# along this ramp from the most urgent (1, red) to the least (grey), however many levels the
-# priority matrix defines: with 5 they are exactly these, with 3 red, amber and grey, with 9
-# four more in between.
+# (light palette, dark palette): readable text colours on the palette's base (contrast 4.5:1 or
+# more). Priorities run along this ramp from the most urgent (1, red) to the least (grey), however
+# many levels the priority matrix defines: with 5 they are exactly these, with 3 red, purple (or
+# yellow on a dark palette) and grey, with 9 four more in between. Neighbours stay apart for
+# colour-blind eyes too (tests/qt/test_words.py simulates protanopia, deuteranopia and
+# tritanopia), and a priority is never told by colour alone: its number and name are written.
 _PRIORITY_RAMP = (
-    ("#b00020", "#ff6b6b"),
-    ("#c05000", "#ffa552"),
-    ("#8a6d00", "#f2d15c"),
-    ("#1f5fa8", "#82b6ff"),
+    ("#b3001b", "#ff6b7d"),
+    ("#c24e00", "#ff9a4d"),
+    ("#6a1b9a", "#ffd54f"),
+    ("#0a6ebd", "#6cb8ff"),
     ("#5f6b73", "#a7b3bb"),
 )
 _THRESHOLD = {

@@ -153,14 +153,14 @@ def test_the_queue_colours_follow_the_number_of_priorities(qtbot, world, runner)
 
 def test_priority_colours_for_any_number_of_levels() -> None:
     five = [priority_pair(p, 5) for p in range(1, 6)]
-    assert five == [  # the five colours the desk has always used
-        ("#b00020", "#ff6b6b"), ("#c05000", "#ffa552"), ("#8a6d00", "#f2d15c"),
-        ("#1f5fa8", "#82b6ff"), ("#5f6b73", "#a7b3bb"),
+    assert five == [  # the five colours of the ramp (they read for colour-blind eyes: test_words)
+        ("#b3001b", "#ff6b7d"), ("#c24e00", "#ff9a4d"), ("#6a1b9a", "#ffd54f"),
+        ("#0a6ebd", "#6cb8ff"), ("#5f6b73", "#a7b3bb"),
     ]
     for levels in range(1, 10):
         pairs = [priority_pair(p, levels) for p in range(1, levels + 1)]
         assert len(set(pairs)) == levels  # each priority its own colour
-        assert pairs[0] == ("#b00020", "#ff6b6b")  # 1 is the most urgent: red
+        assert pairs[0] == ("#b3001b", "#ff6b7d")  # 1 is the most urgent: red
         for light, dark in pairs:
             assert QColor(light).isValid() and QColor(dark).isValid()
     assert priority_pair(7, 5) == priority_pair(0, 5) == ("#5f6b73", "#a7b3bb")  # outside: muted

@@ -263,3 +263,72 @@ def test_title_gets_the_room_and_its_tooltip_shows_it_whole(qtbot, world, ana_wi
     index = window.model.index(window.model.row_of(rec.id), TITLE)
     assert index.data(Qt.ItemDataRole.ToolTipRole) == long_title
     window.grab().save("/tmp/shots/queue-columns.png")
+
+
+# Machado, Oliveira and Fernandes (2009), severity 1: what a dichromat sees, in linear RGB
+_CVD = {
+    "normal": ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602), (0.004733, 0.691367, 0.303900)),
+}
+
+
+def _linear(hex_colour: str) -> list[float]:
+    out = []
+    for i in (1, 3, 5):
+        c = int(hex_colour[i:i + 2], 16) / 255
+        out.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    return out
+
+
+def _lab(rgb: list[float]) -> tuple[float, float, float]:
+    r, g, b = (min(max(x, 0.0), 1.0) for x in rgb)
+    x, y, z = (0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+               0.0193 * r + 0.1192 * g + 0.9505 * b)
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    fx, fy, fz = f(x / 0.95047), f(y), f(z / 1.08883)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def _seen(hex_colour: str, vision: str) -> tuple[float, float, float]:
+    m, lin = _CVD[vision], _linear(hex_colour)
+    return _lab([sum(m[i][j] * lin[j] for j in range(3)) for i in range(3)])
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(h: str) -> float:
+        r, g, bl = _linear(h)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_priority_colours_read_on_light_and_dark_and_for_colour_blind_eyes() -> None:
+    from app.views.colors import priority_pair
+
+    for side, base in ((0, "#ffffff"), (1, "#2b2b2b")):
+        colours = [priority_pair(p, 5)[side] for p in range(1, 6)]
+        for c in colours:
+            assert _contrast(c, base) >= 4.5, (c, base)  # readable text on the palette's base
+        for vision in _CVD:
+            for i, a in enumerate(colours):
+                for b in colours[i + 1:]:
+                    la, lb = _seen(a, vision), _seen(b, vision)
+                    distance = sum((x - y) ** 2 for x, y in zip(la, lb, strict=True)) ** 0.5
+                    assert distance >= 12, (vision, a, b, round(distance, 1))  # ΔE76: told apart
+
+
+def test_a_priority_is_never_told_by_colour_alone(qtbot, world, ana_window) -> None:
+    from app.views.queue_model import PRIORITY
+
+    rec = incidents.log_incident(world.desk, world.ana, NewIncident("Colour and words", impact=1, urgency=2))
+    window = ana_window
+    window.select_view("All open")
+    qtbot.waitUntil(lambda: window.model.row_of(rec.id) is not None)
+    index = window.model.index(window.model.row_of(rec.id), PRIORITY)
+    assert index.data() == "2 - High"  # the number and the name are written beside the colour
