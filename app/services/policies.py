@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, TypeVar
 
-import holidays as holidays_pkg
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
@@ -42,6 +41,8 @@ def check_holiday_region(country: str | None, subdiv: str | None) -> tuple[str |
                 f"A holiday subdivision ({subdiv}) needs a holiday country", field="holiday_subdiv"
             )
         return None, None
+    import holidays as holidays_pkg  # its country tables: read when a calendar needs them
+
     supported = holidays_pkg.list_supported_countries()
     if country not in supported:
         raise ValidationError(
@@ -73,6 +74,8 @@ class PublicHolidays:
         self._lock = threading.Lock()
         self._public: Any = None
         if self.country:
+            import holidays as holidays_pkg
+
             self._public = holidays_pkg.country_holidays(self.country, subdiv=self.subdiv)
 
     def __contains__(self, day: object) -> bool:
