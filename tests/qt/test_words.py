@@ -332,3 +332,28 @@ def test_a_priority_is_never_told_by_colour_alone(qtbot, world, ana_window) -> N
     qtbot.waitUntil(lambda: window.model.row_of(rec.id) is not None)
     index = window.model.index(window.model.row_of(rec.id), PRIORITY)
     assert index.data() == "2 - High"  # the number and the name are written beside the colour
+
+
+def test_the_incident_toolbar_is_grouped_with_icons_text_and_shortcuts(qtbot, world, runner) -> None:
+    from PySide6.QtWidgets import QToolButton
+
+    from app.views.incident.window import TOOLBAR_GROUPS
+
+    rec = incidents.log_incident(world.desk, world.ana, NewIncident("Toolbar in groups"))
+    inc = _window(qtbot, world, runner, world.ana, rec.id)
+    bar = inc.toolbar
+    assert bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    groups: list[list[str]] = [[]]
+    for action in bar.actions():
+        if action.isSeparator():
+            groups.append([])
+            continue
+        groups[-1].append(next(n for n, a in inc.actions_by_name.items() if a is action))
+        assert not action.icon().isNull() and action.text()
+        assert action.shortcut().toString() in action.toolTip()  # "Assign to me (Ctrl+M)"
+    assert [tuple(g) for g in groups] == list(TOOLBAR_GROUPS)
+    assert all(b.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+               for b in bar.findChildren(QToolButton) if b.defaultAction() is not None)
+    inc.resize(1200, 700)
+    inc.grab().save("/tmp/shots/toolbar.png")
+    inc.close()

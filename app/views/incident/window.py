@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -65,6 +66,28 @@ from app.views.incident.actions import ACTIONS, action_dialog, why_not
 from app.views.incident.details import Details, Lookups, load_details, load_lookups
 from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
 from app.views.tasks import TaskRunner
+
+# the toolbar in three groups: work on it, move it, finish it
+TOOLBAR_GROUPS = (
+    ("assign_to_me", "assign", "hold", "resume"),
+    ("escalate", "escalate_up", "major"),
+    ("resolve", "close", "reopen", "cancel"),
+)
+_SP = QStyle.StandardPixmap
+# an icon from the desktop's theme (freedesktop names), else the style's own
+ACTION_ICONS = {
+    "assign_to_me": ("go-jump", _SP.SP_ArrowDown),
+    "assign": ("mail-forward", _SP.SP_ArrowForward),
+    "hold": ("media-playback-pause", _SP.SP_MediaPause),
+    "resume": ("media-playback-start", _SP.SP_MediaPlay),
+    "escalate": ("go-up", _SP.SP_ArrowUp),
+    "escalate_up": ("go-top", _SP.SP_FileDialogToParent),
+    "major": ("dialog-warning", _SP.SP_MessageBoxWarning),
+    "resolve": ("dialog-ok-apply", _SP.SP_DialogApplyButton),
+    "close": ("window-close", _SP.SP_DialogCloseButton),
+    "reopen": ("view-refresh", _SP.SP_BrowserReload),
+    "cancel": ("process-stop", _SP.SP_DialogCancelButton),
+}
 
 # editor field -> (label, service field name)
 EDIT_FIELDS = {
@@ -273,14 +296,26 @@ class IncidentWindow(QMainWindow):
         self.toolbar.setMovable(False)
         self.addToolBar(self.toolbar)
         self.actions_by_name: dict[str, QAction] = {}
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
         for spec in ACTIONS:
             action = QAction(spec.text.replace("&", ""), self)
             action.setShortcut(QKeySequence(spec.shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _c=False, n=spec.name: self.trigger(n))
             action.setEnabled(False)
-            self.toolbar.addAction(action)
+            theme, standard = ACTION_ICONS.get(spec.name, ("", QStyle.StandardPixmap.SP_CommandLink))
+            action.setIcon(QIcon.fromTheme(theme, self.style().standardIcon(standard)))
             self.actions_by_name[spec.name] = action
+        for n, group in enumerate(TOOLBAR_GROUPS):  # work, move, finish: a separator between
+            if n:
+                self.toolbar.addSeparator()
+            for name in group:
+                if name in self.actions_by_name:
+                    self.toolbar.addAction(self.actions_by_name[name])
+        for action in self.actions_by_name.values():  # an action no group names: at the end
+            if action not in self.toolbar.actions():
+                self.toolbar.addAction(action)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save)
         QShortcut(QKeySequence("F5"), self, self.reload)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
