@@ -50,6 +50,7 @@ from app.domain.records import (
     ServiceRecord,
     SlaTargetsRecord,
 )
+from app.domain.similar import SimilarEntry, rank_similar
 from app.domain.wording import plural
 from app.services import callers, incidents, queries
 from app.services.context import Actor, Desk
@@ -61,6 +62,7 @@ SIMILAR_DEBOUNCE_MS = 250
 CALLER_DEBOUNCE_MS = 120
 CALLER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 CALLER_NAME_ROLE = Qt.ItemDataRole.UserRole + 2  # what the caller field shows once picked
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 3  # a similar-panel item's entry
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,8 @@ class NewIncidentDialog(QDialog):
         self.similar.setResizeMode(QListWidget.ResizeMode.Adjust)  # re-wrap when resized
         self.similar.setAlternatingRowColors(True)
         self.similar.itemActivated.connect(lambda item: self.use_hit(self.similar.row(item)))
+        self.similar.currentItemChanged.connect(self._similar_current)
+        self._entries: list[SimilarEntry] = []
         side = QWidget()
         sl = QVBoxLayout(side)
         head = QLabel("<b>Similar incidents and known errors</b>")
@@ -509,19 +513,37 @@ class NewIncidentDialog(QDialog):
         self.runner.run(lambda: queries.similar(desk, text, 9), self._similar_found, key=f"similar-{id(self)}")
 
     def _similar_found(self, hits: list[SearchHit]) -> None:
-        self._hits = list(hits)[:9]
+        entries = rank_similar(list(hits), 9)
+        self._entries = entries
+        self._hits = [e.first for e in entries]
         self.similar.clear()
-        for n, hit in enumerate(self._hits, start=1):
-            if hit.kind == "known_error":
-                text = f"Alt+{n}  Known error: {hit.title}\n    Workaround: {hit.workaround or ''}"
-                tip = "Apply this workaround: fills the resolution notes and links the known error"
+        for n, entry in enumerate(entries, start=1):
+            item = QListWidgetItem(self._entry_text(n, entry, expanded=False))
+            item.setData(ENTRY_ROLE, n - 1)
+            if entry.known_error:
+                item.setToolTip(
+                    "Apply this workaround: fills the resolution notes and links the known error\n\n"
+                    + (entry.first.workaround or "")
+                )
             else:
-                state = (hit.state or "").replace("_", " ")
-                text = f"Alt+{n}  {hit.number} · {state}\n    {hit.title}"
-                tip = "Link as parent incident"
-            item = QListWidgetItem(text)
-            item.setToolTip(tip)
+                item.setToolTip("Link as parent incident" + (
+                    f" ({entry.first.number}, the first of {len(entry.hits)})" if len(entry.hits) > 1 else ""
+                ))
             self.similar.addItem(item)
+
+    @staticmethod
+    def _entry_text(n: int, entry: SimilarEntry, *, expanded: bool) -> str:
+        body = entry.body(expanded=expanded).replace("\n", "\n    ")
+        return f"Alt+{n}  {entry.heading()}\n    {body}"
+
+    def _similar_current(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+        """The selected entry shows its whole workaround; the others stay short."""
+        for item, expanded in ((previous, False), (current, True)):
+            if item is None:
+                continue
+            i = item.data(ENTRY_ROLE)
+            if isinstance(i, int) and 0 <= i < len(self._entries):
+                item.setText(self._entry_text(i + 1, self._entries[i], expanded=expanded))
 
     def hits(self) -> list[SearchHit]:
         return list(self._hits)

@@ -357,3 +357,38 @@ def test_the_incident_toolbar_is_grouped_with_icons_text_and_shortcuts(qtbot, wo
     inc.resize(1200, 700)
     inc.grab().save("/tmp/shots/toolbar.png")
     inc.close()
+
+
+def test_similar_panel_ranks_with_scores_groups_titles_and_folds_long_workarounds(qtbot, world, ana_window) -> None:
+    from app.services import problems
+    from app.views.new_incident import NewIncidentDialog
+
+    for i in range(6):
+        r = incidents.log_incident(world.desk, world.ana, NewIncident("Printer jams on floor 3"))
+        if i:
+            _ = incidents.close(
+                world.desk, world.ana, r.id,
+                incidents.resolve(world.desk, world.ana, r.id, r.version, "solution_provided", "Cleared it").version,
+            )
+    workaround = "Open the tray, " + "take out the crumpled sheet and check the rollers, " * 8 + "then print again."
+    problems.add_known_error(world.desk, world.admin, "Printer driver stalls the queue", "Jobs stay queued", workaround)
+    window = ana_window
+    qtbot.keyClick(window.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findChild(NewIncidentDialog) is not None)
+    dialog = window.findChild(NewIncidentDialog)
+    qtbot.keyClicks(dialog.title, "Printer jams on floor 3")
+    qtbot.waitUntil(lambda: dialog.similar.count() >= 2)
+    texts = [dialog.similar.item(i).text() for i in range(dialog.similar.count())]
+    assert texts[0].startswith("Alt+1  100% · 6 incidents like this (1 open, 5 closed)\n    Printer jams on floor 3")
+    ke = next(i for i, t in enumerate(texts) if "Known error: Printer driver stalls the queue" in t)
+    assert ke > 0 and re.search(r"Alt\+\d  \d{1,2}% · Known error", texts[ke])  # less relevant: below, scored
+    assert texts[ke].endswith("… (select to read it all)") and len(texts[ke]) < 250
+    assert all("Outlook" not in t for t in texts)  # an unrelated known error is not listed
+    assert dialog.hits()[0].state == "new"  # Alt+1 links the open one as the parent
+    dialog.grab().save("/tmp/shots/similar.png")
+    dialog.similar.setCurrentRow(ke)
+    assert dialog.similar.item(ke).text().endswith("then print again.")
+    dialog.similar.setCurrentRow(0)
+    assert dialog.similar.item(ke).text().endswith("… (select to read it all)")
+    dialog._dirty_ok = True
+    dialog.reject()
