@@ -73,6 +73,7 @@ TOOLBAR_GROUPS = (
     ("escalate", "escalate_up", "major"),
     ("resolve", "close", "reopen", "cancel"),
 )
+TOOLBAR_TEXT = {"escalate_up": "To supervisor", "hold": "Hold", "cancel": "Cancel"}
 _SP = QStyle.StandardPixmap
 # an icon from the desktop's theme (freedesktop names), else the style's own
 ACTION_ICONS = {
@@ -306,6 +307,8 @@ class IncidentWindow(QMainWindow):
             action.setEnabled(False)
             theme, standard = ACTION_ICONS.get(spec.name, ("", QStyle.StandardPixmap.SP_CommandLink))
             action.setIcon(QIcon.fromTheme(theme, self.style().standardIcon(standard)))
+            if spec.name in TOOLBAR_TEXT:  # a shorter word on the button; the full name in its tooltip
+                action.setIconText(TOOLBAR_TEXT[spec.name])
             self.actions_by_name[spec.name] = action
         for n, group in enumerate(TOOLBAR_GROUPS):  # work, move, finish: a separator between
             if n:
