@@ -626,7 +626,10 @@ def _incident_show(args: argparse.Namespace) -> int:
         print("  (empty)")
     print("\nHistory")
     for h in changes:
-        what = f"{h.field}: {h.old or '-'} -> {h.new or '-'}" if h.field != "created" else "created"
+        if h.field == "created":
+            what = f"created as {h.new}"
+        else:  # in words: "Group: Service Desk -> Network", names and levels, never ids
+            what = f"{h.label or h.field}: {h.old_text or '-'} -> {h.new_text or '-'}"
         reason = f" ({h.reason})" if h.reason else ""
         print(f"  {_when(h.at, zone)}  {h.by or '-'}: {what}{reason}")
     if not changes:

@@ -110,6 +110,13 @@ def test_new_show_list(desk_url: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert "Journal" in out and "Logged by Ana Garcia via phone" in out
     assert "History" in out and "created" in out
 
+    code, out, err = run(capsys, *base, "assign", "INC0000002", "--to", "ana.garcia")
+    assert code == 0, err
+    code, out, err = run(capsys, *base, "show", "INC0000002")
+    assert code == 0, err
+    assert "ana.garcia" not in out.split("History")[1]  # names, not user names or ids
+    assert "Assignee: - -> Ana Garcia" in out and "State: New -> In Progress" in out
+
     code, out, err = run(capsys, *base, "show", "1", "--json")
     assert code == 0, err
     shown = json.loads(out)
