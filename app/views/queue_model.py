@@ -460,7 +460,8 @@ class QueueTableModel(QAbstractTableModel):
             if not inside:
                 self._remove(i)
         while pending:  # a row goes after its predecessor: predecessors first
-            ready = [i for i in pending if places[i][1] not in pending]
+            # (reads of one batch agree on one order; should they not, never loop: go on)
+            ready = [i for i in pending if places[i][1] not in pending] or [min(pending)]
             for i in sorted(ready):
                 self._put_after(i, places[i][1])
                 pending.discard(i)
