@@ -164,3 +164,31 @@ def ana_window(qtbot, world: World, runner):  # type: ignore[no-untyped-def]
     yield window
     window.shutdown()
     runner.wait()
+
+
+@pytest.fixture
+def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message box and crash dialog, recorded instead of shown (they would block)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+
+    def record(kind: str):  # type: ignore[no-untyped-def]
+        def box(_parent, title, message, *args, **kwargs):  # type: ignore[no-untyped-def]
+            shown.append(f"{kind}: {title}: {message}")
+            return QMessageBox.StandardButton.Ok
+
+        return box
+
+    for kind in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, staticmethod(record(kind)))
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(f"exec: {self.text()}") or 0)
+    return shown
+
+
+def count_rows(desk, sql: str, **params: object) -> int:  # type: ignore[no-untyped-def]
+    """One number asked of the database in plain SQL (SELECT COUNT(*) ...)."""
+    from sqlalchemy import text
+
+    with desk.read() as conn:
+        return int(conn.execute(text(sql), params).scalar_one())

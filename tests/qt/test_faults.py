@@ -21,8 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
@@ -36,35 +35,13 @@ from app.views.main_window import MainWindow
 from app.views.new_incident import NewIncidentDialog
 from app.views.queue_model import COLUMNS
 from tests.conftest import pg_admin_url
+from tests.qt.conftest import count_rows
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 World = Any  # tests/qt/conftest.py's World
 LOCK_TIMEOUT_MS = 300
 
 on_postgresql = pytest.mark.parametrize("world", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
-
-
-@pytest.fixture
-def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every message box, recorded instead of shown (they would block)."""
-    shown: list[str] = []
-
-    def record(kind: str):  # type: ignore[no-untyped-def]
-        def box(_parent, title, message, *args, **kwargs):  # type: ignore[no-untyped-def]
-            shown.append(f"{kind}: {title}: {message}")
-            return QMessageBox.StandardButton.Ok
-
-        return box
-
-    for kind in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(record(kind)))
-    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(f"exec: {self.text()}") or 0)
-    return shown
-
-
-def _count(desk: Desk, sql: str, **params: object) -> int:
-    with desk.read() as conn:
-        return int(conn.execute(text(sql), params).scalar_one())
 
 
 def _main(qtbot, world: World, runner, monkeypatch) -> MainWindow:  # type: ignore[no-untyped-def]
@@ -125,10 +102,10 @@ def _retry_writes_once(qtbot, world: World, inc: IncidentWindow, rec_id: int, de
     if note:
         qtbot.waitUntil(lambda: any(e.body == note for e in inc.journal_entries))
         assert inc.journal_edit.toPlainText() == ""
-        assert _count(world.desk, "SELECT count(*) FROM journal WHERE body = :b", b=note) == 1
+        assert count_rows(world.desk, "SELECT count(*) FROM journal WHERE body = :b", b=note) == 1
     qtbot.waitUntil(lambda: not inc.banner.isVisible())
     assert not inc.retry_button.isVisible()
-    assert _count(
+    assert count_rows(
         world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field = 'description'", i=rec_id
     ) == 1
 
@@ -262,7 +239,7 @@ def test_pg_new_incident_survives_the_server_going_away(qtbot, world, main, serv
     server.allow()
     qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.record is not None, timeout=10_000)
-    assert _count(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
     qtbot.waitUntil(lambda: main.model.row_of(dialog.record.id) is not None, timeout=10_000)
     assert no_dialogs == []
 
@@ -401,7 +378,7 @@ class DbLock:
         self._conn.close()
 
 
-def _page_count(desk: Desk) -> int:
+def _pagecount_rows(desk: Desk) -> int:
     with desk.read() as conn:
         return int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
 
@@ -423,7 +400,7 @@ def test_disk_full_keeps_the_new_incident(qtbot, world, main, no_dialogs) -> Non
     qtbot.keyClicks(dialog.title, title)
     dialog.description.setPlainText(description)
     qtbot.waitUntil(lambda: not dialog._similar_timer.isActive() and main.runner.pending() == 0)
-    pages = _page_count(world.desk)
+    pages = _pagecount_rows(world.desk)
     full = Pragma(world.desk, f"PRAGMA max_page_count = {pages}")
     full.set()
     qtbot.keyClick(dialog.title, Qt.Key.Key_Return, CTRL)
@@ -432,11 +409,11 @@ def test_disk_full_keeps_the_new_incident(qtbot, world, main, no_dialogs) -> Non
     assert "full" in message and "not available" in message and "Ctrl+Enter" in message
     assert dialog.retry_button.isVisible() and dialog.record is None
     assert dialog.title.text() == title and dialog.description.toPlainText() == description
-    assert _count(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 0
+    assert count_rows(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 0
     full.clear()
     qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.record is not None)
-    assert _count(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
     assert no_dialogs == []
 
 

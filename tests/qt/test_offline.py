@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
-from sqlalchemy import event, text
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import event
 
 from app.db.engine import make_engine, sqlite_path
 from app.services import incidents, queries
@@ -29,6 +29,7 @@ from app.views.incident import IncidentWindow
 from app.views.main_window import MainWindow
 from app.views.new_incident import NewIncidentDialog
 from app.views.queue_model import ASSIGNEE
+from tests.qt.conftest import count_rows
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 BUSY_MS = 300  # how long the desk's engine waits for a locked database
@@ -75,29 +76,6 @@ def lock(world: World) -> Iterator[DbLock]:
     held = DbLock(path)
     yield held
     held.close()
-
-
-@pytest.fixture
-def no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every message box and crash dialog, recorded instead of shown (they would block)."""
-    shown: list[str] = []
-
-    def record(kind: str):  # type: ignore[no-untyped-def]
-        def box(_parent, title, message, *args, **kwargs):  # type: ignore[no-untyped-def]
-            shown.append(f"{kind}: {title}: {message}")
-            return QMessageBox.StandardButton.Ok
-
-        return box
-
-    for kind in ("warning", "critical", "information", "question"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(record(kind)))
-    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(f"exec: {self.text()}") or 0)
-    return shown
-
-
-def _count(desk: Desk, sql: str, **params: object) -> int:
-    with desk.read() as conn:
-        return int(conn.execute(text(sql), params).scalar_one())
 
 
 def _open_form(qtbot, window: MainWindow) -> NewIncidentDialog:  # type: ignore[no-untyped-def]
@@ -186,7 +164,7 @@ def test_new_incident_survives_a_locked_database(qtbot, world, ana_window, lock,
     qtbot.waitUntil(lambda: dialog.record is not None)
     record = dialog.record
     assert record.title == title and record.caller_id == world.john and record.priority == 2
-    assert _count(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
     qtbot.waitUntil(lambda: window.model.row_of(record.id) is not None)
     assert no_dialogs == []
 
@@ -206,7 +184,7 @@ def test_new_incident_retry_button(qtbot, world, ana_window, lock, no_dialogs) -
     lock.release()
     qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.record is not None)
-    assert _count(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM incidents WHERE title = :t", t=title) == 1
     assert dialog.record.description == "Jobs stay queued"
     qtbot.waitUntil(lambda: window.model.row_of(dialog.record.id) is not None)
     assert no_dialogs == []
@@ -251,8 +229,8 @@ def test_incident_edits_and_notes_survive_a_locked_database(qtbot, world, ana_wi
     assert inc.journal_edit.toPlainText() == ""
     qtbot.waitUntil(lambda: not inc.banner.isVisible())  # the stale messages go away
     assert not inc.retry_button.isVisible()
-    assert _count(world.desk, "SELECT count(*) FROM journal WHERE body = :b", b=note) == 1
-    assert _count(
+    assert count_rows(world.desk, "SELECT count(*) FROM journal WHERE body = :b", b=note) == 1
+    assert count_rows(
         world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field = 'description'", i=rec.id
     ) == 1
     assert no_dialogs == []
@@ -278,7 +256,7 @@ def test_incident_note_retry_with_the_keyboard(qtbot, world, ana_window, lock, n
     qtbot.waitUntil(lambda: not inc.banner.isVisible())
     runner = window.runner
     qtbot.waitUntil(lambda: runner.pending() == 0)
-    assert _count(world.desk, "SELECT count(*) FROM journal WHERE body = :b", b=note) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM journal WHERE body = :b", b=note) == 1
     assert no_dialogs == []
     inc.close()
 
@@ -316,7 +294,7 @@ def test_incident_save_is_all_or_nothing_and_retried_once(
         # nothing was written: not the title either, which came first in the same save
         stored = queries.get_incident(world.desk, rec.id)
         assert (stored.version, stored.title, stored.impact) == (rec.version, "Mailbox full", 3)
-        assert _count(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field <> 'created'", i=rec.id) == 0
+        assert count_rows(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field <> 'created'", i=rec.id) == 0
         assert set(inc.dirty_fields()) == {"title", "impact"}  # and nothing typed is lost
         assert inc.title_edit.text() == "Mailbox full, cannot send"
         qtbot.keyClick(inc, Qt.Key.Key_S, CTRL)
@@ -326,7 +304,7 @@ def test_incident_save_is_all_or_nothing_and_retried_once(
     assert getattr(inc, "last_conflict_dialog", None) is None
     assert inc.record.title == "Mailbox full, cannot send"
     assert inc.record.version == rec.version + 1
-    assert _count(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field = 'title'", i=rec.id) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field = 'title'", i=rec.id) == 1
     qtbot.waitUntil(lambda: not inc.banner.isVisible())
     assert no_dialogs == []
     inc.close()
@@ -445,7 +423,7 @@ def test_status_bar_goes_offline_when_a_write_fails(qtbot, world, ana_window, lo
     assert states[-1] is True
     qtbot.keyClick(window.table, Qt.Key.Key_M, CTRL)  # again, by hand
     qtbot.waitUntil(lambda: window.model.index(window.model.row_of(rec.id), ASSIGNEE).data() == "Ana Agent")
-    assert _count(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field = 'assignee_id'", i=rec.id) == 1
+    assert count_rows(world.desk, "SELECT count(*) FROM audit WHERE incident_id = :i AND field = 'assignee_id'", i=rec.id) == 1
 
 
 def test_form_opened_while_offline_fills_in_when_back(qtbot, share_world, runner, no_dialogs, monkeypatch) -> None:
@@ -479,7 +457,7 @@ def test_form_opened_while_offline_fills_in_when_back(qtbot, share_world, runner
         assert dialog.description.toPlainText() == "Since 9:00 for the whole floor"
         qtbot.keyClick(dialog.title, Qt.Key.Key_Return, CTRL)
         qtbot.waitUntil(lambda: dialog.record is not None)
-        assert _count(share_world.desk, "SELECT count(*) FROM incidents WHERE title = 'Shared drive S: gone'") == 1
+        assert count_rows(share_world.desk, "SELECT count(*) FROM incidents WHERE title = 'Shared drive S: gone'") == 1
         qtbot.waitUntil(lambda: window.model.row_of(dialog.record.id) is not None)
         assert no_dialogs == []
     finally:
