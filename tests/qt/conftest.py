@@ -192,3 +192,26 @@ def count_rows(desk, sql: str, **params: object) -> int:  # type: ignore[no-unty
 
     with desk.read() as conn:
         return int(conn.execute(text(sql), params).scalar_one())
+
+
+class DbLock:
+    """Another workstation's connection (sqlite3, not the desk's engine) holding the file EXCLUSIVE."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0)
+        self.held = False
+
+    def hold(self) -> None:
+        self._conn.execute("BEGIN EXCLUSIVE")
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self._conn.execute("ROLLBACK")
+            self.held = False
+
+    def close(self) -> None:
+        self.release()
+        self._conn.close()

@@ -14,7 +14,6 @@ the pool's own check (DisconnectionError).
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,7 +34,7 @@ from app.views.main_window import MainWindow
 from app.views.new_incident import NewIncidentDialog
 from app.views.queue_model import COLUMNS
 from tests.conftest import pg_admin_url
-from tests.qt.conftest import count_rows
+from tests.qt.conftest import DbLock, count_rows
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 World = Any  # tests/qt/conftest.py's World
@@ -355,29 +354,6 @@ class Pragma:
         self.desk.engine.dispose()
 
 
-class DbLock:
-    """Another workstation's sqlite3 connection holding the file EXCLUSIVE."""
-
-    def __init__(self, url: str) -> None:
-        path = sqlite_path(url)
-        assert path is not None
-        self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0)
-        self.held = False
-
-    def hold(self) -> None:
-        self._conn.execute("BEGIN EXCLUSIVE")
-        self.held = True
-
-    def release(self) -> None:
-        if self.held:
-            self._conn.execute("ROLLBACK")
-            self.held = False
-
-    def close(self) -> None:
-        self.release()
-        self._conn.close()
-
-
 def _pagecount_rows(desk: Desk) -> int:
     with desk.read() as conn:
         return int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
@@ -584,7 +560,9 @@ def test_queue_paints_while_the_configuration_cannot_be_reread(
     world.desk = Desk(make_engine(world.url, sqlite_busy_ms=200))
     world.desk.load_zone()  # as the application opens its desk
     window = _main(qtbot, world, runner, monkeypatch)
-    lock = DbLock(world.url)
+    path = sqlite_path(world.url)
+    assert path is not None
+    lock = DbLock(path)
     try:
         rec = incidents.log_incident(world.desk, world.ana, NewIncident("Share slow", impact=3, urgency=3))
         qtbot.waitUntil(lambda: window.model.row_of(rec.id) is not None)

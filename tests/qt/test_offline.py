@@ -29,32 +29,11 @@ from app.views.incident import IncidentWindow
 from app.views.main_window import MainWindow
 from app.views.new_incident import NewIncidentDialog
 from app.views.queue_model import ASSIGNEE
-from tests.qt.conftest import count_rows
+from tests.qt.conftest import DbLock, count_rows
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 BUSY_MS = 300  # how long the desk's engine waits for a locked database
 World = Any  # tests/qt/conftest.py's World (the desk, its users, groups and reference data)
-
-
-class DbLock:
-    """Another workstation's connection (sqlite3, not the desk's engine) holding the file EXCLUSIVE."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(str(path), isolation_level=None, timeout=5.0)
-        self.held = False
-
-    def hold(self) -> None:
-        self._conn.execute("BEGIN EXCLUSIVE")
-        self.held = True
-
-    def release(self) -> None:
-        if self.held:
-            self._conn.execute("ROLLBACK")
-            self.held = False
-
-    def close(self) -> None:
-        self.release()
-        self._conn.close()
 
 
 def _short_wait(w: World) -> World:
