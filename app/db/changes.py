@@ -40,6 +40,7 @@ __all__ = [
     "PgChangeListener",
     "SqliteChangeWatcher",
     "append_change",
+    "append_changes",
     "changes_since",
     "latest_seq",
     "make_watcher",
@@ -85,6 +86,30 @@ def append_change(
         return int(session_or_conn.execute(_PG_APPEND, values).scalar_one())
     result = session_or_conn.execute(insert(change_log).values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+
+
+def append_changes(
+    session_or_conn: Session | Connection,
+    entity: str,
+    entity_ids: Sequence[int],
+    kind: str,
+    agent_id: int | None,
+) -> None:
+    """Log many changes of one kind in the caller's transaction, in one statement (and one
+    notification on PostgreSQL): a bulk change of thousands of incidents."""
+    if not entity_ids:
+        return
+    at = utcnow()
+    postgres = _dialect_name(session_or_conn) == "postgresql"
+    rows = [
+        {"entity": entity, "entity_id": i, "kind": kind, "agent_id": agent_id, "at": at}
+        for i in entity_ids
+    ]
+    session_or_conn.execute(insert(change_log), rows)
+    if postgres:
+        session_or_conn.execute(
+            text(f"SELECT pg_notify('{CHANNEL}', (SELECT max(seq) FROM change_log)::text)")
+        )
 
 
 def changes_since(
@@ -146,8 +171,15 @@ class ChangeCursor:
         return new
 
     def read(self, conn: Connection | Session, limit: int = 10_000) -> list[Change]:
-        """The new changes in the log since the last read, oldest first."""
-        return self.accept(changes_since(conn, self.position, self.overlap, limit))
+        """The new changes in the log since the last read, oldest first: all of them, in
+        reads of `limit` (a bulk change writes more than one read returns)."""
+        out: list[Change] = []
+        while True:
+            batch = changes_since(conn, self.position, self.overlap, limit)
+            new = self.accept(batch)
+            out.extend(new)
+            if len(batch) < limit or not new:
+                return out
 
 
 # --- watchers ------------------------------------------------------------------------------

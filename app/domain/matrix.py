@@ -6,7 +6,7 @@ records the version that gave it its priority and keeps it until recomputed on p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.domain.errors import ValidationError
@@ -35,7 +35,9 @@ def _level(value: object, count: int, what: str) -> int:
 
 def _labels(labels: object, what: str) -> tuple[str, ...]:
     if isinstance(labels, str) or not isinstance(labels, tuple | list):
-        raise ValidationError(f"The {what} levels must be a list of names, got {labels!r}", field=what)
+        raise ValidationError(
+            f"The {what} levels must be a list of names, got {labels!r}", field=what
+        )
     for n, label in enumerate(labels, start=1):
         if not isinstance(label, str) or not label.strip():
             raise ValidationError(
@@ -72,7 +74,9 @@ class PriorityMatrix:
                 field="priority",
             )
         if isinstance(self.cells, str) or not isinstance(self.cells, tuple | list):
-            raise ValidationError(f"The matrix cells must be rows of priorities, got {self.cells!r}", field="cells")
+            raise ValidationError(
+                f"The matrix cells must be rows of priorities, got {self.cells!r}", field="cells"
+            )
         if len(self.cells) != len(self.impact_labels):
             raise ValidationError(
                 f"The matrix has {len(self.cells)} rows for {len(self.impact_labels)} impact levels",
@@ -80,7 +84,9 @@ class PriorityMatrix:
             )
         for i, row in enumerate(self.cells, start=1):
             if isinstance(row, str) or not isinstance(row, tuple | list):
-                raise ValidationError(f"Impact row {i} must be a row of priorities, got {row!r}", field="cells")
+                raise ValidationError(
+                    f"Impact row {i} must be a row of priorities, got {row!r}", field="cells"
+                )
             if len(row) != len(self.urgency_labels):
                 raise ValidationError(
                     f"Impact row {i} has {len(row)} cells for {len(self.urgency_labels)} urgency levels",
@@ -180,7 +186,10 @@ def _check_cell(impact: int, urgency: int, priority: object, priorities: int) ->
 
 
 def _matrix(
-    impact: Sequence[str], urgency: Sequence[str], priority: Sequence[str], cells: Sequence[Sequence[int]]
+    impact: Sequence[str],
+    urgency: Sequence[str],
+    priority: Sequence[str],
+    cells: Sequence[Sequence[int]],
 ) -> PriorityMatrix:
     return PriorityMatrix(
         tuple(impact), tuple(urgency), tuple(priority), tuple(tuple(r) for r in cells)
@@ -205,8 +214,129 @@ def glpi_matrix() -> PriorityMatrix:
     """
     glpi = ((1, 1, 2, 2, 2), (1, 2, 2, 3, 3), (2, 2, 3, 4, 4), (2, 3, 4, 4, 5), (2, 3, 4, 5, 5))
     # glpi[u][i]: urgency u (1 = very low), impact i (1 = very low) -> GLPI priority (1 = very low)
-    cells = tuple(
-        tuple(6 - glpi[5 - u][5 - i] for u in range(1, 6)) for i in range(1, 6)
-    )
+    cells = tuple(tuple(6 - glpi[5 - u][5 - i] for u in range(1, 6)) for i in range(1, 6))
     levels = ("Very high", "High", "Medium", "Low", "Very low")
     return _matrix(levels, levels, ("Very high", "High", "Medium", "Low", "Very low"), cells)
+
+
+def itil_matrix() -> PriorityMatrix:
+    """ITIL's example (Service Operation, the priority coding table): 3x3, priority codes
+    1 Critical to 5 Planning. The same cells as ServiceNow's; ITIL calls level 3 "Medium"."""
+    return _matrix(
+        ("High", "Medium", "Low"),
+        ("High", "Medium", "Low"),
+        ("Critical", "High", "Medium", "Low", "Planning"),
+        ((1, 2, 3), (2, 3, 4), (3, 4, 5)),
+    )
+
+
+# What the editor's Presets menu offers, in its order; the first is the desk's default.
+PRESETS: tuple[tuple[str, Callable[[], PriorityMatrix]], ...] = (
+    ("ServiceNow 3x3 (default)", default_matrix),
+    ("GLPI 5x5", glpi_matrix),
+    ("ITIL 3x3", itil_matrix),
+)
+
+
+def same_grid(a: PriorityMatrix, b: PriorityMatrix) -> bool:
+    """Whether two matrices say the same (labels and cells), whatever their version numbers."""
+    return (a.impact_labels, a.urgency_labels, a.priority_labels, a.cells) == (
+        b.impact_labels,
+        b.urgency_labels,
+        b.priority_labels,
+        b.cells,
+    )
+
+
+def resized(matrix: PriorityMatrix, impacts: int, urgencies: int) -> PriorityMatrix:
+    """The matrix with `impacts` rows and `urgencies` columns (each 3..5): a removed level
+    goes from the end (the least severe); an added one is named "Level N" and its cells are
+    one priority less urgent than the level before it (at most the least urgent priority)."""
+    for what, n in (("impact", impacts), ("urgency", urgencies)):
+        if not _whole(n) or not MIN_SIZE <= n <= MAX_SIZE:
+            raise ValidationError(
+                f"The matrix needs {MIN_SIZE} to {MAX_SIZE} {what} levels, got {n!r}", field=what
+            )
+    rows = [list(r) for r in matrix.cells]
+    worst = matrix.priorities
+    impact_labels = list(matrix.impact_labels[:impacts])
+    urgency_labels = list(matrix.urgency_labels[:urgencies])
+    rows = [r[:urgencies] for r in rows[:impacts]]
+    while len(urgency_labels) < urgencies:
+        urgency_labels.append(f"Level {len(urgency_labels) + 1}")
+        for r in rows:
+            r.append(min(r[-1] + 1, worst))
+    while len(impact_labels) < impacts:
+        impact_labels.append(f"Level {len(impact_labels) + 1}")
+        rows.append([min(p + 1, worst) for p in rows[-1]])
+    return PriorityMatrix(
+        tuple(impact_labels),
+        tuple(urgency_labels),
+        matrix.priority_labels,
+        tuple(tuple(r) for r in rows),
+        version=matrix.version,
+    )
+
+
+def relabelled(matrix: PriorityMatrix, what: str, level: int, label: str) -> PriorityMatrix:
+    """The matrix with one level of `what` ("impact", "urgency" or "priority") renamed."""
+    label = " ".join(label.split())
+    attr = {"impact": "impact_labels", "urgency": "urgency_labels", "priority": "priority_labels"}
+    if what not in attr:
+        raise ValidationError(f"No {what!r} levels in a matrix", field=what)
+    labels = list(getattr(matrix, attr[what]))
+    level = _level(level, len(labels), what)
+    labels[level - 1] = label
+    names = {
+        "impact_labels": matrix.impact_labels,
+        "urgency_labels": matrix.urgency_labels,
+        "priority_labels": matrix.priority_labels,
+    }
+    names[attr[what]] = tuple(labels)
+    return PriorityMatrix(
+        names["impact_labels"],
+        names["urgency_labels"],
+        names["priority_labels"],
+        matrix.cells,
+        version=matrix.version,
+    )
+
+
+def matrix_to_json(matrix: PriorityMatrix) -> dict[str, object]:
+    """The matrix as `incidentdesk matrix show --json` prints it and the editor exports it:
+    {"version": 3, "impact": [...], "urgency": [...], "priorities": [...], "cells": [[...]]}
+    (cells[impact-1][urgency-1], 1 = most urgent). `version` is informative: reading ignores it."""
+    return {
+        "version": matrix.version,
+        "impact": list(matrix.impact_labels),
+        "urgency": list(matrix.urgency_labels),
+        "priorities": list(matrix.priority_labels),
+        "cells": [list(r) for r in matrix.cells],
+    }
+
+
+JSON_KEYS = ("impact", "urgency", "priorities", "cells")
+
+
+def matrix_from_json(data: object) -> PriorityMatrix:
+    """A matrix from the JSON `matrix_to_json` writes; a ValidationError that names the key
+    (and the row or cell) otherwise."""
+    if not isinstance(data, dict):
+        raise ValidationError(
+            f"A matrix is a JSON object with keys {', '.join(JSON_KEYS)}; got {type(data).__name__}",
+            field="matrix",
+        )
+    missing = [k for k in JSON_KEYS if k not in data]
+    if missing:
+        raise ValidationError(
+            f"The matrix has no {', '.join(repr(k) for k in missing)} "
+            f"(expected keys: {', '.join(JSON_KEYS)})",
+            field=missing[0],
+        )
+    unknown = sorted(set(data) - set(JSON_KEYS) - {"version"})
+    if unknown:
+        raise ValidationError(
+            f"Unknown key {unknown[0]!r} in the matrix (expected keys: {', '.join(JSON_KEYS)})",
+            field=unknown[0],
+        )
+    return PriorityMatrix(data["impact"], data["urgency"], data["priorities"], data["cells"])

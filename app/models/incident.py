@@ -32,7 +32,9 @@ class Incident(Base):
     matrix_version: Mapped[int] = mapped_column(ForeignKey("matrix_versions.id"))
     # a supervisor set the priority by hand (with a reason in the audit): the matrix does not
     # recompute it until impact or urgency change
-    priority_overridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    priority_overridden: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     state: Mapped[str] = mapped_column(String(20))
     # denormalised "still in a queue" flag: leads the queue index
@@ -136,3 +138,14 @@ Index("ix_incidents_priority", Incident.priority, Incident.due_sort, Incident.id
 Index("ix_incidents_active_updated", Incident.active, Incident.updated_at, Incident.id)
 Index("ix_incidents_active_due", Incident.active, Incident.due_sort, Incident.id)
 Index("ix_incidents_active_id", Incident.active, Incident.id)
+# The priority matrix's preview and recompute: the open incidents of one cell whose priority is
+# not the cell's, as a range (app/services/matrix.py).
+Index(
+    "ix_incidents_matrix",
+    Incident.active,
+    Incident.impact,
+    Incident.urgency,
+    Incident.priority,
+    Incident.priority_overridden,
+    Incident.id,
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import State
 from app.domain.permissions import IncidentFacts, Target, check
 from app.domain.records import IncidentRecord, JournalKind
-from app.domain.sla import restart_at
+from app.domain.sla import Pause, restart_at
 from app.models import (
     Agent,
     AuditEntry,
@@ -104,14 +105,22 @@ def audit_text(value: object) -> str | None:
 
 
 def conflict_error(
-    session: Session, inc: Incident, expected: int, desk: Desk | None = None, book: PolicyBook | None = None
+    session: Session,
+    inc: Incident,
+    expected: int,
+    desk: Desk | None = None,
+    book: PolicyBook | None = None,
 ) -> ConflictError:
     """What the other side changed since `expected`, field by field, with the words a user
     reads (labels, names, levels, who and when) when `desk` is given."""
     rows = session.execute(
         select(
-            AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value, AuditEntry.at,
-            Agent.username, Agent.full_name,
+            AuditEntry.field,
+            AuditEntry.old_value,
+            AuditEntry.new_value,
+            AuditEntry.at,
+            Agent.username,
+            Agent.full_name,
         )
         .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
         .where(AuditEntry.incident_id == inc.id, AuditEntry.incident_version > expected)
@@ -123,7 +132,10 @@ def conflict_error(
         words = Wording.read(session, values, book or policy_book(desk), desk.zone)
     changes = [
         FieldChange(
-            r.field, r.old_value, r.new_value, r.username,
+            r.field,
+            r.old_value,
+            r.new_value,
+            r.username,
             label=words.label(r.field) if words else "",
             old_text=words.value(r.field, r.old_value) if words else None,
             new_text=words.value(r.field, r.new_value) if words else None,
@@ -145,6 +157,60 @@ def load_locked(session: Session, incident_id: int, desk: Desk) -> Incident:
     return inc
 
 
+class ClockRow(Protocol):
+    """What the SLA columns are computed from: an Incident, or a row read for a bulk change."""
+
+    state: str
+    sla_policy_id: int | None
+    priority: int
+    opened_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    sla_started_at: datetime | None
+    responded_at: datetime | None
+    sla_stage: int
+    response_stage: int
+
+
+def sla_values(
+    row: ClockRow, book: PolicyBook, pauses: list[Pause], now: datetime
+) -> dict[str, object]:
+    """The stored SLA columns of `row` (by its policy, priority and pauses) at `now`."""
+    state = State(row.state)
+    found = book.target(row.sla_policy_id, row.priority)
+    target, cal = found if found is not None else (None, None)
+    fields = sla_fields(
+        state=state,
+        target=target,
+        calendar=cal,
+        opened_at=row.opened_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        pauses=pauses,
+        now=now,
+        started_at=row.sla_started_at,
+        responded_at=row.responded_at,
+    )
+    values: dict[str, object] = {
+        "response_due": fields.response_due,
+        "response_warn_at": fields.response_warn_at,
+        "response_at_risk_at": fields.response_at_risk_at,
+        "resolution_due": fields.resolution_due,
+        "warn_at": fields.warn_at,
+        "at_risk_at": fields.at_risk_at,
+        "sla_paused": fields.sla_paused,
+        "sla_breached": fields.sla_breached,
+        "due_sort": fields.due_sort,
+    }
+    if state.active:
+        # a new target (priority change) may put the clock below a threshold announced
+        # before: step back so the sweep announces the crossing again
+        values["sla_stage"] = min(row.sla_stage or 0, fields.stage)
+        if row.responded_at is None:
+            values["response_stage"] = min(row.response_stage or 0, fields.response_stage)
+    return values
+
+
 def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) -> None:
     """Recompute the stored SLA fields from the policy, the pauses and the clock.
 
@@ -152,39 +218,14 @@ def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) 
     start keeps both), or from `sla_started_at` when a priority change under a policy without
     retroactive start restarted them (see `restart_clocks`).
     """
-    state = State(inc.state)
-    found = book.target(inc.sla_policy_id, inc.priority)
-    target, cal = found if found is not None else (None, None)
-    fields = sla_fields(
-        state=state,
-        target=target,
-        calendar=cal,
-        opened_at=inc.opened_at,
-        resolved_at=inc.resolved_at,
-        closed_at=inc.closed_at,
-        pauses=pauses_of(session.connection(), inc.id) if inc.id is not None else [],
-        now=now,
-        started_at=inc.sla_started_at,
-        responded_at=inc.responded_at,
-    )
-    inc.response_due = fields.response_due
-    inc.response_warn_at = fields.response_warn_at
-    inc.response_at_risk_at = fields.response_at_risk_at
-    inc.resolution_due = fields.resolution_due
-    inc.warn_at = fields.warn_at
-    inc.at_risk_at = fields.at_risk_at
-    inc.sla_paused = fields.sla_paused
-    inc.sla_breached = fields.sla_breached
-    inc.due_sort = fields.due_sort
-    if state.active:
-        # a new target (priority change) may put the clock below a threshold announced
-        # before: step back so the sweep announces the crossing again
-        inc.sla_stage = min(inc.sla_stage or 0, fields.stage)
-        if inc.responded_at is None:
-            inc.response_stage = min(inc.response_stage or 0, fields.response_stage)
+    pauses = pauses_of(session.connection(), inc.id) if inc.id is not None else []
+    for name, value in sla_values(inc, book, pauses, now).items():
+        setattr(inc, name, value)
 
 
-def restart_clocks(inc: Incident, book: PolicyBook, old_priority: int | None, now: datetime) -> None:
+def restart_clocks(
+    inc: Incident, book: PolicyBook, old_priority: int | None, now: datetime
+) -> None:
     """After a priority change: under a policy without retroactive start, the new targets'
     clocks start now (`sla_started_at`); with it, they keep their start (domain.sla)."""
     if old_priority is None or old_priority == inc.priority:
@@ -340,7 +381,8 @@ def agent_in_group(session: Session, agent_id: int, group_id: int | None) -> Age
         raise ValidationError(f"No active agent with id {agent_id}", field="assignee")
     if not agent.active:
         raise ValidationError(
-            f"{agent.full_name} is deactivated: assign the incident to someone else", field="assignee"
+            f"{agent.full_name} is deactivated: assign the incident to someone else",
+            field="assignee",
         )
     if group_id is not None:
         member = session.execute(
