@@ -12,6 +12,9 @@ Without a command it starts the desktop application. Commands::
     incidentdesk incident show INC0000001 [--json]
     incidentdesk incident list [--state S ...] [--group NAME] [--limit N] [--json]
     incidentdesk incident VERB INC0000001 [options] [--json]
+    incidentdesk intake http --listen 127.0.0.1:PORT
+    incidentdesk intake alerts [--all] [--json]
+    incidentdesk intake rules list|export|load FILE|add NAME --match L=RE ...|remove NAME|default-group G
 
 The lifecycle verbs (``app/cli_lifecycle.py``): assign (``--to USER`` and/or ``--group G``),
 escalate (``--group G --reason R``), escalate-supervisor (``--reason R``), hold (``--reason
@@ -45,7 +48,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_lifecycle
+from app import cli_intake, cli_lifecycle
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -193,6 +196,7 @@ def build_parser() -> _Parser:
         help="announce SLA thresholds crossed (50/75/100%%) and auto-close resolved incidents; "
         "for a scheduler (the desktops also run it every minute)",
     )
+    cli_intake.add_commands(sub, plain, acting)
     return parser
 
 
@@ -254,6 +258,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _users_add(args) if args.users_command == "add" else _users_list(args)
     if command == "sla":
         return _sla_sweep(args)
+    if command == "intake":
+        return _intake(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -394,6 +400,12 @@ def _gui(args: argparse.Namespace) -> int:
             ) from exc
         raise
     return int(run_gui(config, demo_if_empty=args.demo_if_empty) or 0)
+
+
+def _intake(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=cli_intake.needs_actor(args))
+    with _desk(args) as desk:
+        return cli_intake.run(args, desk, _actor(desk, name))
 
 
 def _sla_sweep(args: argparse.Namespace) -> int:

@@ -9,14 +9,16 @@ VENV=${VENV:-.venv}
 # offscreen needs the first line; a real X11 window the second
 qt_libs="libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 fonts-dejavu-core
  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0"
+# the real clients the intake tests run against: Alertmanager (alerts over HTTP), swaks (mail)
+client_tools="prometheus-alertmanager swaks"
 missing=""
 if command -v dpkg >/dev/null 2>&1; then
-    for p in $qt_libs; do
+    for p in $qt_libs $client_tools; do
         dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
     done
 fi
 if [ -n "$missing" ]; then
-    echo "Installing the system libraries Qt needs:$missing"
+    echo "Installing the system packages Qt and the intake tests need:$missing"
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq

@@ -162,3 +162,29 @@ def site_config(environ: dict[str, str] | None = None) -> SiteConfig:
         subdiv = parser.get("site", "holiday_subdiv", fallback="").strip() or None
         return SiteConfig(zone or system_zone_name(environ), country, subdiv, str(path))
     return SiteConfig(system_zone_name(environ), None, None, "system")
+
+
+# -- intake -------------------------------------------------------------------------------------
+
+ENV_INTAKE_TOKEN = "INCIDENTDESK_INTAKE_TOKEN"
+
+
+def intake_token(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """(token, where it came from) for the intake listeners: INCIDENTDESK_INTAKE_TOKEN, else
+    the `[intake] token` of the first config file that has one (user's, then the site's)::
+
+        [intake]
+        token = a-long-random-secret
+    """
+    env = os.environ if environ is None else environ
+    token = env.get(ENV_INTAKE_TOKEN, "").strip()
+    if token:
+        return token, ENV_INTAKE_TOKEN
+    for path in (user_config_file(), site_config_file()):
+        parser = _parse(path)
+        if parser is None:
+            continue
+        token = parser.get("intake", "token", fallback="").strip()
+        if token:
+            return token, str(path)
+    return None

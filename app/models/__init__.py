@@ -4,6 +4,14 @@ from app.models.base import NAMING, Base, UTCDateTime, utcnow
 from app.models.catalog import Category, ConfigItem
 from app.models.history import AdminAuditEntry, AuditEntry, ChangeLogEntry, JournalEntry, SlaPause
 from app.models.incident import NO_DUE, Incident
+from app.models.intake import (
+    AlertRow,
+    AlertRuleRow,
+    Attachment,
+    AttachmentBlob,
+    ImportedRecord,
+    MailRow,
+)
 from app.models.people import Agent, Caller, Group, agent_groups
 from app.models.policy import (
     BusinessCalendarRow,
@@ -20,6 +28,10 @@ __all__ = [
     "NO_DUE",
     "AdminAuditEntry",
     "Agent",
+    "AlertRow",
+    "AlertRuleRow",
+    "Attachment",
+    "AttachmentBlob",
     "AuditEntry",
     "Base",
     "BusinessCalendarRow",
@@ -28,9 +40,11 @@ __all__ = [
     "ChangeLogEntry",
     "ConfigItem",
     "Group",
+    "ImportedRecord",
     "Incident",
     "JournalEntry",
     "KnownError",
+    "MailRow",
     "MatrixVersion",
     "Problem",
     "SavedView",

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from app.db.changes import append_change
 from app.domain.errors import (
     ValidationError,
@@ -73,6 +75,17 @@ class NewIncident:
 
 def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
     """Log an incident; with a resolution code it is resolved in the same step."""
+    now = desk.now()
+    with desk.write() as session:
+        inc = log_in_session(desk, session, actor, new, now)
+        return load_record(session.connection(), inc.id, policy_book(desk), now)
+
+
+def log_in_session(
+    desk: Desk, session: Session, actor: Actor, new: NewIncident, now: datetime
+) -> Incident:
+    """`log_incident` inside the caller's transaction (intake logs an incident and claims its
+    alert or mail in one commit); the same rules, audit, journal and change feed."""
     actor.require(Permission.LOG)
     title = " ".join(new.title.split())
     if not title:
@@ -92,91 +105,89 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
     first_contact = new.resolution_code is not None
     if first_contact:
         code, notes = check_resolve(State.NEW, new.resolution_code, new.resolution_notes)
-    now = desk.now()
     opened = new.opened_at or now
-    with desk.write() as session:
-        require_active(session, actor)
-        book = fresh_policy_book(desk, session)
-        matrix = book.matrix
-        priority = matrix.priority(new.impact, new.urgency)
-        caller_id = new.caller_id
-        if new.new_caller is not None:
-            if caller_id is not None:
-                raise ValidationError("Give a caller or a new caller, not both", field="caller")
-            caller_id = caller_for(session, actor.id, new.new_caller)
-        check_exists(session, Caller, caller_id, "caller", "caller")
-        check_exists(session, ConfigItem, new.config_item_id, "service", "service")
-        check_exists(session, Incident, new.parent_id, "parent", "incident")
-        check_exists(session, KnownError, new.known_error_id, "known_error", "known error")
-        check_exists(session, Problem, new.problem_id, "problem", "problem")
-        group_id = new.group_id
-        if new.category_id is not None:
-            category = session.get(Category, new.category_id)
-            if category is None:
-                raise ValidationError(f"No category with id {new.category_id}", field="category")
-            if group_id is None:
-                group_id = category.default_group_id
-        if group_id is None and actor.group_ids:
-            group_id = actor.group_ids[0]
-        line = get_group(session, group_id).line if group_id is not None else 1
-        if new.assignee_id is not None:
-            agent_in_group(session, new.assignee_id, group_id)
-        inc = Incident(
-            number=f"~{uuid.uuid4().hex[:18]}",  # replaced by INC<id> below
-            title=title,
-            description=new.description.strip(),
-            caller_id=caller_id,
-            channel=channel.value,
-            category_id=new.category_id,
-            config_item_id=new.config_item_id,
-            impact=new.impact,
-            urgency=new.urgency,
-            priority=priority,
-            matrix_version=matrix.version,
-            state=State.IN_PROGRESS.value if new.assignee_id else State.NEW.value,
-            active=True,
-            group_id=group_id,
-            assignee_id=new.assignee_id,
-            support_line=line,
-            parent_id=new.parent_id,
-            known_error_id=new.known_error_id,
-            problem_id=new.problem_id,
-            major=new.major,
-            sla_policy_id=book.default_policy_id,
-            opened_at=opened,
-            responded_at=opened if new.assignee_id else None,
-            due_sort=NO_DUE,
-            opened_by_id=actor.id,
-            created_at=now,
-            updated_at=now,
+    require_active(session, actor)
+    book = fresh_policy_book(desk, session)
+    matrix = book.matrix
+    priority = matrix.priority(new.impact, new.urgency)
+    caller_id = new.caller_id
+    if new.new_caller is not None:
+        if caller_id is not None:
+            raise ValidationError("Give a caller or a new caller, not both", field="caller")
+        caller_id = caller_for(session, actor.id, new.new_caller)
+    check_exists(session, Caller, caller_id, "caller", "caller")
+    check_exists(session, ConfigItem, new.config_item_id, "service", "service")
+    check_exists(session, Incident, new.parent_id, "parent", "incident")
+    check_exists(session, KnownError, new.known_error_id, "known_error", "known error")
+    check_exists(session, Problem, new.problem_id, "problem", "problem")
+    group_id = new.group_id
+    if new.category_id is not None:
+        category = session.get(Category, new.category_id)
+        if category is None:
+            raise ValidationError(f"No category with id {new.category_id}", field="category")
+        if group_id is None:
+            group_id = category.default_group_id
+    if group_id is None and actor.group_ids:
+        group_id = actor.group_ids[0]
+    line = get_group(session, group_id).line if group_id is not None else 1
+    if new.assignee_id is not None:
+        agent_in_group(session, new.assignee_id, group_id)
+    inc = Incident(
+        number=f"~{uuid.uuid4().hex[:18]}",  # replaced by INC<id> below
+        title=title,
+        description=new.description.strip(),
+        caller_id=caller_id,
+        channel=channel.value,
+        category_id=new.category_id,
+        config_item_id=new.config_item_id,
+        impact=new.impact,
+        urgency=new.urgency,
+        priority=priority,
+        matrix_version=matrix.version,
+        state=State.IN_PROGRESS.value if new.assignee_id else State.NEW.value,
+        active=True,
+        group_id=group_id,
+        assignee_id=new.assignee_id,
+        support_line=line,
+        parent_id=new.parent_id,
+        known_error_id=new.known_error_id,
+        problem_id=new.problem_id,
+        major=new.major,
+        sla_policy_id=book.default_policy_id,
+        opened_at=opened,
+        responded_at=opened if new.assignee_id else None,
+        due_sort=NO_DUE,
+        opened_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(inc)
+    session.flush()
+    inc.number = incident_number(inc.id)
+    how = f"Logged by {actor.full_name} via {channel.label.lower()}"
+    if first_contact:
+        inc.state = State.RESOLVED.value
+        inc.active = False
+        inc.resolution_code = code.value
+        inc.resolution_notes = notes
+        inc.resolved_at = now
+        inc.resolved_by_id = actor.id
+        inc.responded_at = inc.responded_at or now
+        how += f"; resolved on first contact ({code.label})"
+    apply_sla(session, inc, book, now)
+    session.add(
+        AuditEntry(
+            incident_id=inc.id,
+            field="created",
+            old_value=None,
+            new_value=inc.number,
+            agent_id=actor.id,
+            at=now,
+            incident_version=1,
         )
-        session.add(inc)
-        session.flush()
-        inc.number = incident_number(inc.id)
-        how = f"Logged by {actor.full_name} via {channel.label.lower()}"
-        if first_contact:
-            inc.state = State.RESOLVED.value
-            inc.active = False
-            inc.resolution_code = code.value
-            inc.resolution_notes = notes
-            inc.resolved_at = now
-            inc.resolved_by_id = actor.id
-            inc.responded_at = inc.responded_at or now
-            how += f"; resolved on first contact ({code.label})"
-        apply_sla(session, inc, book, now)
-        session.add(
-            AuditEntry(
-                incident_id=inc.id,
-                field="created",
-                old_value=None,
-                new_value=inc.number,
-                agent_id=actor.id,
-                at=now,
-                incident_version=1,
-            )
-        )
-        write_journal(session, inc, JournalKind.SYSTEM, how, actor, now)
-        session.flush()
-        append_change(session, "incident", inc.id, "created", actor.id)
-        session.flush()
-        return load_record(session.connection(), inc.id, book, now)
+    )
+    write_journal(session, inc, JournalKind.SYSTEM, how, actor, now)
+    session.flush()
+    append_change(session, "incident", inc.id, "created", actor.id)
+    session.flush()
+    return inc

@@ -1,0 +1,273 @@
+"""The command line's ways in: ``incidentdesk intake ...`` (alerts over HTTP, their rules, the
+alerts seen) and, from ``app/cli.py``, ``incidentdesk import ...``.
+
+    intake http --listen 127.0.0.1:PORT [--max-body BYTES]
+    intake alerts [--all] [--json]
+    intake rules list [--json] | export | load FILE | add NAME --match LABEL=REGEX ...
+                 [--category C] [--service S] [--group G] [--impact N] [--urgency N]
+                 [--resolve-code CODE] | remove NAME | default-group NAME
+
+The listeners act as the desk's own user (``system``) unless ``--as`` names another; the rules
+need an admin (``--as``). Every one goes through the services: the same rules, the same audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from app.db.config import ENV_INTAKE_TOKEN, intake_token
+from app.domain.alerts import AlertRule, rules_from_json, rules_to_json
+from app.domain.errors import ValidationError
+from app.domain.wording import local_time, plural
+from app.services import alerts as alert_service
+from app.services.context import Actor, Desk
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """'127.0.0.1:8025' -> ('127.0.0.1', 8025); port 0 picks a free one."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not host:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected HOST:PORT, such as 127.0.0.1:9095")
+    try:
+        number = int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port {port!r} is not a number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: the port must be 0 to 65535")
+    return host.strip("[]"), number
+
+
+def add_commands(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    plain: argparse.ArgumentParser,
+    acting: argparse.ArgumentParser,
+) -> None:
+    intake = sub.add_parser("intake", help="alerts and mail from outside", parents=[plain])
+    isub = intake.add_subparsers(dest="intake_command", metavar="ACTION", required=True)
+
+    http = isub.add_parser(
+        "http",
+        parents=[acting],
+        help="accept Alertmanager webhooks (POST /alertmanager) and generic alerts (POST /alerts)",
+        description=f"Needs a bearer token: ${ENV_INTAKE_TOKEN}, or [intake] token in "
+        "incidentdesk.ini. Stops on Ctrl-C or SIGTERM.",
+    )
+    http.add_argument("--listen", type=listen_address, required=True, metavar="HOST:PORT")
+    http.add_argument(
+        "--max-body", type=int, default=1_000_000, metavar="BYTES", help="largest body accepted"
+    )
+
+    al = isub.add_parser("alerts", parents=[plain], help="the open alerts and their incidents")
+    al.add_argument("--all", action="store_true", help="also the resolved ones")
+    al.add_argument("--json", action="store_true")
+
+    rules = isub.add_parser(
+        "rules", parents=[plain], help="rules mapping alert labels to incidents"
+    )
+    rsub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    ls = rsub.add_parser("list", parents=[plain], help="the rules, in the order they are tried")
+    ls.add_argument("--json", action="store_true")
+    rsub.add_parser("export", parents=[plain], help="print the rules as a rules file (JSON)")
+    load = rsub.add_parser("load", parents=[acting], help="replace every rule by a rules file's")
+    load.add_argument("file", type=Path, metavar="FILE")
+    add = rsub.add_parser("add", parents=[acting], help="add a rule, or replace one of that name")
+    add.add_argument("name")
+    add.add_argument(
+        "--match",
+        action="append",
+        required=True,
+        metavar="LABEL=REGEX",
+        help="a label and the regular expression its value must match whole (repeat for more)",
+    )
+    add.add_argument("--category", metavar="C", help='such as "Hardware > Server"')
+    add.add_argument("--service", metavar="S")
+    add.add_argument("--group", metavar="G")
+    add.add_argument("--impact", type=int, metavar="N")
+    add.add_argument("--urgency", type=int, metavar="N")
+    add.add_argument(
+        "--resolve-code",
+        metavar="CODE",
+        help="a resolved alert resolves the incident with this code (else only a note)",
+    )
+    add.add_argument(
+        "--position", type=int, default=None, metavar="N", help="order tried (default: last)"
+    )
+    rm = rsub.add_parser("remove", parents=[acting], help="remove a rule")
+    rm.add_argument("name")
+    dg = rsub.add_parser(
+        "default-group", parents=[acting], help="the group alerts no rule routes land in"
+    )
+    dg.add_argument("group")
+
+
+def needs_actor(args: argparse.Namespace) -> bool:
+    return args.intake_command == "rules" and args.rules_command in (
+        "load",
+        "add",
+        "remove",
+        "default-group",
+    )
+
+
+def run(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
+    if args.intake_command == "http":
+        return _http(args, desk, actor or desk.system())
+    if args.intake_command == "alerts":
+        return _alerts(args, desk)
+    return _rules(args, desk, actor)
+
+
+def _http(args: argparse.Namespace, desk: Desk, actor: Actor) -> int:
+    from app.intake.http import IntakeServer
+
+    found = intake_token()
+    if found is None:
+        raise ValidationError(
+            f"The intake needs a token: set {ENV_INTAKE_TOKEN} or [intake] token in incidentdesk.ini"
+        )
+    token, source = found
+    host, port = args.listen
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        server = IntakeServer((host, port), desk, actor, token, max_body=args.max_body)
+    except OSError as exc:
+        raise ValidationError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"Intake listening on http://{host}:{server.port} (POST /alertmanager, POST /alerts; "
+        f"token from {source}), acting as {actor.username}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print("Intake stopped.", file=sys.stderr)
+    return 0
+
+
+def _alerts(args: argparse.Namespace, desk: Desk) -> int:
+    rows = alert_service.alerts(desk, open_only=not args.all)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "fingerprint": r.fingerprint,
+                        "name": r.name,
+                        "incident": r.incident_number,
+                        "times_seen": r.times_seen,
+                        "first_seen": r.first_seen.isoformat(),
+                        "last_seen": r.last_seen.isoformat(),
+                        "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None,
+                        "open": r.open,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    zone = desk.zone
+    for r in rows:
+        state = (
+            "open"
+            if r.open
+            else ("resolved " + local_time(r.resolved_at, zone) if r.resolved_at else "closed")
+        )
+        print(
+            f"{r.incident_number or '-'}\t{r.name}\tseen {plural(r.times_seen, 'time')}, "
+            f"last {local_time(r.last_seen, zone)}\t{state}"
+        )
+    print(plural(len(rows), "alert"), file=sys.stderr)
+    return 0
+
+
+def _parse_matchers(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        label, sep, regex = item.partition("=")
+        if not sep or not label.strip():
+            raise ValidationError(
+                f"--match {item!r}: expected LABEL=REGEX, such as severity=critical"
+            )
+        out[label.strip()] = regex
+    return out
+
+
+def _rules(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
+    command = args.rules_command
+    if command in ("list", "export"):
+        rules = alert_service.list_rules(desk)
+        if command == "export" or args.json:
+            print(json.dumps(rules_to_json(rules), indent=2, ensure_ascii=False))
+            return 0
+        for r in rules:
+            match = ", ".join(f"{k}=~{v}" for k, v in r.matchers.items())
+            to = ", ".join(
+                f"{k} {v}"
+                for k, v in (
+                    ("category", r.category),
+                    ("service", r.service),
+                    ("group", r.group),
+                    ("impact", r.impact),
+                    ("urgency", r.urgency),
+                    ("resolves with", r.resolve_code),
+                )
+                if v is not None
+            )
+            print(f"{r.position}\t{r.name}\t{match}\t{to or 'levels from severity'}")
+        print(plural(len(rules), "rule"), file=sys.stderr)
+        return 0
+    assert actor is not None, "needs_actor"
+    if command == "load":
+        try:
+            data = json.loads(args.file.read_text("utf-8"))
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {args.file}: {exc.strerror or exc}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"{args.file}: not a JSON rules file ({exc})") from exc
+        n = alert_service.replace_rules(desk, actor, rules_from_json(data, str(args.file)))
+        print(f"Loaded {plural(n, 'rule')} from {args.file}.")
+        return 0
+    if command == "add":
+        position = args.position
+        if position is None:
+            position = max((r.position for r in alert_service.list_rules(desk)), default=-1) + 1
+        alert_service.save_rule(
+            desk,
+            actor,
+            AlertRule(
+                name=args.name,
+                matchers=_parse_matchers(args.match),
+                category=args.category,
+                service=args.service,
+                group=args.group,
+                impact=args.impact,
+                urgency=args.urgency,
+                resolve_code=args.resolve_code,
+                position=position,
+            ),
+        )
+        print(f"Saved the rule {args.name!r}.")
+        return 0
+    if command == "remove":
+        alert_service.remove_rule(desk, actor, args.name)
+        print(f"Removed the rule {args.name!r}.")
+        return 0
+    alert_service.set_default_group(desk, actor, args.group)
+    print(f"Alerts without a rule now land in {args.group}.")
+    return 0
