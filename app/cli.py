@@ -13,6 +13,7 @@ Without a command it starts the desktop application. Commands::
     incidentdesk incident list [--state S ...] [--group NAME] [--limit N] [--json]
     incidentdesk incident VERB INC0000001 [options] [--json]
     incidentdesk intake http --listen 127.0.0.1:PORT
+    incidentdesk intake smtp --listen 127.0.0.1:PORT
     incidentdesk intake alerts [--all] [--json]
     incidentdesk intake rules list|export|load FILE|add NAME --match L=RE ...|remove NAME|default-group G
 
@@ -160,9 +161,7 @@ def build_parser() -> _Parser:
     lst = us_sub.add_parser("list", help="list users", parents=[plain])
     lst.add_argument("--json", action="store_true")
 
-    inc = sub.add_parser(
-        "incident", help="log, show, list and work incidents", parents=[plain]
-    )
+    inc = sub.add_parser("incident", help="log, show, list and work incidents", parents=[plain])
     inc_sub = inc.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
     new = inc_sub.add_parser("new", help="log an incident", parents=[acting])
     new.add_argument("--title", required=True)
@@ -173,7 +172,9 @@ def build_parser() -> _Parser:
     new.add_argument("--impact", type=int, default=3, metavar="N")
     new.add_argument("--urgency", type=int, default=3, metavar="N")
     new.add_argument("--json", action="store_true")
-    show = inc_sub.add_parser("show", help="one incident: fields, clocks, journal, history", parents=[acting])
+    show = inc_sub.add_parser(
+        "show", help="one incident: fields, clocks, journal, history", parents=[acting]
+    )
     show.add_argument("number", metavar="INC0000001")
     show.add_argument("--json", action="store_true")
     ls = inc_sub.add_parser("list", help="the queue (open incidents by default)", parents=[acting])
@@ -593,10 +594,16 @@ def _incident_show(args: argparse.Namespace) -> int:
     r = record
     print(f"{r.number}  {r.title}")
     fields = [
-        ("State", r.state.label + (f" ({r.hold_reason.replace('_', ' ')})" if r.hold_reason else "")),
+        (
+            "State",
+            r.state.label + (f" ({r.hold_reason.replace('_', ' ')})" if r.hold_reason else ""),
+        ),
         ("Priority", f"{r.priority_label} (impact {r.impact}, urgency {r.urgency})"),
         ("Caller", r.caller_name or "-"),
-        ("Channel", Channel(r.channel).label if r.channel in {c.value for c in Channel} else r.channel),
+        (
+            "Channel",
+            Channel(r.channel).label if r.channel in {c.value for c in Channel} else r.channel,
+        ),
         ("Category", r.category_path or "-"),
         ("Service", r.service_name or "-"),
         ("Group", f"{r.group_name or '-'} (line {r.support_line})"),
@@ -618,12 +625,19 @@ def _incident_show(args: argparse.Namespace) -> int:
     if r.caused_by_number or r.caused_by_change:
         fields.append(("Caused by", r.caused_by_number or r.caused_by_change or ""))
     if r.resolution_code:
-        fields.append(("Resolved", f"{_when(r.resolved_at, zone)} by {r.resolved_by or '-'}: "
-                       f"{r.resolution_code.replace('_', ' ')}"))
+        fields.append(
+            (
+                "Resolved",
+                f"{_when(r.resolved_at, zone)} by {r.resolved_by or '-'}: "
+                f"{r.resolution_code.replace('_', ' ')}",
+            )
+        )
         fields.append(("Notes", r.resolution_notes or ""))
     if r.closed_at:
         why = r.close_reason or r.cancel_reason or ""
-        fields.append(("Closed", f"{_when(r.closed_at, zone)} by {r.closed_by or '-'} {why}".rstrip()))
+        fields.append(
+            ("Closed", f"{_when(r.closed_at, zone)} by {r.closed_by or '-'} {why}".rstrip())
+        )
     fields.append(("Version", str(r.version)))
     for name, value in fields:
         print(f"  {name:<11} {value}")

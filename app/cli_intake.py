@@ -2,6 +2,7 @@
 alerts seen) and, from ``app/cli.py``, ``incidentdesk import ...``.
 
     intake http --listen 127.0.0.1:PORT [--max-body BYTES]
+    intake smtp --listen 127.0.0.1:PORT
     intake alerts [--all] [--json]
     intake rules list [--json] | export | load FILE | add NAME --match LABEL=REGEX ...
                  [--category C] [--service S] [--group G] [--impact N] [--urgency N]
@@ -63,6 +64,15 @@ def add_commands(
         "--max-body", type=int, default=1_000_000, metavar="BYTES", help="largest body accepted"
     )
 
+    smtp = isub.add_parser(
+        "smtp",
+        parents=[acting],
+        help="accept mail: a message logs an incident, a reply naming one comments on it",
+        description="Point the site's mail server (or a client) at this address. Stops on "
+        "Ctrl-C or SIGTERM.",
+    )
+    smtp.add_argument("--listen", type=listen_address, required=True, metavar="HOST:PORT")
+
     al = isub.add_parser("alerts", parents=[plain], help="the open alerts and their incidents")
     al.add_argument("--all", action="store_true", help="also the resolved ones")
     al.add_argument("--json", action="store_true")
@@ -118,6 +128,8 @@ def needs_actor(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
     if args.intake_command == "http":
         return _http(args, desk, actor or desk.system())
+    if args.intake_command == "smtp":
+        return _smtp(args, desk, actor or desk.system())
     if args.intake_command == "alerts":
         return _alerts(args, desk)
     return _rules(args, desk, actor)
@@ -156,6 +168,36 @@ def _http(args: argparse.Namespace, desk: Desk, actor: Actor) -> int:
     finally:
         server.server_close()
     print("Intake stopped.", file=sys.stderr)
+    return 0
+
+
+def _smtp(args: argparse.Namespace, desk: Desk, actor: Actor) -> int:
+    from app.intake.smtp import MailServer
+
+    host, port = args.listen
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    server = MailServer(desk, actor, host, port)
+    try:
+        server.bind()
+    except OSError as exc:
+        raise ValidationError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"Mail intake listening on smtp://{host}:{server.port}, acting as {actor.username}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("Mail intake stopped.", file=sys.stderr)
     return 0
 
 

@@ -100,7 +100,9 @@ def _person(desk: Desk, username: str) -> AgentRecord:
     raise ValidationError(f"No active user named {username!r}", field="assignee")
 
 
-def _assign(desk: Desk, actor: Actor, r: IncidentRecord, args: argparse.Namespace) -> IncidentRecord:
+def _assign(
+    desk: Desk, actor: Actor, r: IncidentRecord, args: argparse.Namespace
+) -> IncidentRecord:
     if not args.to and not args.group:
         raise ValidationError("Say where it goes: --to USER, --group G, or both", field="group")
     person = _person(desk, args.to) if args.to else None

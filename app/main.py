@@ -48,8 +48,6 @@ def _demo_hint(desk: Any) -> str | None:
     )
 
 
-
-
 def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
     """The engine and the desk, the schema ready. A current schema costs one query on the GUI
     thread (no Alembic); a migration or the first start's demo load runs on a worker thread
@@ -125,7 +123,9 @@ def run_gui(
     from app.views.tasks import TaskRunner
 
     if QApplication.instance() is None:  # Qt takes the policy only before the application
-        QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        QApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Incident Desk")

@@ -492,7 +492,9 @@ def fetch_place(
     if own is None:
         return False, None
     key = tuple(own) if to_key is tuple else to_key(own)
-    parts = _ordered_parts(_key_columns_select(sort, name), flt, sort, not descending, key, now, name)
+    parts = _ordered_parts(
+        _key_columns_select(sort, name), flt, sort, not descending, key, now, name
+    )
     before = _fetch_parts(conn, parts, 1)
     return True, (int(before[0][-1]) if before else None)
 

@@ -29,4 +29,8 @@ def is_current(engine: Engine) -> bool:
 
 def _no_such_table(exc: DBAPIError) -> bool:
     text_ = str(exc.orig).lower()
-    return "no such table" in text_ or "does not exist" in text_ or "undefinedtable" in type(exc.orig).__name__.lower()
+    return (
+        "no such table" in text_
+        or "does not exist" in text_
+        or "undefinedtable" in type(exc.orig).__name__.lower()
+    )

@@ -228,7 +228,11 @@ class _BusinessClock:
 
 
 def _fast_sla(
-    clock: _BusinessClock, target: SlaTarget, active: bool, opened: int, stop: int | None,
+    clock: _BusinessClock,
+    target: SlaTarget,
+    active: bool,
+    opened: int,
+    stop: int | None,
     now: int,
 ) -> tuple[int, int, int | None, int | None, bool, int, int]:
     """:func:`sla_fields` of a clock without pauses, on epoch seconds: (response_due,
@@ -408,6 +412,7 @@ def _produce(plan: _Plan, batch_size: int = BATCH) -> Iterator[_Batch]:
     journal: list[dict[str, Any]] = []
     n_open = 0
     last_id = base
+
     def open_since(priority: int, used: float) -> float:
         """When an open incident of `priority` that has used `used` of its resolution target
         by now was opened, on its own calendar (profile.generate's `open_since`)."""
@@ -416,8 +421,9 @@ def _produce(plan: _Plan, batch_size: int = BATCH) -> Iterator[_Batch]:
             return now_e - used * 86_400
         return found[2].back(now_e, int(used * found[0].resolution_s))
 
-    for d in profile.generate(plan.n, seed=plan.seed, now=now, span_days=plan.span_days,
-                              open_since=open_since):
+    for d in profile.generate(
+        plan.n, seed=plan.seed, now=now, span_days=plan.span_days, open_since=open_since
+    ):
         iid = base + d.seq
         last_id = iid
         number = incident_number(iid)
@@ -444,8 +450,16 @@ def _produce(plan: _Plan, batch_size: int = BATCH) -> Iterator[_Batch]:
 
         found = clocks.get(priority)
         if found is None:
-            sla: tuple[Any, ...] = (None, None, None, None, 1 if state is on_hold else 0, 0,
-                                    no_due, 0)
+            sla: tuple[Any, ...] = (
+                None,
+                None,
+                None,
+                None,
+                1 if state is on_hold else 0,
+                0,
+                no_due,
+                0,
+            )
         elif state is on_hold:
             start = responded or opened
             held = start + int((now_e - start) * rnd())
@@ -480,8 +494,12 @@ def _produce(plan: _Plan, batch_size: int = BATCH) -> Iterator[_Batch]:
             )
         else:
             r_due, due, warn, risk, breached, due_sort, stage = _fast_sla(
-                found[2], found[0], active, opened,
-                resolved if resolved is not None else closed, now_e,
+                found[2],
+                found[0],
+                active,
+                opened,
+                resolved if resolved is not None else closed,
+                now_e,
             )
             due_text = ts(due)
             if due_sort < 0:
@@ -701,7 +719,9 @@ def _ensure_agents(desk: Desk, group_ids: Mapping[str, int]) -> int:
                 select(Agent.username, Agent.id).where(
                     Agent.username.in_([a.username for a in missing])
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         conn.execute(
             insert(agent_groups),
@@ -714,7 +734,9 @@ def _ensure_agents(desk: Desk, group_ids: Mapping[str, int]) -> int:
 
 
 # named on the sign-in dialog: the people of a day at the desk
-_SAMPLE_USERS = [a.username for a in profile.AGENTS if a.username.split(".")[0] in ("ana", "ben", "carla")]
+_SAMPLE_USERS = [
+    a.username for a in profile.AGENTS if a.username.split(".")[0] in ("ana", "ben", "carla")
+]
 
 
 def _ensure_categories(
@@ -792,7 +814,9 @@ def _ensure_callers(desk: Desk, actor: Actor) -> tuple[tuple[int, ...], int]:
                     select(Caller.email, Caller.id).where(
                         Caller.email.in_([c.email for c in missing])
                     )
-                ).tuples().all()
+                )
+                .tuples()
+                .all()
             )
             append_change(conn, "caller", known[missing[-1].email], "bulk", actor.id)
     return tuple(known[e] for e in emails), len(missing)
@@ -803,9 +827,7 @@ def _ensure_known_errors(
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
     with desk.read() as conn:
         existing = dict(conn.execute(select(KnownError.title, KnownError.id)).tuples().all())
-        ke_problem = dict(
-            conn.execute(select(KnownError.id, KnownError.problem_id)).tuples().all()
-        )
+        ke_problem = dict(conn.execute(select(KnownError.id, KnownError.problem_id)).tuples().all())
     kes: dict[tuple[str, str], int] = {}
     problem_ids: dict[tuple[str, str], int] = {}
     for i, k in enumerate(profile.KNOWN_ERRORS):
@@ -848,8 +870,15 @@ def _span_days(n: int) -> int:
     return max(SPAN_DAYS_MIN, math.ceil(n / PER_DAY_MAX))
 
 
-def _plan(desk: Desk, book: PolicyBook, catalogue: _Catalogue, n: int, seed: int,
-          now: datetime, base_id: int) -> _Plan:
+def _plan(
+    desk: Desk,
+    book: PolicyBook,
+    catalogue: _Catalogue,
+    n: int,
+    seed: int,
+    now: datetime,
+    base_id: int,
+) -> _Plan:
     matrix = book.matrix
     policy_id = book.default_policy_id
     targets: dict[int, tuple[SlaTarget, BusinessCalendar]] = {}
@@ -897,8 +926,14 @@ def load_demo(
     timings["catalogue_s"] = time.perf_counter() - started
     if incidents == 0:
         return DemoSummary(
-            0, 0, None, None, time.perf_counter() - started,
-            catalogue.created_callers, catalogue.created_agents, catalogue.created_groups,
+            0,
+            0,
+            None,
+            None,
+            time.perf_counter() - started,
+            catalogue.created_callers,
+            catalogue.created_agents,
+            catalogue.created_groups,
             timings,
         )
     now = desk.now().replace(microsecond=0)

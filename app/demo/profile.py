@@ -86,7 +86,6 @@ _SUBCATEGORIES: Final[dict[str, Any]] = _data("subcategories.json")
 _TEXTS: Final[dict[str, Any]] = _data("texts.json")
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
 # ---------------------------------------------------------------------------------------------
@@ -149,9 +148,7 @@ _SN_HOURS_TO_RESOLVE: Final[dict[str, tuple[float, ...]]] = {
     k: tuple(q[key] for key in _Q_KEYS) for k, q in _SN["hours_to_resolve"].items()
 }
 # Resolved -> Closed: the instance auto-closes after 5 days (120 h); a third wait longer.
-_SN_HOURS_RESOLVED_TO_CLOSED: Final = tuple(
-    _SN["hours_resolved_to_closed"][key] for key in _Q_KEYS
-)
+_SN_HOURS_RESOLVED_TO_CLOSED: Final = tuple(_SN["hours_resolved_to_closed"][key] for key in _Q_KEYS)
 _SN_REASSIGNMENT_COUNT: Final = _int_keys(_SN["reassignment_count"])
 _SN_REOPEN_COUNT: Final = _int_keys(_SN["reopen_count"])
 # Share of time an open incident spends in each state (time-weighted over all rows).
@@ -214,11 +211,7 @@ class KnownError(NamedTuple):
     subcategory: str
 
 
-
-
-GROUPS: Final = tuple(
-    Group(g["name"], g["line"], g["supervisor"]) for g in _CATALOGUE["groups"]
-)
+GROUPS: Final = tuple(Group(g["name"], g["line"], g["supervisor"]) for g in _CATALOGUE["groups"])
 _GROUP_LINE: Final = {g.name: g.line for g in GROUPS}
 
 
@@ -229,8 +222,9 @@ def _agents() -> tuple[Agent, ...]:
             role = "supervisor" if i == 0 else ("agent" if group["line"] == 1 else "specialist")
             out.append(Agent(_username(name), name, role, group["name"]))
     for admin in _CATALOGUE["admins"]:
-        out.append(Agent(_username(admin["full_name"]), admin["full_name"], "admin",
-                         admin["group"]))
+        out.append(
+            Agent(_username(admin["full_name"]), admin["full_name"], "admin", admin["group"])
+        )
     return tuple(out)
 
 
@@ -253,8 +247,7 @@ def _callers() -> tuple[Caller, ...]:
     rng.shuffle(pairs)
     depts = [d["name"] for d in spec["departments"]]
     dept_weights = [d["weight"] for d in spec["departments"]]
-    out = [Caller(first_caller["name"], first_caller["department"],
-                  _email(first_caller["name"]))]
+    out = [Caller(first_caller["name"], first_caller["department"], _email(first_caller["name"]))]
     for first, last in pairs[: spec["count"] - 1]:
         dept = rng.choices(depts, dept_weights)[0]
         out.append(Caller(f"{first} {last}", dept, _email(f"{first} {last}")))
@@ -303,9 +296,17 @@ class _Sub:
     monitored: float = 0.0  # share of this subcategory's incidents raised by monitoring
 
 
-
-_SUB_TUPLES: Final = ("services", "extras", "errors", "fixes", "workarounds", "alert_fixes",
-                      "models", "servers", "apps")
+_SUB_TUPLES: Final = (
+    "services",
+    "extras",
+    "errors",
+    "fixes",
+    "workarounds",
+    "alert_fixes",
+    "models",
+    "servers",
+    "apps",
+)
 
 
 def _sub(raw: Mapping[str, Any]) -> _Sub:
@@ -349,8 +350,13 @@ _KNOWN_ERROR_SHARE: Final = 0.35
 
 # Channel mix. The ServiceNow sample is 99.96% phone and BPI has no channel, so this is an
 # assumption for a modern desk; monitoring alerts come only where a subcategory is monitored.
-_PEOPLE_CHANNELS: Final = (("phone", 0.44), ("email", 0.26), ("self-service", 0.18),
-                           ("chat", 0.07), ("walk-in", 0.05))
+_PEOPLE_CHANNELS: Final = (
+    ("phone", 0.44),
+    ("email", 0.26),
+    ("self-service", 0.18),
+    ("chat", 0.07),
+    ("walk-in", 0.05),
+)
 _CANCELLED_SHARE: Final = 0.01  # assumption: BPI 0.01%, ServiceNow none
 _MAJOR_SHARE_OF_P1: Final = 0.25  # BPI "Major" impact is 0.04% of SRs; we flag a quarter of P1s
 _MIN_DEMO_OPEN: Final = 60  # default open_share keeps at least this many open rows (small n)
@@ -371,7 +377,8 @@ def _line(group: str | None) -> int:
 
 # Subcategory weights: the ServiceNow category sizes by rank, given to our ranked subcategories.
 _DEMO_SUB_WEIGHT: Final[dict[_Key, float]] = dict(
-    zip(_RANKED, _normalise(_SN_CATEGORY_RANKS[: len(_RANKED)]), strict=True))
+    zip(_RANKED, _normalise(_SN_CATEGORY_RANKS[: len(_RANKED)]), strict=True)
+)
 
 
 def _escalation() -> tuple[dict[_Key, float], float, float]:
@@ -381,20 +388,29 @@ def _escalation() -> tuple[dict[_Key, float], float, float]:
     subcategories with an escalation group escalate with e1, chosen so that 60.2% of incidents end
     at line 1; line-2 ones with a line-3 group with e2 (capped) towards the 7.2%.
     """
-    w = {(s.category, s.subcategory): _DEMO_SUB_WEIGHT[(s.category, s.subcategory)]
-         for s in _SUBS}
+    w = {(s.category, s.subcategory): _DEMO_SUB_WEIGHT[(s.category, s.subcategory)] for s in _SUBS}
     line1 = sum(w[(s.category, s.subcategory)] for s in _SUBS if _line(s.group) == 1)
-    line1_esc = sum(w[(s.category, s.subcategory)] for s in _SUBS
-                    if _line(s.group) == 1 and s.escalate_to)
+    line1_esc = sum(
+        w[(s.category, s.subcategory)] for s in _SUBS if _line(s.group) == 1 and s.escalate_to
+    )
     e1 = min(_MAX_ESCALATION, max(0.0, (line1 - _BPI_L1_ONLY) / line1_esc))
     line3 = sum(w[(s.category, s.subcategory)] for s in _SUBS if _line(s.group) == 3)
-    l1_to_l3 = sum(w[(s.category, s.subcategory)] for s in _SUBS
-                   if _line(s.group) == 1 and _line(s.escalate_to) == 3)
-    l2_to_l3 = sum(w[(s.category, s.subcategory)] for s in _SUBS
-                   if _line(s.group) == 2 and _line(s.escalate_to) == 3)
+    l1_to_l3 = sum(
+        w[(s.category, s.subcategory)]
+        for s in _SUBS
+        if _line(s.group) == 1 and _line(s.escalate_to) == 3
+    )
+    l2_to_l3 = sum(
+        w[(s.category, s.subcategory)]
+        for s in _SUBS
+        if _line(s.group) == 2 and _line(s.escalate_to) == 3
+    )
     e2 = min(_MAX_ESCALATION, max(0.0, (_BPI_REACHED_L3 - line3 - e1 * l1_to_l3) / l2_to_l3))
-    probs = {(s.category, s.subcategory): (e1 if _line(s.group) == 1 else e2)
-             for s in _SUBS if s.escalate_to}
+    probs = {
+        (s.category, s.subcategory): (e1 if _line(s.group) == 1 else e2)
+        for s in _SUBS
+        if s.escalate_to
+    }
     return probs, e1, e2
 
 
@@ -405,7 +421,8 @@ _DEMO_ESCALATED_SHARE: Final = sum(_DEMO_SUB_WEIGHT[k] * p for k, p in _ESCALATE
 # that no cell is impossible; priority then follows the base matrix (3 x 3 becomes P5 here).
 _CELLS: Final = tuple((i, u) for i in (1, 2, 3) for u in (1, 2, 3))
 _DEMO_CELLS: Final[dict[tuple[int, int], float]] = dict(
-    zip(_CELLS, _normalise([_SN_IMPACT_X_URGENCY[c] * 2500 + 1 for c in _CELLS]), strict=True))
+    zip(_CELLS, _normalise([_SN_IMPACT_X_URGENCY[c] * 2500 + 1 for c in _CELLS]), strict=True)
+)
 _DEMO_PRIORITY: Final[dict[int, float]] = {
     p: sum(w for c, w in _DEMO_CELLS.items() if priority_of(*c) == p) for p in range(1, 6)
 }
@@ -418,19 +435,28 @@ def _open_state() -> dict[str, float]:
     bpi_total = sum(_BPI_OPEN_TIME.values())
     bpi_new = _BPI_OPEN_TIME["Awaiting Assignment"] / bpi_total
     bpi_prog = (_BPI_OPEN_TIME["In Progress"] + _BPI_OPEN_TIME["Assigned"]) / bpi_total
-    return {"new": (sn_new + bpi_new) / 2, "in_progress": (sn_prog + bpi_prog) / 2,
-            "on_hold": (2 - sn_new - sn_prog - bpi_new - bpi_prog) / 2}
+    return {
+        "new": (sn_new + bpi_new) / 2,
+        "in_progress": (sn_prog + bpi_prog) / 2,
+        "on_hold": (2 - sn_new - sn_prog - bpi_new - bpi_prog) / 2,
+    }
 
 
 def _hold_reasons() -> dict[str, float]:
     """Each log's waiting time mapped to our reasons (BPI's bare "Wait" names none), averaged."""
     sn, bw = _SN_OPEN_TIME_IN_STATE, _BPI_WAIT_TIME
-    sn_r = {"awaiting_caller": sn["Awaiting User Info"] + sn["Awaiting Evidence"],
-            "awaiting_vendor": sn["Awaiting Vendor"], "awaiting_change": 0.0,
-            "awaiting_problem": sn["Awaiting Problem"]}
-    bpi_r = {"awaiting_caller": bw["Wait - User"] + bw["Wait - Customer"],
-             "awaiting_vendor": bw["Wait - Vendor"],
-             "awaiting_change": bw["Wait - Implementation"], "awaiting_problem": 0.0}
+    sn_r = {
+        "awaiting_caller": sn["Awaiting User Info"] + sn["Awaiting Evidence"],
+        "awaiting_vendor": sn["Awaiting Vendor"],
+        "awaiting_change": 0.0,
+        "awaiting_problem": sn["Awaiting Problem"],
+    }
+    bpi_r = {
+        "awaiting_caller": bw["Wait - User"] + bw["Wait - Customer"],
+        "awaiting_vendor": bw["Wait - Vendor"],
+        "awaiting_change": bw["Wait - Implementation"],
+        "awaiting_problem": 0.0,
+    }
     sn_t, bpi_t = sum(sn_r.values()), sum(bpi_r.values())
     return {r: (sn_r[r] / sn_t + bpi_r[r] / bpi_t) / 2 for r in HOLD_REASONS}
 
@@ -443,12 +469,20 @@ _DEMO_HOLD: Final = _hold_reasons()
 # problem_id (2.7%) and rfc (1.4%) shares. Subcategories without a known error fold
 # "known_error" into "workaround_provided".
 _CODE_RANK_ORDER: Final = (
-    "solution_provided", "workaround_provided", "user_error", "resolved_by_caller",
-    "known_error", "resolved_by_problem", "duplicate", "resolved_by_request",
-    "resolved_by_change", "no_resolution",
+    "solution_provided",
+    "workaround_provided",
+    "user_error",
+    "resolved_by_caller",
+    "known_error",
+    "resolved_by_problem",
+    "duplicate",
+    "resolved_by_request",
+    "resolved_by_change",
+    "no_resolution",
 )
 _DEMO_CODES: Final[dict[str, float]] = dict(
-    zip(_CODE_RANK_ORDER, _normalise(_SN_CLOSED_CODE_RANKS[:10]), strict=True))
+    zip(_CODE_RANK_ORDER, _normalise(_SN_CLOSED_CODE_RANKS[:10]), strict=True)
+)
 
 
 def _demo_profile() -> dict[str, Any]:
@@ -534,8 +568,6 @@ class DemoIncident:
     service_index: int | None = None  # index into SERVICES: the affected service / CI
 
 
-
-
 # Placeholder values and notes (data/texts.json).
 _FLOORS: Final = tuple(_TEXTS["floors"])
 _SITES: Final = tuple(_TEXTS["sites"])
@@ -591,8 +623,9 @@ class _TimeTable:
     """Inverse CDF of opened_at over the span: hourly buckets weighted by hour and weekday, and
     by ``keep(age)`` when given (the share of incidents opened that long ago that are kept)."""
 
-    def __init__(self, start: float, end: float,
-                 keep: Callable[[float], float] | None = None) -> None:
+    def __init__(
+        self, start: float, end: float, keep: Callable[[float], float] | None = None
+    ) -> None:
         first = math.floor(start / 3600.0) * 3600.0
         self.lo: list[float] = []
         self.width: list[float] = []
@@ -711,11 +744,20 @@ def _issue_tables(sub: _Sub, alerts: bool) -> tuple[_IssueTables, ...]:
                 f"workaround: {_braces(known.workaround)}",
             )
             workarounds.append(_braces(known.workaround))
-        notes["workaround_provided"] = tuple(f"Workaround: {w} Permanent fix to follow."
-                                             for w in workarounds)
+        notes["workaround_provided"] = tuple(
+            f"Workaround: {w} Permanent fix to follow." for w in workarounds
+        )
         codes = list(weights)
-        out.append(_IssueTables(titles, tuple(descs), service, codes,
-                                _cum([weights[c] for c in codes]), [notes[c] for c in codes]))
+        out.append(
+            _IssueTables(
+                titles,
+                tuple(descs),
+                service,
+                codes,
+                _cum([weights[c] for c in codes]),
+                [notes[c] for c in codes],
+            )
+        )
     return tuple(out)
 
 
@@ -737,26 +779,33 @@ def _sub_tables(rng: random.Random) -> list[_SubTables]:
     # Members who take work (not supervisors or admins), with a mild workload skew.
     members: dict[str, tuple[list[int], list[float]]] = {}
     for g in GROUPS:
-        idx = [i for i, a in enumerate(AGENTS)
-               if a.group == g.name and a.role in ("agent", "specialist")]
+        idx = [
+            i
+            for i, a in enumerate(AGENTS)
+            if a.group == g.name and a.role in ("agent", "specialist")
+        ]
         members[g.name] = (idx, _cum([1.0 / (1 + 0.3 * k) for k in range(len(idx))]))
     people_channels = dict(_PEOPLE_CHANNELS)
     out: list[_SubTables] = []
     for s in _SUBS:
-        channel_w = [s.monitored if c == "monitoring" else
-                     (1 - s.monitored) * people_channels.get(c, 0.0) for c in CHANNELS]
+        channel_w = [
+            s.monitored if c == "monitoring" else (1 - s.monitored) * people_channels.get(c, 0.0)
+            for c in CHANNELS
+        ]
         people = _issue_tables(s, alerts=False)
-        out.append(_SubTables(
-            sub=s,
-            ctxs=_ctx_pool(rng, s),
-            channels=[c for c, w in zip(CHANNELS, channel_w, strict=True) if w > 0],
-            channel_cum=_cum([w for w in channel_w if w > 0]),
-            people=people,
-            alerts=_issue_tables(s, alerts=True) or people,
-            escalate=_ESCALATE.get((s.category, s.subcategory), 0.0),
-            home=members[s.group],
-            higher=members[s.escalate_to] if s.escalate_to else members[s.group],
-        ))
+        out.append(
+            _SubTables(
+                sub=s,
+                ctxs=_ctx_pool(rng, s),
+                channels=[c for c, w in zip(CHANNELS, channel_w, strict=True) if w > 0],
+                channel_cum=_cum([w for w in channel_w if w > 0]),
+                people=people,
+                alerts=_issue_tables(s, alerts=True) or people,
+                escalate=_ESCALATE.get((s.category, s.subcategory), 0.0),
+                home=members[s.group],
+                higher=members[s.escalate_to] if s.escalate_to else members[s.group],
+            )
+        )
     return out
 
 
@@ -767,8 +816,10 @@ def _natural_open_share(rng: random.Random, times: _TimeTable, now: float) -> fl
     prios = sorted(_DEMO_PRIORITY)
     prio_cum = _cum([_DEMO_PRIORITY[p] for p in prios])
     ages = [now - times.at(rng.random()) for _ in range(m)]
-    durs = [_SECONDS_TO_RESOLVE[prios[bisect_right(prio_cum, rng.random())]]
-            [int(rng.random() * _TABLE)] for _ in range(m)]
+    durs = [
+        _SECONDS_TO_RESOLVE[prios[bisect_right(prio_cum, rng.random())]][int(rng.random() * _TABLE)]
+        for _ in range(m)
+    ]
     return sum(a < d for a, d in zip(ages, durs, strict=True)) / m
 
 
@@ -803,9 +854,15 @@ _NOMINAL_TARGET_H: Final = {1: 4.0, 2: 8.0, 3: 18.0, 4: 27.0, 5: 90.0}
 OpenSince = Callable[[int, float], float]
 
 
-def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
-             open_share: float | None = None,
-             open_since: OpenSince | None = None) -> Iterator[DemoIncident]:
+def generate(
+    n: int,
+    *,
+    seed: int = 1,
+    now: datetime,
+    span_days: int = 365,
+    open_share: float | None = None,
+    open_since: OpenSince | None = None,
+) -> Iterator[DemoIncident]:
     """Yield ``n`` demo incidents, ``seq`` 1..n in order of ``opened_at``.
 
     Deterministic for given arguments. Resolved, closed and cancelled incidents spread over the
@@ -833,13 +890,15 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
     start = now_ts - span_days * 86400.0
     if open_share is None:
         natural = _natural_open_share(
-            random.Random(seed * 1_000_003 + 7), _TimeTable(start, now_ts), now_ts)
+            random.Random(seed * 1_000_003 + 7), _TimeTable(start, now_ts), now_ts
+        )
         share = max(natural, min(0.3, _MIN_DEMO_OPEN / n))
     else:
         share = open_share
     n_open = min(n, round(share * n))
     times = _TimeTable(start, now_ts, keep=_resolved_by)
     tables = _sub_tables(rng)
+
     def nominal(priority: int, used: float) -> float:
         return now_ts - used * _NOMINAL_TARGET_H[priority] * 3600.0
 
@@ -901,10 +960,13 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
             reassign = 0
         reopen = 0 if rand() < p_no_reopen else reopen_vals[bisect_right(reopen_cum, rand())]
         return {
-            "issue": issue, "ctx": ctx, "cell": cell,
+            "issue": issue,
+            "ctx": ctx,
+            "cell": cell,
             "title": issue.titles[int(rand() * len(issue.titles))].format_map(ctx),
-            "description": issue.descriptions[int(rand() * len(issue.descriptions))]
-            .format_map(ctx),
+            "description": issue.descriptions[int(rand() * len(issue.descriptions))].format_map(
+                ctx
+            ),
             "caller_index": bisect_right(caller_cum, rand()),
             "channel": channel,
             "category": s.category,
@@ -954,8 +1016,11 @@ def generate(n: int, *, seed: int = 1, now: datetime, span_days: int = 365,
                 durations = cell_dur[cell]
                 duration = durations[int(rand() * table)]
                 if duration > age:  # resolved by now: one of the times the curve allows
-                    duration = durations[int(rand() * bisect_right(durations, age))] \
-                        if durations[0] <= age else age * rand()
+                    duration = (
+                        durations[int(rand() * bisect_right(durations, age))]
+                        if durations[0] <= age
+                        else age * rand()
+                    )
                 resolved = opened + duration
                 d["resolved_at"] = fromts(int(resolved), utc)
                 closes = resolved + close_delay[int(rand() * table)]

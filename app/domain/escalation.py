@@ -11,7 +11,9 @@ def line_label(line: int) -> str:
     return {1: "1st line", 2: "2nd line", 3: "3rd line"}.get(line, f"line {line}")
 
 
-def check_functional(current_line: int, target_group: str, target_line: int, reason: str | None) -> str:
+def check_functional(
+    current_line: int, target_group: str, target_line: int, reason: str | None
+) -> str:
     """A functional escalation goes to a group on a higher line than the incident's, with a reason."""
     text = (reason or "").strip()
     if not text:

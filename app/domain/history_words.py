@@ -116,18 +116,27 @@ def value_words(
     if field == "cancel_reason":
         return _enum_label(CancelReason, raw)
     if field == "close_reason":
-        return {CloseReason.CALLER_CONFIRMED.value: "Caller confirmed",
-                CloseReason.AUTO_CLOSED.value: "Closed automatically"}.get(raw, raw.replace("_", " "))
+        return {
+            CloseReason.CALLER_CONFIRMED.value: "Caller confirmed",
+            CloseReason.AUTO_CLOSED.value: "Closed automatically",
+        }.get(raw, raw.replace("_", " "))
     if field == "channel":
         return _enum_label(Channel, raw)
-    if field in ("impact", "urgency", "priority") and level is not None and raw.lstrip("-").isdigit():
+    if (
+        field in ("impact", "urgency", "priority")
+        and level is not None
+        and raw.lstrip("-").isdigit()
+    ):
         return level(field, int(raw))
     if field == "support_line":
         return f"Line {raw}"
     if field == "matrix_version":
         return f"Version {raw}"
     if raw in _YES_NO and field in (
-        "major", "priority_overridden", "escalated_to_supervisor", "active"
+        "major",
+        "priority_overridden",
+        "escalated_to_supervisor",
+        "active",
     ):
         return _YES_NO[raw]
     if field in _TIMES:

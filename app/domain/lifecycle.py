@@ -171,7 +171,9 @@ def check_hold(state: State, reason: str | None, comment: str | None) -> HoldRea
             field="hold_reason",
         ) from None
     if hold is HoldReason.AWAITING_CALLER:
-        _required(comment, "comment", "A comment to the caller is required: say what you are waiting for")
+        _required(
+            comment, "comment", "A comment to the caller is required: say what you are waiting for"
+        )
     return hold
 
 
@@ -188,7 +190,9 @@ def check_resolve(state: State, code: str | None, notes: str | None) -> tuple[Re
             f"{', '.join(c.value for c in ResolutionCode)}",
             field="resolution_code",
         ) from None
-    return rc, _required(notes, "resolution_notes", "Resolution notes are required: say what restored the service")
+    return rc, _required(
+        notes, "resolution_notes", "Resolution notes are required: say what restored the service"
+    )
 
 
 def check_cancel(state: State, reason: str | None) -> str:

@@ -210,7 +210,9 @@ def _facts(actor: Who, incident: IncidentFacts, action: IncidentAction) -> Refus
         if incident.escalated_to_supervisor:
             return Refusal(f"{number} was escalated to its group's supervisor already", Why.FACT)
         if incident.group_id is None:
-            return Refusal(f"{number} is in no group, so it has no supervisor to escalate to", Why.FACT)
+            return Refusal(
+                f"{number} is in no group, so it has no supervisor to escalate to", Why.FACT
+            )
     if action is A.MARK_MAJOR and incident.major:
         return Refusal(f"{number} is a major incident already", Why.FACT)
     if action is A.UNMARK_MAJOR and not incident.major:

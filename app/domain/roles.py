@@ -33,7 +33,9 @@ class Permission(enum.StrEnum):
     RECORD_PROBLEMS = "record problems and known errors"
     BULK_EDIT = "run bulk actions on many incidents"
     REVIEW = "run post-incident reviews"
-    CONFIGURE = "configure the desk: the priority matrix, SLA policies, calendars, groups and categories"
+    CONFIGURE = (
+        "configure the desk: the priority matrix, SLA policies, calendars, groups and categories"
+    )
     MANAGE_USERS = "manage users"
 
 
@@ -63,6 +65,4 @@ def only(roles: Iterable[Role]) -> str:
 def require(role: Role, permission: Permission, *, who: str = "this user") -> None:
     if not can(role, permission):
         allowed = only(r for r in Role if can(r, permission))
-        raise PermissionDenied(
-            f"Only {allowed} may {permission.value} ({who} is {role.a})"
-        )
+        raise PermissionDenied(f"Only {allowed} may {permission.value} ({who} is {role.a})")

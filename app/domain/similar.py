@@ -34,7 +34,11 @@ class SimilarEntry:
             return f"{self.score}% · {h.number} · {(h.state or '').replace('_', ' ')}"
         open_n = sum(1 for x in self.hits if x.state in _OPEN)
         closed_n = len(self.hits) - open_n
-        states = ", ".join(p for p in (f"{open_n} open" if open_n else "", f"{closed_n} closed" if closed_n else "") if p)
+        states = ", ".join(
+            p
+            for p in (f"{open_n} open" if open_n else "", f"{closed_n} closed" if closed_n else "")
+            if p
+        )
         return f"{self.score}% · {plural(len(self.hits), 'incident')} like this ({states})"
 
     def body(self, *, expanded: bool) -> str:
@@ -58,7 +62,9 @@ def rank_similar(hits: list[SearchHit], limit: int = 9) -> list[SimilarEntry]:
     groups: dict[tuple[str, object], list[SearchHit]] = {}
     for h in hits:
         key: tuple[str, object] = (
-            ("known_error", h.id) if h.kind == "known_error" else ("incident", " ".join(h.title.lower().split()))
+            ("known_error", h.id)
+            if h.kind == "known_error"
+            else ("incident", " ".join(h.title.lower().split()))
         )
         groups.setdefault(key, []).append(h)
     best = max(h.rank for h in hits)

@@ -358,7 +358,9 @@ class SlaPolicy:
             if not isinstance(target, SlaTarget):
                 raise TypeError(f"priority {priority}: expected an SlaTarget, got {target!r}")
         if not isinstance(self.retroactive_start, bool):
-            raise TypeError(f"retroactive_start must be True or False, got {self.retroactive_start!r}")
+            raise TypeError(
+                f"retroactive_start must be True or False, got {self.retroactive_start!r}"
+            )
         # A read-only copy: the caller's dict can change without touching the policy.
         object.__setattr__(self, "targets", MappingProxyType(targets))
 

@@ -138,7 +138,10 @@ class PolicyRecord:
         return PolicySpec(
             self.name,
             self.calendar_id,
-            {t.priority: TargetSpec(t.response_s, t.resolution_s, t.calendar_id) for t in self.targets},
+            {
+                t.priority: TargetSpec(t.response_s, t.resolution_s, t.calendar_id)
+                for t in self.targets
+            },
             self.auto_close_days,
             self.retroactive_start,
             self.active,
@@ -284,7 +287,9 @@ def check_calendar(spec: CalendarSpec) -> CalendarSpec:
     custom: list[date] = []
     for off in spec.custom_holidays:
         if not isinstance(off, date) or isinstance(off, datetime):
-            raise ValidationError(f"A custom day off must be a date, got {off!r}", field="custom_holidays")
+            raise ValidationError(
+                f"A custom day off must be a date, got {off!r}", field="custom_holidays"
+            )
         custom.append(off)
     return CalendarSpec(
         name=name,
@@ -335,11 +340,15 @@ def check_policy(
         )
     for flag, what in ((spec.retroactive_start, "retroactive_start"), (spec.active, "active")):
         if not isinstance(flag, bool):
-            raise ValidationError(f"{what.replace('_', ' ')} is yes or no, got {flag!r}", field=what)
+            raise ValidationError(
+                f"{what.replace('_', ' ')} is yes or no, got {flag!r}", field=what
+            )
     targets: dict[int, TargetSpec] = {}
     for priority, target in spec.targets.items():
         if isinstance(priority, bool) or not isinstance(priority, int) or priority < 1:
-            raise ValidationError(f"A priority is a whole number from 1, got {priority!r}", field="targets")
+            raise ValidationError(
+                f"A priority is a whole number from 1, got {priority!r}", field="targets"
+            )
         where = f"P{priority}"
         if not isinstance(target, TargetSpec):
             raise ValidationError(f"{where}: expected targets, got {target!r}", field="targets")
@@ -352,7 +361,9 @@ def check_policy(
                 field="targets",
             )
         if target.calendar_id is not None and target.calendar_id not in calendar_names:
-            raise ValidationError(f"{where}: no calendar with id {target.calendar_id!r}", field="targets")
+            raise ValidationError(
+                f"{where}: no calendar with id {target.calendar_id!r}", field="targets"
+            )
         override = None if target.calendar_id == spec.calendar_id else target.calendar_id
         targets[priority] = TargetSpec(response, resolution, override)
     missing = [p for p in range(1, priorities + 1) if p not in targets]
@@ -363,7 +374,12 @@ def check_policy(
             field="targets",
         )
     return PolicySpec(
-        name, spec.calendar_id, dict(sorted(targets.items())), days, spec.retroactive_start, spec.active
+        name,
+        spec.calendar_id,
+        dict(sorted(targets.items())),
+        days,
+        spec.retroactive_start,
+        spec.active,
     )
 
 
@@ -395,7 +411,9 @@ def calendar_diff(old: CalendarSpec | None, new: CalendarSpec) -> list[FieldDiff
             add(f"{weekday} hours", before, day_hours_text(new.week[i]))
     add("holiday country", old.holiday_country if old else None, new.holiday_country)
     add("holiday subdivision", old.holiday_subdiv if old else None, new.holiday_subdiv)
-    add("custom days off", _dates(old.custom_holidays) if old else None, _dates(new.custom_holidays))
+    add(
+        "custom days off", _dates(old.custom_holidays) if old else None, _dates(new.custom_holidays)
+    )
     return [d for d in out if not (old is None and d.new is None)]
 
 
@@ -410,12 +428,20 @@ def policy_diff(
             out.append(FieldDiff(name, None if old is None else a, b))
 
     def cal(calendar_id: int | None) -> str | None:
-        return None if calendar_id is None else calendar_names.get(calendar_id, f"calendar {calendar_id}")
+        return (
+            None
+            if calendar_id is None
+            else calendar_names.get(calendar_id, f"calendar {calendar_id}")
+        )
 
     add("name", old.name if old else None, new.name)
     add("calendar", cal(old.calendar_id) if old else None, cal(new.calendar_id))
     add("auto-close days", str(old.auto_close_days) if old else None, str(new.auto_close_days))
-    add("retroactive start", _yes(old.retroactive_start) if old else None, _yes(new.retroactive_start))
+    add(
+        "retroactive start",
+        _yes(old.retroactive_start) if old else None,
+        _yes(new.retroactive_start),
+    )
     add("active", _yes(old.active) if old else None, _yes(new.active))
     before = dict(old.targets) if old else {}
     for priority in sorted(set(before) | set(new.targets)):

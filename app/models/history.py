@@ -85,4 +85,6 @@ class AdminAuditEntry(Base):
 Index("ix_journal_incident", JournalEntry.incident_id, JournalEntry.id)
 Index("ix_audit_incident", AuditEntry.incident_id, AuditEntry.id)
 Index("ix_sla_pauses_incident", SlaPause.incident_id)
-Index("ix_admin_audit_entity", AdminAuditEntry.entity, AdminAuditEntry.entity_id, AdminAuditEntry.id)
+Index(
+    "ix_admin_audit_entity", AdminAuditEntry.entity, AdminAuditEntry.entity_id, AdminAuditEntry.id
+)

@@ -47,7 +47,9 @@ class SlaPolicyRow(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    auto_close_days: Mapped[int] = mapped_column(Integer, default=3)  # business days after resolution
+    auto_close_days: Mapped[int] = mapped_column(
+        Integer, default=3
+    )  # business days after resolution
     # a priority change re-measures the incident from its opening (True, ServiceNow's
     # "retroactive start") or starts the new target's clocks at the change (False)
     retroactive_start: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -17,7 +17,9 @@ class Problem(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(20), default="new")  # new, known_error, resolved, closed
+    state: Mapped[str] = mapped_column(
+        String(20), default="new"
+    )  # new, known_error, resolved, closed
     root_cause: Mapped[str | None] = mapped_column(Text)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

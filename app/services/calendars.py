@@ -107,7 +107,9 @@ def write_calendar(
     session.flush()
     if diffs:
         record_changes(session, actor, "calendar", row.id, spec.name, diffs, now, reason)
-        append_change(session, "calendar", row.id, "created" if before is None else "updated", actor.id)
+        append_change(
+            session, "calendar", row.id, "created" if before is None else "updated", actor.id
+        )
         bump_configuration_revision(session)
     return row
 

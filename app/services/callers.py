@@ -36,10 +36,15 @@ def caller_for(session: Session, actor_id: int, wanted: NewCaller | str) -> int:
     when there is one, else a new caller (rolled back with the transaction if it fails)."""
     if isinstance(wanted, str):
         wanted = NewCaller(wanted)
-    row = new_caller(wanted.name, email=wanted.email, phone=wanted.phone, department=wanted.department)
+    row = new_caller(
+        wanted.name, email=wanted.email, phone=wanted.phone, department=wanted.department
+    )
     if row.email:
         existing = session.scalar(
-            select(Caller.id).where(func.lower(Caller.email) == row.email).order_by(Caller.id).limit(1)
+            select(Caller.id)
+            .where(func.lower(Caller.email) == row.email)
+            .order_by(Caller.id)
+            .limit(1)
         )
         if existing is not None:
             return int(existing)

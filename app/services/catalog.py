@@ -60,7 +60,9 @@ def add_category(
         return c.id
 
 
-def add_service(desk: Desk, actor: Actor, name: str, *, kind: str = "service", group_id: int | None = None) -> int:
+def add_service(
+    desk: Desk, actor: Actor, name: str, *, kind: str = "service", group_id: int | None = None
+) -> int:
     actor.require(Permission.CONFIGURE)
     if kind not in ("service", "ci"):
         raise ValidationError("kind must be 'service' or 'ci'", field="kind")

@@ -52,7 +52,9 @@ def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
             "The database is busy: every connection to it is in use. Retry in a moment."
         )
     if isinstance(exc, sa_exc.DisconnectionError):
-        return EnvironmentProblem(f"The database cannot be reached: {_plain(exc)}. Retry in a moment.")
+        return EnvironmentProblem(
+            f"The database cannot be reached: {_plain(exc)}. Retry in a moment."
+        )
     if isinstance(exc, sa_exc.DBAPIError):
         text = _plain(exc.orig) if exc.orig is not None else _plain(exc)
         module = type(exc.orig).__module__ if exc.orig is not None else ""

@@ -94,9 +94,7 @@ def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
             store_matrix(s, default_matrix(), None, desk.now(), "Default (ServiceNow base system)")
         if s.scalar(select(SlaPolicyRow.id).limit(1)) is None:
             d = defaults or configured_defaults()  # read only when a database is set up
-            office = BusinessCalendar.office_hours(
-                "Office hours", d.tz, start=d.start, end=d.end
-            )
+            office = BusinessCalendar.office_hours("Office hours", d.tz, start=d.start, end=d.end)
             office_row = BusinessCalendarRow(
                 name=office.name,
                 tz=office.tz,
@@ -107,11 +105,17 @@ def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
                 custom_holidays=[],
             )
             always_row = BusinessCalendarRow(
-                name="24x7", tz=d.tz, always=True, week=[[["00:00", "00:00"]]] * 7, custom_holidays=[]
+                name="24x7",
+                tz=d.tz,
+                always=True,
+                week=[[["00:00", "00:00"]]] * 7,
+                custom_holidays=[],
             )
             s.add_all([office_row, always_row])
             s.flush()
-            policy = SlaPolicyRow(name="Default", calendar_id=office_row.id, active=True, auto_close_days=3)
+            policy = SlaPolicyRow(
+                name="Default", calendar_id=office_row.id, active=True, auto_close_days=3
+            )
             s.add(policy)
             s.flush()
             for priority, target in default_policy(office).targets.items():

@@ -167,7 +167,9 @@ def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime)
     )
 
 
-def load_record(conn: Connection, incident_id: int, book: PolicyBook, now: datetime) -> IncidentRecord:
+def load_record(
+    conn: Connection, incident_id: int, book: PolicyBook, now: datetime
+) -> IncidentRecord:
     from sqlalchemy.orm import Session
 
     with Session(bind=conn) as session:

@@ -38,7 +38,9 @@ class Notice:
     number: str
     title: str
     priority: int
-    kind: str  # "assigned", "urgent", "sla_75", "sla_100", "response_75", "response_100", "escalated"
+    kind: (
+        str  # "assigned", "urgent", "sla_75", "sla_100", "response_75", "response_100", "escalated"
+    )
     text: str  # one line for people: "INC0000123 is assigned to you: VPN down"
     at: datetime
 

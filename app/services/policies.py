@@ -67,7 +67,9 @@ class PublicHolidays:
     The `holidays` package fills a year the first time a date of it is asked about, so nothing
     is fixed when the process starts: the 2090 holidays are there when a clock reaches 2090."""
 
-    def __init__(self, country: str | None, subdiv: str | None, custom: Iterable[date] = ()) -> None:
+    def __init__(
+        self, country: str | None, subdiv: str | None, custom: Iterable[date] = ()
+    ) -> None:
         self.country = country or None
         self.subdiv = subdiv or None
         self.custom = frozenset(custom)
@@ -199,7 +201,9 @@ class PolicyBook:
         except KeyError:
             raise NotFound(f"No priority matrix version {version}") from None
 
-    def target(self, policy_id: int | None, priority: int) -> tuple[SlaTarget, BusinessCalendar] | None:
+    def target(
+        self, policy_id: int | None, priority: int
+    ) -> tuple[SlaTarget, BusinessCalendar] | None:
         pid = policy_id if policy_id is not None else self.default_policy_id
         if pid is None:
             return None
@@ -210,7 +214,9 @@ class PolicyBook:
         if found is None:
             return None
         target, cal = found
-        return describe_duration(target.response_s, cal), describe_duration(target.resolution_s, cal)
+        return describe_duration(target.response_s, cal), describe_duration(
+            target.resolution_s, cal
+        )
 
     def business_calendar(self, policy_id: int | None = None) -> BusinessCalendar | None:
         """The calendar most targets of a policy use (for auto-close and the queue's countdown)."""
@@ -244,7 +250,9 @@ def load_policy_book(conn: Connection) -> PolicyBook:
 
 
 def configuration_revision(conn: Connection | Session) -> int:
-    value = conn.execute(select(Setting.value).where(Setting.key == CONFIGURATION_REVISION)).scalar()
+    value = conn.execute(
+        select(Setting.value).where(Setting.key == CONFIGURATION_REVISION)
+    ).scalar()
     return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -264,9 +272,7 @@ def fresh_policy_book(desk: Desk, session: Session) -> PolicyBook:
     """The policy book, reloaded if another workstation saved a newer matrix, calendar, SLA
     policy or site meanwhile (two indexed look-ups in one query, in the caller's transaction)."""
     book = policy_book(desk)
-    revision = (
-        select(Setting.value).where(Setting.key == CONFIGURATION_REVISION).scalar_subquery()
-    )
+    revision = select(Setting.value).where(Setting.key == CONFIGURATION_REVISION).scalar_subquery()
     row = session.execute(select(func.max(MatrixVersion.id), revision)).one()
     newest, stored = row[0], row[1]
     stored_revision = int(stored) if isinstance(stored, int) and not isinstance(stored, bool) else 0

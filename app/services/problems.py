@@ -19,7 +19,12 @@ def add_problem(desk: Desk, actor: Actor, title: str, *, description: str = "") 
     from app.domain.records import problem_number
 
     with desk.write() as s:
-        p = Problem(number=f"~{uuid.uuid4().hex[:18]}", title=title.strip(), description=description, created_by_id=actor.id)
+        p = Problem(
+            number=f"~{uuid.uuid4().hex[:18]}",
+            title=title.strip(),
+            description=description,
+            created_by_id=actor.id,
+        )
         s.add(p)
         s.flush()
         p.number = problem_number(p.id)

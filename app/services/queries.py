@@ -173,16 +173,22 @@ def history(desk: Desk, incident_id: int) -> list[AuditRecord]:
 def pauses(desk: Desk, incident_id: int) -> list[PauseRecord]:
     with desk.query() as conn:
         rows = conn.execute(
-            select(SlaPause).where(SlaPause.incident_id == incident_id).order_by(SlaPause.started_at)
+            select(SlaPause)
+            .where(SlaPause.incident_id == incident_id)
+            .order_by(SlaPause.started_at)
         ).scalars()
         return [PauseRecord(p.started_at, p.ended_at, p.reason) for p in rows]
 
 
 def children(desk: Desk, incident_id: int) -> list[QueueRow]:
     with desk.read() as conn:
-        ids = conn.execute(
-            select(Incident.id).where(Incident.parent_id == incident_id).order_by(Incident.id)
-        ).scalars().all()
+        ids = (
+            conn.execute(
+                select(Incident.id).where(Incident.parent_id == incident_id).order_by(Incident.id)
+            )
+            .scalars()
+            .all()
+        )
         return queue_db.fetch_rows_by_ids(conn, list(ids))
 
 
@@ -192,7 +198,9 @@ def search(desk: Desk, text: str, limit: int = 50, *, active_only: bool = False)
         return search_db.search_incidents(conn, text, limit, active_only=active_only)
 
 
-def similar(desk: Desk, text: str, limit: int = 10, exclude_id: int | None = None) -> list[SearchHit]:
+def similar(
+    desk: Desk, text: str, limit: int = 10, exclude_id: int | None = None
+) -> list[SearchHit]:
     """Incidents and known errors that look like `text`, best first."""
     with desk.read() as conn:
         return search_db.similar(conn, text, limit, exclude_id=exclude_id)
@@ -264,11 +272,20 @@ def categories(desk: Desk) -> list[CategoryRecord]:
             .outerjoin(parent, parent.id == Category.parent_id)
             .outerjoin(Group, Group.id == Category.default_group_id)
             .where(Category.active)
-            .order_by(func.coalesce(parent.name, Category.name), Category.parent_id.isnot(None), Category.name)
+            .order_by(
+                func.coalesce(parent.name, Category.name),
+                Category.parent_id.isnot(None),
+                Category.name,
+            )
         ).all()
     return [
         CategoryRecord(
-            c.id, c.name, c.parent_id, f"{pname} > {c.name}" if pname else c.name, c.default_group_id, gname
+            c.id,
+            c.name,
+            c.parent_id,
+            f"{pname} > {c.name}" if pname else c.name,
+            c.default_group_id,
+            gname,
         )
         for c, pname, gname in rows
     ]
@@ -276,9 +293,11 @@ def categories(desk: Desk) -> list[CategoryRecord]:
 
 def services(desk: Desk) -> list[ServiceRecord]:
     with desk.query() as conn:
-        rows = conn.execute(
-            select(ConfigItem).where(ConfigItem.active).order_by(ConfigItem.name)
-        ).scalars().all()
+        rows = (
+            conn.execute(select(ConfigItem).where(ConfigItem.active).order_by(ConfigItem.name))
+            .scalars()
+            .all()
+        )
     return [ServiceRecord(s.id, s.name, s.kind) for s in rows]
 
 

@@ -86,8 +86,13 @@ def builtin_views(actor: Actor) -> list[SavedView]:
 BUILTIN_NAMES = frozenset(
     name.casefold()
     for name in (
-        "My incidents", "My groups' unassigned", "All open", "Breaching soon", "On hold",
-        "Major incidents", "Awaiting confirmation",
+        "My incidents",
+        "My groups' unassigned",
+        "All open",
+        "Breaching soon",
+        "On hold",
+        "Major incidents",
+        "Awaiting confirmation",
     )
 )
 
@@ -171,8 +176,9 @@ def _from_stored(name: str, data: Any) -> SavedView:
     sort = data.get("sort", DEFAULT_SORT)
     _check_sort(sort, where)
     descending = _bool(data.get("descending", False), where, "descending")
-    return SavedView(name, filter_from_dict(data.get("filter", {}), where), sort, descending,
-                     own=True)
+    return SavedView(
+        name, filter_from_dict(data.get("filter", {}), where), sort, descending, own=True
+    )
 
 
 def _check_sort(sort: Any, where: str) -> None:
@@ -189,8 +195,7 @@ def clean_name(name: str) -> str:
         raise ValidationError("A saved view needs a name", field="name")
     if len(cleaned) > NAME_MAX:
         raise ValidationError(
-            f"A saved view's name is at most {NAME_MAX} characters (this one has "
-            f"{len(cleaned)})",
+            f"A saved view's name is at most {NAME_MAX} characters (this one has {len(cleaned)})",
             field="name",
         )
     if cleaned.casefold() in BUILTIN_NAMES:

@@ -33,7 +33,9 @@ def site_value(site: SiteRecord) -> dict[str, str | None]:
     }
 
 
-def checked_site(timezone: str, holiday_country: str | None, holiday_subdiv: str | None) -> SiteRecord:
+def checked_site(
+    timezone: str, holiday_country: str | None, holiday_subdiv: str | None
+) -> SiteRecord:
     zone = check_zone(timezone)
     country, subdiv = check_holiday_region(holiday_country, holiday_subdiv)
     return SiteRecord(zone, country, subdiv)
@@ -53,7 +55,10 @@ def stored_site(session: Session) -> SiteRecord | None:
 def default_calendar(session: Session) -> BusinessCalendarRow | None:
     """The calendar of the default SLA policy (the lowest active one), if any."""
     calendar_id = session.scalar(
-        select(SlaPolicyRow.calendar_id).where(SlaPolicyRow.active).order_by(SlaPolicyRow.id).limit(1)
+        select(SlaPolicyRow.calendar_id)
+        .where(SlaPolicyRow.active)
+        .order_by(SlaPolicyRow.id)
+        .limit(1)
     )
     return None if calendar_id is None else session.get(BusinessCalendarRow, calendar_id)
 

@@ -106,10 +106,14 @@ def save_policy(
             )
         )
         if taken is not None:
-            raise ValidationError(f"An SLA policy named {checked.name!r} exists already", field="name")
+            raise ValidationError(
+                f"An SLA policy named {checked.name!r} exists already", field="name"
+            )
         if not checked.active:
             others = session.scalar(
-                select(SlaPolicyRow.id).where(SlaPolicyRow.active, SlaPolicyRow.id != (policy_id or -1))
+                select(SlaPolicyRow.id).where(
+                    SlaPolicyRow.active, SlaPolicyRow.id != (policy_id or -1)
+                )
             )
             if others is None:
                 raise ValidationError(
@@ -141,7 +145,9 @@ def save_policy(
         session.flush()
         if diffs:
             record_changes(session, actor, "policy", row.id, checked.name, diffs, now, reason)
-            append_change(session, "policy", row.id, "created" if before is None else "updated", actor.id)
+            append_change(
+                session, "policy", row.id, "created" if before is None else "updated", actor.id
+            )
             bump_configuration_revision(session)
         saved = _record(session, row, names)
     desk.invalidate()

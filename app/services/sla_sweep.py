@@ -106,7 +106,9 @@ def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
     return crossed
 
 
-def _sweep_clock(desk: Desk, clock: _Clock, now: datetime, system_id: int) -> list[ThresholdCrossed]:
+def _sweep_clock(
+    desk: Desk, clock: _Clock, now: datetime, system_id: int
+) -> list[ThresholdCrossed]:
     crossed: list[ThresholdCrossed] = []
     with desk.read() as conn:
         rows = conn.execute(
@@ -137,20 +139,23 @@ def _sweep_clock(desk: Desk, clock: _Clock, now: datetime, system_id: int) -> li
             values: dict[str, object] = {clock.stage.key: reached.value}
             if clock.name == RESOLUTION:
                 values["sla_breached"] = reached is Threshold.BREACHED
-            won = cast(CursorResult[Any], s.execute(
-                update(Incident)
-                .where(
-                    # re-checked here: the row may have been resolved, paused, taken or
-                    # re-prioritised since it was read
-                    Incident.id == row.id,
-                    clock.stage < reached.value,
-                    *clock.running,
-                    column <= now,
-                )
-                # derived fields: no version bump, so nobody's edit conflicts with the sweep
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )).rowcount
+            won = cast(
+                CursorResult[Any],
+                s.execute(
+                    update(Incident)
+                    .where(
+                        # re-checked here: the row may have been resolved, paused, taken or
+                        # re-prioritised since it was read
+                        Incident.id == row.id,
+                        clock.stage < reached.value,
+                        *clock.running,
+                        column <= now,
+                    )
+                    # derived fields: no version bump, so nobody's edit conflicts with the sweep
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                ),
+            ).rowcount
             if not won:
                 continue
             s.add(

@@ -22,7 +22,9 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 def has_admin(desk: Desk) -> bool:
     with desk.read() as conn:
         n = conn.execute(
-            select(func.count()).where(Agent.role == Role.ADMIN.value, Agent.username != SYSTEM_USER)
+            select(func.count()).where(
+                Agent.role == Role.ADMIN.value, Agent.username != SYSTEM_USER
+            )
         ).scalar_one()
     return bool(n)
 

@@ -47,7 +47,12 @@ class ActionDialog(QDialog):
     conflict = Signal(object)  # ConflictError
 
     def __init__(
-        self, title: str, runner: TaskRunner, call: Call, version: int, parent: QWidget | None = None
+        self,
+        title: str,
+        runner: TaskRunner,
+        call: Call,
+        version: int,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -125,8 +130,13 @@ class ActionDialog(QDialog):
             return
         self.buttons.setEnabled(False)
         self.message.hide()
-        self.runner.run(self._call(self.values(), self.version), self._done, self._failed, write=True,
-                        what=self.windowTitle().rstrip("…"))
+        self.runner.run(
+            self._call(self.values(), self.version),
+            self._done,
+            self._failed,
+            write=True,
+            what=self.windowTitle().rstrip("…"),
+        )
 
     def _done(self, record: IncidentRecord) -> None:
         self.buttons.setEnabled(True)
@@ -140,16 +150,21 @@ class ActionDialog(QDialog):
             # shown, then OK again acts on the incident as it is now
             self.version = exc.current_version
             ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok).text()
-            text = (f"{exc.number} was changed by someone else while this dialog was open: "
-                    f"{_changes_text(exc)}. Nothing was done. {ok} again to act on it as it is now, "
-                    "or Cancel.")
+            text = (
+                f"{exc.number} was changed by someone else while this dialog was open: "
+                f"{_changes_text(exc)}. Nothing was done. {ok} again to act on it as it is now, "
+                "or Cancel."
+            )
             self.conflict.emit(exc)
         self.message.setText(text)
         self.message.show()
         field = getattr(exc, "field", None)
         widget = self.fields.get(field or "")
         if widget is None and field:
-            widget = next((w for n, w in self.fields.items() if field.startswith(n) or n.startswith(field)), None)
+            widget = next(
+                (w for n, w in self.fields.items() if field.startswith(n) or n.startswith(field)),
+                None,
+            )
         if widget is not None:
             widget.setFocus()
 
@@ -157,7 +172,8 @@ class ActionDialog(QDialog):
 def _changes_text(exc: ConflictError) -> str:
     """'Group: Service Desk → Network (Ben Network); ...', the other side's changes in words."""
     parts = [
-        f"{_label(c)}: {_short(_old(c))} → {_short(_new(c))}" + (f" ({c.by_name or c.by})" if c.by else "")
+        f"{_label(c)}: {_short(_old(c))} → {_short(_new(c))}"
+        + (f" ({c.by_name or c.by})" if c.by else "")
         for c in exc.changes
     ]
     return "; ".join(parts) or "its version moved on"
@@ -231,10 +247,7 @@ class ConflictDialog(QDialog):
         both = [f for f in mine if f in theirs]
         intro = QLabel(
             f"While you edited, {' and '.join(people)} saved changes. Nothing of yours is saved yet. "
-            + (
-                "For a field you both changed, choose whose value to keep; "
-                if both else ""
-            )
+            + ("For a field you both changed, choose whose value to keep; " if both else "")
             + "what only they changed stays as they saved it, what only you changed is saved."
         )
         intro.setWordWrap(True)
@@ -252,7 +265,8 @@ class ConflictDialog(QDialog):
             label = _label(their) if their is not None else mine[field][0]
             their_text = (
                 f"{_short(_old(their))} → {_short(_new(their))}, {_who_when(their, zone, now)}"
-                if their is not None else "unchanged"
+                if their is not None
+                else "unchanged"
             )
             my_text = _short(mine[field][1]) if field in mine else "unchanged"
             grid.addWidget(QLabel(label), r, 0)
@@ -287,10 +301,18 @@ class ConflictDialog(QDialog):
         layout.addLayout(grid)
         buttons = QDialogButtonBox()
         self.merge_button = buttons.addButton("Save merged", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.merge_button.setToolTip("Save your fields as chosen; everything else stays as they saved it")
-        self.reload_button = buttons.addButton("Reload (drop mine)", QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.reload_button.setToolTip("Drop your unsaved changes and show the incident as it is now")
-        self.cancel_button = buttons.addButton("Keep editing", QDialogButtonBox.ButtonRole.RejectRole)
+        self.merge_button.setToolTip(
+            "Save your fields as chosen; everything else stays as they saved it"
+        )
+        self.reload_button = buttons.addButton(
+            "Reload (drop mine)", QDialogButtonBox.ButtonRole.DestructiveRole
+        )
+        self.reload_button.setToolTip(
+            "Drop your unsaved changes and show the incident as it is now"
+        )
+        self.cancel_button = buttons.addButton(
+            "Keep editing", QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.cancel_button.setToolTip("Close this and go on editing; nothing is saved")
         self.merge_button.clicked.connect(lambda: self._finish(self.MERGE))
         self.reload_button.clicked.connect(lambda: self._finish(self.RELOAD))

@@ -34,9 +34,7 @@ def write_crash_report(text: str) -> Path | None:
 _showing = False
 
 
-def excepthook(
-    kind: type[BaseException], exc: BaseException, tb: TracebackType | None
-) -> None:
+def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """Our bug: print it, write a report, and show it loudly. Never swallowed."""
     global _showing
     text = "".join(traceback.format_exception(kind, exc, tb))
@@ -52,12 +50,15 @@ def excepthook(
         return
     _showing = True
     try:
-        box = QMessageBox(QMessageBox.Icon.Critical, "Incident Desk: internal error",
-                          "Something went wrong inside Incident Desk. This is a bug, not "
-                          "something you did.")
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "Incident Desk: internal error",
+            "Something went wrong inside Incident Desk. This is a bug, not something you did.",
+        )
         where = f"A crash report was saved to:\n{report}" if report else "No report could be saved."
-        box.setInformativeText(f"{kind.__name__}: {exc}\n\n{where}\n\nYour unsaved work is still "
-                               "in the open windows.")
+        box.setInformativeText(
+            f"{kind.__name__}: {exc}\n\n{where}\n\nYour unsaved work is still in the open windows."
+        )
         box.setDetailedText(text)
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         box.exec()
@@ -82,7 +83,9 @@ def ask_retry(parent: QWidget | None, exc: BaseException) -> bool:
         title = "Database not available"
         text = str(exc)
     else:  # a bad address or configuration: trying again cannot help, so no Retry
-        box = QMessageBox(QMessageBox.Icon.Warning, "Cannot open the database", str(exc), parent=parent)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Cannot open the database", str(exc), parent=parent
+        )
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.button(QMessageBox.StandardButton.Close).setText("Quit")
         box.exec()

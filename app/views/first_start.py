@@ -42,7 +42,9 @@ def run_with_progress(title: str, work: Callable[[Progress], T]) -> T:
 
     def run() -> None:
         try:
-            outcome["result"] = work(lambda what, done, total: relay.progress.emit(what, done, total))
+            outcome["result"] = work(
+                lambda what, done, total: relay.progress.emit(what, done, total)
+            )
         except BaseException as exc:  # raised again on the GUI thread below
             outcome["error"] = exc
         finally:

@@ -89,7 +89,12 @@ def compact_count(n: int) -> str:
 class SavedViewsDelegate(QStyledItemDelegate):
     """A saved view's name on the left (elided), its live count right-aligned and muted."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         count = index.data(COUNT_ROLE)
@@ -105,16 +110,26 @@ class SavedViewsDelegate(QStyledItemDelegate):
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.save()
         painter.setPen(opt.palette.color(text_role))
-        name_rect = QRect(rect.left(), rect.top(), rect.width() - count_w - (8 if count_w else 0), rect.height())
-        name = fm.elidedText(str(index.data() or ""), Qt.TextElideMode.ElideRight, name_rect.width())
-        painter.drawText(name_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
+        name_rect = QRect(
+            rect.left(), rect.top(), rect.width() - count_w - (8 if count_w else 0), rect.height()
+        )
+        name = fm.elidedText(
+            str(index.data() or ""), Qt.TextElideMode.ElideRight, name_rect.width()
+        )
+        painter.drawText(
+            name_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name
+        )
         if count_text:
             if not selected:
                 painter.setPen(muted_color())
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), count_text)
+            painter.drawText(
+                rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), count_text
+            )
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(size.width(), max(size.height(), option.fontMetrics.height() + 10))
 
@@ -138,7 +153,9 @@ class JobReport:
             return
         self.told += 1
         if isinstance(exc, DeskError):
-            show_problem(self._parent, f"{self.name} failed: {exc}\nIt keeps running and is tried again.")
+            show_problem(
+                self._parent, f"{self.name} failed: {exc}\nIt keeps running and is tried again."
+            )
         else:
             sys.excepthook(type(exc), exc, exc.__traceback__)
 
@@ -193,7 +210,9 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.state_filter = self._combo(
             "State filter",
-            [("Any state", None)] + [(s.label, s) for s in State] + [(EVERY_STATE_LABEL, EVERY_STATE)],
+            [("Any state", None)]
+            + [(s.label, s) for s in State]
+            + [(EVERY_STATE_LABEL, EVERY_STATE)],
         )
         # every priority the active matrix defines, filled with the lookups (off the GUI thread)
         self.priority_filter = self._combo("Priority filter", [("Any priority", None)])
@@ -210,7 +229,12 @@ class MainWindow(QMainWindow):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.search, 3)
-        for combo in (self.state_filter, self.priority_filter, self.group_filter, self.assignee_filter):
+        for combo in (
+            self.state_filter,
+            self.priority_filter,
+            self.group_filter,
+            self.assignee_filter,
+        ):
             bar.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self._apply_filters)
 
@@ -392,7 +416,9 @@ class MainWindow(QMainWindow):
     def _fit_title(self) -> None:
         header = self.table.horizontalHeader()
         others = sum(
-            header.sectionSize(i) for i in range(header.count()) if i != TITLE and not header.isSectionHidden(i)
+            header.sectionSize(i)
+            for i in range(header.count())
+            if i != TITLE and not header.isSectionHidden(i)
         )
         width = max(self._title_min, self.table.viewport().width() - others)
         if header.sectionSize(TITLE) != width:
@@ -407,7 +433,11 @@ class MainWindow(QMainWindow):
         return combo
 
     def _action(
-        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], object], tip: str = ""
+        self,
+        text: str,
+        shortcut: str | QKeySequence.StandardKey | None,
+        slot: Callable[[], object],
+        tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -419,18 +449,24 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
-        self.new_action = self._action("&New incident…", "Ctrl+N", self.new_incident, "Log a new incident")
+        self.new_action = self._action(
+            "&New incident…", "Ctrl+N", self.new_incident, "Log a new incident"
+        )
         self.new_action.setEnabled(can(self.actor.role, Permission.LOG))
         self.open_action = self._action("&Open incident", "Ctrl+O", self.open_current)
         self.take_action = self._action("Assign to &me", "Ctrl+M", self.assign_selected_to_me)
-        self.refresh_action = self._action("&Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
+        self.refresh_action = self._action(
+            "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh
+        )
         self.search_action = self._action("&Search", "Ctrl+F", self._focus_search)
         self.save_view_action = self._action("Save &view as…", "Ctrl+Shift+S", self.save_view)
         self.delete_view_action = self._action("&Delete saved view", None, self.delete_view)
         self.queue_action = self._action("Go to &queue", "Ctrl+L", self.table.setFocus)
         self.views_action = self._action("Go to saved &views", "Ctrl+1", self.views_list.setFocus)
         self.help_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
-        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)  # StandardKey.Quit is empty on Windows
+        self.quit_action = self._action(
+            "&Quit", "Ctrl+Q", self.close
+        )  # StandardKey.Quit is empty on Windows
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.new_action)
@@ -440,8 +476,14 @@ class MainWindow(QMainWindow):
         inc_menu.addAction(self.open_action)
         inc_menu.addAction(self.take_action)
         view_menu = menu.addMenu("&View")
-        for a in (self.refresh_action, self.search_action, self.queue_action, self.views_action,
-                  self.save_view_action, self.delete_view_action):
+        for a in (
+            self.refresh_action,
+            self.search_action,
+            self.queue_action,
+            self.views_action,
+            self.save_view_action,
+            self.delete_view_action,
+        ):
             view_menu.addAction(a)
         self.notifications_action = self.notifications.toggleViewAction()
         self.notifications_action.setText("&Notifications")
@@ -486,13 +528,19 @@ class MainWindow(QMainWindow):
         def failed(exc: DeskError) -> None:  # kept for the next start; the views read anyway
             self._read_own_views()
 
-        self.runner.run(lambda: saved_views.import_views(desk, actor, views), imported, failed,
-                        write=True, what="the saved views kept on this workstation")
+        self.runner.run(
+            lambda: saved_views.import_views(desk, actor, views),
+            imported,
+            failed,
+            write=True,
+            what="the saved views kept on this workstation",
+        )
 
     def _read_own_views(self) -> None:
         desk, actor = self.desk, self.actor
-        self.runner.run(lambda: saved_views.list_views(desk, actor), self._own_views_read,
-                        key="own-views")
+        self.runner.run(
+            lambda: saved_views.list_views(desk, actor), self._own_views_read, key="own-views"
+        )
 
     def _own_views_read(self, own: list[SavedView]) -> None:
         self._set_views(builtin_views(self.actor) + own)
@@ -501,14 +549,19 @@ class MainWindow(QMainWindow):
     def _set_views(self, views: list[SavedView]) -> None:
         """Show `views`, keeping the current one (by name) where it still exists; a view that
         changed elsewhere is applied again, one deleted elsewhere gives way to the first."""
-        before = self._views[self.views_list.currentRow()] if self._views and \
-            self.views_list.currentRow() >= 0 else None
+        before = (
+            self._views[self.views_list.currentRow()]
+            if self._views and self.views_list.currentRow() >= 0
+            else None
+        )
         self._views = views
         self.views_list.blockSignals(True)
         self.views_list.clear()
         for view in views:
             item = QListWidgetItem(view.name)
-            item.setToolTip(f"{view.name} (saved by you)" if view.own else view.description or view.name)
+            item.setToolTip(
+                f"{view.name} (saved by you)" if view.own else view.description or view.name
+            )
             self.views_list.addItem(item)
         names = [v.name for v in views]
         wanted = self._wanted_view
@@ -554,7 +607,9 @@ class MainWindow(QMainWindow):
         col = next((i for i, c in enumerate(COLUMNS) if c.sort == view.sort), 1)
         header = self.table.horizontalHeader()
         header.blockSignals(True)
-        header.setSortIndicator(col, Qt.SortOrder.DescendingOrder if view.descending else Qt.SortOrder.AscendingOrder)
+        header.setSortIndicator(
+            col, Qt.SortOrder.DescendingOrder if view.descending else Qt.SortOrder.AscendingOrder
+        )
         header.blockSignals(False)
         self._apply_filters(sort=view.sort, descending=view.descending)
 
@@ -621,8 +676,13 @@ class MainWindow(QMainWindow):
             self._show_count(row, name, n)
 
         report = self.count_report.failed
-        self.background.run(lambda: queries.queue_count(desk, flt), shown, report, bug=report,
-                            after=self._count_done)
+        self.background.run(
+            lambda: queries.queue_count(desk, flt),
+            shown,
+            report,
+            bug=report,
+            after=self._count_done,
+        )
 
     _counting = 0
     _counts_again = False
@@ -659,7 +719,9 @@ class MainWindow(QMainWindow):
         self._search_timer.stop()
         self._apply_filters()
 
-    def _apply_filters(self, *_args: object, sort: str | None = None, descending: bool | None = None) -> None:
+    def _apply_filters(
+        self, *_args: object, sort: str | None = None, descending: bool | None = None
+    ) -> None:
         view = self.current_view()
         flt = self.narrowing().apply(view.flt)
         q = self.model.query
@@ -674,7 +736,9 @@ class MainWindow(QMainWindow):
     def _refresh_count(self) -> None:
         desk, flt = self.desk, self.model.query.flt
         report = self.count_report.failed
-        self.runner.run(lambda: queries.queue_count(desk, flt), self._set_count, report, bug=report, key="count")
+        self.runner.run(
+            lambda: queries.queue_count(desk, flt), self._set_count, report, bug=report, key="count"
+        )
 
     def _set_count(self, n: int) -> None:
         self.count_report.ok()
@@ -691,7 +755,11 @@ class MainWindow(QMainWindow):
         self._sized_to_content = True
         header = self.table.horizontalHeader()
         for i in range(header.count()):
-            if i == TITLE or header.isSectionHidden(i) or header.sectionSize(i) != self._default_widths.get(i):
+            if (
+                i == TITLE
+                or header.isSectionHidden(i)
+                or header.sectionSize(i) != self._default_widths.get(i)
+            ):
                 continue  # a width the user chose stays
             content = max(header.sectionSizeHint(i), self.table.sizeHintForColumn(i)) + 8
             header.resizeSection(i, min(header.sectionSize(i), content))
@@ -850,8 +918,15 @@ class MainWindow(QMainWindow):
         def finished() -> None:  # however it ended: the next tick sweeps again
             self._sweeping = False
 
-        self.background.run(lambda: sla_sweep.sweep(desk), report.ok, report.failed, bug=report.failed,
-                            after=finished, write=True, what="the SLA sweep")
+        self.background.run(
+            lambda: sla_sweep.sweep(desk),
+            report.ok,
+            report.failed,
+            bug=report.failed,
+            after=finished,
+            write=True,
+            what="the SLA sweep",
+        )
 
     # -- notifications ---------------------------------------------------------------------------
     def _notify(self, notice: Notice) -> None:
@@ -971,7 +1046,9 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         s = settings()
-        s.setValue(user_key(self.actor.username, "queue_header"), self.table.horizontalHeader().saveState())
+        s.setValue(
+            user_key(self.actor.username, "queue_header"), self.table.horizontalHeader().saveState()
+        )
         s.setValue(user_key(self.actor.username, "main_geometry"), self.saveGeometry())
         s.setValue(user_key(self.actor.username, "main_state"), self.saveState())
         s.setValue(user_key(self.actor.username, "last_view"), self.current_view().name)
@@ -996,13 +1073,13 @@ class MainWindow(QMainWindow):
         if self.saving_note is not None:
             self.saving_note.close()
         if unsaved:
-            show_problem(self, "These changes could not be saved:\n" + "\n".join(f"• {u}" for u in unsaved))
+            show_problem(
+                self, "These changes could not be saved:\n" + "\n".join(f"• {u}" for u in unsaved)
+            )
         return unsaved
 
     def _show_saving_note(self, n: int) -> None:
-        note = QProgressDialog(
-            f"Saving {plural(n, 'change')} before quitting…", "", 0, 0, self
-        )
+        note = QProgressDialog(f"Saving {plural(n, 'change')} before quitting…", "", 0, 0, self)
         note.setWindowTitle("Incident Desk")
         note.setCancelButton(None)
         note.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -1020,4 +1097,3 @@ class MainWindow(QMainWindow):
         self.background.shutdown()
         if self.tray is not None:
             self.tray.hide()
-

@@ -66,7 +66,11 @@ def link_form_buddies(form: QFormLayout) -> None:
         label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
         field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
         label = label_item.widget() if label_item is not None else None
-        if not isinstance(label, QLabel) or mnemonic_letter(label.text()) is None or field_item is None:
+        if (
+            not isinstance(label, QLabel)
+            or mnemonic_letter(label.text()) is None
+            or field_item is None
+        ):
             continue
         editor = _first_editor(field_item.widget() or field_item.layout())
         if editor is not None:

@@ -85,7 +85,9 @@ def _error_label(name: str) -> QLabel:
 class NewIncidentDialog(QDialog):
     logged = Signal(object)  # IncidentRecord
 
-    def __init__(self, desk: Desk, actor: Actor, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, desk: Desk, actor: Actor, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New incident")
         self.setWindowFlag(Qt.WindowType.Window, True)
@@ -202,7 +204,9 @@ class NewIncidentDialog(QDialog):
         # a message goes as soon as its field is changed (the title's when it is valid)
         self.description.textChanged.connect(lambda: self._field_changed("description"))
         self.resolution_notes.textChanged.connect(lambda: self._field_changed("resolution_notes"))
-        self.resolution_code.currentIndexChanged.connect(lambda _i: self._field_changed("resolution_code"))
+        self.resolution_code.currentIndexChanged.connect(
+            lambda _i: self._field_changed("resolution_code")
+        )
         self.channel.currentIndexChanged.connect(lambda _i: self._field_changed("channel"))
         self.service.currentIndexChanged.connect(lambda _i: self._field_changed("service"))
         self._first_contact_toggled(False)
@@ -238,7 +242,9 @@ class NewIncidentDialog(QDialog):
         form.addRow("Priority:", self.priority_info)
         form.addRow("", self.first_contact)
         form.addRow("Resolution c&ode:", self._with_error("resolution_code", self.resolution_code))
-        form.addRow("Resolution &notes:", self._with_error("resolution_notes", self.resolution_notes))
+        form.addRow(
+            "Resolution &notes:", self._with_error("resolution_notes", self.resolution_notes)
+        )
         self.parent_info = QLabel("")
         self.parent_info.setAccessibleName("Linked parent and known error")
         form.addRow("", self.parent_info)
@@ -283,7 +289,9 @@ class NewIncidentDialog(QDialog):
         sl = QVBoxLayout(side)
         head = QLabel("<b>Similar incidents and known errors</b>")
         sl.addWidget(head)
-        self.similar_hint = QLabel("Alt+1…9 (or Enter in the list): link as parent / apply the workaround")
+        self.similar_hint = QLabel(
+            "Alt+1…9 (or Enter in the list): link as parent / apply the workaround"
+        )
         self.similar_hint.setWordWrap(True)
         pal = self.similar_hint.palette()
         pal.setColor(self.similar_hint.foregroundRole(), muted_color())
@@ -308,10 +316,23 @@ class NewIncidentDialog(QDialog):
 
         link_form_buddies(form)  # every drawn letter reaches its editor
         chain = [
-            self.caller, self.new_caller_button, *self.new_caller_box.findChildren(QWidget),
-            self.title, self.description, self.channel, self.category, self.service, self.impact,
-            self.urgency, self.first_contact, self.resolution_code, self.resolution_notes,
-            self.retry_button, cancel, self.save_button, self.similar,
+            self.caller,
+            self.new_caller_button,
+            *self.new_caller_box.findChildren(QWidget),
+            self.title,
+            self.description,
+            self.channel,
+            self.category,
+            self.service,
+            self.impact,
+            self.urgency,
+            self.first_contact,
+            self.resolution_code,
+            self.resolution_notes,
+            self.retry_button,
+            cancel,
+            self.save_button,
+            self.similar,
         ]
         chain = [w for w in chain if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
         for a, b in itertools.pairwise(chain):  # top to bottom, as the form reads
@@ -346,7 +367,9 @@ class NewIncidentDialog(QDialog):
     def _load_form_data(self) -> None:
         desk = self.desk
         self.runner.run(
-            lambda: FormData(queries.categories(desk), queries.services(desk), queries.matrix(desk)),
+            lambda: FormData(
+                queries.categories(desk), queries.services(desk), queries.matrix(desk)
+            ),
             self._form_data,
             key=f"form-data-{id(self)}",
         )
@@ -368,7 +391,10 @@ class NewIncidentDialog(QDialog):
         for s in data.services:
             self.service.addItem(s.name, s.id)
         self._levels = data.matrix.priorities
-        for combo, levels in ((self.impact, data.matrix.impact_levels()), (self.urgency, data.matrix.urgency_levels())):
+        for combo, levels in (
+            (self.impact, data.matrix.impact_levels()),
+            (self.urgency, data.matrix.urgency_levels()),
+        ):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -412,7 +438,9 @@ class NewIncidentDialog(QDialog):
     pending_caller: callers.NewCaller | None = None  # added with the incident, not before
 
     def _caller_edited(self, text: str) -> None:
-        if (self.caller_id is not None or self.pending_caller is not None) and text != self.caller_text:
+        if (
+            self.caller_id is not None or self.pending_caller is not None
+        ) and text != self.caller_text:
             self.caller_id = None
             self.pending_caller = None
             self.caller_info.setText("No caller chosen")
@@ -425,7 +453,9 @@ class NewIncidentDialog(QDialog):
             return
         desk, actor = self.desk, self.actor
         self.runner.run(
-            lambda: callers.search_callers(desk, actor, text), self._callers_found, key=f"callers-{id(self)}"
+            lambda: callers.search_callers(desk, actor, text),
+            self._callers_found,
+            key=f"callers-{id(self)}",
         )
 
     def _callers_found(self, found: CallerMatches) -> None:
@@ -439,7 +469,9 @@ class NewIncidentDialog(QDialog):
             self._caller_model.appendRow(item)
         if found.more:
             verb = "matches" if found.more == 1 else "match"
-            more = QStandardItem(f"{plural(found.more, 'more caller')} {verb}: keep typing to narrow")
+            more = QStandardItem(
+                f"{plural(found.more, 'more caller')} {verb}: keep typing to narrow"
+            )
             more.setFlags(Qt.ItemFlag.NoItemFlags)  # a note, not a choice
             more.setData(self.caller.text(), CALLER_NAME_ROLE)
             self._caller_model.appendRow(more)
@@ -510,7 +542,9 @@ class NewIncidentDialog(QDialog):
         if len(text) < 3:
             return
         desk = self.desk
-        self.runner.run(lambda: queries.similar(desk, text, 9), self._similar_found, key=f"similar-{id(self)}")
+        self.runner.run(
+            lambda: queries.similar(desk, text, 9), self._similar_found, key=f"similar-{id(self)}"
+        )
 
     def _similar_found(self, hits: list[SearchHit]) -> None:
         entries = rank_similar(list(hits), 9)
@@ -526,9 +560,14 @@ class NewIncidentDialog(QDialog):
                     + (entry.first.workaround or "")
                 )
             else:
-                item.setToolTip("Link as parent incident" + (
-                    f" ({entry.first.number}, the first of {len(entry.hits)})" if len(entry.hits) > 1 else ""
-                ))
+                item.setToolTip(
+                    "Link as parent incident"
+                    + (
+                        f" ({entry.first.number}, the first of {len(entry.hits)})"
+                        if len(entry.hits) > 1
+                        else ""
+                    )
+                )
             self.similar.addItem(item)
 
     @staticmethod
@@ -536,7 +575,9 @@ class NewIncidentDialog(QDialog):
         body = entry.body(expanded=expanded).replace("\n", "\n    ")
         return f"Alt+{n}  {entry.heading()}\n    {body}"
 
-    def _similar_current(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+    def _similar_current(
+        self, current: QListWidgetItem | None, previous: QListWidgetItem | None
+    ) -> None:
         """The selected entry shows its whole workaround; the others stay short."""
         for item, expanded in ((previous, False), (current, True)):
             if item is None:
@@ -564,7 +605,10 @@ class NewIncidentDialog(QDialog):
         if self.parent_number:
             parts.append(f"Parent: {self.parent_number}")
         if self.known_error_id is not None:
-            ke = next((h for h in self._hits if h.kind == "known_error" and h.id == self.known_error_id), None)
+            ke = next(
+                (h for h in self._hits if h.kind == "known_error" and h.id == self.known_error_id),
+                None,
+            )
             parts.append(f"Known error: {ke.title if ke else self.known_error_id}")
         self.parent_info.setText(" · ".join(parts))
 
@@ -625,8 +669,13 @@ class NewIncidentDialog(QDialog):
         desk, actor = self.desk, self.actor
         self._saving = True
         self.save_button.setEnabled(False)
-        self.runner.run(lambda: incidents.log_incident(desk, actor, new), self._saved, self._failed, write=True,
-                        what=f"the new incident “{new.title.strip()}”")
+        self.runner.run(
+            lambda: incidents.log_incident(desk, actor, new),
+            self._saved,
+            self._failed,
+            write=True,
+            what=f"the new incident “{new.title.strip()}”",
+        )
 
     def _saved(self, record: IncidentRecord) -> None:
         self._saving = False
@@ -639,10 +688,12 @@ class NewIncidentDialog(QDialog):
         self._saving = False
         self.save_button.setEnabled(True)
         if isinstance(exc, EnvironmentProblem):  # nothing was logged; the form stays as typed
-            self.general_error.setText(error_words(
-                f"Not logged yet. {exc}\nEverything you typed is kept: press Retry or Ctrl+Enter "
-                "to log it."
-            ))
+            self.general_error.setText(
+                error_words(
+                    f"Not logged yet. {exc}\nEverything you typed is kept: press Retry or Ctrl+Enter "
+                    "to log it."
+                )
+            )
             self.general_error.show()
             self.retry_button.show()
             return
@@ -668,7 +719,10 @@ class NewIncidentDialog(QDialog):
         label.show()
         widget = getattr(self, self._FIELD_WIDGETS.get(field or "", ""), None)
         if isinstance(widget, QWidget):
-            if field in ("resolution_code", "resolution_notes") and not self.first_contact.isChecked():
+            if (
+                field in ("resolution_code", "resolution_notes")
+                and not self.first_contact.isChecked()
+            ):
                 self.first_contact.setChecked(True)
             widget.setFocus()
 
@@ -685,10 +739,12 @@ class NewIncidentDialog(QDialog):
         """A fixed title clears its message; one too long says so as it is typed or pasted."""
         n = len(text.strip())
         if n > incidents.MAX_TITLE:
-            self._show_error(ValidationError(
-                f"The title has {n} characters; at most {incidents.MAX_TITLE} ({n - incidents.MAX_TITLE} too many)",
-                field="title",
-            ))
+            self._show_error(
+                ValidationError(
+                    f"The title has {n} characters; at most {incidents.MAX_TITLE} ({n - incidents.MAX_TITLE} too many)",
+                    field="title",
+                )
+            )
         elif n:
             self._clear_error("title")
 
@@ -696,7 +752,11 @@ class NewIncidentDialog(QDialog):
         self._clear_error(name)
 
     def has_input(self) -> bool:
-        return bool(self.title.text().strip() or self.description.toPlainText().strip() or self.caller.text())
+        return bool(
+            self.title.text().strip()
+            or self.description.toPlainText().strip()
+            or self.caller.text()
+        )
 
     _dirty_ok = False
 
@@ -727,7 +787,9 @@ def caller_line(m: CallerMatch) -> str:
     parts = [m.caller.name]
     if m.caller.department:
         parts.append(m.caller.department)
-    parts.append(f"{plural(m.open_incidents, 'open incident')}" if m.open_incidents else "no open incident")
+    parts.append(
+        f"{plural(m.open_incidents, 'open incident')}" if m.open_incidents else "no open incident"
+    )
     if m.recent:
         parts.append("your recent caller")
     return " · ".join(parts)

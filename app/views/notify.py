@@ -191,7 +191,9 @@ def make_tray(icon: QIcon, parent: QObject) -> QSystemTrayIcon | None:
 def tray_message(tray: QSystemTrayIcon, notice: Notice) -> None:
     icon = (
         QSystemTrayIcon.MessageIcon.Warning
-        if notice.kind.startswith(("sla", "response")) or notice.kind == "escalated" or notice.priority <= 2
+        if notice.kind.startswith(("sla", "response"))
+        or notice.kind == "escalated"
+        or notice.priority <= 2
         else QSystemTrayIcon.MessageIcon.Information
     )
     tray.showMessage(_TITLES.get(notice.kind, "Incident Desk"), notice.text, icon, TRAY_SHOWN_MS)

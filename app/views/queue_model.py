@@ -81,6 +81,7 @@ NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(le
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
+
 @dataclass(frozen=True)
 class Query:
     flt: QueueFilter = field(default_factory=QueueFilter)
@@ -198,7 +199,11 @@ class QueueTableModel(QAbstractTableModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._ids)):
@@ -283,7 +288,13 @@ class QueueTableModel(QAbstractTableModel):
             return
         self._fetching_keys = True
         self.fetching.emit(True)
-        gen, desk, q, after, seq = self._generation, self._desk, self._query, self._cursor, self._seq
+        gen, desk, q, after, seq = (
+            self._generation,
+            self._desk,
+            self._query,
+            self._cursor,
+            self._seq,
+        )
         self._runner.run(
             lambda: queries.queue_keys(
                 desk, q.flt, sort=q.sort, descending=q.descending, after=after, limit=KEY_CHUNK
@@ -437,7 +448,8 @@ class QueueTableModel(QAbstractTableModel):
                     # a row placed after one that changed meanwhile (its change not placed
                     # yet): placed again together with it
                     self._refresh_queue.update(
-                        i for i, (inside, before) in places.items()
+                        i
+                        for i, (inside, before) in places.items()
                         if inside and before is not None and self._touched.get(before, 0) > seq
                     )
             if self._refresh_queue:

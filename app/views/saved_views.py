@@ -37,7 +37,9 @@ class Narrowing:
         if self.every_state:
             out = replace(out, states=(), active_only=False)
         if self.state is not None:
-            out = replace(out, states=(self.state,), active_only=out.active_only and self.state.active)
+            out = replace(
+                out, states=(self.state,), active_only=out.active_only and self.state.active
+            )
         if self.priority is not None:
             out = replace(out, priorities=(self.priority,))
         if self.group_id is not None:
@@ -66,8 +68,15 @@ def legacy_views(raw: object) -> tuple[list[SavedView], list[str]]:
         try:
             name = str(item["name"])
             flt = filter_from_dict(json.loads(item["filter"]), f"Saved view {name!r}")
-            views.append(SavedView(name, flt, str(item.get("sort", "priority")),
-                                   bool(item.get("descending", False)), own=True))
+            views.append(
+                SavedView(
+                    name,
+                    flt,
+                    str(item.get("sort", "priority")),
+                    bool(item.get("descending", False)),
+                    own=True,
+                )
+            )
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
             problems.append(f"view {i}: {exc}")
     return views, problems

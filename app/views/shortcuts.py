@@ -24,7 +24,11 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Queue", "Ctrl+Shift+S", "Save the current filter as a view"),
     ("Queue", "Ctrl+Q", "Quit"),
     ("New incident", "Ctrl+Enter", "Log the incident"),
-    ("New incident", "Alt+1 … Alt+9", "Link the n-th similar incident as parent / apply the known error"),
+    (
+        "New incident",
+        "Alt+1 … Alt+9",
+        "Link the n-th similar incident as parent / apply the known error",
+    ),
     ("New incident", "Ctrl+Shift+N", "Add the typed caller as a new caller"),
     ("New incident", "Esc", "Close (asks when something is typed)"),
     ("Incident", "Ctrl+S", "Save field changes"),
@@ -60,7 +64,9 @@ class ShortcutsDialog(QDialog):
                 table.setItem(r, c, QTableWidgetItem(text))
         table.resizeColumnsToContents()
         # wide enough for the longest line ("Link the n-th similar incident as parent / ...")
-        width = table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() + 48
+        width = (
+            table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() + 48
+        )
         table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

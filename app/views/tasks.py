@@ -86,7 +86,9 @@ class TaskRunner(QObject):
         self._relay = _Relay()
         self._relay.finished.connect(self._finished)
         self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[Done | None, Failed | None, str | None, int, After | None, Bug | None]] = {}
+        self._pending: dict[
+            int, tuple[Done | None, Failed | None, str | None, int, After | None, Bug | None]
+        ] = {}
         self._generations: dict[str, int] = {}
         # writes not finished yet, and writes that failed and were not handed to their caller:
         # both filled on the worker thread, read by shutdown (no event loop needed)
@@ -114,7 +116,9 @@ class TaskRunner(QObject):
         it not be saved ("the changes to INC0000042")."""
         if self._closed:
             if write:  # too late to save: never silently
-                self._write_failures[-next(self._ids)] = f"{what or 'a change'}: the application was closing"
+                self._write_failures[-next(self._ids)] = (
+                    f"{what or 'a change'}: the application was closing"
+                )
             return 0
         task_id = next(self._ids)
         generation = 0
@@ -161,7 +165,9 @@ class TaskRunner(QObject):
         left = max(0, int((deadline - time.monotonic()) * 1000))
         return self._pool.waitForDone(left) and writes
 
-    def shutdown(self, note: Note | None = None, *, timeout_ms: int = SHUTDOWN_WAIT_MS) -> list[str]:
+    def shutdown(
+        self, note: Note | None = None, *, timeout_ms: int = SHUTDOWN_WAIT_MS
+    ) -> list[str]:
         """Stop taking work; forget the reads not started yet; wait for every queued write.
 
         If the writes take more than NOTE_AFTER_MS, ``note(n)`` is called with how many are still
@@ -177,8 +183,13 @@ class TaskRunner(QObject):
         self._pool.waitForDone(30_000)
         self._pending.clear()
         with self._lock:
-            lost = [*self._write_failures.values(),
-                    *(f"{what}: still being saved when the application quit" for what in self._unwritten.values())]
+            lost = [
+                *self._write_failures.values(),
+                *(
+                    f"{what}: still being saved when the application quit"
+                    for what in self._unwritten.values()
+                ),
+            ]
             self._write_failures.clear()
             self._unwritten.clear()
         return lost
@@ -214,13 +225,26 @@ class TaskRunner(QObject):
             self._write_failures.pop(task_id, None)
         done, failed, key, generation, after, bug = entry
         try:
-            self._deliver(result, error, done, failed, bug, key is not None and self._generations.get(key) != generation)
+            self._deliver(
+                result,
+                error,
+                done,
+                failed,
+                bug,
+                key is not None and self._generations.get(key) != generation,
+            )
         finally:
             if after is not None:
                 after()
 
     def _deliver(
-        self, result: object, error: object, done: Done | None, failed: Failed | None, bug: Bug | None, stale: bool
+        self,
+        result: object,
+        error: object,
+        done: Done | None,
+        failed: Failed | None,
+        bug: Bug | None,
+        stale: bool,
     ) -> None:
         if isinstance(error, BaseException):
             if isinstance(error, DeskError):

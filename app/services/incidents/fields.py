@@ -168,7 +168,6 @@ def set_impact_urgency(
     return mutate(desk, actor, incident_id, version, change, action=IncidentAction.EDIT)
 
 
-
 def override_priority(
     desk: Desk,
     actor: Actor,
@@ -186,8 +185,10 @@ def override_priority(
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         book = fresh_policy_book(desk, session)
         matrix = book.matrix
-        if isinstance(priority, bool) or not isinstance(priority, int) or not (
-            1 <= priority <= matrix.priorities
+        if (
+            isinstance(priority, bool)
+            or not isinstance(priority, int)
+            or not (1 <= priority <= matrix.priorities)
         ):
             raise ValidationError(
                 f"Priority must be 1 to {matrix.priorities}, got {priority!r}", field="priority"

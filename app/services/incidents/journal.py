@@ -17,9 +17,7 @@ from app.services.incidents.mutation import (
 )
 
 
-def add_journal(
-    desk: Desk, actor: Actor, incident_id: int, kind: str, body: str
-) -> JournalRecord:
+def add_journal(desk: Desk, actor: Actor, incident_id: int, kind: str, body: str) -> JournalRecord:
     """A work note (internal) or a comment (the caller sees it). Appending needs no version."""
     text = (body or "").strip()
     if not text:
@@ -27,7 +25,9 @@ def add_journal(
     try:
         jk = JournalKind(kind)
     except ValueError:
-        raise ValidationError(f"Unknown journal kind {kind!r}; use work_note or comment", field="kind") from None
+        raise ValidationError(
+            f"Unknown journal kind {kind!r}; use work_note or comment", field="kind"
+        ) from None
     if jk is JournalKind.SYSTEM:
         raise PermissionDenied("System entries are written by the desk itself")
     now = desk.now()

@@ -68,7 +68,9 @@ def hold(
         inc.hold_reason = why.value
         session.add(SlaPause(incident_id=inc.id, started_at=now, reason=why.value))
         if comment and comment.strip():
-            kind = JournalKind.COMMENT if why is HoldReason.AWAITING_CALLER else JournalKind.WORK_NOTE
+            kind = (
+                JournalKind.COMMENT if why is HoldReason.AWAITING_CALLER else JournalKind.WORK_NOTE
+            )
             write_journal(session, inc, kind, comment.strip(), actor, now)
         session.flush()
         return why.label
@@ -119,7 +121,12 @@ def resolve(
         inc.resolved_by_id = actor.id
         inc.responded_at = inc.responded_at or now
         write_journal(
-            session, inc, JournalKind.SYSTEM, f"Resolved by {actor.full_name} ({rc.label}): {text}", actor, now
+            session,
+            inc,
+            JournalKind.SYSTEM,
+            f"Resolved by {actor.full_name} ({rc.label}): {text}",
+            actor,
+            now,
         )
         return text
 
@@ -165,7 +172,9 @@ def reopen(
         text = check_reopen(State(inc.state), reason)
         if inc.resolved_at is not None:
             session.add(
-                SlaPause(incident_id=inc.id, started_at=inc.resolved_at, ended_at=now, reason="resolved")
+                SlaPause(
+                    incident_id=inc.id, started_at=inc.resolved_at, ended_at=now, reason="resolved"
+                )
             )
         inc.state = State.IN_PROGRESS.value
         inc.active = True
@@ -174,7 +183,9 @@ def reopen(
         inc.resolution_notes = None
         inc.resolved_at = None
         inc.resolved_by_id = None
-        write_journal(session, inc, JournalKind.SYSTEM, f"Reopened by {actor.full_name}: {text}", actor, now)
+        write_journal(
+            session, inc, JournalKind.SYSTEM, f"Reopened by {actor.full_name}: {text}", actor, now
+        )
         session.flush()
         return text
 
@@ -212,14 +223,18 @@ def auto_close_resolved(desk: Desk) -> list[str]:
     now = desk.now()
     with desk.read() as conn:
         rows = conn.execute(
-            select(Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id).where(
-                Incident.state == State.RESOLVED.value
-            )
+            select(
+                Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id
+            ).where(Incident.state == State.RESOLVED.value)
         ).all()
     closed: list[str] = []
     for row in rows:
         policy = row.sla_policy_id if row.sla_policy_id is not None else book.default_policy_id
-        days = book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS) if policy else DEFAULT_AUTO_CLOSE_DAYS
+        days = (
+            book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS)
+            if policy
+            else DEFAULT_AUTO_CLOSE_DAYS
+        )
         cal = book.business_calendar(policy)
         if cal is None or row.resolved_at is None:
             continue

@@ -130,9 +130,7 @@ def set_related(
     change_ref = _reference(links.change_ref, "change", "change")
     caused_by_change = _reference(links.caused_by_change, "caused_by", "causing change")
     if links.caused_by_id is not None and caused_by_change is not None:
-        raise ValidationError(
-            "The cause is an incident or a change, not both", field="caused_by"
-        )
+        raise ValidationError("The cause is an incident or a change, not both", field="caused_by")
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         check_exists(session, Problem, links.problem_id, "problem", "problem")

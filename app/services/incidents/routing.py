@@ -35,7 +35,9 @@ from app.services.incidents.mutation import (
 # assignment and escalation
 
 
-def reassign(session: Session, inc: Incident, group_id: int | None, assignee_id: int | None) -> None:
+def reassign(
+    session: Session, inc: Incident, group_id: int | None, assignee_id: int | None
+) -> None:
     """Move to a group/assignee; a change of an existing group or assignee is a reassignment."""
     moved = (inc.group_id is not None and group_id != inc.group_id) or (
         inc.assignee_id is not None and assignee_id != inc.assignee_id
@@ -85,15 +87,23 @@ def assign(
         return reason
 
     return mutate(
-        desk, actor, incident_id, version, change,
-        action=action, target=Target(group_id), kind="assigned",
+        desk,
+        actor,
+        incident_id,
+        version,
+        change,
+        action=action,
+        target=Target(group_id),
+        kind="assigned",
     )
 
 
 def assign_to_me(desk: Desk, actor: Actor, incident_id: int, version: int | None) -> IncidentRecord:
     """Take the incident: in its group if the agent belongs to it, else the agent's first group."""
     with desk.read() as conn:
-        group_id = conn.execute(select(Incident.group_id).where(Incident.id == incident_id)).scalar()
+        group_id = conn.execute(
+            select(Incident.group_id).where(Incident.id == incident_id)
+        ).scalar()
     if group_id not in actor.group_ids:
         # an actor in no group is refused by the rules (inside assign, on the locked row)
         group_id = actor.group_ids[0] if actor.group_ids else None
@@ -120,8 +130,13 @@ def escalate_functional(
         return text
 
     return mutate(
-        desk, actor, incident_id, version, change,
-        action=IncidentAction.ESCALATE, kind="escalated",
+        desk,
+        actor,
+        incident_id,
+        version,
+        change,
+        action=IncidentAction.ESCALATE,
+        kind="escalated",
     )
 
 
@@ -132,7 +147,9 @@ def escalate_hierarchical(
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         group = session.get(Group, inc.group_id) if inc.group_id else None
-        supervisor = session.get(Agent, group.supervisor_id) if group and group.supervisor_id else None
+        supervisor = (
+            session.get(Agent, group.supervisor_id) if group and group.supervisor_id else None
+        )
         text = check_hierarchical(
             reason, supervisor.full_name if supervisor else None, group.name if group else None
         )
@@ -149,7 +166,11 @@ def escalate_hierarchical(
         return text
 
     return mutate(
-        desk, actor, incident_id, version, change,
-        action=IncidentAction.ESCALATE_TO_SUPERVISOR, kind="escalated_to_supervisor",
+        desk,
+        actor,
+        incident_id,
+        version,
+        change,
+        action=IncidentAction.ESCALATE_TO_SUPERVISOR,
+        kind="escalated_to_supervisor",
     )
-

@@ -88,8 +88,23 @@ def action_dialog(
         return lambda v, ver: functools.partial(fn, v, ver)
 
     if name == "assign":
-        d = ActionDialog("Assign…", runner, bind(lambda v, ver: incidents.assign(
-            desk, actor, iid, ver, group_id=v["group"], assignee_id=v["assignee"], reason=v["reason"] or None)), ver0, parent)
+        d = ActionDialog(
+            "Assign…",
+            runner,
+            bind(
+                lambda v, ver: incidents.assign(
+                    desk,
+                    actor,
+                    iid,
+                    ver,
+                    group_id=v["group"],
+                    assignee_id=v["assignee"],
+                    reason=v["reason"] or None,
+                )
+            ),
+            ver0,
+            parent,
+        )
         group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in groups])
         group_combo.setCurrentIndex(max(group_combo.findData(r.group_id), 0))
         assignee = d.add_combo("assignee", "&Assignee:", [("(group only)", None)])
@@ -97,8 +112,11 @@ def action_dialog(
 
         def fill_agents() -> None:
             gid = group_combo.currentData()
-            runner.run(lambda: queries.agents(desk, gid), lambda agents: _fill(agents),
-                            key=f"assign-agents-{id(d)}")
+            runner.run(
+                lambda: queries.agents(desk, gid),
+                lambda agents: _fill(agents),
+                key=f"assign-agents-{id(d)}",
+            )
 
         def _fill(agents: list[Any]) -> None:
             # naming someone else is its own right (the rule says for which groups)
@@ -116,8 +134,17 @@ def action_dialog(
         return d
     if name == "escalate":
         higher = [g for g in groups if g.line > r.support_line]
-        d = ActionDialog("Escalate…", runner, bind(lambda v, ver: incidents.escalate_functional(
-            desk, actor, iid, ver, v["group"], v["reason"])), ver0, parent)
+        d = ActionDialog(
+            "Escalate…",
+            runner,
+            bind(
+                lambda v, ver: incidents.escalate_functional(
+                    desk, actor, iid, ver, v["group"], v["reason"]
+                )
+            ),
+            ver0,
+            parent,
+        )
         d.add_combo("group", "To &group:", [(f"{g.name} (line {g.line})", g.id) for g in higher])
         d.add_text("reason", "&Reason:")
         if not higher:
@@ -125,37 +152,84 @@ def action_dialog(
             d.message.show()
         return d
     if name == "escalate_up":
-        d = ActionDialog("Escalate to supervisor…", runner,
-                         bind(lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])), ver0, parent)
+        d = ActionDialog(
+            "Escalate to supervisor…",
+            runner,
+            bind(
+                lambda v, ver: incidents.escalate_hierarchical(desk, actor, iid, ver, v["reason"])
+            ),
+            ver0,
+            parent,
+        )
         d.add_text("reason", "&Reason:")
         return d
     if name == "hold":
-        d = ActionDialog("Put on hold…", runner, bind(lambda v, ver: incidents.hold(
-            desk, actor, iid, ver, v["hold_reason"], v["comment"] or None)), ver0, parent)
+        d = ActionDialog(
+            "Put on hold…",
+            runner,
+            bind(
+                lambda v, ver: incidents.hold(
+                    desk, actor, iid, ver, v["hold_reason"], v["comment"] or None
+                )
+            ),
+            ver0,
+            parent,
+        )
         d.add_combo("hold_reason", "&Reason:", [(h.label, h.value) for h in HoldReason])
         d.add_text("comment", "&Comment to the caller:")
         d.fields["comment"].setToolTip("Required when awaiting the caller: say what is awaited")
         return d
     if name == "resolve":
-        d = ActionDialog("Resolve…", runner, bind(lambda v, ver: incidents.resolve(
-            desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"])), ver0, parent)
-        d.add_combo("resolution_code", "Resolution &code:",
-                    [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode])
+        d = ActionDialog(
+            "Resolve…",
+            runner,
+            bind(
+                lambda v, ver: incidents.resolve(
+                    desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"]
+                )
+            ),
+            ver0,
+            parent,
+        )
+        d.add_combo(
+            "resolution_code",
+            "Resolution &code:",
+            [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode],
+        )
         d.add_text("resolution_notes", "Resolution &notes:")
         return d
     if name == "close":
-        d = ActionDialog("Close", runner, bind(lambda v, ver: incidents.close(
-            desk, actor, iid, ver, v["close_reason"])), ver0, parent)
-        d.add_combo("close_reason", "&Why:", [("The caller confirmed the fix", CloseReason.CALLER_CONFIRMED.value)])
+        d = ActionDialog(
+            "Close",
+            runner,
+            bind(lambda v, ver: incidents.close(desk, actor, iid, ver, v["close_reason"])),
+            ver0,
+            parent,
+        )
+        d.add_combo(
+            "close_reason",
+            "&Why:",
+            [("The caller confirmed the fix", CloseReason.CALLER_CONFIRMED.value)],
+        )
         return d
     if name == "reopen":
-        d = ActionDialog("Reopen…", runner, bind(lambda v, ver: incidents.reopen(
-            desk, actor, iid, ver, v["reopen_reason"])), ver0, parent)
+        d = ActionDialog(
+            "Reopen…",
+            runner,
+            bind(lambda v, ver: incidents.reopen(desk, actor, iid, ver, v["reopen_reason"])),
+            ver0,
+            parent,
+        )
         d.add_text("reopen_reason", "&Reason (what the caller said):")
         return d
     if name == "cancel":
-        d = ActionDialog("Cancel incident…", runner, bind(lambda v, ver: incidents.cancel(
-            desk, actor, iid, ver, v["cancel_reason"])), ver0, parent)
+        d = ActionDialog(
+            "Cancel incident…",
+            runner,
+            bind(lambda v, ver: incidents.cancel(desk, actor, iid, ver, v["cancel_reason"])),
+            ver0,
+            parent,
+        )
         combo = d.add_combo("cancel_reason", "&Reason:", [(c.label, c.label) for c in CancelReason])
         combo.setEditable(True)
         return d

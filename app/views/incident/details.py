@@ -39,7 +39,9 @@ class Lookups:
 
 
 def load_lookups(desk: Desk) -> Lookups:
-    return Lookups(queries.groups(desk), queries.categories(desk), queries.services(desk), queries.matrix(desk))
+    return Lookups(
+        queries.groups(desk), queries.categories(desk), queries.services(desk), queries.matrix(desk)
+    )
 
 
 def load_details(desk: Desk, incident_id: int) -> Details:
@@ -52,5 +54,3 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         queries.children(desk, incident_id),
         queries.known_error(desk, record.known_error_id) if record.known_error_id else None,
     )
-
-

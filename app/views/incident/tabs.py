@@ -20,12 +20,12 @@ from app.domain.wording import clock_text, local_time
 # -- which action, when -------------------------------------------------------------------------
 
 
-
-
 def journal_html(entries: list[JournalRecord], zone: tzinfo, muted: str) -> str:
     parts = []
     for e in reversed(entries):
-        kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[e.kind.value]
+        kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[
+            e.kind.value
+        ]
         body = html_text(e.body).replace("\n", "<br>")
         parts.append(
             f"<p><b>{html_text(kind)}</b> <span style='color:{muted}'>· {html_text(e.author or '')} · "
@@ -59,8 +59,12 @@ def _short(text: str | None, width: int = 48) -> str | None:
 
 def related_html(r: IncidentRecord, known_error: KnownErrorRecord | None = None) -> str:
     if known_error is not None:
-        workaround = html_text(known_error.workaround.strip() or "none recorded").replace("\n", "<br>")
-        problem = f" ({html_text(known_error.problem_number)})" if known_error.problem_number else ""
+        workaround = html_text(known_error.workaround.strip() or "none recorded").replace(
+            "\n", "<br>"
+        )
+        problem = (
+            f" ({html_text(known_error.problem_number)})" if known_error.problem_number else ""
+        )
         ke = (
             f"{html_text(known_error.title)}{problem}</p>"
             f"<p style='margin-left:16px'><b>Workaround:</b> {workaround}"
@@ -96,7 +100,9 @@ def sla_html(r: IncidentRecord, pauses: list[PauseRecord], now: datetime, zone: 
     if not pauses:
         lines.append("<p>None.</p>")
     for p in pauses:
-        reason = HoldReason(p.reason).label if p.reason in HoldReason._value2member_map_ else p.reason
+        reason = (
+            HoldReason(p.reason).label if p.reason in HoldReason._value2member_map_ else p.reason
+        )
         lines.append(
             f"<p>{local_time(p.start, zone)} → {local_time(p.end, zone) or 'now'}: {html_text(reason)}</p>"
         )

@@ -107,7 +107,12 @@ class IncidentWindow(QMainWindow):
     reloaded = Signal()
 
     def __init__(
-        self, desk: Desk, actor: Actor, runner: TaskRunner, incident_id: int, parent: QWidget | None = None
+        self,
+        desk: Desk,
+        actor: Actor,
+        runner: TaskRunner,
+        incident_id: int,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.desk, self.actor, self.runner = desk, actor, runner
@@ -204,15 +209,24 @@ class IncidentWindow(QMainWindow):
         for w in (self.title_edit,):
             w.textEdited.connect(self._edited)
         self.description_edit.textChanged.connect(self._edited)
-        for combo in (self.channel_edit, self.service_edit, self.category_edit, self.impact_edit, self.urgency_edit):
+        for combo in (
+            self.channel_edit,
+            self.service_edit,
+            self.category_edit,
+            self.impact_edit,
+            self.urgency_edit,
+        ):
             combo.activated.connect(self._edited)
         form = QFormLayout()
         form.addRow("&Title:", self.title_edit)
         form.addRow("&Description:", self.description_edit)
         form.addRow("Caller:", self.caller_label)
         row = QHBoxLayout()
-        for label, combo in (("C&hannel:", self.channel_edit), ("Servi&ce:", self.service_edit),
-                             ("Cate&gory:", self.category_edit)):
+        for label, combo in (
+            ("C&hannel:", self.channel_edit),
+            ("Servi&ce:", self.service_edit),
+            ("Cate&gory:", self.category_edit),
+        ):
             lab = QLabel(label)
             lab.setBuddy(combo)
             row.addWidget(lab)
@@ -305,9 +319,13 @@ class IncidentWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _c=False, n=spec.name: self.trigger(n))
             action.setEnabled(False)
-            theme, standard = ACTION_ICONS.get(spec.name, ("", QStyle.StandardPixmap.SP_CommandLink))
+            theme, standard = ACTION_ICONS.get(
+                spec.name, ("", QStyle.StandardPixmap.SP_CommandLink)
+            )
             action.setIcon(QIcon.fromTheme(theme, self.style().standardIcon(standard)))
-            if spec.name in TOOLBAR_TEXT:  # a shorter word on the button; the full name in its tooltip
+            if (
+                spec.name in TOOLBAR_TEXT
+            ):  # a shorter word on the button; the full name in its tooltip
                 action.setIconText(TOOLBAR_TEXT[spec.name])
             self.actions_by_name[spec.name] = action
         for n, group in enumerate(TOOLBAR_GROUPS):  # work, move, finish: a separator between
@@ -323,10 +341,17 @@ class IncidentWindow(QMainWindow):
         QShortcut(QKeySequence("F5"), self, self.reload)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self.journal_edit, self.add_note, context=Qt.ShortcutContext.WidgetShortcut)
+            QShortcut(
+                QKeySequence(keys),
+                self.journal_edit,
+                self.add_note,
+                context=Qt.ShortcutContext.WidgetShortcut,
+            )
 
         desk_ = desk
-        runner.run(lambda: load_lookups(desk_), self._lookups_loaded, key=f"incident-lookups-{id(self)}")
+        runner.run(
+            lambda: load_lookups(desk_), self._lookups_loaded, key=f"incident-lookups-{id(self)}"
+        )
         self._clock_timer = QTimer(self)  # the clocks count down like the queue's SLA column
         self._clock_timer.setInterval(1000)
         self._clock_timer.timeout.connect(self._fill_clocks)
@@ -339,8 +364,12 @@ class IncidentWindow(QMainWindow):
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
         desk, incident_id = self.desk, self.incident_id
-        self.runner.run(lambda: load_details(desk, incident_id), self._loaded, self._load_failed,
-                        key=f"incident-{id(self)}")
+        self.runner.run(
+            lambda: load_details(desk, incident_id),
+            self._loaded,
+            self._load_failed,
+            key=f"incident-{id(self)}",
+        )
 
     def changed_elsewhere(self) -> None:
         self._changed_elsewhere = True
@@ -376,7 +405,11 @@ class IncidentWindow(QMainWindow):
     def _loaded(self, details: Details) -> None:
         record = details.record
         dirty = self.dirty_fields()
-        elsewhere = self._changed_elsewhere and self.record is not None and record.version != self.record.version
+        elsewhere = (
+            self._changed_elsewhere
+            and self.record is not None
+            and record.version != self.record.version
+        )
         self._changed_elsewhere = False
         self.record = record
         if self.base is None or not dirty:
@@ -403,7 +436,9 @@ class IncidentWindow(QMainWindow):
         self.reloaded.emit()
 
     _notice_error = False
-    _error_field: str | None = None  # the field a refusal was about: its message goes when it changes
+    _error_field: str | None = (
+        None  # the field a refusal was about: its message goes when it changes
+    )
     _error_value: Any = None
 
     def _show_banner(self, text: str, *, error: bool = False) -> None:
@@ -469,7 +504,11 @@ class IncidentWindow(QMainWindow):
         """The database answers again: read what could not be read while it was away."""
         if self._lookups is None:
             desk_ = self.desk
-            self.runner.run(lambda: load_lookups(desk_), self._lookups_loaded, key=f"incident-lookups-{id(self)}")
+            self.runner.run(
+                lambda: load_lookups(desk_),
+                self._lookups_loaded,
+                key=f"incident-lookups-{id(self)}",
+            )
         self.reload()
 
     def _fill_header(self, r: IncidentRecord) -> None:
@@ -493,8 +532,10 @@ class IncidentWindow(QMainWindow):
         if r is None:
             return
         now = self.desk.now()
-        for label, status, what in ((self.response_label, r.response, "Response"),
-                                    (self.resolution_label, r.resolution, "Resolution")):
+        for label, status, what in (
+            (self.response_label, r.response, "Response"),
+            (self.resolution_label, r.resolution, "Resolution"),
+        ):
             label.setText(clock_text(status, what, now, self.desk.zone))
             label.setToolTip(clock_tooltip(status, what))
             look = clock_sla(status, now)
@@ -540,10 +581,16 @@ class IncidentWindow(QMainWindow):
                 w.setPlainText(value or "")
             elif isinstance(w, QComboBox):
                 idx = w.findData(value)
-                if idx < 0 and value is not None and field in (
-                    "config_item_id", "category_id", "impact", "urgency"
+                if (
+                    idx < 0
+                    and value is not None
+                    and field in ("config_item_id", "category_id", "impact", "urgency")
                 ):
-                    label = self.record.service_name if field == "config_item_id" and self.record else None
+                    label = (
+                        self.record.service_name
+                        if field == "config_item_id" and self.record
+                        else None
+                    )
                     if field == "category_id" and self.record:
                         label = self.record.category_path
                     w.addItem(label or str(value), value)
@@ -571,7 +618,9 @@ class IncidentWindow(QMainWindow):
                 out[field] = value
         return out
 
-    def _fill_fields(self, r: IncidentRecord, *, only_clean: bool, dirty: dict[str, Any] | None = None) -> None:
+    def _fill_fields(
+        self, r: IncidentRecord, *, only_clean: bool, dirty: dict[str, Any] | None = None
+    ) -> None:
         dirty = self.dirty_fields() if dirty is None else dirty
         for field in self._editors():
             if only_clean and field in dirty:
@@ -595,7 +644,9 @@ class IncidentWindow(QMainWindow):
         self.save_button.setEnabled(dirty and not self._saving)
         self.revert_button.setEnabled(dirty)
         if self.record is not None:
-            self.setWindowTitle(f"{'* ' if dirty else ''}{self.record.number} — {self.record.title}")
+            self.setWindowTitle(
+                f"{'* ' if dirty else ''}{self.record.number} — {self.record.title}"
+            )
 
     def revert(self) -> None:
         if self.record is not None:
@@ -610,8 +661,10 @@ class IncidentWindow(QMainWindow):
         desk, actor, incident_id = self.desk, self.actor, self.incident_id
         version = self.base.version
         latest = self.record
-        if latest is not None and latest.version != version and not any(
-            self._record_value(latest, f) != self.base_values.get(f) for f in dirty
+        if (
+            latest is not None
+            and latest.version != version
+            and not any(self._record_value(latest, f) != self.base_values.get(f) for f in dirty)
         ):
             # the other side changed only fields this user left alone (shown in their editors,
             # not sent): the save goes on the incident as it is now
@@ -627,7 +680,9 @@ class IncidentWindow(QMainWindow):
 
         self._saving = True
         self.save_button.setEnabled(False)
-        self.runner.run(work, self._saved, self._save_failed, write=True, what=f"the changes to {self._name()}")
+        self.runner.run(
+            work, self._saved, self._save_failed, write=True, what=f"the changes to {self._name()}"
+        )
 
     def _saved(self, record: IncidentRecord) -> None:
         self._saving = False
@@ -645,7 +700,9 @@ class IncidentWindow(QMainWindow):
             self.resolve_conflict(exc)
         elif isinstance(exc, EnvironmentProblem):
             self._problem(
-                "save", f"Not saved: {exc} Your changes are kept: Retry or Ctrl+S saves them.", self.save
+                "save",
+                f"Not saved: {exc} Your changes are kept: Retry or Ctrl+S saves them.",
+                self.save,
             )
         else:
             self._show_error(str(exc), self._field_of(exc))
@@ -671,7 +728,9 @@ class IncidentWindow(QMainWindow):
 
     def _conflict_chosen(self, dialog: ConflictDialog) -> None:
         if dialog.choice == 0:
-            self._show_error("Not saved: someone else changed this incident. Save again to merge, or Revert.")
+            self._show_error(
+                "Not saved: someone else changed this incident. Save again to merge, or Revert."
+            )
             return
         keep = dialog.keep_mine() if dialog.choice == ConflictDialog.MERGE else set()
         mine = self.dirty_fields()
@@ -695,8 +754,12 @@ class IncidentWindow(QMainWindow):
             self._edited()
             self.save()
 
-        self.runner.run(lambda: load_details(desk, incident_id), apply, self._load_failed,
-                        key=f"incident-{id(self)}")
+        self.runner.run(
+            lambda: load_details(desk, incident_id),
+            apply,
+            self._load_failed,
+            key=f"incident-{id(self)}",
+        )
 
     def _text_of(self, field: str, value: Any) -> str:
         if field in ("config_item_id", "category_id", "channel", "impact", "urgency"):
@@ -724,7 +787,10 @@ class IncidentWindow(QMainWindow):
         self.history_rows = rows
 
     def _fill_related(
-        self, r: IncidentRecord, children: list[QueueRow], known_error: KnownErrorRecord | None = None
+        self,
+        r: IncidentRecord,
+        children: list[QueueRow],
+        known_error: KnownErrorRecord | None = None,
     ) -> None:
         self.related_view.setHtml(related_html(r, known_error))
         self.children_list.clear()
@@ -763,7 +829,9 @@ class IncidentWindow(QMainWindow):
         self._adding_note = False
         if isinstance(exc, EnvironmentProblem):
             self._problem(
-                "note", f"Note not added: {exc} The note is kept: Retry or Ctrl+Enter adds it.", self.add_note
+                "note",
+                f"Note not added: {exc} The note is kept: Retry or Ctrl+Enter adds it.",
+                self.add_note,
             )
         else:
             self._show_error(str(exc))
@@ -799,8 +867,13 @@ class IncidentWindow(QMainWindow):
             "major": lambda: incidents.mark_major(desk, actor, iid, version, not r.major),
         }
         if name in direct:
-            self.runner.run(direct[name], self._acted, self._action_failed, write=True,
-                            what=f"{spec.text.replace('&', '').rstrip('…')} on {r.number}")
+            self.runner.run(
+                direct[name],
+                self._acted,
+                self._action_failed,
+                write=True,
+                what=f"{spec.text.replace('&', '').rstrip('…')} on {r.number}",
+            )
             return None
         dialog = action_dialog(
             name,
@@ -816,7 +889,6 @@ class IncidentWindow(QMainWindow):
         self.last_dialog = dialog
         dialog.open()
         return dialog
-
 
     def _acted(self, record: IncidentRecord) -> None:
         self.record = record
@@ -837,11 +909,12 @@ class IncidentWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.dirty_fields() and not getattr(self, "discard_ok", False):
             answer = QMessageBox.question(
-                self, "Unsaved changes", "This incident has changes that are not saved. Close anyway?"
+                self,
+                "Unsaved changes",
+                "This incident has changes that are not saved. Close anyway?",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
         self.closed.emit()
         super().closeEvent(event)
-

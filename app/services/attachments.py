@@ -1,0 +1,111 @@
+"""Attachments: files kept on an incident (from mail today; the incident window builds on this).
+
+The bytes live in the database (`attachment_blobs`), once per content: two identical files,
+on one incident or on many, share one blob keyed by their SHA-256. Each file on an incident
+is an `attachments` row with its own name, content type and who added it, when. A file over
+MAX_BYTES is refused with its size and the limit; an empty one is kept (a zero-byte log is
+evidence too)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db.changes import append_change
+from app.domain.errors import NotFound, ValidationError
+from app.models import Attachment, AttachmentBlob
+from app.services.context import Actor, Desk
+
+MAX_BYTES = 25 * 1024 * 1024  # what most mail servers let through, and then some
+MAX_NAME = 255
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    id: int
+    incident_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    added_at: datetime
+    added_by_id: int | None
+
+
+def _clean_name(filename: str) -> str:
+    # a name, never a path: "../../etc/passwd" is kept as "passwd"
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in base if ch.isprintable()).strip() or "attachment"
+    return name[:MAX_NAME]
+
+
+def add_in_session(
+    session: Session,
+    actor: Actor,
+    incident_id: int,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    now: datetime,
+) -> Attachment:
+    """Keep `data` on the incident inside the caller's transaction (mail intake logs the
+    incident and its attachments in one commit)."""
+    if len(data) > MAX_BYTES:
+        raise ValidationError(
+            f"The attachment {filename!r} has {len(data):,} bytes; at most {MAX_BYTES:,}",
+            field="attachment",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    if session.get(AttachmentBlob, digest) is None:
+        session.add(AttachmentBlob(sha256=digest, size=len(data), data=data))
+        session.flush()
+    row = Attachment(
+        incident_id=incident_id,
+        sha256=digest,
+        filename=_clean_name(filename),
+        content_type=(content_type or "application/octet-stream").strip().lower()[:120],
+        size=len(data),
+        added_by_id=actor.id,
+        added_at=now,
+    )
+    session.add(row)
+    session.flush()
+    append_change(session, "incident", incident_id, "attachment", actor.id)
+    return row
+
+
+def _record(row: Attachment) -> AttachmentRecord:
+    return AttachmentRecord(
+        row.id,
+        row.incident_id,
+        row.filename,
+        row.content_type,
+        row.size,
+        row.sha256,
+        row.added_at,
+        row.added_by_id,
+    )
+
+
+def attachments(desk: Desk, incident_id: int) -> list[AttachmentRecord]:
+    """The incident's files, in the order they were added (no bytes)."""
+    with desk.query() as s:
+        rows = s.scalars(
+            select(Attachment).where(Attachment.incident_id == incident_id).order_by(Attachment.id)
+        ).all()
+        return [_record(r) for r in rows]
+
+
+def content(desk: Desk, attachment_id: int) -> tuple[AttachmentRecord, bytes]:
+    """One file and its bytes (to open or save it)."""
+    with desk.query() as s:
+        row = s.get(Attachment, attachment_id)
+        if row is None:
+            raise NotFound(f"No attachment with id {attachment_id}")
+        blob = s.get(AttachmentBlob, row.sha256)
+        assert blob is not None, "foreign key"
+        return _record(row), bytes(blob.data)
