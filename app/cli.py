@@ -14,6 +14,7 @@ Without a command it starts the desktop application. Commands::
     incidentdesk incident VERB INC0000001 [options] [--json]
     incidentdesk intake http --listen 127.0.0.1:PORT
     incidentdesk intake smtp --listen 127.0.0.1:PORT
+    incidentdesk import servicenow|bpi2013 FILE
     incidentdesk intake alerts [--all] [--json]
     incidentdesk intake rules list|export|load FILE|add NAME --match L=RE ...|remove NAME|default-group G
 
@@ -198,6 +199,7 @@ def build_parser() -> _Parser:
         "for a scheduler (the desktops also run it every minute)",
     )
     cli_intake.add_commands(sub, plain, acting)
+    cli_intake.add_import(sub, acting)
     return parser
 
 
@@ -261,6 +263,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sla_sweep(args)
     if command == "intake":
         return _intake(args)
+    if command == "import":
+        return _import(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -407,6 +411,12 @@ def _intake(args: argparse.Namespace) -> int:
     name = _actor_name(args, required=cli_intake.needs_actor(args))
     with _desk(args) as desk:
         return cli_intake.run(args, desk, _actor(desk, name))
+
+
+def _import(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=False)
+    with _desk(args) as desk:
+        return cli_intake.run_import(args, desk, _actor(desk, name))
 
 
 def _sla_sweep(args: argparse.Namespace) -> int:

@@ -313,3 +313,88 @@ def _rules(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
     alert_service.set_default_group(desk, actor, args.group)
     print(f"Alerts without a rule now land in {args.group}.")
     return 0
+
+
+# -- imports ----------------------------------------------------------------------------------
+
+
+def add_import(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    acting: argparse.ArgumentParser,
+) -> None:
+    imp = sub.add_parser("import", help="incidents from another tool's log", parents=[acting])
+    isub = imp.add_subparsers(dest="import_command", metavar="SOURCE", required=True)
+    for name, what in (
+        ("servicenow", "a ServiceNow incident audit export (CSV, or .csv.gz)"),
+        ("bpi2013", "the BPI Challenge 2013 incident log (CSV, or .csv.gz)"),
+    ):
+        p = isub.add_parser(name, parents=[acting], help=what)
+        p.add_argument("file", type=Path, metavar="FILE")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _read_text(path: Path) -> str:
+    import gzip
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ValidationError(f"{path}: a damaged gzip file ({exc})") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def run_import(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
+    import csv
+    import time
+
+    from tqdm import tqdm
+
+    from app.domain.imports import read_bpi2013, read_servicenow
+    from app.services import imports as import_service
+
+    who = actor or desk.system()
+    started = time.perf_counter()
+    text = _read_text(args.file)
+    log = (
+        read_servicenow(text, desk.zone)
+        if args.import_command == "servicenow"
+        else read_bpi2013(text)
+    )
+    for p in log.problems:
+        print(f"{args.file}:{p.line}: {p.reason}", file=sys.stderr)
+    steps = sum(len(i.steps) for i in log.incidents)
+    with tqdm(
+        total=steps,
+        unit="row",
+        desc=f"import {args.import_command}",
+        file=sys.stderr,
+        disable=args.no_progress or None,
+        leave=True,
+    ) as bar:
+        result = import_service.import_incidents(desk, who, log.incidents, progress=bar.update)
+    for p in result.problems:
+        print(f"{args.file}:{p.line}: {p.reason}", file=sys.stderr)
+    problems = sorted([*log.problems, *result.problems], key=lambda p: p.line)
+    report = args.file.with_name(args.file.name + ".errors.csv")
+    if problems:
+        with report.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["line", "problem"])
+            for p in problems:
+                w.writerow([p.line, p.reason])
+    seconds = max(time.perf_counter() - started, 1e-9)
+    print(
+        f"{plural(log.rows, 'row')}, {plural(result.incidents, 'incident')} imported"
+        f" ({result.skipped:,} already there), {plural(len(problems), 'problem')} found"
+        + (f" (listed in {report})" if problems else "")
+        + f", {log.rows / seconds:,.0f} rows/s"
+    )
+    return 0

@@ -1,0 +1,375 @@
+"""Incident logs from other tools, read into plain values: each incident with its steps (every
+status change, assignment and priority of the log, with the line it came from), and the
+problems found (a line number and the reason). The services write them; nothing here touches
+a database.
+
+What each source's values become (README, "Importing"):
+
+ServiceNow incident audit export (one row per update, ``number`` repeating): incident_state
+New -> New, Active -> In Progress, Awaiting User Info and Awaiting Evidence -> On Hold (awaiting
+caller), Awaiting Vendor -> On Hold (awaiting vendor), Awaiting Problem -> On Hold (awaiting
+problem), Resolved, Closed; any other value (the full log has ``-100``) is reported with its
+line and that row is skipped. Dates ``d/m/Y H:M`` are read in the desk's time zone; ``?`` is no
+value. The title is the category, subcategory and symptom (the log has no free text).
+closed_code (``code 6``) has no public meaning: the incident gets "Solution provided" and the
+code goes into the resolution notes.
+
+BPI Challenge 2013 (Volvo IT): Status/Sub Status Queued/Awaiting Assignment -> New,
+Accepted/In Progress and Accepted/Assigned -> In Progress, Accepted/Wait - User and Wait -
+Customer -> On Hold (awaiting caller), Wait - Vendor and Wait -> On Hold (awaiting vendor), Wait
+- Implementation -> On Hold (awaiting change), Completed/Resolved and Completed/In Call ->
+Resolved, Completed/Closed -> Closed, Completed/Cancelled -> Cancelled; Unmatched or anything
+else is reported and skipped. Involved ST (the team) is the group, ST Level its support line
+(L1, L2, L3; L2/L3 -> 2). SR Latest Impact Low/Medium/High/Major -> impact and urgency 3/2/1/1,
+Major also marks a major incident. The title is the product and country.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from app.domain.lifecycle import HoldReason, State
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of the log: the incident as that row has it."""
+
+    line: int
+    at: datetime
+    state: State
+    hold_reason: HoldReason | None = None
+    group: str | None = None
+    group_line: int = 1
+    impact: int | None = None
+    urgency: int | None = None
+
+
+@dataclass(frozen=True)
+class ImportedIncident:
+    source: str
+    external_id: str
+    title: str
+    opened_at: datetime
+    steps: tuple[Step, ...]
+    first_line: int
+    last_line: int
+    description: str = ""
+    caller: str | None = None
+    channel: str = "phone"
+    category: tuple[str, ...] = ()  # ("Category 55", "Subcategory 170")
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    resolution_notes: str | None = None
+    reassignment_count: int | None = None  # None: counted from the steps
+    reopen_count: int | None = None
+    change_ref: str | None = None
+    major: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    reason: str
+
+
+@dataclass
+class ReadLog:
+    incidents: list[ImportedIncident] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number in the file, row) of a CSV text with a header (a byte-order mark dropped)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    for row in reader:
+        yield (
+            reader.line_num,
+            {k.strip(): (v or "").strip() for k, v in row.items() if k is not None},
+        )
+
+
+def _group_runs(
+    rows: Iterable[tuple[int, dict[str, str]]], key: str
+) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    """Rows grouped by `key`, in the order each key first appears (rows of one incident need
+    not be adjacent)."""
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for line, row in rows:
+        groups.setdefault(row.get(key, ""), []).append((line, row))
+    yield from groups.values()
+
+
+_LEVEL_RE = re.compile(r"^\s*(\d+)\s*-")
+
+
+def _level(text: str) -> int | None:
+    m = _LEVEL_RE.match(text)
+    return int(m.group(1)) if m else None
+
+
+def _none(text: str) -> str | None:
+    return None if text in ("", "?") else text
+
+
+# -- ServiceNow -----------------------------------------------------------------------------
+
+SERVICENOW_STATES: Mapping[str, tuple[State, HoldReason | None]] = {
+    "New": (State.NEW, None),
+    "Active": (State.IN_PROGRESS, None),
+    "Awaiting User Info": (State.ON_HOLD, HoldReason.AWAITING_CALLER),
+    "Awaiting Evidence": (State.ON_HOLD, HoldReason.AWAITING_CALLER),
+    "Awaiting Vendor": (State.ON_HOLD, HoldReason.AWAITING_VENDOR),
+    "Awaiting Problem": (State.ON_HOLD, HoldReason.AWAITING_PROBLEM),
+    "Resolved": (State.RESOLVED, None),
+    "Closed": (State.CLOSED, None),
+}
+SERVICENOW_CHANNELS = {
+    "Phone": "phone",
+    "Email": "email",
+    "Self service": "self-service",
+    "Walk-in": "walk-in",
+    "IVR": "phone",
+    "Direct opening": "walk-in",
+}
+SERVICENOW_COLUMNS = (
+    "number",
+    "incident_state",
+    "sys_updated_at",
+    "opened_at",
+    "impact",
+    "urgency",
+)
+
+
+def _sn_time(text: str, zone: tzinfo) -> datetime:
+    return datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=zone)
+
+
+def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
+    out = ReadLog()
+    rows = list(csv_rows(text))
+    out.rows = len(rows)
+    if rows:
+        missing = [c for c in SERVICENOW_COLUMNS if c not in rows[0][1]]
+        if missing:
+            out.problems.append(
+                Problem(1, f"not a ServiceNow incident export: no column {', '.join(missing)}")
+            )
+            return out
+    for run in _group_runs(rows, "number"):
+        steps: list[tuple[int, int, Step]] = []
+        good: list[tuple[int, int, dict[str, str]]] = []  # (sys_mod_count, line, row)
+        for line, row in run:
+            state = SERVICENOW_STATES.get(row["incident_state"])
+            if state is None:
+                out.problems.append(
+                    Problem(
+                        line,
+                        f"{row['number']}: unknown incident_state {row['incident_state']!r}; row skipped",
+                    )
+                )
+                continue
+            try:
+                at = _sn_time(row["sys_updated_at"], zone)
+            except ValueError:
+                out.problems.append(
+                    Problem(
+                        line,
+                        f"{row['number']}: sys_updated_at {row['sys_updated_at']!r} is not d/m/Y H:M; row skipped",
+                    )
+                )
+                continue
+            try:
+                mods = int(row.get("sys_mod_count") or 0)
+            except ValueError:
+                mods = 0
+            steps.append(
+                (
+                    mods,
+                    line,
+                    Step(
+                        line=line,
+                        at=at,
+                        state=state[0],
+                        hold_reason=state[1],
+                        group=_none(row.get("assignment_group", "")),
+                        impact=_level(row["impact"]),
+                        urgency=_level(row["urgency"]),
+                    ),
+                )
+            )
+            good.append((mods, line, row))
+        if not good:
+            continue
+        steps.sort(key=lambda s: (s[0], s[2].at, s[1]))
+        _, last_line, last = max(good, key=lambda g: (g[0], g[1]))  # its latest update
+        number = last["number"]
+        try:
+            opened = _sn_time(last["opened_at"], zone)
+        except ValueError:
+            out.problems.append(
+                Problem(
+                    last_line,
+                    f"{number}: opened_at {last['opened_at']!r} is not d/m/Y H:M; incident skipped",
+                )
+            )
+            continue
+
+        def when(name: str, row: dict[str, str] = last, line: int = last_line) -> datetime | None:
+            value = _none(row.get(name, ""))
+            if value is None:
+                return None
+            try:
+                return _sn_time(value, zone)
+            except ValueError:
+                out.problems.append(
+                    Problem(line, f"{row['number']}: {name} {value!r} is not d/m/Y H:M; left empty")
+                )
+                return None
+
+        parts = [
+            p
+            for p in (_none(last.get(k, "")) for k in ("category", "subcategory", "u_symptom"))
+            if p
+        ]
+        code = _none(last.get("closed_code", ""))
+        by = _none(last.get("resolved_by", ""))
+        notes = (
+            "Imported from ServiceNow"
+            + (f": closed_code {code}" if code else "")
+            + (f", {by}" if by else "")
+        )
+        out.incidents.append(
+            ImportedIncident(
+                source="servicenow",
+                external_id=number,
+                title=" · ".join(parts) or number,
+                description=f"Imported from ServiceNow {number}"
+                + (f"; service {last['cmdb_ci']}" if _none(last.get("cmdb_ci", "")) else "")
+                + (f"; location {last['location']}" if _none(last.get("location", "")) else ""),
+                opened_at=opened,
+                steps=tuple(s for _, _, s in steps),
+                first_line=min(line for _, line, _ in good),
+                last_line=max(line for _, line, _ in good),
+                caller=_none(last.get("caller_id", "")),
+                channel=SERVICENOW_CHANNELS.get(last.get("contact_type", ""), "phone"),
+                category=tuple(
+                    p
+                    for p in (_none(last.get("category", "")), _none(last.get("subcategory", "")))
+                    if p
+                ),
+                resolved_at=when("resolved_at"),
+                closed_at=when("closed_at"),
+                resolution_notes=notes,
+                reassignment_count=int(last["reassignment_count"])
+                if last.get("reassignment_count", "").isdigit()
+                else None,
+                reopen_count=int(last["reopen_count"])
+                if last.get("reopen_count", "").isdigit()
+                else None,
+                change_ref=(_none(last.get("rfc", "")) or None),
+            )
+        )
+    return out
+
+
+# -- BPI Challenge 2013 ---------------------------------------------------------------------
+
+BPI_STATES: Mapping[tuple[str, str], tuple[State, HoldReason | None]] = {
+    ("Queued", "Awaiting Assignment"): (State.NEW, None),
+    ("Accepted", "In Progress"): (State.IN_PROGRESS, None),
+    ("Accepted", "Assigned"): (State.IN_PROGRESS, None),
+    ("Accepted", "Wait - User"): (State.ON_HOLD, HoldReason.AWAITING_CALLER),
+    ("Accepted", "Wait - Customer"): (State.ON_HOLD, HoldReason.AWAITING_CALLER),
+    ("Accepted", "Wait - Vendor"): (State.ON_HOLD, HoldReason.AWAITING_VENDOR),
+    ("Accepted", "Wait"): (State.ON_HOLD, HoldReason.AWAITING_VENDOR),
+    ("Accepted", "Wait - Implementation"): (State.ON_HOLD, HoldReason.AWAITING_CHANGE),
+    ("Completed", "Resolved"): (State.RESOLVED, None),
+    ("Completed", "In Call"): (State.RESOLVED, None),
+    ("Completed", "Closed"): (State.CLOSED, None),
+    ("Completed", "Cancelled"): (State.CANCELLED, None),
+}
+BPI_IMPACT = {"Low": 3, "Medium": 2, "High": 1, "Major": 1}
+BPI_LINES = {"L1": 1, "L2": 2, "L3": 3, "L2/L3": 2}
+BPI_COLUMNS = ("SR Number", "Change Date+Time", "Status", "Sub Status", "Involved ST", "ST Level")
+
+
+def read_bpi2013(text: str) -> ReadLog:
+    out = ReadLog()
+    rows = list(csv_rows(text))
+    out.rows = len(rows)
+    if rows:
+        missing = [c for c in BPI_COLUMNS if c not in rows[0][1]]
+        if missing:
+            out.problems.append(
+                Problem(1, f"not the BPI 2013 incident log: no column {', '.join(missing)}")
+            )
+            return out
+    for run in _group_runs(rows, "SR Number"):
+        steps: list[Step] = []
+        last: dict[str, str] | None = None
+        for line, row in run:
+            sr = row["SR Number"]
+            state = BPI_STATES.get((row["Status"], row["Sub Status"]))
+            if state is None:
+                out.problems.append(
+                    Problem(
+                        line,
+                        f"{sr}: unknown status {row['Status']}/{row['Sub Status']}; row skipped",
+                    )
+                )
+                continue
+            try:
+                at = datetime.fromisoformat(row["Change Date+Time"])
+                if at.tzinfo is None:
+                    raise ValueError("no offset")
+            except ValueError:
+                out.problems.append(
+                    Problem(
+                        line,
+                        f"{sr}: Change Date+Time {row['Change Date+Time']!r} is not ISO 8601 with an offset; row skipped",
+                    )
+                )
+                continue
+            impact = BPI_IMPACT.get(row.get("SR Latest Impact", ""))
+            steps.append(
+                Step(
+                    line=line,
+                    at=at,
+                    state=state[0],
+                    hold_reason=state[1],
+                    group=_none(row["Involved ST"]),
+                    group_line=BPI_LINES.get(row["ST Level"], 1),
+                    impact=impact,
+                    urgency=impact,
+                )
+            )
+            last = row
+        if not steps or last is None:
+            continue
+        steps.sort(key=lambda s: (s.at, s.line))
+        sr = last["SR Number"]
+        impact_name = last.get("SR Latest Impact", "")
+        out.incidents.append(
+            ImportedIncident(
+                source="bpi2013",
+                external_id=sr,
+                title=f"{last.get('Product') or 'Incident'} ({last.get('Country') or '?'})",
+                description=f"Imported from the BPI 2013 log, SR {sr}; impact {impact_name or '?'}; "
+                f"owner {last.get('Owner First Name') or '?'} ({last.get('Owner Country') or '?'})",
+                opened_at=steps[0].at,
+                steps=tuple(steps),
+                first_line=steps[0].line,
+                last_line=max(s.line for s in steps),
+                major=impact_name == "Major",
+                resolution_notes="Imported from the BPI 2013 log",
+            )
+        )
+    return out
