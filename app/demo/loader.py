@@ -781,6 +781,11 @@ def _ensure_services(desk: Desk, actor: Actor, group_ids: Mapping[str, int]) -> 
     return tuple(ids)
 
 
+def demo_employee_id(index: int) -> str:
+    """The demo caller at `index` of profile.CALLERS has this number in the HR directory."""
+    return f"E{10001 + index}"
+
+
 def _ensure_callers(desk: Desk, actor: Actor) -> tuple[tuple[int, ...], int]:
     emails = [c.email for c in profile.CALLERS]
     with desk.read() as conn:
@@ -803,6 +808,7 @@ def _ensure_callers(desk: Desk, actor: Actor) -> tuple[tuple[int, ...], int]:
                         "email": c.email,
                         "phone": None,
                         "department": c.department,
+                        "employee_id": demo_employee_id(emails.index(c.email)),
                         "vip": False,
                         "created_at": now,
                     }

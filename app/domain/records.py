@@ -73,6 +73,7 @@ class CallerRecord:
     email: str | None
     phone: str | None
     department: str | None
+    employee_id: str | None = None
 
     @property
     def display(self) -> str:

@@ -60,6 +60,8 @@ class Caller(Base):
     email: Mapped[str | None] = mapped_column(String(200), index=True)
     phone: Mapped[str | None] = mapped_column(String(60))
     department: Mapped[str | None] = mapped_column(String(120))
+    # the caller's number in the organisation's HR directory (upper-cased), as callers give it
+    employee_id: Mapped[str | None] = mapped_column(String(40), index=True)
     vip: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -29,23 +29,31 @@ class NewCaller:
     email: str | None = None
     department: str | None = None
     phone: str | None = None
+    employee_id: str | None = None
 
 
 def caller_for(session: Session, actor_id: int, wanted: NewCaller | str) -> int:
     """The id of `wanted` inside `session`'s transaction: the caller with the same e-mail address
-    when there is one, else a new caller (rolled back with the transaction if it fails)."""
+    (or, without one, the same employee id) when there is one, else a new caller (rolled back
+    with the transaction if it fails)."""
     if isinstance(wanted, str):
         wanted = NewCaller(wanted)
     row = new_caller(
-        wanted.name, email=wanted.email, phone=wanted.phone, department=wanted.department
+        wanted.name,
+        email=wanted.email,
+        phone=wanted.phone,
+        department=wanted.department,
+        employee_id=wanted.employee_id,
     )
-    if row.email:
-        existing = session.scalar(
-            select(Caller.id)
-            .where(func.lower(Caller.email) == row.email)
-            .order_by(Caller.id)
-            .limit(1)
-        )
+    same = (
+        func.lower(Caller.email) == row.email
+        if row.email
+        else Caller.employee_id == row.employee_id
+        if row.employee_id
+        else None
+    )
+    if same is not None:
+        existing = session.scalar(select(Caller.id).where(same).order_by(Caller.id).limit(1))
         if existing is not None:
             return int(existing)
     session.add(row)
@@ -54,8 +62,29 @@ def caller_for(session: Session, actor_id: int, wanted: NewCaller | str) -> int:
     return int(row.id)
 
 
+EMPLOYEE_ID_MAX = 40
+
+
+def clean_employee_id(text: str | None) -> str | None:
+    """An employee id as stored: upper-cased, without spaces; refused when it cannot be one."""
+    clean = "".join((text or "").split()).upper()
+    if not clean:
+        return None
+    if len(clean) > EMPLOYEE_ID_MAX:
+        raise ValidationError(
+            f"An employee id has at most {EMPLOYEE_ID_MAX} characters ({len(clean)} given)",
+            field="employee_id",
+        )
+    return clean
+
+
 def new_caller(
-    name: str, *, email: str | None = None, phone: str | None = None, department: str | None = None
+    name: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    department: str | None = None,
+    employee_id: str | None = None,
 ) -> Caller:
     """A valid, unsaved caller row (for add_caller, or logging with a caller not yet known)."""
     clean = " ".join(name.split())
@@ -69,6 +98,7 @@ def new_caller(
         email=(email or "").strip().lower() or None,
         phone=phone,
         department=department,
+        employee_id=clean_employee_id(employee_id),
     )
 
 
@@ -80,10 +110,11 @@ def add_caller(
     email: str | None = None,
     phone: str | None = None,
     department: str | None = None,
+    employee_id: str | None = None,
 ) -> int:
     """A new caller (agents add them inline while logging)."""
     actor.require(Permission.LOG)
-    row = new_caller(name, email=email, phone=phone, department=department)
+    row = new_caller(name, email=email, phone=phone, department=department, employee_id=employee_id)
     with desk.write() as s:
         s.add(row)
         s.flush()
@@ -109,14 +140,15 @@ def _digits(column: Any) -> ColumnElement[str]:
 
 
 def _term(term: str) -> ColumnElement[bool]:
-    """A caller matches a typed word when a word of the name, the e-mail, or the phone (its
-    digits or one of its groups) starts with it."""
+    """A caller matches a typed word when a word of the name, the e-mail, the employee id, or
+    the phone (its digits or one of its groups) starts with it."""
     t = _like(term)
     cond = or_(
         Caller.name_key.like(f"{t}%", escape="\\"),
         Caller.name_key.like(f"% {t}%", escape="\\"),
         Caller.name_key.like(f"%-{t}%", escape="\\"),
         Caller.email.like(f"{t}%", escape="\\"),
+        Caller.employee_id.like(f"{t.upper()}%", escape="\\"),
     )
     digits = "".join(ch for ch in term if ch.isdigit())
     if digits and len(digits) == len(term.lstrip("+")):
@@ -132,7 +164,8 @@ def search_callers(desk: Desk, actor: Actor | None, text: str, limit: int = 20) 
     """Callers for what the agent typed, as a desk needs them: the callers of this agent's
     recent incidents first, then those with open incidents, then a name that starts with what
     was typed, then by name; with how many match in all. Every typed word must match (a word
-    of the first or last name, the e-mail, the phone), so typing more narrows the list."""
+    of the first or last name, the e-mail, the employee id, the phone), so typing more
+    narrows the list."""
     terms = " ".join(text.lower().split()).split(" ")
     terms = [t for t in terms if t]
     if not terms:
@@ -173,7 +206,7 @@ def search_callers(desk: Desk, actor: Actor | None, text: str, limit: int = 20) 
             total = int(conn.execute(select(func.count(Caller.id)).where(where)).scalar_one())
     matches = tuple(
         CallerMatch(
-            CallerRecord(r.id, r.name, r.email, r.phone, r.department),
+            CallerRecord(r.id, r.name, r.email, r.phone, r.department, r.employee_id),
             int(r.open_n or 0),
             bool(r.recent),
         )

@@ -219,7 +219,7 @@ def caller(desk: Desk, caller_id: int) -> CallerRecord:
         c = conn.execute(select(Caller).where(Caller.id == caller_id)).scalars().first()
     if c is None:
         raise NotFound(f"No caller with id {caller_id}")
-    return CallerRecord(c.id, c.name, c.email, c.phone, c.department)
+    return CallerRecord(c.id, c.name, c.email, c.phone, c.department, c.employee_id)
 
 
 def groups(desk: Desk) -> list[GroupRecord]:

@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
             "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh
         )
         self.search_action = self._action("&Search", "Ctrl+F", self._focus_search)
-        self.save_view_action = self._action("Save &view as…", "Ctrl+Shift+S", self.save_view)
+        self.save_view_action = self._action("Save view &as…", "Ctrl+Shift+S", self.save_view)
         self.delete_view_action = self._action("&Delete saved view", None, self.delete_view)
         self.queue_action = self._action("Go to &queue", "Ctrl+L", self.table.setFocus)
         self.views_action = self._action("Go to saved &views", "Ctrl+1", self.views_list.setFocus)

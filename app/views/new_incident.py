@@ -106,7 +106,7 @@ class NewIncidentDialog(QDialog):
         # -- caller -----------------------------------------------------------------------
         self.caller = QLineEdit()
         self.caller.setAccessibleName("Caller")
-        self.caller.setPlaceholderText("Type a name or e-mail…")
+        self.caller.setPlaceholderText("Type a name, e-mail, phone or employee id…")
         self._caller_model = QStandardItemModel(self)
         self.completer = QCompleter(self._caller_model, self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -123,6 +123,9 @@ class NewIncidentDialog(QDialog):
         self.new_caller_button = QPushButton("New caller…")
         self.new_caller_button.setToolTip("Add the typed name as a new caller (Ctrl+Shift+N)")
         self.new_caller_button.clicked.connect(self._toggle_new_caller)
+        # Return in the new caller's fields adds the caller (returnPressed): no button of the
+        # form may take it as the dialog's default too (it would open the box again)
+        self.new_caller_button.setAutoDefault(False)
         self.new_caller_box = QFrame()
         self.new_caller_box.setFrameShape(QFrame.Shape.StyledPanel)
         self.new_caller_name = QLineEdit()
@@ -131,14 +134,20 @@ class NewIncidentDialog(QDialog):
         self.new_caller_email.setAccessibleName("New caller e-mail")
         self.new_caller_department = QLineEdit()
         self.new_caller_department.setAccessibleName("New caller department")
+        self.new_caller_employee_id = QLineEdit()
+        self.new_caller_employee_id.setAccessibleName("New caller employee id")
+        self.new_caller_employee_id.setMaxLength(callers.EMPLOYEE_ID_MAX)
         self.add_caller_button = QPushButton("Add caller")
         self.add_caller_button.clicked.connect(self._add_caller)
+        self.add_caller_button.setAutoDefault(False)
         self.new_caller_email.returnPressed.connect(self._add_caller)
         self.new_caller_department.returnPressed.connect(self._add_caller)
+        self.new_caller_employee_id.returnPressed.connect(self._add_caller)
         ncl = QFormLayout(self.new_caller_box)
         ncl.addRow("Name:", self.new_caller_name)
         ncl.addRow("E-mail:", self.new_caller_email)
         ncl.addRow("Department:", self.new_caller_department)
+        ncl.addRow("Employee id:", self.new_caller_employee_id)
         ncl.addRow("", self.add_caller_button)
         self.new_caller_box.hide()
 
@@ -518,6 +527,7 @@ class NewIncidentDialog(QDialog):
         name = " ".join(self.new_caller_name.text().split())
         email = self.new_caller_email.text().strip() or None
         dept = self.new_caller_department.text().strip() or None
+        employee_id = self.new_caller_employee_id.text().strip() or None
         if not name:
             self._show_error(ValidationError("A caller needs a name", field="caller"))
             self.new_caller_name.setFocus()
@@ -528,7 +538,9 @@ class NewIncidentDialog(QDialog):
             return
         display = name + (f" ({dept})" if dept else "")
         self.caller_id = None
-        self.pending_caller = callers.NewCaller(name, email=email, department=dept)
+        self.pending_caller = callers.NewCaller(
+            name, email=email, department=dept, employee_id=employee_id
+        )
         self.caller_text = display
         self.caller.setText(display)
         self.caller_info.setText(f"✓ {display}: a new caller, added with the incident")
@@ -783,10 +795,13 @@ class NewIncidentDialog(QDialog):
 
 
 def caller_line(m: CallerMatch) -> str:
-    """'John Smith · Finance · 2 open incidents · your caller': what tells two Johns apart."""
+    """'John Smith · Finance · E10442 · 2 open incidents · your caller': what tells two Johns
+    apart."""
     parts = [m.caller.name]
     if m.caller.department:
         parts.append(m.caller.department)
+    if m.caller.employee_id:
+        parts.append(m.caller.employee_id)
     parts.append(
         f"{plural(m.open_incidents, 'open incident')}" if m.open_incidents else "no open incident"
     )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.domain.errors import ValidationError
 from app.services import callers, catalog, defaults, users
 from app.services import incidents as inc
 from app.services.context import Desk
@@ -90,3 +91,25 @@ def test_every_typed_word_narrows_and_each_way_in_finds(desk: Desk) -> None:
     assert _names(callers.search_callers(desk, ana, "ohn")) == []  # a word's start, not its middle
     found = callers.search_callers(desk, ana, "jon")
     assert _names(found) == ["Jonas Longago"] and found.more == 0 and not found.matches[0].recent
+
+
+def test_the_employee_id_finds_the_caller_whatever_the_case_and_a_new_caller_keeps_it(desk: Desk) -> None:
+    ana = desk.actor("ana")
+    root = desk.actor("dev")
+    kim = callers.add_caller(desk, root, "Kim Lee", employee_id=" e10442 ", department="Audit")
+    callers.add_caller(desk, root, "Kai Long", employee_id="E20442")
+    found = callers.search_callers(desk, ana, "e1044")
+    assert _names(found) == ["Kim Lee"]
+    assert found.matches[0].caller.employee_id == "E10442"  # stored as HR writes it
+    assert _names(callers.search_callers(desk, ana, "E10442")) == ["Kim Lee"]
+    assert _names(callers.search_callers(desk, ana, "e2")) == ["Kai Long"]
+    assert set(_names(callers.search_callers(desk, ana, "k e"))) == {"Kim Lee", "Kai Long"}
+    assert _names(callers.search_callers(desk, ana, "0442")) == []  # its start, not its middle
+    assert _names(callers.search_callers(desk, ana, "kim e104")) == ["Kim Lee"]
+    # logging with a new caller who gives an id the desk knows names that caller, not a twin
+    rec = inc.log_incident(
+        desk, ana, inc.NewIncident("Badge refused", new_caller=callers.NewCaller("K. Lee", employee_id="e10442"))
+    )
+    assert rec.caller_id == kim
+    with pytest.raises(ValidationError, match="at most 40 characters"):
+        callers.add_caller(desk, root, "Too Long", employee_id="X" * 41)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QTabBar, QWidget
 from app.services import incidents
 from app.services.incidents import NewIncident
 from app.views.incident import IncidentWindow
-from app.views.mnemonics import drawn_mnemonics
+from app.views.mnemonics import drawn_mnemonics, mnemonic_letter
 from app.views.new_incident import NewIncidentDialog
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -108,3 +108,35 @@ def test_every_letter_of_the_action_dialogs_works(qtbot, world, runner) -> None:
         dialog.reject()
         qtbot.waitUntil(lambda d=dialog: not d.isVisible())
     inc.close()
+
+
+def test_every_letter_of_the_main_window_and_its_menus_works(qtbot, world, ana_window) -> None:
+    """Alt+letter opens each menu of the menu bar; inside a menu, each item's letter is its own
+    and pressing it triggers that item (its own slot swapped for a probe: nothing runs)."""
+    window = ana_window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    bar = window.menuBar()
+    titles = [a for a in bar.actions() if a.menu() is not None and a.isVisible()]
+    letters = [mnemonic_letter(a.text()) for a in titles]
+    assert None not in letters, [a.text() for a in titles]
+    drawn = letters + [m.letter for m in drawn_mnemonics(window)]
+    assert sorted(drawn) == sorted(set(drawn)), f"a letter is drawn twice in the main window: {sorted(drawn)}"
+    assert {"f", "i", "v", "h"} <= set(letters)
+    for title, letter in zip(titles, letters, strict=True):
+        menu = title.menu()
+        items = [a for a in menu.actions() if not a.isSeparator() and a.isVisible()]
+        item_letters = [mnemonic_letter(a.text()) for a in items]
+        assert None not in item_letters, f"{title.text()}: {[a.text() for a in items]}"
+        assert sorted(item_letters) == sorted(set(item_letters)), f"{title.text()}: {item_letters}"
+        for item, item_letter in zip(items, item_letters, strict=True):
+            if not item.isEnabled():
+                continue
+            fired: list[bool] = []
+            item.triggered.disconnect()
+            item.triggered.connect(lambda *_a, f=fired: f.append(True))
+            qtbot.keyClick(QApplication.focusWidget() or window, getattr(Qt.Key, f"Key_{letter.upper()}"), ALT)
+            qtbot.waitUntil(menu.isVisible)
+            qtbot.keyClick(menu, getattr(Qt.Key, f"Key_{item_letter.upper()}"))
+            qtbot.waitUntil(lambda f=fired: f == [True])
+            qtbot.waitUntil(lambda m=menu: not m.isVisible())

@@ -68,3 +68,28 @@ def test_a_new_caller_with_a_known_address_is_the_caller_that_exists(qtbot, worl
     qtbot.waitUntil(lambda: dialog.record is not None)
     assert dialog.record.caller_id == world.john
     assert callers_named(world, "Johnny Smith") == 0
+
+
+def test_a_caller_is_found_by_employee_id_and_a_new_one_keeps_the_id_typed(qtbot, world, ana_window) -> None:  # type: ignore[no-untyped-def]
+    from app.services import callers
+
+    callers.add_caller(world.desk, world.admin, "Kim Lee", employee_id="E10442", department="Audit")
+    dialog = form(qtbot, ana_window)
+    assert "employee id" in dialog.caller.placeholderText()
+    qtbot.keyClicks(dialog.caller, "e1044")
+    popup = dialog.completer.popup()
+    qtbot.waitUntil(lambda: popup.isVisible() and popup.model().rowCount() == 1)
+    assert popup.model().index(0, 0).data() == "Kim Lee · Audit · E10442 · no open incident"
+    dialog.caller.clear()
+    qtbot.keyClicks(dialog.caller, "Zoe Quinn")
+    qtbot.waitUntil(lambda: dialog.caller_info.text() == "No such caller: Ctrl+Shift+N adds one")
+    qtbot.keyClick(dialog, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(dialog.new_caller_box.isVisible)
+    dialog.grab().save("/tmp/new-caller-employee-id.png")
+    qtbot.keyClicks(dialog.new_caller_employee_id, "e20001")
+    qtbot.keyClick(dialog.new_caller_employee_id, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.new_caller_box.isVisible())
+    qtbot.keyClicks(dialog.title, "Cannot print contracts")
+    qtbot.keyClick(dialog.title, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.record is not None)
+    assert callers.search_callers(world.desk, world.ana, "E20001").matches[0].caller.name == "Zoe Quinn"
