@@ -1,6 +1,6 @@
 """Regenerate docs/screenshots/*.png from the real windows on demo data (offscreen).
 
-    .venv/bin/python scripts/screenshots.py [--incidents 3000] [--out docs/screenshots]
+.venv/bin/python scripts/screenshots.py [--incidents 3000] [--out docs/screenshots]
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=3000)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "screenshots"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "screenshots")
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +77,9 @@ def main() -> int:
     if first_caller:
         dialog._set_caller(first_caller[0].id, first_caller[0].display)
     dialog.title.setText("Outlook crashes when opening a shared calendar")
-    dialog.description.setPlainText("Since this morning Outlook closes as soon as the shared team calendar opens.")
+    dialog.description.setPlainText(
+        "Since this morning Outlook closes as soon as the shared team calendar opens."
+    )
     email = dialog.category.findText("Email", Qt.MatchFlag.MatchContains)
     if email >= 0:
         dialog.category.setCurrentIndex(email)
@@ -93,7 +97,13 @@ def main() -> int:
     incident_id = window.model.incident_id(2)
     for r in range(window.model.rowCount()):
         row = window.model.cached_row(window.model.incident_id(r) or -1)
-        if row is not None and row.state.active and not row.sla_paused and row.resolution_due and row.resolution_due > now:
+        if (
+            row is not None
+            and row.state.active
+            and not row.sla_paused
+            and row.resolution_due
+            and row.resolution_due > now
+        ):
             incident_id = row.id
             break
     if incident_id is not None:
@@ -126,7 +136,10 @@ def main() -> int:
         inc.urgency_edit.setCurrentIndex(inc.urgency_edit.findData(my_urgency))
         inc.description_edit.setPlainText(record.description + "\nThe caller rebooted; no change.")
         incidents.update_fields(
-            desk, desk.actor(supervisor.username), mine, None,
+            desk,
+            desk.actor(supervisor.username),
+            mine,
+            None,
             {"urgency": their_urgency, "title": record.title + " (whole floor)"},
         )
         inc.save()
@@ -149,6 +162,27 @@ def main() -> int:
         print("wrote", out / "incident-history.png")
         inc.discard_ok = True
         inc.close()
+
+    # the admin's priority-matrix editor: one cell changed from the keyboard, its live preview
+    from app.views.admin.matrix_editor import MatrixEditor
+
+    admin = next(a for a in queries.agents(desk) if a.role == "admin" and a.username != "system")
+    editor = MatrixEditor(desk, desk.actor(admin.username), runner)
+    editor.resize(1320, 800)
+    editor.show()
+    settle(1200)
+    editor.grid.setFocus()
+    editor.grid.setCurrentIndex(editor.model.index(1, 1))
+    editor.model.setData(editor.model.index(1, 1), 2)  # impact 2 x urgency 2: Moderate -> High
+    editor.reason.setText(
+        "A department without e-mail for a day costs too much: medium x medium is P2"
+    )
+    settle(2000)
+    editor.grab().save(str(out / "matrix-editor.png"))
+    print("wrote", out / "matrix-editor.png")
+    editor.stack.clear()
+    editor.active = editor.draft  # nothing to ask on close: a throwaway draft
+    editor.close()
 
     window.shutdown()
     runner.shutdown()

@@ -62,6 +62,7 @@ class PriorityShift:
     old_priority: int
     new_priority: int
     new_due: datetime | None = None  # the resolution due time the new priority gives
+    paused: bool = False  # on hold: the resolution clock is paused, no due time while it is
 
 
 @dataclass(frozen=True)
@@ -243,10 +244,17 @@ def preview_matrix(desk: Desk, matrix: PriorityMatrix, limit: int = PREVIEW_LIST
     shifts = []
     for r in rows:
         new = matrix.priority(r.impact, r.urgency)
-        due = sla_values(_new_clock(r, new, book, now), book, pauses[r.id], now)["resolution_due"]
+        values = sla_values(_new_clock(r, new, book, now), book, pauses[r.id], now)
+        due = values["resolution_due"]
         shifts.append(
             PriorityShift(
-                r.id, r.number, r.title, r.priority, new, due if isinstance(due, datetime) else None
+                r.id,
+                r.number,
+                r.title,
+                r.priority,
+                new,
+                due if isinstance(due, datetime) else None,
+                paused=bool(values["sla_paused"]),
             )
         )
     return MatrixPreview(
@@ -453,3 +461,66 @@ def recompute_open(
             desk, actor, shift.incident_id, current, iu.impact, iu.urgency, reason=why
         )
     return shifts
+
+
+@dataclass(frozen=True)
+class PriorityTerms:
+    """What a priority promises under the default SLA policy, in words."""
+
+    priority: int
+    response: str | None  # "15 minutes"
+    resolution: str | None  # "4 hours", "3 business days"
+    policy: str | None
+    calendar: str | None
+
+
+@dataclass(frozen=True)
+class MatrixState:
+    """The editor's starting point: the active matrix, who saved it and why, and each
+    priority's targets."""
+
+    matrix: PriorityMatrix
+    saved_by: str | None
+    saved_at: datetime | None
+    note: str | None
+    terms: dict[int, PriorityTerms]
+
+
+def matrix_state(desk: Desk) -> MatrixState:
+    from app.domain.sla import describe_duration
+    from app.models import Agent
+
+    book = policy_book(desk)
+    active = book.matrix
+    with desk.read() as conn:
+        row = conn.execute(
+            select(MatrixVersion.created_at, MatrixVersion.note, Agent.full_name)
+            .outerjoin(Agent, Agent.id == MatrixVersion.created_by_id)
+            .where(MatrixVersion.id == active.version)
+        ).first()
+    pid = book.default_policy_id
+    policy = book.policy_names.get(pid) if pid is not None else None
+    terms: dict[int, PriorityTerms] = {}
+    for p in range(1, max(active.priorities, MAX_PRIORITY_TERMS) + 1):
+        found = book.target(pid, p)
+        if found is None:
+            terms[p] = PriorityTerms(p, None, None, policy, None)
+            continue
+        target, cal = found
+        terms[p] = PriorityTerms(
+            p,
+            describe_duration(target.response_s, cal),
+            describe_duration(target.resolution_s, cal),
+            policy,
+            cal.name,
+        )
+    return MatrixState(
+        matrix=active,
+        saved_by=row.full_name if row is not None else None,
+        saved_at=row.created_at if row is not None else None,
+        note=row.note if row is not None else None,
+        terms=terms,
+    )
+
+
+MAX_PRIORITY_TERMS = 9

@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         self._groups: list[GroupRecord] = []
         self._agents: list[AgentRecord] = []
         self._windows: dict[int, QWidget] = {}
+        self._admin_windows: dict[str, QWidget] = {}
         self._online = True
         self._count: int | None = None
         self.setWindowTitle(f"Incident Desk — {actor.full_name} ({actor.role.label})")
@@ -491,6 +492,15 @@ class MainWindow(QMainWindow):
         self.addAction(self.notifications_action)
         view_menu.addSeparator()
         view_menu.addAction(self.notifications_action)
+        self.matrix_action = self._action("Priority &matrix…", None, self.open_matrix_editor)
+        admin_menu = menu.addMenu("&Admin")
+        admin_menu.setToolTipsVisible(True)
+        admin_menu.addAction(self.matrix_action)
+        if not can(self.actor.role, Permission.CONFIGURE):  # the one answer says why not
+            from app.views.admin.matrix_editor import may_edit_matrix
+
+            self.matrix_action.setEnabled(False)
+            self.matrix_action.setToolTip(may_edit_matrix(self.actor) or "")
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.help_action)
         tools = self.addToolBar("Main")
@@ -989,6 +999,23 @@ class MainWindow(QMainWindow):
     def incident_window(self, incident_id: int) -> QWidget | None:
         return self._windows.get(incident_id)
 
+    def open_matrix_editor(self) -> QWidget | None:
+        """The priority-matrix editor (one per main window), or a refusal in words."""
+        from app.views.admin.matrix_editor import open_matrix_editor
+
+        editor = self._admin_windows.get("matrix")
+        if editor is None:
+            editor = open_matrix_editor(self.desk, self.actor, self.runner, self)
+            if editor is None:
+                return None
+            self.feed.other_changed.connect(editor.others_changed)
+            self.feed.incidents_changed.connect(lambda _ids: editor.refresh_preview())
+            self._admin_windows["matrix"] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+        return editor
+
     def new_incident(self) -> QWidget:
         from app.views.new_incident import NewIncidentDialog
 
@@ -1055,7 +1082,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for window in list(self._windows.values()):
+        for window in [*self._windows.values(), *self._admin_windows.values()]:
             if not window.close():
                 event.ignore()
                 return

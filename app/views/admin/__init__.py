@@ -1,0 +1,1 @@
+"""The admin windows: the priority matrix, users (each in its own module)."""
