@@ -17,6 +17,8 @@ Without a command it starts the desktop application. Commands::
     incidentdesk import servicenow|bpi2013 FILE
     incidentdesk intake alerts [--all] [--json]
     incidentdesk intake rules list|export|load FILE|add NAME --match L=RE ...|remove NAME|default-group G
+    incidentdesk sla sweep
+    incidentdesk escalate [--once]
 
 The lifecycle verbs (``app/cli_lifecycle.py``): assign (``--to USER`` and/or ``--group G``),
 escalate (``--group G --reason R``), escalate-supervisor (``--reason R``), hold (``--reason
@@ -200,6 +202,18 @@ def build_parser() -> _Parser:
     )
     cli_intake.add_commands(sub, plain, acting)
     cli_intake.add_import(sub, acting)
+    esc = sub.add_parser(
+        "escalate",
+        parents=[plain],
+        help="the desk's own round: SLA thresholds and their escalation rules, auto-close; "
+        "run by whichever desktop or command holds the escalation lease",
+    )
+    esc.add_argument(
+        "--once",
+        action="store_true",
+        help="one round and exit (for cron or a systemd timer); without it, a round every "
+        "15 seconds until interrupted",
+    )
     return parser
 
 
@@ -265,6 +279,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _intake(args)
     if command == "import":
         return _import(args)
+    if command == "escalate":
+        return _escalate(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -428,6 +444,39 @@ def _sla_sweep(args: argparse.Namespace) -> int:
         print(f"{c.number}\t{c.clock} {int(c.threshold)}%\t{c.group_name or '-'}")
     print(f"{plural(len(crossed), 'threshold')} announced", file=sys.stderr)
     return 0
+
+
+def _escalate(args: argparse.Namespace) -> int:
+    """Take the escalation lease and do a round (or a round every TICK_S seconds)."""
+    import time
+
+    from app.services import escalation
+
+    with _desk(args) as desk:
+        lease = escalation.Lease(desk)
+        try:
+            while True:
+                result = escalation.tick(desk, lease)
+                if result is None:
+                    held = escalation.holder_of(desk)
+                    who = f" ({held.holder})" if held else ""
+                    print(f"Another runner holds the escalation lease{who}: nothing done.", file=sys.stderr)
+                else:
+                    for f in result.fired:
+                        print(f"{f.number}\t{f.rule.describe()}\t{f.outcome}")
+                    for number in result.closed:
+                        print(f"{number}\tclosed automatically")
+                    print(
+                        f"{plural(len(result.crossed), 'threshold')} crossed, "
+                        f"{plural(len(result.fired), 'rule action')}, "
+                        f"{plural(len(result.closed), 'incident')} closed",
+                        file=sys.stderr,
+                    )
+                if args.once:
+                    return 0
+                time.sleep(escalation.TICK_S)
+        finally:
+            lease.release()
 
 
 # --------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "reassignment_count": "Reassignments",
     "reopen_count": "Times reopened",
     "escalated_to_supervisor": "Escalated to a supervisor",
+    "flagged": "Flagged",
     "parent_id": "Parent incident",
     "major": "Major incident",
     "problem_id": "Problem",
@@ -136,6 +137,7 @@ def value_words(
         "major",
         "priority_overridden",
         "escalated_to_supervisor",
+        "flagged",
         "active",
     ):
         return _YES_NO[raw]

@@ -82,7 +82,7 @@ class PolicySpec:
     name: str
     calendar_id: int
     targets: Mapping[int, TargetSpec] = field(hash=False)
-    auto_close_days: int = 3
+    auto_close_days: int = 7  # business days after resolution (a major incident never auto-closes)
     retroactive_start: bool = True
     active: bool = True
 

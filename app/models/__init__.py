@@ -2,6 +2,7 @@
 
 from app.models.base import NAMING, Base, UTCDateTime, utcnow
 from app.models.catalog import Category, ConfigItem
+from app.models.escalation import EscalationFired, EscalationRuleRow, Lease
 from app.models.history import AdminAuditEntry, AuditEntry, ChangeLogEntry, JournalEntry, SlaPause
 from app.models.incident import NO_DUE, Incident
 from app.models.intake import (
@@ -39,11 +40,14 @@ __all__ = [
     "Category",
     "ChangeLogEntry",
     "ConfigItem",
+    "EscalationFired",
+    "EscalationRuleRow",
     "Group",
     "ImportedRecord",
     "Incident",
     "JournalEntry",
     "KnownError",
+    "Lease",
     "MailRow",
     "MatrixVersion",
     "Problem",

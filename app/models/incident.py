@@ -47,6 +47,8 @@ class Incident(Base):
     reassignment_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     escalated_to_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # raised by an escalation rule (or a supervisor): someone should look at it
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     major: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -27,6 +27,8 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(20))  # domain.roles.Role
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the agent says whether automatic assignment may give them incidents (main window)
+    available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(
@@ -44,6 +46,11 @@ class Group(Base):
         ForeignKey("agents.id", ondelete="SET NULL", use_alter=True)
     )
     email: Mapped[str | None] = mapped_column(String(200))
+    # how an incident routed to the group gets its assignee: "manual", "round_robin",
+    # "least_loaded" (app.domain.assignment)
+    assignment: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+    # round robin: the member who got the last one
+    last_assigned_id: Mapped[int | None] = mapped_column(Integer)
 
     members: Mapped[list[Agent]] = relationship(
         secondary=agent_groups, back_populates="groups", lazy="raise"

@@ -48,7 +48,7 @@ class SlaPolicyRow(Base):
     calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     auto_close_days: Mapped[int] = mapped_column(
-        Integer, default=3
+        Integer, default=7
     )  # business days after resolution
     # a priority change re-measures the incident from its opening (True, ServiceNow's
     # "retroactive start") or starts the new target's clocks at the change (False)

@@ -23,12 +23,14 @@ from app.domain.sla_config import SiteRecord
 from app.models import (
     Agent,
     BusinessCalendarRow,
+    EscalationRuleRow,
     Incident,
     MatrixVersion,
     SlaPolicyRow,
     SlaTargetRow,
 )
 from app.services.context import SYSTEM_USER, Desk
+from app.services.incidents.mutation import DEFAULT_AUTO_CLOSE_DAYS
 from app.services.matrix import store_matrix
 from app.services.policies import check_holiday_region, week_to_json
 from app.services.site import default_calendar, stored_site, write_site
@@ -84,6 +86,15 @@ def prepare_database(engine: Engine) -> bool:
     return True
 
 
+# what the default SLA policy does by itself (app.services.escalation_rules); the migration that
+# brought the rules gave them to every policy there was (0006)
+DEFAULT_RULES = (
+    ("resolution", 75, "notify_group"),
+    ("resolution", 100, "notify_supervisor"),
+    ("response", 100, "notify_supervisor"),
+)
+
+
 def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
     """The system user, matrix v1, the site, an office-hours and a 24x7 calendar, the default
     SLA policy: each made when missing (`defaults`: else from the configuration)."""
@@ -114,10 +125,13 @@ def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
             s.add_all([office_row, always_row])
             s.flush()
             policy = SlaPolicyRow(
-                name="Default", calendar_id=office_row.id, active=True, auto_close_days=3
+                name="Default", calendar_id=office_row.id, active=True,
+                auto_close_days=DEFAULT_AUTO_CLOSE_DAYS,
             )
             s.add(policy)
             s.flush()
+            for clock, threshold, action in DEFAULT_RULES:
+                s.add(EscalationRuleRow(policy_id=policy.id, clock=clock, threshold=threshold, action=action))
             for priority, target in default_policy(office).targets.items():
                 s.add(
                     SlaTargetRow(

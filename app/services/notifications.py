@@ -1,8 +1,9 @@
 """What an agent is told about: an incident assigned to them, a P1/P2 arriving in one of their
 groups, their incident's resolution clock passing 75% (and 100%), the response clock of an
 incident nobody has taken yet in one of their groups (of their own incident, if assigned)
-passing 75% (and 100%), and, for a supervisor, an incident of their group escalated to them
-(hierarchical escalation).
+passing 75% (and 100%), for a supervisor, an incident of their group escalated to them
+(hierarchical escalation), and whatever an SLA policy's escalation rules say to tell the
+assignee, the group or its supervisor ("tell_group_resolution_75", app.services.escalation_rules).
 
 The desktop passes the change feed's entries through :func:`notices`; a :class:`Watch` holds what
 the agent already knows (the open incidents assigned to them, the open P1/P2 of their groups), so
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from app.domain.records import Change
 from app.models import ChangeLogEntry, Group, Incident
 from app.services.context import Actor, Desk
+from app.services.escalation_rules import parse_tell
 
 URGENT = (1, 2)  # the priorities a group is told about
 ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"  # the change kind incidents.py writes
@@ -115,7 +117,12 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
     sla: dict[int, int] = {}
     response: dict[int, int] = {}
     to_supervisor: set[int] = set()
+    tells: dict[int, list[tuple[str, str, int]]] = {}
     for c in wanted:
+        told = parse_tell(c.kind)
+        if told is not None:
+            tells.setdefault(c.entity_id, []).append(told)
+            continue
         if c.kind == ESCALATED_TO_SUPERVISOR and authors.get(c.seq) != watch.agent_id:
             to_supervisor.add(c.entity_id)
         if authors.get(c.seq) != watch.agent_id:
@@ -161,9 +168,32 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
             if waiting:
                 text += f" (nobody in {r.group_name} has taken it yet)"
             out.append(notice(f"response_{level}", text))
+        said = {n.text for n in out if n.incident_id == incident_id}
+        for who, clock, level in tells.get(incident_id, ()):
+            line = _rule_text(r, who, clock, level, watch)
+            if line is not None and line not in said:
+                said.add(line)
+                out.append(notice(f"{'sla' if clock == 'resolution' else 'response'}_{level}", line))
         (assigned.add if mine else assigned.discard)(incident_id)
         (urgent.add if hot else urgent.discard)(incident_id)
     return out, replace(watch, assigned=frozenset(assigned), urgent=frozenset(urgent))
+
+
+def _rule_text(r: Any, who: str, clock: str, level: int, watch: Watch) -> str | None:
+    """What an escalation rule's notification says to the watching agent, if it is for them:
+    the assignee, a member of the group, or the group's supervisor."""
+    if not r.active:
+        return None
+    passed = (
+        f"breached its {clock} target" if level >= 100 else f"passed {level}% of its {clock} target"
+    )
+    if who == "assignee" and r.assignee_id == watch.agent_id:
+        return f"{r.number} {passed}: {r.title}"
+    if who == "group" and r.group_id in watch.group_ids:
+        return f"{r.number} {passed}: {r.title} (told to {r.group_name})"
+    if who == "supervisor" and r.supervisor_id == watch.agent_id:
+        return f"{r.number} {passed}: {r.title} (you supervise {r.group_name})"
+    return None
 
 
 __all__ = ["Notice", "Watch", "notices", "watch"]

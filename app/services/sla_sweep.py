@@ -6,7 +6,12 @@ UPDATE lets exactly one of them announce a crossing. Each announcement is a syst
 journal entry and a change_log row ("sla_50", "sla_75", "sla_100" for the resolution clock,
 "response_50", ... for the response clock), which the desktops turn into notifications.
 A clock that has passed several thresholds since the last sweep is announced once, at the
-highest.
+highest; the SLA policy's escalation rules of every threshold passed fire in the same transaction
+(app.services.escalation_rules), each once.
+
+Whoever holds the escalation lease runs it (app.services.escalation: the desktops, or
+`incidentdesk escalate --once` from a scheduler); running it twice at once is harmless all the
+same.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, or_, select, update
 
 from app.db.changes import append_change
+from app.domain.escalation import EscalationRule
 from app.domain.records import JournalKind
 from app.domain.sla import Threshold
 from app.models import Group, Incident, JournalEntry
-from app.services.context import Desk
+from app.services import escalation_rules
+from app.services.context import Actor, Desk
+from app.services.escalation_rules import Fired
 from app.services.incidents import auto_close_resolved
+from app.services.policies import PolicyBook, policy_book
 
 RESPONSE = "response"
 RESOLUTION = "resolution"
@@ -93,22 +102,44 @@ def change_kind(clock: str, threshold: Threshold) -> str:
     return f"{prefix}_{threshold.value}"
 
 
+@dataclass(frozen=True)
+class SweepResult:
+    crossed: list[ThresholdCrossed]
+    fired: list[Fired]  # what the escalation rules did
+    closed: list[str]  # the numbers auto-closed
+
+
 def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:
-    """Announce the thresholds crossed since the last sweep, response clocks first, then
-    resolution clocks; close what is due to close."""
+    """Announce the thresholds crossed since the last sweep (and fire their rules), response
+    clocks first, then resolution clocks; close what is due to close."""
+    return sweep_all(desk, auto_close=auto_close).crossed
+
+
+def sweep_all(desk: Desk, *, auto_close: bool = True) -> SweepResult:
+    """`sweep`, with what the rules did and what closed."""
     now = desk.now()
     system = desk.system()
+    book = policy_book(desk)
+    with desk.read() as conn:
+        rules = escalation_rules.rules_by_policy(conn)
     crossed: list[ThresholdCrossed] = []
+    fired: list[Fired] = []
     for clock in _CLOCKS:
-        crossed += _sweep_clock(desk, clock, now, system.id)
-    if auto_close:
-        auto_close_resolved(desk)
-    return crossed
+        crossed += _sweep_clock(desk, clock, now, system, book, rules, fired)
+    closed = auto_close_resolved(desk) if auto_close else []
+    return SweepResult(crossed, fired, closed)
 
 
 def _sweep_clock(
-    desk: Desk, clock: _Clock, now: datetime, system_id: int
+    desk: Desk,
+    clock: _Clock,
+    now: datetime,
+    system: Actor,
+    book: PolicyBook,
+    rules: dict[int, tuple[EscalationRule, ...]],
+    fired: list[Fired],
 ) -> list[ThresholdCrossed]:
+    system_id = system.id
     crossed: list[ThresholdCrossed] = []
     with desk.read() as conn:
         rows = conn.execute(
@@ -118,6 +149,7 @@ def _sweep_clock(
                 Incident.group_id,
                 Group.name,
                 Incident.assignee_id,
+                Incident.sla_policy_id,
                 clock.stage.label("stage"),
                 *(col.label(f"at_{t.value}") for t, col in clock.instants),
             )
@@ -168,6 +200,10 @@ def _sweep_clock(
                 )
             )
             append_change(s, "incident", row.id, f"{clock.kind}_{reached.value}", system_id)
+            fired += escalation_rules.fire(
+                s, desk, book, rules, system, row.id, row.sla_policy_id, clock.name,
+                int(row.stage), reached.value, now,
+            )
         crossed.append(
             ThresholdCrossed(
                 row.id, row.number, reached, row.group_id, row.name, row.assignee_id, clock.name

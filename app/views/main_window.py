@@ -48,7 +48,7 @@ from app.domain.matrix import PriorityMatrix
 from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
 from app.domain.wording import plural
-from app.services import incidents, queries, saved_views, sla_sweep
+from app.services import escalation, incidents, queries, saved_views
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
 from app.views.colors import muted_color
@@ -64,7 +64,7 @@ from app.views.tasks import TaskRunner
 
 SEARCH_DEBOUNCE_MS = 250
 COUNT_THROTTLE_MS = 1500
-SWEEP_INTERVAL_MS = 60_000  # the SLA sweep (idempotent across workstations)
+SWEEP_INTERVAL_MS = escalation.TICK_S * 1000  # the escalation round, by whoever holds its lease
 RETRY_MS = 2000  # offline: how often the database is asked again
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 1
 VIEWS_LONGEST = "My groups' unassigned"  # the built-in name the panel is sized to
@@ -364,6 +364,7 @@ class MainWindow(QMainWindow):
         self._tick.timeout.connect(self._tick_sla)
         self._sweeping = False
         self.sweep_report = JobReport(self, "The SLA sweep")
+        self.lease = escalation.Lease(desk)  # the one client (or command) that runs the round
         self.count_report = JobReport(self, "Counting the incidents of the views")
         self._sweep_timer = QTimer(self)
         self._sweep_timer.setInterval(SWEEP_INTERVAL_MS)
@@ -919,7 +920,8 @@ class MainWindow(QMainWindow):
         self.model.tick(top, bottom if bottom >= 0 else self.model.rowCount() - 1)
 
     def run_sweep(self) -> None:
-        """The SLA sweep, off the GUI thread; what it announces comes back through the feed."""
+        """The escalation round (the SLA sweep, its rules, auto-close) if this client holds the
+        lease, off the GUI thread; what it announces comes back through the feed."""
         if self._sweeping:
             return
         self._sweeping = True
@@ -928,8 +930,9 @@ class MainWindow(QMainWindow):
         def finished() -> None:  # however it ended: the next tick sweeps again
             self._sweeping = False
 
+        lease = self.lease
         self.background.run(
-            lambda: sla_sweep.sweep(desk),
+            lambda: escalation.tick(desk, lease),
             report.ok,
             report.failed,
             bug=report.failed,
@@ -1121,6 +1124,7 @@ class MainWindow(QMainWindow):
         self._count_timer.stop()
         self._sweep_timer.stop()
         self._retry_timer.stop()
+        self.background.run(self.lease.release, write=True, what="giving up the escalation lease")
         self.background.shutdown()
         if self.tray is not None:
             self.tray.hide()

@@ -35,8 +35,10 @@ TRAY_SHOWN_MS = 10_000
 _TITLES = {
     "assigned": "Assigned to you",
     "urgent": "Urgent incident for your group",
+    "sla_50": "SLA warning (50%)",
     "sla_75": "SLA at risk (75%)",
     "sla_100": "SLA breached",
+    "response_50": "Response warning (50%)",
     "response_75": "Response at risk (75%)",
     "response_100": "Response breached",
     "escalated": "Escalated to you",

@@ -206,16 +206,20 @@ def test_resolve_close_reopen_cancel(desk: Desk, clock: Clock) -> None:
         inc.reopen(desk, ana, other.id, cancelled.version, "no")
 
 
-def test_auto_close_after_three_business_days(desk: Desk, clock: Clock) -> None:
-    ana = desk.actor("ana")
+def test_auto_close_after_seven_business_days_but_never_a_major(desk: Desk, clock: Clock) -> None:
     rec = _log(desk, resolution_code="solution_provided", resolution_notes="done")
-    clock.advance(days=2)  # Wednesday 09:00: 2 business days
+    major = _log(desk, title="Mail down for everyone")
+    major = inc.mark_major(desk, desk.actor("carla"), major.id, major.version, True)
+    inc.resolve(desk, desk.actor("ana"), major.id, major.version, "solution_provided", "restarted")
+    clock.advance(days=8)  # Tuesday next week 09:00: 6 business days
     assert inc.auto_close_resolved(desk) == []
-    clock.advance(days=1, hours=1)  # Thursday 10:00: 3 business days and an hour
+    clock.advance(days=1, hours=1)  # Wednesday 10:00: 7 business days and an hour
     assert inc.auto_close_resolved(desk) == [rec.number]
     closed = queries.get_incident(desk, rec.number)
     assert closed.close_reason == "auto_closed" and closed.closed_by == "Incident Desk"
-    del ana
+    clock.advance(days=60)
+    assert inc.auto_close_resolved(desk) == []  # a major incident is closed by a person
+    assert queries.get_incident(desk, major.number).state is State.RESOLVED
 
 
 def test_roles_are_checked_for_every_door(desk: Desk) -> None:
@@ -353,7 +357,7 @@ def test_auto_close_goes_on_past_an_incident_someone_else_changed(
 
     a = _log(desk, title="A", resolution_code="solution_provided", resolution_notes="ok")
     b = _log(desk, title="B", resolution_code="solution_provided", resolution_notes="ok")
-    clock.advance(days=4)
+    clock.advance(days=10)  # 8 business days
     other_engine = make_engine(db_url)
     other = Desk(other_engine, clock=clock)
     ana = other.actor("ana")

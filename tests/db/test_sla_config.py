@@ -191,7 +191,7 @@ def test_a_policy_change_reaches_another_workstation_through_the_feed(desk: Desk
     assert book.auto_close_days[policy.id] == 5
     audit = _audit(desk, "policy")
     assert ("P4 resolution", "27 hours", "45 hours", "Dev Patel") in audit
-    assert ("auto-close days", "3", "5", "Dev Patel") in audit
+    assert ("auto-close days", "7", "5", "Dev Patel") in audit
 
 
 def test_a_write_on_a_workstation_that_has_not_read_the_feed_uses_the_new_targets(

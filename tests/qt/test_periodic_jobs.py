@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.domain.errors import ValidationError
-from app.services import queries, sla_sweep
+from app.services import escalation, queries
 from app.views.main_window import COUNT_ROLE
 
 
@@ -25,7 +25,7 @@ def test_a_sweep_that_fails_is_told_once_and_keeps_sweeping(  # type: ignore[no-
     bugs: list[str] = []
     monkeypatch.setattr(sys, "excepthook", lambda _k, exc, _tb: bugs.append(str(exc)))
     calls: list[str] = []
-    real = sla_sweep.sweep
+    real = escalation.run_once
 
     def sweep(desk: Any) -> Any:
         calls.append("sweep")
@@ -33,7 +33,7 @@ def test_a_sweep_that_fails_is_told_once_and_keeps_sweeping(  # type: ignore[no-
             raise RuntimeError("the sweep has a bug")
         return real(desk)
 
-    monkeypatch.setattr(sla_sweep, "sweep", sweep)
+    monkeypatch.setattr(escalation, "run_once", sweep)
     for n in range(1, 5):  # four ticks of the sweep timer
         window.run_sweep()
         qtbot.waitUntil(lambda n=n: len(calls) == n and not window._sweeping)

@@ -219,7 +219,7 @@ def test_a_policy_is_normalised() -> None:
     assert list(got.targets) == [1, 2, 3]  # sorted by priority
     assert got.targets[1] == TargetSpec(900, 4 * 3600, 2)
     assert got.targets[3] == TargetSpec(4 * 3600, 27 * 3600, None)  # the policy's own calendar
-    assert (got.auto_close_days, got.retroactive_start, got.active) == (3, True, True)
+    assert (got.auto_close_days, got.retroactive_start, got.active) == (7, True, True)
     edge = check_policy(
         _policy(auto_close_days=MAX_AUTO_CLOSE_DAYS, retroactive_start=False, active=False), 3, CALS
     )
@@ -372,7 +372,7 @@ def test_a_new_policy_lists_every_field_with_calendars_by_name() -> None:
     assert policy_diff(None, new, CALS) == [
         FieldDiff("name", None, "Standard"),
         FieldDiff("calendar", None, "Office hours"),
-        FieldDiff("auto-close days", None, "3"),
+        FieldDiff("auto-close days", None, "7"),
         FieldDiff("retroactive start", None, "yes"),
         FieldDiff("active", None, "yes"),
         FieldDiff("P1 response", None, "15 minutes"),
@@ -404,7 +404,7 @@ def test_a_changed_policy_lists_what_changed() -> None:
     assert policy_diff(old, new, names) == [
         FieldDiff("name", "Standard", "Gold"),
         FieldDiff("calendar", "Office hours", "24x7"),
-        FieldDiff("auto-close days", "3", "5"),
+        FieldDiff("auto-close days", "7", "5"),
         FieldDiff("retroactive start", "yes", "no"),
         FieldDiff("active", "yes", "no"),
         FieldDiff("P1 response", "15 minutes", "10 minutes"),

@@ -3,7 +3,7 @@ closure of resolved incidents."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -214,27 +214,40 @@ def cancel(
 
 
 def auto_close_resolved(desk: Desk) -> list[str]:
-    """Close every incident resolved N business days ago (N from its SLA policy).
+    """Close every incident resolved N business days ago (N from its SLA policy, 7 unless it
+    says); a major incident never closes by itself (its review comes first).
 
     Each is closed from the version read here: one that someone reopened or closed in the
     meantime is left as it is (the conflict is theirs to win), and the others still close."""
     actor = desk.system()
     book = policy_book(desk)
     now = desk.now()
+
+    def days_of(policy: int | None) -> int:
+        return book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS) if policy else DEFAULT_AUTO_CLOSE_DAYS
+
+    # N business days take at least N working days' hours of wall time: only incidents
+    # resolved before the soonest such instant are worth the calendar's arithmetic
+    spans = [
+        days_of(p) * cal.day_seconds()
+        for p in [*book.policy_names, None]
+        if (cal := book.business_calendar(p)) is not None
+    ]
+    if not spans:
+        return []
+    cutoff = now - timedelta(seconds=min(spans)) + timedelta(hours=1)  # a DST day is shorter
     with desk.read() as conn:
         rows = conn.execute(
-            select(
-                Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id
-            ).where(Incident.state == State.RESOLVED.value)
+            select(Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id).where(
+                Incident.state == State.RESOLVED.value,
+                Incident.major.is_(False),
+                Incident.resolved_at <= cutoff,
+            )
         ).all()
     closed: list[str] = []
     for row in rows:
         policy = row.sla_policy_id if row.sla_policy_id is not None else book.default_policy_id
-        days = (
-            book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS)
-            if policy
-            else DEFAULT_AUTO_CLOSE_DAYS
-        )
+        days = days_of(policy)
         cal = book.business_calendar(policy)
         if cal is None or row.resolved_at is None:
             continue

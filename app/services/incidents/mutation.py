@@ -40,7 +40,7 @@ from app.services.policies import PolicyBook, fresh_policy_book, policy_book
 from app.services.sla_fields import sla_fields
 
 MAX_TITLE = 300
-DEFAULT_AUTO_CLOSE_DAYS = 3
+DEFAULT_AUTO_CLOSE_DAYS = 7
 
 # Fields whose changes go to the audit, with how to show their values.
 AUDITED = (
@@ -63,6 +63,7 @@ AUDITED = (
     "reassignment_count",
     "reopen_count",
     "escalated_to_supervisor",
+    "flagged",
     "parent_id",
     "major",
     "problem_id",
@@ -321,6 +322,37 @@ def guard(
     check(actor, facts_of(session, inc), action, target)
 
 
+def apply_change(
+    session: Session,
+    book: PolicyBook,
+    actor: Actor,
+    inc: Incident,
+    change: Mutation,
+    now: datetime,
+    *,
+    action: IncidentAction,
+    target: Target | None = None,
+    kind: str = "updated",
+) -> None:
+    """The heart of `mutate`, inside the caller's transaction on a row it has locked: ask the
+    rules, apply `change`, recompute SLA, audit, log the change (the automatic escalation does
+    its actions this way, in the transaction that claims them). Raises NothingChanged when
+    nothing did."""
+    guard(session, inc, actor, action, target)
+    before = snapshot(inc)
+    version = inc.version + 1
+    inc.version = version  # one new version per use case (see the Incident model)
+    reason = change(session, inc, now)
+    apply_sla(session, inc, book, now)
+    changed = write_audit(session, inc, before, actor, now, reason, version)
+    if not changed and not session.new:
+        raise NothingChanged
+    inc.updated_at = now
+    session.flush()
+    append_change(session, "incident", inc.id, kind, actor.id)
+    session.flush()
+
+
 def mutate(
     desk: Desk,
     actor: Actor,
@@ -344,19 +376,7 @@ def mutate(
             inc = load_locked(session, incident_id, desk)
             if expected_version is not None and inc.version != expected_version:
                 raise conflict_error(session, inc, expected_version, desk, book)
-            guard(session, inc, actor, action, target)
-            before = snapshot(inc)
-            version = inc.version + 1
-            inc.version = version  # one new version per use case (see the Incident model)
-            reason = change(session, inc, now)
-            apply_sla(session, inc, book, now)
-            changed = write_audit(session, inc, before, actor, now, reason, version)
-            if not changed and not session.new:
-                raise NothingChanged
-            inc.updated_at = now
-            session.flush()
-            append_change(session, "incident", inc.id, kind, actor.id)
-            session.flush()
+            apply_change(session, book, actor, inc, change, now, action=action, target=target, kind=kind)
             # read back in the same transaction: what was written, without another round trip
             return load_record(session.connection(), inc.id, book, now)
     except NothingChanged:  # rolled back: the version stays, nobody's edit conflicts
