@@ -273,7 +273,7 @@ def _do(
     def escalate(s: Session, i: Incident, at: datetime) -> str | None:
         group = _next_group(s, i, rule)
         check_functional(i.support_line, group.name, group.line, reason)
-        reassign(s, i, group.id, None)
+        reassign(s, i, group.id, None, at)
         done.append(f"Escalated to {group.name} (line {group.line})")
         write_journal(s, i, JournalKind.SYSTEM, f"{done[-1]} by the desk. {reason}", system, at)
         return reason

@@ -168,12 +168,15 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
             if waiting:
                 text += f" (nobody in {r.group_name} has taken it yet)"
             out.append(notice(f"response_{level}", text))
-        said = {n.text for n in out if n.incident_id == incident_id}
+        # one notice per clock and threshold: the assignee who is also in the group, the
+        # supervisor who is also a member, hear of it once
+        said = {n.kind for n in out if n.incident_id == incident_id}
         for who, clock, level in tells.get(incident_id, ()):
+            kind = f"{'sla' if clock == 'resolution' else 'response'}_{level}"
             line = _rule_text(r, who, clock, level, watch)
-            if line is not None and line not in said:
-                said.add(line)
-                out.append(notice(f"{'sla' if clock == 'resolution' else 'response'}_{level}", line))
+            if line is not None and kind not in said:
+                said.add(kind)
+                out.append(notice(kind, line))
         (assigned.add if mine else assigned.discard)(incident_id)
         (urgent.add if hot else urgent.discard)(incident_id)
     return out, replace(watch, assigned=frozenset(assigned), urgent=frozenset(urgent))

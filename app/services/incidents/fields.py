@@ -42,13 +42,15 @@ EDITABLE = {
 }
 
 
-def _set_category(session: Session, inc: Incident, category_id: int | None, reroute: bool) -> None:
+def _set_category(
+    session: Session, inc: Incident, category_id: int | None, reroute: bool, now: datetime
+) -> None:
     if category_id is not None:
         category = session.get(Category, category_id)
         if category is None:
             raise ValidationError(f"No category with id {category_id}", field="category")
         if reroute and category.default_group_id and category.default_group_id != inc.group_id:
-            reassign(session, inc, category.default_group_id, None)
+            reassign(session, inc, category.default_group_id, None, now)
     inc.category_id = category_id
 
 
@@ -116,7 +118,7 @@ def update_fields(
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         for name, value in changes.items():
             if name == "category_id":
-                _set_category(session, inc, value, reroute=False)  # type: ignore[arg-type]
+                _set_category(session, inc, value, False, now)  # type: ignore[arg-type]
             elif name not in ("impact", "urgency"):
                 _set_field(session, inc, name, value)
         if "impact" in changes or "urgency" in changes:
@@ -141,7 +143,7 @@ def categorise(
     """Set category (and service); with `reroute`, move to the category's default group."""
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        _set_category(session, inc, category_id, reroute)
+        _set_category(session, inc, category_id, reroute, now)
         if config_item_id is not None:
             _set_field(session, inc, "config_item_id", config_item_id)
         return None

@@ -33,6 +33,7 @@ from app.models import (
     JournalEntry,
     agent_groups,
 )
+from app.services.assignment import AUDIT_BY
 from app.services.context import Actor, Desk
 from app.services.history_words import Wording
 from app.services.incident_records import load_record, pauses_of
@@ -259,18 +260,22 @@ def write_audit(
     version: int,
 ) -> int:
     n = 0
+    # fields changed on someone else's behalf in this transaction (the desk's automatic
+    # assignment): their agent and reason (app.services.assignment.AUDIT_BY)
+    others: dict[str, tuple[int | None, str]] = session.info.pop(AUDIT_BY, {})
     for name in AUDITED:
         old, new = before.get(name), getattr(inc, name)
         if old != new:
+            by, why = others.get(name, (actor.id, reason))
             session.add(
                 AuditEntry(
                     incident_id=inc.id,
                     field=name,
                     old_value=audit_text(old),
                     new_value=audit_text(new),
-                    agent_id=actor.id,
+                    agent_id=by,
                     at=now,
-                    reason=reason,
+                    reason=why,
                     incident_version=version,
                 )
             )

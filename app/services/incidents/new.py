@@ -28,6 +28,7 @@ from app.models import (
     KnownError,
     Problem,
 )
+from app.services.assignment import AUDIT_BY, auto_assign
 from app.services.callers import NewCaller, caller_for
 from app.services.context import Actor, Desk
 from app.services.incident_records import load_record
@@ -174,7 +175,15 @@ def log_in_session(
         inc.resolved_by_id = actor.id
         inc.responded_at = inc.responded_at or now
         how += f"; resolved on first contact ({code.label})"
+    picked = None if first_contact else auto_assign(session, inc, now, lock=desk.dialect == "postgresql")
     apply_sla(session, inc, book, now)
+    assigned = None
+    if picked is not None:  # the desk's, with the rule: after the "created" row
+        by, why = session.info.pop(AUDIT_BY)["assignee_id"]
+        assigned = AuditEntry(
+            incident_id=inc.id, field="assignee_id", old_value=None,
+            new_value=str(picked.agent_id), agent_id=by, at=now, reason=why, incident_version=1,
+        )
     session.add(
         AuditEntry(
             incident_id=inc.id,
@@ -188,6 +197,9 @@ def log_in_session(
     )
     write_journal(session, inc, JournalKind.SYSTEM, how, actor, now)
     session.flush()
+    if assigned is not None:
+        session.add(assigned)
+        session.flush()
     append_change(session, "incident", inc.id, "created", actor.id)
     session.flush()
     return inc

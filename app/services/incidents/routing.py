@@ -24,6 +24,7 @@ from app.models import (
     Group,
     Incident,
 )
+from app.services.assignment import auto_assign
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
     agent_in_group,
@@ -36,18 +37,23 @@ from app.services.incidents.mutation import (
 
 
 def reassign(
-    session: Session, inc: Incident, group_id: int | None, assignee_id: int | None
+    session: Session, inc: Incident, group_id: int | None, assignee_id: int | None, now: datetime
 ) -> None:
-    """Move to a group/assignee; a change of an existing group or assignee is a reassignment."""
+    """Move to a group/assignee; a change of an existing group or assignee is a reassignment.
+    Routed to another group with nobody named, the group's automatic assignment names someone
+    (app.services.assignment), in this transaction."""
     moved = (inc.group_id is not None and group_id != inc.group_id) or (
         inc.assignee_id is not None and assignee_id != inc.assignee_id
     )
+    routed = group_id is not None and group_id != inc.group_id
     if group_id != inc.group_id and group_id is not None:
         inc.support_line = get_group(session, group_id).line
     inc.group_id = group_id
     inc.assignee_id = assignee_id
     if moved:
         inc.reassignment_count += 1
+    if routed and assignee_id is None:
+        auto_assign(session, inc, now, lock=session.get_bind().dialect.name == "postgresql")
 
 
 def assign(
@@ -78,7 +84,7 @@ def assign(
         if assignee_id is not None:
             agent_in_group(session, assignee_id, group_id)
         state = State(inc.state)
-        reassign(session, inc, group_id, assignee_id)
+        reassign(session, inc, group_id, assignee_id, now)
         if assignee_id is not None:
             if state is State.NEW:
                 inc.state = next_state(state, Action.START).value
@@ -118,7 +124,7 @@ def escalate_functional(
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         group = get_group(session, group_id)
         text = check_functional(inc.support_line, group.name, group.line, reason)
-        reassign(session, inc, group.id, None)
+        reassign(session, inc, group.id, None, now)
         write_journal(
             session,
             inc,
