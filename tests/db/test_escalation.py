@@ -244,7 +244,12 @@ def test_rule_notifications_reach_the_people_they_name_once(desk: Desk, clock: C
             EscalationRule("resolution", 75, RuleAction.NOTIFY_SUPERVISOR),
         ],
     )
-    ana, carla, ben, nora = desk.actor("ana"), desk.actor("carla"), desk.actor("ben"), desk.actor("nora")
+    ana, carla, ben, nora = (
+        desk.actor("ana"),
+        desk.actor("carla"),
+        desk.actor("ben"),
+        desk.actor("nora"),
+    )
     catalog.set_supervisor(desk, desk.actor("dev"), desk.ids["sd"], nora.id)  # type: ignore[attr-defined]
     rec = _p1(desk)
     rec = inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=ana.id)  # type: ignore[attr-defined]
