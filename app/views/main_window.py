@@ -51,6 +51,7 @@ from app.domain.wording import plural
 from app.services import escalation, incidents, queries, saved_views
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
+from app.views.availability import AvailabilityAction
 from app.views.colors import muted_color
 from app.views.errors import show_problem
 from app.views.live import ChangeFeed
@@ -477,6 +478,9 @@ class MainWindow(QMainWindow):
         inc_menu = menu.addMenu("&Incident")
         inc_menu.addAction(self.open_action)
         inc_menu.addAction(self.take_action)
+        inc_menu.addSeparator()
+        self.available_action = AvailabilityAction(self.desk, self.actor, self.runner, self)
+        inc_menu.addAction(self.available_action)
         view_menu = menu.addMenu("&View")
         for a in (
             self.refresh_action,
@@ -511,6 +515,9 @@ class MainWindow(QMainWindow):
         tools.addAction(self.open_action)
         tools.addAction(self.take_action)
         tools.addAction(self.refresh_action)
+        tools.addSeparator()
+        self.available_action.setIconText("Available")
+        tools.addAction(self.available_action)
 
     # -- saved views -------------------------------------------------------------------------
     def _load_views(self) -> None:
