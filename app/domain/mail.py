@@ -253,3 +253,115 @@ def title_of(subject: str) -> str:
             break
         text = stripped
     return " ".join(text.split()) or NO_SUBJECT
+
+
+# -- the caller's answer to "resolved: please confirm" ------------------------------------------
+
+CONFIRM = "confirm"
+REJECT = "reject"
+
+# Words and phrases understood in a reply to a resolved incident, by language. A reply that
+# says it is not fixed is read first ("not fixed" holds "fixed"); a reply with neither is a
+# comment, and the incident is left to the automatic closure.
+REJECT_WORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "not fixed",
+        "not resolved",
+        "not solved",
+        "isn't fixed",
+        "is not fixed",
+        "doesn't work",
+        "does not work",
+        "not working",
+        "still broken",
+        "still not",
+        "still happening",
+        "still the same",
+        "happened again",
+        "reopen",
+        "reject",
+    ),
+    "fr": (
+        "pas résolu",
+        "pas resolu",
+        "pas réglé",
+        "pas regle",
+        "ne fonctionne pas",
+        "ne marche pas",
+        "toujours pas",
+        "toujours en panne",
+        "rouvrir",
+        "refuse",
+    ),
+    "nl": (
+        "niet opgelost",
+        "werkt niet",
+        "werkt nog niet",
+        "nog steeds",
+        "niet in orde",
+        "heropenen",
+        "weiger",
+    ),
+}
+CONFIRM_WORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "fixed",
+        "resolved",
+        "solved",
+        "it works",
+        "works now",
+        "working now",
+        "works fine",
+        "confirm",
+        "you can close",
+        "please close",
+        "ok to close",
+        "all good",
+    ),
+    "fr": (
+        "résolu",
+        "resolu",
+        "réglé",
+        "regle",
+        "ça marche",
+        "ca marche",
+        "ça fonctionne",
+        "ca fonctionne",
+        "fonctionne",
+        "vous pouvez fermer",
+        "vous pouvez clôturer",
+        "confirme",
+        "c'est bon",
+    ),
+    "nl": (
+        "opgelost",
+        "het werkt",
+        "werkt weer",
+        "werkt nu",
+        "werkt",
+        "mag gesloten",
+        "mag dicht",
+        "bevestig",
+        "in orde",
+    ),
+}
+
+
+def _has(text: str, phrases: dict[str, tuple[str, ...]]) -> bool:
+    for words in phrases.values():
+        for phrase in words:
+            if re.search(rf"(?<!\w){re.escape(phrase)}", text):
+                return True
+    return False
+
+
+def reply_verdict(text: str) -> str | None:
+    """REJECT, CONFIRM or None for the new text of a reply (its first 500 characters)."""
+    head = " ".join(text.lower().split())[:500].replace("’", "'")
+    if not head:
+        return None
+    if _has(head, REJECT_WORDS):
+        return REJECT
+    if _has(head, CONFIRM_WORDS):
+        return CONFIRM
+    return None

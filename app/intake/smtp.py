@@ -50,7 +50,8 @@ class MailHandler:
             return f"550 {_one_line(str(exc))}"
         text = {
             mail_service.CREATED: f"{outcome.incident_number} created",
-            mail_service.COMMENT: f"comment on {outcome.incident_number}",
+            mail_service.COMMENT: f"comment on {outcome.incident_number}"
+            + (f"; {outcome.note}" if outcome.note else ""),
             mail_service.IGNORED: outcome.note,
             mail_service.DUPLICATE: f"{outcome.note} ({outcome.incident_number or 'no incident'})",
         }[outcome.outcome]

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from app.db.changes import append_change
 from app.domain.errors import DeskError, ValidationError
 from app.domain.incident_rights import IncidentAction
-from app.domain.lifecycle import HoldReason, State
-from app.domain.mail import MailIn, title_of
+from app.domain.lifecycle import CloseReason, HoldReason, State
+from app.domain.mail import CONFIRM, REJECT, MailIn, reply_verdict, title_of
 from app.domain.records import Channel, JournalKind
 from app.domain.roles import Permission
 from app.domain.wording import plural
@@ -27,7 +27,7 @@ from app.services.alerts import default_group
 from app.services.attachments import add_in_session
 from app.services.callers import NewCaller
 from app.services.context import Actor, Desk
-from app.services.incidents.lifecycle import resume
+from app.services.incidents.lifecycle import close, reopen, resume
 from app.services.incidents.mutation import guard, write_journal
 from app.services.incidents.new import NewIncident, log_in_session
 
@@ -103,6 +103,7 @@ def receive_mail(desk: Desk, actor: Actor, mail: MailIn) -> MailOutcome:
     if not mail.sender_email or "@" not in mail.sender_email:
         raise ValidationError("The message has no sender address (From:)", field="from")
     resume_id: int | None = None
+    verdict: tuple[int, str] | None = None  # a resolved incident, and what its caller says
     group_id = default_group(desk)
     with desk.write() as s:
         row = _claim(s, mail, CREATED, now)
@@ -135,6 +136,10 @@ def receive_mail(desk: Desk, actor: Actor, mail: MailIn) -> MailOutcome:
                 and inc.hold_reason == HoldReason.AWAITING_CALLER.value
             ):
                 resume_id = inc.id
+            if inc.state == State.RESOLVED.value:
+                said = reply_verdict(mail.body)
+                if said is not None:
+                    verdict = (inc.id, said)
         else:
             description = mail.body
             if refused:
@@ -168,4 +173,15 @@ def receive_mail(desk: Desk, actor: Actor, mail: MailIn) -> MailOutcome:
             note = "; ".join([*notes, "back to In Progress"])
         except DeskError as exc:
             note = "; ".join([*notes, f"not resumed: {exc}"])
+    if verdict is not None:
+        incident_id, said = verdict
+        try:
+            if said == CONFIRM:
+                close(desk, actor, incident_id, None, CloseReason.CALLER_CONFIRMED.value)
+                note = "; ".join([*notes, "closed: the caller confirmed"])
+            elif said == REJECT:
+                reopen(desk, actor, incident_id, None, f"The caller replied: {mail.body[:1000]}")
+                note = "; ".join([*notes, "reopened: the caller says it is not fixed"])
+        except DeskError as exc:
+            note = "; ".join([*notes, f"left as it is: {exc}"])
     return MailOutcome(COMMENT if inc is not None else CREATED, number, note)

@@ -275,3 +275,56 @@ def test_a_reply_comments_without_the_quoted_history_and_resumes_a_hold(
         comments[-1] == "E-mail from John Smith <john@example.com>:\n\nVersion 2405, build 17628."
     )
     assert count(desk, Incident) == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "state", "answer"),
+    [
+        ("Yes, it works now. Thanks!", State.CLOSED, "closed: the caller confirmed"),
+        (
+            "Non, ça ne marche toujours pas.",
+            State.IN_PROGRESS,
+            "reopened: the caller says it is not fixed",
+        ),
+        ("Who changed my password?", State.RESOLVED, None),
+    ],
+)
+def test_the_callers_reply_to_resolved_closes_reopens_or_comments(
+    smtp: MailServer, desk: Desk, reply: str, state: State, answer: str | None
+) -> None:
+    swaks(
+        smtp,
+        "--from",
+        "john@example.com",
+        "--header",
+        "Subject: Outlook crashes",
+        "--body",
+        "It crashes.",
+    )
+    rec = queries.get_incident(desk, "INC0000001")
+    inc.resolve(
+        desk, desk.actor("dev"), rec.id, rec.version, "solution_provided", "Repaired the profile"
+    )
+    body = f"{reply}\n\nOn Mon, 2 Mar 2026, Incident Desk wrote:\n> Resolved: please confirm or reject\n"
+    out = swaks(
+        smtp,
+        "--from",
+        "john@example.com",
+        "--header",
+        "Subject: Re: [INC0000001] Resolved",
+        "--body",
+        body,
+    )
+    assert "250 comment on INC0000001" in out
+    if answer:
+        assert answer in out
+    rec = queries.get_incident(desk, "INC0000001")
+    assert rec.state is state
+    if state is State.IN_PROGRESS:
+        assert rec.reopen_count == 1
+        assert any(
+            "The caller replied: Non, ça ne marche toujours pas." in j.body
+            for j in queries.journal(desk, rec.id)
+        )
+    if state is State.CLOSED:
+        assert rec.close_reason == "caller_confirmed"

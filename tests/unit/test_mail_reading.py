@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.mail import html_to_text, read_message, strip_quoted, title_of
+from app.domain.mail import html_to_text, read_message, reply_verdict, strip_quoted, title_of
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,27 @@ def test_a_reply_names_its_incident_and_reply_to_wins() -> None:
     assert mail.incident_number is None  # INC and seven digits or more
     mail = read_message(raw.replace(b"inc42", b"inc0000042"))
     assert mail.incident_number == "INC0000042"
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Yes, it works now. Thanks!", "confirm"),
+        ("Fixed, you can close it", "confirm"),
+        ("Oui, ça marche, merci", "confirm"),
+        ("C'est résolu.", "confirm"),
+        ("Het werkt weer, bedankt", "confirm"),
+        ("Opgelost!", "confirm"),
+        ("No, it is not fixed: same error", "reject"),
+        ("It still happening after the reboot", "reject"),
+        ("Non, ça ne marche toujours pas", "reject"),
+        ("Ce n'est pas résolu", "reject"),
+        ("Het werkt niet, nog steeds dezelfde fout", "reject"),
+        ("Niet opgelost", "reject"),
+        ("Who are you?", None),
+        ("", None),
+        ("unfixed toaster", None),
+    ],
+)
+def test_reply_verdict_in_three_languages(text: str, verdict: str | None) -> None:
+    assert reply_verdict(text) == verdict
