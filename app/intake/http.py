@@ -51,6 +51,7 @@ class IntakeServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # Alertmanager and friends open many connections at once
 
     def __init__(
         self,

@@ -11,6 +11,8 @@ default intake group."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,6 +91,7 @@ def default_group(desk: Desk) -> int | None:
 def set_default_group(desk: Desk, actor: Actor, group_name: str) -> int:
     """Name the group alerts without a rule land in (an admin's choice, audited)."""
     actor.require(Permission.CONFIGURE)
+    forget_routing()
     gid = _group_id(desk, group_name)
     with desk.write() as s:
         row = s.get(Setting, INTAKE_SETTING)
@@ -217,6 +220,7 @@ def _describe(values: dict[str, object]) -> str:
 def save_rule(desk: Desk, actor: Actor, rule: AlertRule) -> int:
     """Add a rule, or replace the one of the same name (admins; audited)."""
     actor.require(Permission.CONFIGURE)
+    forget_routing()
     values = _row_values(desk, rule)
     with desk.write() as s:
         row = s.scalar(select(AlertRuleRow).where(AlertRuleRow.name == values["name"]))
@@ -244,6 +248,7 @@ def save_rule(desk: Desk, actor: Actor, rule: AlertRule) -> int:
 
 def remove_rule(desk: Desk, actor: Actor, name: str) -> None:
     actor.require(Permission.CONFIGURE)
+    forget_routing()
     with desk.write() as s:
         row = s.scalar(select(AlertRuleRow).where(AlertRuleRow.name == " ".join(name.split())))
         if row is None:
@@ -259,6 +264,7 @@ def remove_rule(desk: Desk, actor: Actor, name: str) -> None:
 def replace_rules(desk: Desk, actor: Actor, rules: Sequence[AlertRule]) -> int:
     """Make the rules exactly `rules` (a rules file), in one transaction: all or nothing."""
     actor.require(Permission.CONFIGURE)
+    forget_routing()
     values = [_row_values(desk, r) for r in rules]  # every rule checked before any write
     now = desk.now()
     with desk.write() as s:
@@ -299,12 +305,36 @@ def receive(desk: Desk, actor: Actor, alerts: Sequence[Alert]) -> list[AlertOutc
     """Each alert in its own transaction: firing ones log or add to an incident, resolved
     ones note (and maybe resolve) theirs."""
     actor.require(Permission.LOG)
-    rules = list_rules(desk) if alerts else []
-    fallback = default_group(desk) if alerts else None
+    rules, fallback = _routing(desk) if alerts else ([], None)
     return [
         _fire(desk, actor, a, rules, fallback) if a.status == FIRING else _clear(desk, actor, a)
         for a in alerts
     ]
+
+
+ROUTING_TTL_S = 2.0  # a rule or default group changed elsewhere applies within this
+_routing_cache: dict[int, tuple[float, list[AlertRule], int | None]] = {}
+_routing_lock = threading.Lock()
+
+
+def _routing(desk: Desk) -> tuple[list[AlertRule], int | None]:
+    """The rules and the default group, read at most every ROUTING_TTL_S seconds per desk (a
+    busy intake would otherwise read them for every alert)."""
+    key = id(desk)
+    with _routing_lock:
+        hit = _routing_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ROUTING_TTL_S:
+        return hit[1], hit[2]
+    rules, fallback = list_rules(desk), default_group(desk)
+    with _routing_lock:
+        _routing_cache[key] = (time.monotonic(), rules, fallback)
+    return rules, fallback
+
+
+def forget_routing() -> None:
+    """Read the rules anew on the next alert (after a change made in this process)."""
+    with _routing_lock:
+        _routing_cache.clear()
 
 
 def _open_row(s: Session, desk: Desk, fingerprint: str) -> AlertRow | None:
