@@ -29,7 +29,7 @@ from app.services.callers import new_caller
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import MAX_TITLE, apply_sla, audit_text, write_journal
 from app.services.incidents.new import NewIncident, log_in_session
-from app.services.policies import fresh_policy_book
+from app.services.policies import policy_book
 
 BATCH = 250
 
@@ -107,7 +107,7 @@ class _Names:
 def _write(
     desk: Desk, s: Session, actor: Actor, item: ImportedIncident, names: _Names, now: datetime
 ) -> None:
-    book = fresh_policy_book(desk, s)
+    book = policy_book(desk)  # log_in_session below reloads it if another desk changed it
     first = item.steps[0]
     size = len(book.matrix.impact_labels), len(book.matrix.urgency_labels)
 
@@ -147,6 +147,7 @@ def _write(
         actor,
         now,
     )
+    book = policy_book(desk)  # as log_in_session found it
     version = inc.version
     state = State.NEW
     current: dict[str, object] = {

@@ -19,9 +19,7 @@ from app.services import imports as svc
 from app.services import queries
 from app.services.context import Desk
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-if not DATA.is_dir():  # a clone with shared/ beside it (CI) or the work tree's
-    DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[1] / "data" / "event_logs"  # the two real logs, shipped
 SERVICENOW = DATA / "servicenow_incident_event_log_sample.csv.gz"
 BPI = DATA / "bpi2013_volvo_incidents.csv.gz"
 
