@@ -11,7 +11,8 @@ VENV=${VENV:-.venv}
 bash scripts/lint.sh
 export QT_QPA_PLATFORM=offscreen
 status=0
-"$VENV/bin/pytest" -q --cov --cov-report= "$@" || status=$?
+# one worker per core (pytest-xdist; TEST_JOBS=0 runs them in this process, one at a time)
+"$VENV/bin/pytest" -q -n "${TEST_JOBS:-auto}" --cov --cov-report= "$@" || status=$?
 if [ -f .coverage ]; then
     echo "Line coverage:"
     for layer in domain services views; do

@@ -7,13 +7,16 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests import templates
 
 # Hypothesis: on CI the examples are derived from each test (derandomised, no example database),
 # so a red run replays as it was; elsewhere a fresh random search each run, with the blob to
@@ -186,12 +189,12 @@ def _db_url(url: str, dbname: str) -> str:
     )
 
 
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database (its SQLAlchemy URL), dropped afterwards."""
+def new_pg_database(template_name: str | None = None) -> Iterator[str]:
+    """A fresh PostgreSQL database (its SQLAlchemy URL; a copy of `template_name` when given),
+    dropped afterwards."""
     name = f"incidentdesk_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with _pg_admin_connect() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(templates.pg_create_sql(name, template_name))
     try:
         yield _db_url(pg_admin_url(), name)
     finally:
@@ -199,24 +202,63 @@ def pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def migrate_database(url: str) -> None:
+    from app.db.engine import make_engine
+    from app.db.migrate import upgrade
+
+    eng = make_engine(url)
+    upgrade(eng)
+    eng.dispose()
+
+
+def database_template(kind: str, key: str, build: Callable[[str], Any]) -> tuple[str, Any]:
+    """The template `key` of this process on `kind` (see tests/templates.py)."""
+    return templates.template(
+        kind, key, build, pg_admin=_pg_admin_connect, pg_url=lambda n: _db_url(pg_admin_url(), n)
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    templates.drop_templates(_pg_admin_connect_quiet)
+
+
+def _pg_admin_connect_quiet():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(pg_admin_url(), autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture
+def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database (its SQLAlchemy URL), dropped afterwards: empty, or already
+    migrated when the test asks for `engine` too (a copy of the migrated template)."""
+    template_name = None
+    if "engine" in request.fixturenames:
+        template_name, _ = database_template("postgresql", "schema", migrate_database)
+    yield from new_pg_database(template_name)
+
+
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)],
 )
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database on each engine: a SQLite file, or a new PostgreSQL database."""
+    """A database on each engine: a SQLite file, or a new PostgreSQL database. Empty, unless
+    the test asks for `engine` too: then migrated (a copy of this process's migrated template)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'incidentdesk.sqlite3'}"
+        path = tmp_path / "incidentdesk.sqlite3"
+        if "engine" in request.fixturenames:
+            template_path, _ = database_template("sqlite", "schema", migrate_database)
+            return templates.copy_sqlite(template_path, path)
+        return f"sqlite:///{path}"
     return str(request.getfixturevalue("pg_database"))
 
 
 @pytest.fixture
 def engine(db_url: str):  # type: ignore[no-untyped-def]
-    """A migrated engine on `db_url`."""
+    """A migrated engine on `db_url` (db_url is a migrated copy when a test asks for engine)."""
     from app.db.engine import make_engine
-    from app.db.migrate import upgrade
 
     eng = make_engine(db_url)
-    upgrade(eng)
     yield eng
     eng.dispose()
 

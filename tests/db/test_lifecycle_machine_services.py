@@ -26,6 +26,8 @@ from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
 from app.services.policies import policy_book
+from tests import templates
+from tests.conftest import database_template, migrate_database
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Brussels
 RUNNING = (State.NEW, State.IN_PROGRESS)  # the resolution clock runs; On Hold pauses it
@@ -36,10 +38,11 @@ class ServiceLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp())
-        self.engine = make_engine(f"sqlite:///{self.folder / 'm.sqlite3'}")
+        # a copy of this process's migrated template (tests/templates.py): every example its own
+        template_path, _ = database_template("sqlite", "schema", migrate_database)
+        self.engine = make_engine(templates.copy_sqlite(template_path, self.folder / "m.sqlite3"))
         self.now = START
         self.desk = Desk(self.engine, clock=lambda: self.now)
-        defaults.upgrade_database(self.engine)
         defaults.ensure_defaults(self.desk, Defaults(tz="Europe/Brussels"))
         users.add_user(self.desk, None, "dev", "Dev Patel", "admin")
         root = self.desk.actor("dev")

@@ -7,10 +7,13 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+
+from tests import templates
+from tests.conftest import database_template, new_pg_database
 
 PASSWORD = "demo-pass"
 
@@ -106,16 +109,42 @@ def build_world(url: str):  # type: ignore[no-untyped-def]
 BOTH_ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
+def _world_template(url: str) -> World:
+    w = build_world(url)
+    w.desk.engine.dispose()  # type: ignore[attr-defined]
+    return w
+
+
+def world_on(url: str, like: World) -> World:
+    """The world built on `like`'s template, opened on `url` (a copy of that template)."""
+    from app.db.engine import make_engine
+    from app.services.context import Desk
+
+    desk = Desk(make_engine(url))
+    desk.load_zone()  # as the application does before any window paints a time
+    return replace(
+        like, url=url, desk=desk, admin=desk.actor("admin"), ana=desk.actor("ana"),
+        ben=desk.actor("ben"), carla=desk.actor("carla"),
+    )
+
+
 @pytest.fixture
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The desk of the Qt tests (see build_world), on SQLite unless the test asks for both
+    engines: each test its own copy of this process's world template (tests/templates.py)."""
     engine = getattr(request, "param", "sqlite")
+    name, like = database_template(engine, "world", _world_template)
     if engine == "sqlite":
-        url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
-    else:
-        url = str(request.getfixturevalue("pg_database"))
-    w = build_world(url)
-    yield w
-    w.desk.engine.dispose()  # type: ignore[attr-defined]
+        w = world_on(templates.copy_sqlite(name, tmp_path / "desk.sqlite3"), like)
+        yield w
+        w.desk.engine.dispose()  # type: ignore[attr-defined]
+        return
+    for url in new_pg_database(name):
+        w = world_on(url, like)
+        try:
+            yield w
+        finally:
+            w.desk.engine.dispose()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
