@@ -65,7 +65,12 @@ def add_service(
 ) -> int:
     actor.require(Permission.CONFIGURE)
     if kind not in ("service", "ci"):
-        raise ValidationError("kind must be 'service' or 'ci'", field="kind")
+        raise ValidationError(
+            f"{name.strip() or 'A service'}: the kind is 'service' or 'ci', not {kind!r}",
+            field="kind",
+        )
+    if not name.strip():
+        raise ValidationError("A service needs a name", field="name")
     with desk.write() as s:
         c = ConfigItem(name=name.strip(), kind=kind, group_id=group_id)
         s.add(c)

@@ -195,3 +195,13 @@ def test_a_deactivated_user_can_neither_sign_in_nor_act_nor_be_assigned(desk: De
             call()
         assert str(refused.value) == "Ana Garcia's account is deactivated: ask an admin"
     assert _writes(desk) == before
+
+
+def test_a_service_without_a_name_or_of_an_unknown_kind_is_refused_in_words(desk: Desk) -> None:
+    root = desk.actor("dev")
+    before = _writes(desk)
+    with pytest.raises(ValidationError, match=r"^Printers: the kind is 'service' or 'ci', not 'printer'$"):
+        catalog.add_service(desk, root, "Printers", kind="printer")
+    with pytest.raises(ValidationError, match=r"^A service needs a name$"):
+        catalog.add_service(desk, root, "   ")
+    assert _writes(desk) == before
