@@ -150,3 +150,29 @@ def test_http_listener_process(url: str, capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = run(capsys, "--db", url, "intake", "alerts")
     assert code == 0, err
     assert re.fullmatch(r"INC0000001\tQueue stuck\tseen 1 time, last \S+ \S+\topen\n", out)
+
+
+def test_smtp_listener_process(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--db", url, "intake", "smtp", "--listen", "127.0.0.1:0"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        port = int(re.search(r"smtp://127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]
+        msg = EmailMessage()
+        msg["From"], msg["Subject"] = "Zoe Zimmer <zoe@example.com>", "Badge reader at door 2 dead"
+        msg.set_content("Nobody gets in.")
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+            client.send_message(msg, to_addrs=["desk@example.com"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 0
+    code, out, err = run(capsys, "--db", url, "--as", "ana", "incident", "show", "INC0000001")
+    assert code == 0, err
+    assert "Badge reader at door 2 dead" in out and "Zoe Zimmer" in out and "via email" in out
