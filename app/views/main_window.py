@@ -506,6 +506,16 @@ class MainWindow(QMainWindow):
 
             self.matrix_action.setEnabled(False)
             self.matrix_action.setToolTip(may_edit_matrix(self.actor) or "")
+        self.bulk_action = self._action(
+            "&Bulk change the selection…", "Ctrl+Shift+B", self.bulk_change,
+            "Reassign, escalate, set the priority, hold, note, resolve or close every selected incident",
+        )
+        supervisor_menu = menu.addMenu("&Supervisor")
+        supervisor_menu.setToolTipsVisible(True)
+        supervisor_menu.addAction(self.bulk_action)
+        if not can(self.actor.role, Permission.BULK_EDIT):
+            self.bulk_action.setEnabled(False)
+            self.bulk_action.setToolTip("Only a supervisor or an admin may change incidents in bulk")
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.help_action)
         tools = self.addToolBar("Main")
@@ -1055,6 +1065,25 @@ class MainWindow(QMainWindow):
     def _assigned(self, record: IncidentRecord) -> None:
         self.statusBar().showMessage(f"{record.number} is assigned to you", 5000)
         self.model.refresh_incidents({record.id})
+
+    def bulk_change(self) -> None:
+        """The bulk dialog over the selection, at the versions the queue shows now."""
+        from app.services.bulk import Item
+        from app.views.bulk import BulkDialog
+
+        items = []
+        for incident_id in self.selected_ids():
+            row = self.model.cached_row(incident_id)
+            if row is not None:
+                items.append(Item(incident_id, row.number, row.version))
+        if not items:
+            self.statusBar().showMessage("Select the incidents to change first", 5000)
+            return
+        self.bulk_dialog = BulkDialog(self.desk, self.actor, self.runner, items, self)
+        self.bulk_dialog.finished_all.connect(
+            lambda outcomes: self.model.refresh_incidents({o.incident_id for o in outcomes})
+        )
+        self.bulk_dialog.open()
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()

@@ -25,8 +25,14 @@ def test_away_from_the_toolbar_and_round_robin_passes_over(qtbot, world, ana_win
     assert action.toolTip() == "Away: automatic assignment gives you nothing"
     # Service Desk has Ana and Carla: with Ana away every incident goes to Carla
     names = {
-        queries.get_incident(world.desk, incidents.log_incident(world.desk, world.admin, NewIncident(
-            f"Printer {i} jammed", group_id=world.service_desk)).number).assignee_name
+        queries.get_incident(
+            world.desk,
+            incidents.log_incident(
+                world.desk,
+                world.admin,
+                NewIncident(f"Printer {i} jammed", group_id=world.service_desk),
+            ).number,
+        ).assignee_name
         for i in range(3)
     }
     assert names == {"Carla Supervisor"}
@@ -34,7 +40,9 @@ def test_away_from_the_toolbar_and_round_robin_passes_over(qtbot, world, ana_win
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: assignment.is_available(world.desk, world.ana))
     got = [
-        incidents.log_incident(world.desk, world.admin, NewIncident(f"Scanner {i}", group_id=world.service_desk)).assignee_name
+        incidents.log_incident(
+            world.desk, world.admin, NewIncident(f"Scanner {i}", group_id=world.service_desk)
+        ).assignee_name
         for i in range(2)
     ]
     assert sorted(got) == ["Ana Agent", "Carla Supervisor"]  # her turn comes again
