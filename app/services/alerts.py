@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -313,21 +314,23 @@ def receive(desk: Desk, actor: Actor, alerts: Sequence[Alert]) -> list[AlertOutc
 
 
 ROUTING_TTL_S = 2.0  # a rule or default group changed elsewhere applies within this
-_routing_cache: dict[int, tuple[float, list[AlertRule], int | None]] = {}
+# per desk (weakly: a desk that is gone takes its entry along, never handing it to a new one)
+_routing_cache: weakref.WeakKeyDictionary[Desk, tuple[float, list[AlertRule], int | None]] = (
+    weakref.WeakKeyDictionary()
+)
 _routing_lock = threading.Lock()
 
 
 def _routing(desk: Desk) -> tuple[list[AlertRule], int | None]:
     """The rules and the default group, read at most every ROUTING_TTL_S seconds per desk (a
     busy intake would otherwise read them for every alert)."""
-    key = id(desk)
     with _routing_lock:
-        hit = _routing_cache.get(key)
+        hit = _routing_cache.get(desk)
     if hit is not None and time.monotonic() - hit[0] < ROUTING_TTL_S:
         return hit[1], hit[2]
     rules, fallback = list_rules(desk), default_group(desk)
     with _routing_lock:
-        _routing_cache[key] = (time.monotonic(), rules, fallback)
+        _routing_cache[desk] = (time.monotonic(), rules, fallback)
     return rules, fallback
 
 
