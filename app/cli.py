@@ -7,6 +7,8 @@ Without a command it starts the desktop application. Commands::
     incidentdesk users add USERNAME --name "Full Name" --role ROLE [--group G ...]
                                     [--email E] [--password-stdin] [--as ADMIN]
     incidentdesk users list [--json]
+    incidentdesk users edit|deactivate|activate|reset-password|delete USERNAME ... --as ADMIN
+    incidentdesk matrix show [--json] | preview FILE [--json] | apply FILE --reason R [--as ADMIN]
     incidentdesk incident new --title T [--description D] [--caller NAME-or-id] [--channel C]
                               [--category "Software > Email"] [--impact N] [--urgency N] [--json]
     incidentdesk incident show INC0000001 [--json]
@@ -52,7 +54,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_intake, cli_lifecycle
+from app import cli_admin, cli_intake, cli_lifecycle
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -163,6 +165,7 @@ def build_parser() -> _Parser:
     )
     lst = us_sub.add_parser("list", help="list users", parents=[plain])
     lst.add_argument("--json", action="store_true")
+    cli_admin.add_user_verbs(us_sub, acting)
 
     inc = sub.add_parser("incident", help="log, show, list and work incidents", parents=[plain])
     inc_sub = inc.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
@@ -214,6 +217,7 @@ def build_parser() -> _Parser:
         help="one round and exit (for cron or a systemd timer); without it, a round every "
         "15 seconds until interrupted",
     )
+    cli_admin.add_commands(sub, plain, acting)
     return parser
 
 
@@ -272,6 +276,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         return _demo(args)
     if command == "users":
+        if args.users_command in cli_admin.USER_VERBS:
+            return _admin_users(args)
         return _users_add(args) if args.users_command == "add" else _users_list(args)
     if command == "sla":
         return _sla_sweep(args)
@@ -281,6 +287,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _import(args)
     if command == "escalate":
         return _escalate(args)
+    if command == "matrix":
+        return _matrix(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -427,6 +435,19 @@ def _intake(args: argparse.Namespace) -> int:
     name = _actor_name(args, required=cli_intake.needs_actor(args))
     with _desk(args) as desk:
         return cli_intake.run(args, desk, _actor(desk, name))
+
+
+def _admin_users(args: argparse.Namespace) -> int:
+    name = _actor_name(args)
+    password = _read_password(args) if getattr(args, "password_stdin", False) else None
+    with _desk(args) as desk:
+        return cli_admin.run_users(args, desk, _require_actor(desk, name), password)
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=cli_admin.needs_actor(args))
+    with _desk(args) as desk:
+        return cli_admin.run(args, desk, _actor(desk, name))
 
 
 def _import(args: argparse.Namespace) -> int:

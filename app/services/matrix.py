@@ -81,6 +81,7 @@ class MatrixApplied:
     version: int
     count: int
     pairs: tuple[tuple[int, int, int], ...]
+    changes: tuple[tuple[str, int, int], ...] = ()  # (number, old, new) of every moved incident
 
 
 @dataclass
@@ -420,7 +421,12 @@ def apply_matrix(desk: Desk, actor: Actor, matrix: PriorityMatrix, reason: str) 
             append_changes(s, "incident", [r.id for r in rows], "updated", actor.id)
         append_change(s, "matrix", version, "created", actor.id)
     desk.invalidate()
-    return MatrixApplied(version=version, count=len(rows), pairs=_summed(pairs))
+    return MatrixApplied(
+        version=version,
+        count=len(rows),
+        pairs=_summed(pairs),
+        changes=tuple((r.number, r.priority, matrix.priority(r.impact, r.urgency)) for r in rows),
+    )
 
 
 def save(

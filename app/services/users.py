@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
-from app.domain.errors import PermissionDenied, ValidationError
+from app.domain.errors import NotFound, PermissionDenied, ValidationError
 from app.domain.passwords import hash_password, verify_password
 from app.domain.records import AgentRecord
 from app.domain.roles import Permission, Role
-from app.models import Agent, Group, agent_groups
+from app.domain.sla_config import FieldDiff
+from app.domain.wording import plural
+from app.models import (
+    AdminAuditEntry,
+    Agent,
+    AuditEntry,
+    Group,
+    Incident,
+    JournalEntry,
+    agent_groups,
+)
+from app.services.admin_audit import record_changes
 from app.services.context import SYSTEM_USER, Actor, Desk
 from app.services.queries import agents
 
@@ -105,3 +118,271 @@ def authenticate(desk: Desk, username: str, password: str) -> Actor:
     if row is None or not row.active or not verify_password(password, row.password_hash):
         raise PermissionDenied("Wrong user name or password")
     return desk.actor(name)
+
+
+# -- the admin's user management -------------------------------------------------------------
+
+
+def _record(desk: Desk, agent_id: int) -> AgentRecord:
+    return next(a for a in agents(desk) if a.id == agent_id)
+
+
+def _load(s: Session, username: str) -> Agent:
+    name = username.strip().lower()
+    agent = s.scalar(select(Agent).where(Agent.username == name).with_for_update())
+    if agent is None or name == SYSTEM_USER:
+        raise NotFound(f"No user named {username!r}")
+    return agent
+
+
+def _group_ids(s: Session, groups: Sequence[str]) -> list[int]:
+    out = []
+    for gname in groups:
+        gid = s.scalar(select(Group.id).where(Group.name == gname))
+        if gid is None:
+            known = ", ".join(s.scalars(select(Group.name).order_by(Group.name))) or "none yet"
+            raise ValidationError(f"No group named {gname!r} (groups: {known})", field="groups")
+        out.append(gid)
+    return out
+
+
+def _other_active_admins(s: Session, agent_id: int) -> int:
+    return int(
+        s.execute(
+            select(func.count()).where(
+                Agent.role == Role.ADMIN.value,
+                Agent.active,
+                Agent.id != agent_id,
+                Agent.username != SYSTEM_USER,
+            )
+        ).scalar_one()
+    )
+
+
+def edit_user(
+    desk: Desk,
+    actor: Actor,
+    username: str,
+    *,
+    full_name: str | None = None,
+    email: str | None = None,
+    role: str | None = None,
+    groups: Sequence[str] | None = None,
+    reason: str | None = None,
+) -> AgentRecord:
+    """Change a user's name, e-mail, role or groups (None: as it is); audited field by field."""
+    actor.require(Permission.MANAGE_USERS)
+    role_ = None
+    if role is not None:
+        try:
+            role_ = Role(role)
+        except ValueError:
+            raise ValidationError(
+                f"Unknown role {role!r}; use one of: {', '.join(r.value for r in Role)}",
+                field="role",
+            ) from None
+    if full_name is not None and not full_name.strip():
+        raise ValidationError("A full name is required", field="full_name")
+    with desk.write() as s:
+        agent = _load(s, username)
+        before_groups = sorted(
+            s.scalars(
+                select(Group.name)
+                .join(agent_groups, agent_groups.c.group_id == Group.id)
+                .where(agent_groups.c.agent_id == agent.id)
+            )
+        )
+        diffs: list[FieldDiff] = []
+        if full_name is not None and full_name.strip() != agent.full_name:
+            diffs.append(FieldDiff("Full name", agent.full_name, full_name.strip()))
+            agent.full_name = full_name.strip()
+        if email is not None and (email.strip() or None) != agent.email:
+            diffs.append(FieldDiff("E-mail", agent.email, email.strip() or None))
+            agent.email = email.strip() or None
+        if role_ is not None and role_.value != agent.role:
+            if (
+                agent.role == Role.ADMIN.value
+                and agent.active
+                and not _other_active_admins(s, agent.id)
+            ):
+                raise ValidationError(
+                    f"{agent.full_name} is the desk's only active admin: make another admin first",
+                    field="role",
+                )
+            diffs.append(FieldDiff("Role", Role(agent.role).label, role_.label))
+            agent.role = role_.value
+        if groups is not None:
+            wanted = _group_ids(s, groups)
+            after_groups = sorted({*groups})
+            if after_groups != before_groups:
+                s.execute(agent_groups.delete().where(agent_groups.c.agent_id == agent.id))
+                for gid in dict.fromkeys(wanted):
+                    s.execute(agent_groups.insert().values(agent_id=agent.id, group_id=gid))
+                diffs.append(
+                    FieldDiff(
+                        "Groups", ", ".join(before_groups) or None, ", ".join(after_groups) or None
+                    )
+                )
+        if diffs:
+            record_changes(s, actor, "user", agent.id, agent.username, diffs, desk.now(), reason)
+            append_change(s, "agent", agent.id, "updated", actor.id)
+        agent_id = agent.id
+    return _record(desk, agent_id)
+
+
+def set_active(
+    desk: Desk, actor: Actor, username: str, active: bool, *, reason: str | None = None
+) -> AgentRecord:
+    """Deactivate (or activate again) a user: a deactivated user cannot sign in or change
+    anything; everything they did stays theirs."""
+    actor.require(Permission.MANAGE_USERS)
+    with desk.write() as s:
+        agent = _load(s, username)
+        if agent.active == active:
+            return _record_in(s, agent)
+        if not active:
+            if agent.id == actor.id:
+                raise ValidationError(
+                    "You cannot deactivate yourself: ask another admin", field="active"
+                )
+            if agent.role == Role.ADMIN.value and not _other_active_admins(s, agent.id):
+                raise ValidationError(
+                    f"{agent.full_name} is the desk's only active admin: make another admin first",
+                    field="active",
+                )
+        diff = FieldDiff("Active", "yes" if agent.active else "no", "yes" if active else "no")
+        agent.active = active
+        record_changes(s, actor, "user", agent.id, agent.username, [diff], desk.now(), reason)
+        append_change(s, "agent", agent.id, "updated", actor.id)
+        agent_id = agent.id
+    return _record(desk, agent_id)
+
+
+def _record_in(s: Session, agent: Agent) -> AgentRecord:
+    names = sorted(
+        s.execute(
+            select(Group.id, Group.name)
+            .join(agent_groups, agent_groups.c.group_id == Group.id)
+            .where(agent_groups.c.agent_id == agent.id)
+            .order_by(Group.name)
+        ).all(),
+        key=lambda r: r[1],
+    )
+    return AgentRecord(
+        agent.id,
+        agent.username,
+        agent.full_name,
+        agent.role,
+        agent.email,
+        agent.active,
+        tuple(r[0] for r in names),
+        tuple(r[1] for r in names),
+    )
+
+
+def reset_password(desk: Desk, actor: Actor, username: str, password: str | None = None) -> str:
+    """Set a new password (a generated one when None) and return it: the caller shows it once.
+    Only its scrypt hash is stored; the audit says that it changed, never what it is."""
+    actor.require(Permission.MANAGE_USERS)
+    new = password if password is not None else generated_password()
+    hashed = hash_password(new)
+    with desk.write() as s:
+        agent = _load(s, username)
+        agent.password_hash = hashed
+        record_changes(
+            s,
+            actor,
+            "user",
+            agent.id,
+            agent.username,
+            [FieldDiff("Password", None, "reset")],
+            desk.now(),
+            None,
+        )
+        append_change(s, "agent", agent.id, "updated", actor.id)
+    return new
+
+
+def generated_password() -> str:
+    """12 characters of letters and digits, easy to read out (no 0/O, 1/l/I)."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def referrers(s: Session | Connection, agent_id: int) -> tuple[int, int, list[str], int]:
+    """What refers to a user: (incidents, open ones, the first open ones' numbers, history
+    entries)."""
+    refs = or_(
+        Incident.assignee_id == agent_id,
+        Incident.opened_by_id == agent_id,
+        Incident.resolved_by_id == agent_id,
+        Incident.closed_by_id == agent_id,
+    )
+    n = int(s.execute(select(func.count()).select_from(Incident).where(refs)).scalar_one())
+    open_n = int(
+        s.execute(
+            select(func.count()).select_from(Incident).where(refs, Incident.active == true())
+        ).scalar_one()
+    )
+    open_ = list(
+        s.execute(
+            select(Incident.number)
+            .where(refs, Incident.active == true())
+            .order_by(Incident.id)
+            .limit(6)
+        ).scalars()
+    )
+    history = 0
+    for table, column in (
+        (AuditEntry, AuditEntry.agent_id),
+        (JournalEntry, JournalEntry.author_id),
+        (AdminAuditEntry, AdminAuditEntry.agent_id),
+    ):
+        history += int(
+            s.execute(
+                select(func.count()).select_from(table).where(column == agent_id)
+            ).scalar_one()
+        )
+    return n, open_n, open_, history
+
+
+def delete_user(desk: Desk, actor: Actor, username: str) -> None:
+    """Delete a user nothing refers to; otherwise refuse, naming what refers to them (how many
+    incidents, which open ones, how many history entries): deactivate instead."""
+    actor.require(Permission.MANAGE_USERS)
+    with desk.write() as s:
+        agent = _load(s, username)
+        if agent.id == actor.id:
+            raise ValidationError("You cannot delete yourself", field="username")
+        n, open_n, open_, history = referrers(s, agent.id)
+        supervised = list(s.scalars(select(Group.name).where(Group.supervisor_id == agent.id)))
+        parts = []
+        if n:
+            shown = ", ".join(open_[:5]) + (", ..." if open_n > 5 else "")
+            opened = f" ({open_n:,} open: {shown})" if open_n else " (none open)"
+            parts.append(f"{plural(n, 'incident')}{opened}")
+        if history:
+            parts.append(plural(history, "history entry", "history entries"))
+        if supervised:
+            parts.append(
+                f"the group{'s' if len(supervised) > 1 else ''} {', '.join(supervised)} as supervisor"
+            )
+        if parts:
+            raise ValidationError(
+                f"{agent.full_name} cannot be deleted: {'; '.join(parts)} refer to them. Deactivate "
+                "the user instead",
+                field="username",
+            )
+        record_changes(
+            s,
+            actor,
+            "user",
+            agent.id,
+            agent.username,
+            [FieldDiff("User", agent.full_name, None)],
+            desk.now(),
+            None,
+        )
+        s.execute(agent_groups.delete().where(agent_groups.c.agent_id == agent.id))
+        s.delete(agent)
+        append_change(s, "agent", agent.id, "deleted", actor.id)

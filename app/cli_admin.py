@@ -1,0 +1,232 @@
+"""The command line's admin verbs: ``incidentdesk matrix ...`` for scripted roll-outs.
+
+    matrix show [--json]                       the active matrix (the JSON the others read)
+    matrix preview FILE [--json]               which open incidents FILE's matrix would move
+    matrix apply FILE --reason R [--json]      save FILE's matrix and move exactly those
+
+FILE is the JSON ``matrix show --json`` prints ("-" reads standard input). ``preview --json``
+prints ``{"count": N, "changes": [{"number": ..., "old": P, "new": P}, ...]}``; ``apply`` moves
+exactly the incidents ``preview`` lists (in one transaction, each audited with the new version
+and the reason) and needs an admin (``--as``). Nothing is written by ``show`` or ``preview``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.domain.errors import ValidationError
+from app.domain.matrix import PriorityMatrix, matrix_from_json, matrix_to_json
+from app.domain.wording import plural
+from app.services import matrix as matrix_service
+from app.services import queries
+from app.services.context import Actor, Desk
+
+
+def add_commands(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    plain: argparse.ArgumentParser,
+    acting: argparse.ArgumentParser,
+) -> None:
+    matrix = sub.add_parser(
+        "matrix", help="the priority matrix (impact x urgency)", parents=[plain]
+    )
+    msub = matrix.add_subparsers(dest="matrix_command", metavar="ACTION", required=True)
+    show = msub.add_parser("show", parents=[plain], help="the active matrix")
+    show.add_argument("--json", action="store_true", help="as JSON (what preview and apply read)")
+    preview = msub.add_parser(
+        "preview", parents=[plain], help="the open incidents a matrix would move (writes nothing)"
+    )
+    preview.add_argument("file", metavar="FILE", help="a matrix as JSON ('-': standard input)")
+    preview.add_argument("--json", action="store_true")
+    apply = msub.add_parser(
+        "apply",
+        parents=[acting],
+        help="save a matrix as the next version and move the open incidents it changes",
+    )
+    apply.add_argument("file", metavar="FILE", help="a matrix as JSON ('-': standard input)")
+    apply.add_argument(
+        "--reason", required=True, help="why: written into every moved incident's history"
+    )
+    apply.add_argument("--json", action="store_true")
+
+
+def needs_actor(args: argparse.Namespace) -> bool:
+    return bool(args.matrix_command == "apply")
+
+
+def read_matrix(name: str) -> PriorityMatrix:
+    """The matrix in file `name` ("-": standard input), or a ValidationError naming the file."""
+    where = "standard input" if name == "-" else name
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {where}: {exc.strerror or exc}", field="file") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"{where} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", field="file"
+        ) from exc
+    try:
+        return matrix_from_json(data)
+    except ValidationError as exc:
+        raise ValidationError(f"{where}: {exc}", field=exc.field) from exc
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _grid(matrix: PriorityMatrix) -> list[str]:
+    head = ["Impact \\ Urgency"] + [matrix.urgency_label(u) for u in range(1, matrix.urgencies + 1)]
+    rows = [
+        [matrix.impact_label(i)] + [matrix.priority_label(p) for p in matrix.cells[i - 1]]
+        for i in range(1, matrix.impacts + 1)
+    ]
+    widths = [max(len(r[c]) for r in [head, *rows]) for c in range(len(head))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+        for r in [head, *rows]
+    ]
+
+
+def run(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
+    command = args.matrix_command
+    if command == "show":
+        active = queries.matrix(desk)
+        if args.json:
+            _print_json(matrix_to_json(active))
+            return 0
+        print(f"Priority matrix version {active.version}")
+        for line in _grid(active):
+            print(line)
+        return 0
+    proposed = read_matrix(args.file)
+    if command == "preview":
+        shifts = matrix_service.preview(desk, proposed)
+        if args.json:
+            _print_json(
+                {
+                    "count": len(shifts),
+                    "changes": [
+                        {"number": s.number, "old": s.old_priority, "new": s.new_priority}
+                        for s in shifts
+                    ],
+                }
+            )
+            return 0
+        print(f"{plural(len(shifts), 'open incident')} would change priority")
+        for s in shifts:
+            print(
+                f"{s.number}  {proposed.priority_label(s.old_priority)} -> "
+                f"{proposed.priority_label(s.new_priority)}  {s.title}"
+            )
+        return 0
+    assert command == "apply" and actor is not None
+    done = matrix_service.apply_matrix(desk, actor, proposed, args.reason)
+    if args.json:
+        _print_json(
+            {
+                "version": done.version,
+                "count": done.count,
+                "changes": [{"number": n, "old": o, "new": p} for n, o, p in done.changes],
+            }
+        )
+        return 0
+    print(
+        f"Saved priority matrix version {done.version}: {plural(done.count, 'open incident')} re-prioritised"
+    )
+    for old, new, n in done.pairs:
+        print(f"  {proposed.priority_label(old)} -> {proposed.priority_label(new)}: {n}")
+    return 0
+
+
+# -- users ------------------------------------------------------------------------------------
+
+USER_VERBS = ("edit", "deactivate", "activate", "reset-password", "delete")
+
+
+def add_user_verbs(
+    us_sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    acting: argparse.ArgumentParser,
+) -> None:
+    from app.domain.roles import Role
+
+    edit = us_sub.add_parser(
+        "edit", parents=[acting], help="change a user's name, e-mail, role or groups"
+    )
+    edit.add_argument("username")
+    edit.add_argument("--name", help="full name")
+    edit.add_argument("--email")
+    edit.add_argument("--role", choices=[r.value for r in Role])
+    edit.add_argument(
+        "--group", action="append", metavar="G", help="the user's groups, all of them (repeatable)"
+    )
+    edit.add_argument("--no-groups", action="store_true", help="in no group")
+    edit.add_argument("--json", action="store_true")
+    for verb, what in (("deactivate", "cannot sign in or change anything; their work stays theirs"),
+                       ("activate", "may sign in again")):  # fmt: skip
+        p = us_sub.add_parser(verb, parents=[acting], help=f"{verb} a user ({what})")
+        p.add_argument("username")
+        p.add_argument("--reason")
+    reset = us_sub.add_parser(
+        "reset-password",
+        parents=[acting],
+        help="a new password: typed on standard input, or generated and printed once",
+    )
+    reset.add_argument("username")
+    reset.add_argument(
+        "--password-stdin", action="store_true", help="read the new password from standard input"
+    )
+    delete = us_sub.add_parser(
+        "delete", parents=[acting], help="delete a user nothing refers to (else: deactivate)"
+    )
+    delete.add_argument("username")
+
+
+def run_users(args: argparse.Namespace, desk: Desk, actor: Actor, password: str | None) -> int:
+    from app.services import users
+
+    verb = args.users_command
+    if verb == "edit":
+        if args.group and args.no_groups:
+            raise ValidationError("--group and --no-groups contradict each other", field="groups")
+        groups = [] if args.no_groups else args.group
+        rec = users.edit_user(
+            desk,
+            actor,
+            args.username,
+            full_name=args.name,
+            email=args.email,
+            role=args.role,
+            groups=groups,
+        )
+        if args.json:
+            import dataclasses
+
+            _print_json(dataclasses.asdict(rec))
+            return 0
+        print(
+            f"{rec.username}: {rec.full_name}, {rec.role}; {', '.join(rec.group_names) or 'no group'}"
+        )
+        return 0
+    if verb in ("deactivate", "activate"):
+        rec = users.set_active(desk, actor, args.username, verb == "activate", reason=args.reason)
+        print(f"{rec.username} ({rec.full_name}) is {'active' if rec.active else 'deactivated'}.")
+        return 0
+    if verb == "reset-password":
+        new = users.reset_password(desk, actor, args.username, password)
+        if password is None:
+            print(f"New password for {args.username.strip().lower()} (shown once): {new}")
+        else:
+            print(f"The password of {args.username.strip().lower()} is changed.")
+        return 0
+    assert verb == "delete"
+    users.delete_user(desk, actor, args.username)
+    print(f"Deleted {args.username.strip().lower()}.")
+    return 0

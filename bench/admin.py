@@ -1,0 +1,156 @@
+"""The admin's desk over a large database, timed; prints ONE JSON object (figures, never pass/fail).
+
+    .venv/bin/python bench/admin.py --incidents 1000000 --db sqlite
+    .venv/bin/python bench/admin.py --incidents 1000000 --db postgresql
+    .venv/bin/python bench/admin.py --url sqlite:////tmp/big.sqlite3   # a bench/bigdb.py database
+
+The database is built by ``bench/bigdb.py`` (every incident open; priority 1-5 for 1%, 5%, 50%,
+34%, 10% of them, impact and urgency as the default matrix gives them): SQLite in a temporary
+folder, PostgreSQL in a fresh database on INCIDENTDESK_TEST_PG (default
+postgresql://postgres@127.0.0.1:5432/postgres), dropped afterwards unless ``--keep``. Then,
+through the services the editor and the command line call:
+
+- ``matrix_preview_ms``: a one-cell change previewed (``services.matrix.preview_matrix``: the
+  count, the count per old -> new pair, the first 200 with their new due time): impact 1 x
+  urgency 2 from 2 - High to 1 - Critical, which moves 5% of the incidents (50,000 of
+  1,000,000); median of ``--runs`` after one warm-up. ``matrix_preview_big_cell_ms``: the same
+  for the largest cell (impact 2 x urgency 2, half of the incidents);
+- ``matrix_apply_s``: saving a change that moves 10,000 open incidents (impact 1 x urgency 1
+  from 1 - Critical to 2 - High: 1% of 1,000,000), audited, in one transaction
+  (``services.matrix.apply_matrix``), once; ``matrix_apply_moved``: how many it moved;
+- ``policy_preview_ms``: null, with ``policy_preview_note``: the preview of a policy change is not
+  built yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def _median_ms(fn: Any, runs: int) -> tuple[float, Any]:
+    result = fn()  # warm-up (the policy book, the caches)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(times), 1), result
+
+
+def measure(url: str, runs: int) -> dict[str, Any]:
+    from app.db.engine import make_engine
+    from app.services import matrix as matrix_service
+    from app.services import queries
+    from app.services.context import Desk
+
+    engine = make_engine(url)
+    try:
+        desk = Desk(engine)
+        desk.load_zone()
+        admin = desk.actor("admin")
+        active = queries.matrix(desk)
+        figures: dict[str, Any] = {}
+
+        one_cell = active.with_cell(1, 2, 1)
+        ms, preview = _median_ms(lambda: matrix_service.preview_matrix(desk, one_cell), runs)
+        figures["matrix_preview_ms"] = ms
+        figures["matrix_preview_moves"] = preview.count
+        figures["matrix_preview_listed"] = len(preview.shifts)
+        log(f"one-cell preview: {preview.count:,} would move, {ms} ms")
+
+        big = active.with_cell(2, 2, 2)
+        ms, preview = _median_ms(lambda: matrix_service.preview_matrix(desk, big), runs)
+        figures["matrix_preview_big_cell_ms"] = ms
+        figures["matrix_preview_big_cell_moves"] = preview.count
+        log(f"largest-cell preview: {preview.count:,} would move, {ms} ms")
+
+        apply = active.with_cell(1, 1, 2)
+        start = time.perf_counter()
+        done = matrix_service.apply_matrix(
+            desk, admin, apply, "bench: impact 1 x urgency 1 is 2 - High"
+        )
+        figures["matrix_apply_s"] = round(time.perf_counter() - start, 2)
+        figures["matrix_apply_moved"] = done.count
+        log(f"apply: moved {done.count:,} in {figures['matrix_apply_s']} s")
+        figures["policy_preview_ms"] = None
+        figures["policy_preview_note"] = "the preview of an SLA policy change is not built yet"
+        return figures
+    finally:
+        engine.dispose()
+
+
+def load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--url", help="an existing database built by bench/bigdb.py (changed: apply writes)"
+    )
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each preview (median)")
+    parser.add_argument("--keep", action="store_true", help="keep the database it builds")
+    args = parser.parse_args()
+
+    from bench.bigdb import PG_ADMIN_DEFAULT, create_pg_database, drop_pg_database, populate
+
+    admin = os.environ.get("INCIDENTDESK_TEST_PG", PG_ADMIN_DEFAULT)
+    tmp = Path(tempfile.mkdtemp(prefix="incidentdesk-admin-bench-"))
+    url, made_pg = args.url, None
+    figures: dict[str, Any] = {"db": args.db, "incidents": args.incidents}
+    try:
+        if url is None:
+            if args.db == "sqlite":
+                url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+            else:
+                url = made_pg = create_pg_database(admin)
+            log(f"populating {args.incidents:,} incidents ...")
+            info = populate(url, args.incidents)
+            figures["populate_s"] = round(info.timings["total_s"], 1)
+            log(f"populated in {info.timings['total_s']:.1f} s")
+        else:
+            figures["db"] = "postgresql" if url.startswith("postgresql") else "sqlite"
+        figures["load_before"] = load_average()
+        figures.update(measure(url, args.runs))
+        figures["load_after"] = load_average()
+        figures["machine"] = {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(terse=True),
+        }
+        print(json.dumps(figures))
+        return 0
+    finally:
+        if made_pg and not args.keep:
+            drop_pg_database(admin, made_pg)
+        if args.keep:
+            log(f"kept: {url}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
