@@ -513,6 +513,11 @@ class MainWindow(QMainWindow):
         supervisor_menu = menu.addMenu("&Supervisor")
         supervisor_menu.setToolTipsVisible(True)
         supervisor_menu.addAction(self.bulk_action)
+        self.board_action = self._action(
+            "&Workload board…", None, self.open_workload_board,
+            "Open incidents per group and agent: by priority, at risk, breached, on hold, oldest",
+        )
+        supervisor_menu.addAction(self.board_action)
         if not can(self.actor.role, Permission.BULK_EDIT):
             self.bulk_action.setEnabled(False)
             self.bulk_action.setToolTip("Only a supervisor or an admin may change incidents in bulk")
@@ -1084,6 +1089,37 @@ class MainWindow(QMainWindow):
             lambda outcomes: self.model.refresh_incidents({o.incident_id for o in outcomes})
         )
         self.bulk_dialog.open()
+
+    def open_workload_board(self) -> None:
+        from app.views.workload import WorkloadWindow
+
+        board = getattr(self, "workload_window", None)
+        if board is None:
+            board = WorkloadWindow(self.desk, self.runner, self)
+            board.slice_requested.connect(self.show_slice)
+            self.feed.incidents_changed.connect(board.changed)
+            self.workload_window = board
+        board.show()
+        board.raise_()
+        board.activateWindow()
+
+    def show_slice(self, part: object) -> None:
+        """The queue narrowed to a slice of the workload board (app.views.workload.Slice)."""
+        from app.services.workload import TOTAL, UNASSIGNED
+        from app.views.workload import Slice
+
+        assert isinstance(part, Slice)
+        self.select_view("Breaching soon" if part.breaching else "All open")
+        agent = None if part.agent_id == TOTAL else -1 if part.agent_id == UNASSIGNED else part.agent_id
+        for combo, value in (
+            (self.group_filter, part.group_id),
+            (self.assignee_filter, agent),
+            (self.priority_filter, part.priority),
+            (self.state_filter, State.ON_HOLD if part.on_hold else None),
+        ):
+            combo.setCurrentIndex(max(combo.findData(value), 0))
+        self.activateWindow()
+        self.table.setFocus()
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()
