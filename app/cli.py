@@ -17,6 +17,7 @@ Without a command it starts the desktop application. Commands::
     incidentdesk intake http --listen 127.0.0.1:PORT
     incidentdesk intake smtp --listen 127.0.0.1:PORT
     incidentdesk import servicenow|bpi2013 FILE
+    incidentdesk --as USER export csv [--view NAME] [--state S ...] [--group G] [--all] [-o FILE]
     incidentdesk intake alerts [--all] [--json]
     incidentdesk intake rules list|export|load FILE|add NAME --match L=RE ...|remove NAME|default-group G
     incidentdesk sla sweep
@@ -205,6 +206,7 @@ def build_parser() -> _Parser:
     )
     cli_intake.add_commands(sub, plain, acting)
     cli_intake.add_import(sub, acting)
+    cli_intake.add_export(sub, acting)
     esc = sub.add_parser(
         "escalate",
         parents=[plain],
@@ -285,6 +287,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _intake(args)
     if command == "import":
         return _import(args)
+    if command == "export":
+        return _export(args)
     if command == "escalate":
         return _escalate(args)
     if command == "matrix":
@@ -456,6 +460,12 @@ def _import(args: argparse.Namespace) -> int:
         return cli_intake.run_import(args, desk, _actor(desk, name))
 
 
+def _export(args: argparse.Namespace) -> int:
+    name = _actor_name(args)
+    with _desk(args) as desk:
+        return cli_intake.run_export(args, desk, _require_actor(desk, name))
+
+
 def _sla_sweep(args: argparse.Namespace) -> int:
     from app.services.sla_sweep import sweep
 
@@ -481,7 +491,10 @@ def _escalate(args: argparse.Namespace) -> int:
                 if result is None:
                     held = escalation.holder_of(desk)
                     who = f" ({held.holder})" if held else ""
-                    print(f"Another runner holds the escalation lease{who}: nothing done.", file=sys.stderr)
+                    print(
+                        f"Another runner holds the escalation lease{who}: nothing done.",
+                        file=sys.stderr,
+                    )
                 else:
                     for f in result.fired:
                         print(f"{f.number}\t{f.rule.describe()}\t{f.outcome}")

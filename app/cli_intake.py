@@ -398,3 +398,81 @@ def run_import(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int
         + f", {log.rows / seconds:,.0f} rows/s"
     )
     return 0
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def add_export(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    acting: argparse.ArgumentParser,
+) -> None:
+    exp = sub.add_parser("export", help="incidents out", parents=[acting])
+    esub = exp.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
+    p = esub.add_parser(
+        "csv",
+        parents=[acting],
+        help="a queue view as CSV: its rows, in its order, in the words the queue shows",
+    )
+    p.add_argument(
+        "--view", metavar="NAME", help="a built-in or saved view, by name (default: the open queue)"
+    )
+    p.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        metavar="S",
+        help="only this state (repeat for more)",
+    )
+    p.add_argument("--group", metavar="G", help="only this group")
+    p.add_argument("--all", action="store_true", help="closed and cancelled ones too")
+    p.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
+
+
+def run_export(args: argparse.Namespace, desk: Desk, actor: Actor) -> int:
+    import dataclasses
+
+    from app.domain.lifecycle import State
+    from app.domain.records import QueueFilter
+    from app.services import queries, saved_views
+    from app.services.export import export_queue_csv
+
+    sort, descending = "priority", False
+    if args.view:
+        views = [*saved_views.builtin_views(actor), *saved_views.list_views(desk, actor)]
+        found = [v for v in views if v.name.lower() == args.view.strip().lower()]
+        if not found:
+            names = ", ".join(v.name for v in views)
+            raise ValidationError(f"No view named {args.view!r} (views: {names})")
+        flt, sort, descending = found[0].flt, found[0].sort, found[0].descending
+    else:
+        flt = QueueFilter()
+    if args.state:
+        try:
+            states = tuple(State(s.strip().lower().replace(" ", "_")) for s in args.state)
+        except ValueError:
+            known = ", ".join(s.value for s in State)
+            raise ValidationError(f"Unknown state in {args.state} (states: {known})") from None
+        flt = dataclasses.replace(flt, states=states, active_only=False)
+    if args.all:
+        flt = dataclasses.replace(flt, active_only=False)
+    if args.group:
+        groups = [g for g in queries.groups(desk) if g.name.lower() == args.group.strip().lower()]
+        if not groups:
+            raise ValidationError(f"No group named {args.group!r}")
+        flt = dataclasses.replace(flt, group_ids=(groups[0].id,))
+    if args.output is None:
+        n = export_queue_csv(desk, flt, sys.stdout, sort=sort, descending=descending)
+    else:
+        try:
+            with args.output.open("w", newline="", encoding="utf-8") as f:
+                n = export_queue_csv(desk, flt, f, sort=sort, descending=descending)
+        except OSError as exc:
+            raise ValidationError(f"Cannot write {args.output}: {exc.strerror or exc}") from exc
+    print(
+        f"{plural(n, 'incident')} exported" + (f" to {args.output}" if args.output else ""),
+        file=sys.stderr,
+    )
+    return 0

@@ -125,13 +125,19 @@ def ensure_defaults(desk: Desk, defaults: Defaults | None = None) -> None:
             s.add_all([office_row, always_row])
             s.flush()
             policy = SlaPolicyRow(
-                name="Default", calendar_id=office_row.id, active=True,
+                name="Default",
+                calendar_id=office_row.id,
+                active=True,
                 auto_close_days=DEFAULT_AUTO_CLOSE_DAYS,
             )
             s.add(policy)
             s.flush()
             for clock, threshold, action in DEFAULT_RULES:
-                s.add(EscalationRuleRow(policy_id=policy.id, clock=clock, threshold=threshold, action=action))
+                s.add(
+                    EscalationRuleRow(
+                        policy_id=policy.id, clock=clock, threshold=threshold, action=action
+                    )
+                )
             for priority, target in default_policy(office).targets.items():
                 s.add(
                     SlaTargetRow(

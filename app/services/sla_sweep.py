@@ -201,8 +201,17 @@ def _sweep_clock(
             )
             append_change(s, "incident", row.id, f"{clock.kind}_{reached.value}", system_id)
             fired += escalation_rules.fire(
-                s, desk, book, rules, system, row.id, row.sla_policy_id, clock.name,
-                int(row.stage), reached.value, now,
+                s,
+                desk,
+                book,
+                rules,
+                system,
+                row.id,
+                row.sla_policy_id,
+                clock.name,
+                int(row.stage),
+                reached.value,
+                now,
             )
         crossed.append(
             ThresholdCrossed(

@@ -507,7 +507,9 @@ class MainWindow(QMainWindow):
             self.matrix_action.setEnabled(False)
             self.matrix_action.setToolTip(may_edit_matrix(self.actor) or "")
         self.bulk_action = self._action(
-            "&Bulk change the selection…", "Ctrl+Shift+B", self.bulk_change,
+            "&Bulk change the selection…",
+            "Ctrl+Shift+B",
+            self.bulk_change,
             "Reassign, escalate, set the priority, hold, note, resolve or close every selected incident",
         )
         supervisor_menu = menu.addMenu("&Supervisor")
@@ -520,7 +522,9 @@ class MainWindow(QMainWindow):
         supervisor_menu.addAction(self.board_action)
         if not can(self.actor.role, Permission.BULK_EDIT):
             self.bulk_action.setEnabled(False)
-            self.bulk_action.setToolTip("Only a supervisor or an admin may change incidents in bulk")
+            self.bulk_action.setToolTip(
+                "Only a supervisor or an admin may change incidents in bulk"
+            )
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.help_action)
         tools = self.addToolBar("Main")

@@ -158,7 +158,9 @@ def test_smtp_listener_process(url: str, capsys: pytest.CaptureFixture[str]) -> 
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "--db", url, "intake", "smtp", "--listen", "127.0.0.1:0"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert proc.stderr is not None

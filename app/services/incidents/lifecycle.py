@@ -224,7 +224,11 @@ def auto_close_resolved(desk: Desk) -> list[str]:
     now = desk.now()
 
     def days_of(policy: int | None) -> int:
-        return book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS) if policy else DEFAULT_AUTO_CLOSE_DAYS
+        return (
+            book.auto_close_days.get(policy, DEFAULT_AUTO_CLOSE_DAYS)
+            if policy
+            else DEFAULT_AUTO_CLOSE_DAYS
+        )
 
     # N business days take at least N working days' hours of wall time: only incidents
     # resolved before the soonest such instant are worth the calendar's arithmetic
@@ -238,7 +242,9 @@ def auto_close_resolved(desk: Desk) -> list[str]:
     cutoff = now - timedelta(seconds=min(spans)) + timedelta(hours=1)  # a DST day is shorter
     with desk.read() as conn:
         rows = conn.execute(
-            select(Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id).where(
+            select(
+                Incident.id, Incident.version, Incident.resolved_at, Incident.sla_policy_id
+            ).where(
                 Incident.state == State.RESOLVED.value,
                 Incident.major.is_(False),
                 Incident.resolved_at <= cutoff,

@@ -381,7 +381,9 @@ def mutate(
             inc = load_locked(session, incident_id, desk)
             if expected_version is not None and inc.version != expected_version:
                 raise conflict_error(session, inc, expected_version, desk, book)
-            apply_change(session, book, actor, inc, change, now, action=action, target=target, kind=kind)
+            apply_change(
+                session, book, actor, inc, change, now, action=action, target=target, kind=kind
+            )
             # read back in the same transaction: what was written, without another round trip
             return load_record(session.connection(), inc.id, book, now)
     except NothingChanged:  # rolled back: the version stays, nobody's edit conflicts

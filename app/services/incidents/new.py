@@ -175,14 +175,22 @@ def log_in_session(
         inc.resolved_by_id = actor.id
         inc.responded_at = inc.responded_at or now
         how += f"; resolved on first contact ({code.label})"
-    picked = None if first_contact else auto_assign(session, inc, now, lock=desk.dialect == "postgresql")
+    picked = (
+        None if first_contact else auto_assign(session, inc, now, lock=desk.dialect == "postgresql")
+    )
     apply_sla(session, inc, book, now)
     assigned = None
     if picked is not None:  # the desk's, with the rule: after the "created" row
         by, why = session.info.pop(AUDIT_BY)["assignee_id"]
         assigned = AuditEntry(
-            incident_id=inc.id, field="assignee_id", old_value=None,
-            new_value=str(picked.agent_id), agent_id=by, at=now, reason=why, incident_version=1,
+            incident_id=inc.id,
+            field="assignee_id",
+            old_value=None,
+            new_value=str(picked.agent_id),
+            agent_id=by,
+            at=now,
+            reason=why,
+            incident_version=1,
         )
     session.add(
         AuditEntry(
