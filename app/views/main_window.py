@@ -473,6 +473,10 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.new_action)
+        self.export_action = self._action(
+            "&Export view as CSV…", None, self.export_view, "Save every row of this view as CSV"
+        )
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         inc_menu = menu.addMenu("&Incident")
@@ -516,7 +520,9 @@ class MainWindow(QMainWindow):
         supervisor_menu.setToolTipsVisible(True)
         supervisor_menu.addAction(self.bulk_action)
         self.board_action = self._action(
-            "&Workload board…", None, self.open_workload_board,
+            "&Workload board…",
+            None,
+            self.open_workload_board,
             "Open incidents per group and agent: by priority, at risk, breached, on hold, oldest",
         )
         supervisor_menu.addAction(self.board_action)
@@ -627,6 +633,11 @@ class MainWindow(QMainWindow):
     def _others_changed(self, entities: set[str]) -> None:
         if entities - {saved_views.ENTITY}:
             self._load_lookups()
+
+    def export_view(self) -> None:
+        from app.views.export_csv import export_view
+
+        export_view(self, self.desk, self.runner, self.model.query, self.current_view().name)
 
     def current_view(self) -> SavedView:
         row = max(self.views_list.currentRow(), 0)
@@ -1114,7 +1125,9 @@ class MainWindow(QMainWindow):
 
         assert isinstance(part, Slice)
         self.select_view("Breaching soon" if part.breaching else "All open")
-        agent = None if part.agent_id == TOTAL else -1 if part.agent_id == UNASSIGNED else part.agent_id
+        agent = (
+            None if part.agent_id == TOTAL else -1 if part.agent_id == UNASSIGNED else part.agent_id
+        )
         for combo, value in (
             (self.group_filter, part.group_id),
             (self.assignee_filter, agent),
