@@ -184,6 +184,19 @@ def main() -> int:
     editor.active = editor.draft  # nothing to ask on close: a throwaway draft
     editor.close()
 
+    # Admin > Users: the list and one user's details
+    from app.views.admin.users_window import UsersWindow
+
+    people = UsersWindow(desk, desk.actor(admin.username), runner)
+    people.resize(1240, 680)
+    people.show()
+    settle(1200)
+    people.table.selectRow(1)
+    settle(800)
+    people.grab().save(str(out / "users.png"))
+    print("wrote", out / "users.png")
+    people.close()
+
     window.shutdown()
     runner.shutdown()
     engine.dispose()

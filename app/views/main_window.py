@@ -505,11 +505,18 @@ class MainWindow(QMainWindow):
         admin_menu = menu.addMenu("&Admin")
         admin_menu.setToolTipsVisible(True)
         admin_menu.addAction(self.matrix_action)
+        self.users_action = self._action("&Users…", None, self.open_users_window)
+        admin_menu.addAction(self.users_action)
         if not can(self.actor.role, Permission.CONFIGURE):  # the one answer says why not
             from app.views.admin.matrix_editor import may_edit_matrix
 
             self.matrix_action.setEnabled(False)
             self.matrix_action.setToolTip(may_edit_matrix(self.actor) or "")
+        if not can(self.actor.role, Permission.MANAGE_USERS):
+            from app.views.admin.users_window import may_manage_users
+
+            self.users_action.setEnabled(False)
+            self.users_action.setToolTip(may_manage_users(self.actor) or "")
         self.bulk_action = self._action(
             "&Bulk change the selection…",
             "Ctrl+Shift+B",
@@ -1038,6 +1045,22 @@ class MainWindow(QMainWindow):
 
     def incident_window(self, incident_id: int) -> QWidget | None:
         return self._windows.get(incident_id)
+
+    def open_users_window(self) -> QWidget | None:
+        """Users (one window per main window), or a refusal in words."""
+        from app.views.admin.users_window import open_users_window
+
+        window = self._admin_windows.get("users")
+        if window is None:
+            window = open_users_window(self.desk, self.actor, self.runner, self)
+            if window is None:
+                return None
+            self.feed.other_changed.connect(window.others_changed)
+            self._admin_windows["users"] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
 
     def open_matrix_editor(self) -> QWidget | None:
         """The priority-matrix editor (one per main window), or a refusal in words."""
