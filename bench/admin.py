@@ -22,7 +22,19 @@ through the services the editor and the command line call:
   built yet.
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/queue.py is named like the standard library's `queue`: take this folder off the path
+# before anything (psycopg, for one) imports `queue`, and put the project there instead.
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 import argparse
 import json
@@ -30,15 +42,9 @@ import os
 import platform
 import shutil
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 
 def log(message: str) -> None:

@@ -638,6 +638,11 @@ class MainWindow(QMainWindow):
             self._read_own_views()
 
     def _others_changed(self, entities: set[str]) -> None:
+        if "matrix" in entities:  # an open new-incident form takes the new levels
+            from app.views.new_incident import NewIncidentDialog
+
+            for dialog in self.findChildren(NewIncidentDialog):
+                dialog.matrix_changed()
         if entities - {saved_views.ENTITY}:
             self._load_lookups()
 

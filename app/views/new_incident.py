@@ -399,10 +399,19 @@ class NewIncidentDialog(QDialog):
             self.category.addItem(c.path, c.id)
         for s in data.services:
             self.service.addItem(s.name, s.id)
-        self._levels = data.matrix.priorities
+        self._fill_levels(data.matrix)
+
+    def matrix_changed(self) -> None:
+        """A new priority matrix was saved (here or on another workstation): the impact and
+        urgency levels it defines, and the priority the chosen ones give now."""
+        desk = self.desk
+        self.runner.run(lambda: queries.matrix(desk), self._fill_levels, key=f"matrix-{id(self)}")
+
+    def _fill_levels(self, matrix: PriorityMatrix) -> None:
+        self._levels = matrix.priorities
         for combo, levels in (
-            (self.impact, data.matrix.impact_levels()),
-            (self.urgency, data.matrix.urgency_levels()),
+            (self.impact, matrix.impact_levels()),
+            (self.urgency, matrix.urgency_levels()),
         ):
             current = combo.currentData()
             combo.blockSignals(True)

@@ -229,3 +229,26 @@ def test_a_version_saved_on_another_workstation_reaches_the_editor(
     finally:
         window.shutdown()
         runner.wait()
+
+
+def test_an_open_new_incident_form_takes_a_matrix_saved_elsewhere(
+    qtbot, world, runner, other_desk
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_main(qtbot, world, runner, world.ana)
+    try:
+        form = window.new_incident()
+        qtbot.waitUntil(lambda: form.impact.count() == 3)
+        form.impact.setCurrentIndex(0)
+        form.urgency.setCurrentIndex(0)
+        qtbot.waitUntil(lambda: form.priority_info.text().startswith("1 - Critical"))
+        matrix_service.apply_matrix(
+            other_desk, other_desk.actor("admin"), glpi_matrix(), "GLPI everywhere"
+        )
+        qtbot.waitUntil(lambda: form.impact.count() == 5, timeout=10_000)
+        assert [form.impact.itemText(i) for i in range(2)] == ["1 - Very high", "2 - High"]
+        assert form.impact.currentText() == "1 - Very high"  # the chosen level stays chosen
+        qtbot.waitUntil(lambda: form.priority_info.text().startswith("1 - Very high"))
+        form.reject()
+    finally:
+        window.shutdown()
+        runner.wait()
