@@ -77,7 +77,7 @@ def board(desk: Desk, group_ids: Sequence[int] = ()) -> list[WorkloadRow]:
             _flag(i.state == State.ON_HOLD.value).label("on_hold"),
             func.min(i.opened_at).label("oldest"),
         )
-        .where(i.active.is_(True))
+        .where(i.active)
         .group_by(i.group_id, i.assignee_id, i.priority)
     )
     if group_ids:
