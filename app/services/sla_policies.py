@@ -10,23 +10,36 @@ revision. Incidents keep the due times they have until they are recomputed on pu
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
+from app.domain.calendar import BusinessCalendar
 from app.domain.errors import NotFound, ValidationError
 from app.domain.roles import Permission
+from app.domain.sla import Pause, SlaTarget
 from app.domain.sla_config import (
+    CalendarSpec,
     PolicyRecord,
     PolicySpec,
     TargetRecord,
     check_policy,
     policy_diff,
 )
-from app.models import BusinessCalendarRow, SlaPolicyRow, SlaTargetRow
+from app.models import BusinessCalendarRow, Incident, SlaPause, SlaPolicyRow, SlaTargetRow
 from app.services.admin_audit import record_changes
 from app.services.context import Actor, Desk
-from app.services.policies import bump_configuration_revision, fresh_policy_book
+from app.services.incidents.mutation import sla_values
+from app.services.policies import (
+    PublicHolidays,
+    bump_configuration_revision,
+    fresh_policy_book,
+    policy_book,
+)
 
 
 def _record(session: Session, row: SlaPolicyRow, names: dict[int, str]) -> PolicyRecord:
@@ -168,3 +181,183 @@ def set_retroactive_start(
         current.active,
     )
     return save_policy(desk, actor, spec, policy_id, reason=reason)
+
+
+# -- previews: what a change would do, before it is saved ------------------------------------------
+
+PREVIEW_LIST = 200
+
+
+@dataclass(frozen=True)
+class DueShift:
+    incident_id: int
+    number: str
+    title: str
+    priority: int
+    old_due: datetime | None
+    new_due: datetime | None
+    paused: bool = False  # on hold: no due time while the clock is paused
+
+
+@dataclass(frozen=True)
+class PolicyPreview:
+    """What saving a policy would change: the open incidents under it whose targets change
+    (how many, per priority) and the first of them (soonest due first) with both due times."""
+
+    count: int
+    per_priority: tuple[tuple[int, int], ...]
+    shifts: tuple[DueShift, ...]
+
+
+def preview_policy(
+    desk: Desk, spec: PolicySpec, policy_id: int, limit: int = PREVIEW_LIST
+) -> PolicyPreview:
+    """Nothing is written. The new due times keep every pause already counted (the clocks run
+    from the opening, or the restart, with each pause taken out) exactly as a recompute would."""
+    book = policy_book(desk)
+    with desk.query() as session:
+        names = _calendar_names(session)
+    checked = check_policy(spec, book.matrix.priorities, names)
+    if policy_id not in book.targets:
+        raise NotFound(f"No SLA policy with id {policy_id}")
+    new_targets = {
+        p: (
+            SlaTarget(t.response_s, t.resolution_s),
+            book.calendars[t.calendar_id or checked.calendar_id],
+        )
+        for p, t in checked.targets.items()
+    }
+    old_targets = book.targets[policy_id]
+    changed = sorted(
+        p for p in set(new_targets) | set(old_targets) if new_targets.get(p) != old_targets.get(p)
+    )
+    after = replace(book, targets={**book.targets, policy_id: new_targets})
+    mine = Incident.sla_policy_id == policy_id
+    if policy_id == book.default_policy_id:
+        mine = or_(mine, Incident.sla_policy_id.is_(None))
+    now = desk.now()
+    per: list[tuple[int, int]] = []
+    rows: list[Any] = []
+    with desk.read() as conn:
+        for p in changed:
+            where = (Incident.active == true(), Incident.priority == p, mine)
+            n = int(
+                conn.execute(select(func.count()).select_from(Incident).where(*where)).scalar_one()
+            )
+            if n:
+                per.append((p, n))
+                rows.extend(
+                    conn.execute(
+                        select(*_PREVIEW_COLUMNS)
+                        .where(*where)
+                        .order_by(Incident.due_sort, Incident.id)
+                        .limit(limit)
+                    ).all()
+                )
+        rows = sorted(rows, key=lambda r: (r.due_sort, r.id))[:limit]
+        pauses: dict[int, list[Pause]] = {r.id: [] for r in rows}
+        if rows:
+            for r in conn.execute(
+                select(SlaPause.incident_id, SlaPause.started_at, SlaPause.ended_at)
+                .where(SlaPause.incident_id.in_(list(pauses)))
+                .order_by(SlaPause.started_at)
+            ):
+                pauses[r.incident_id].append(Pause(r.started_at, r.ended_at))
+    shifts = []
+    for r in rows:
+        values = sla_values(r, after, pauses[r.id], now)
+        due = values["resolution_due"]
+        shifts.append(
+            DueShift(
+                r.id,
+                r.number,
+                r.title,
+                r.priority,
+                r.resolution_due,
+                due if isinstance(due, datetime) else None,
+                paused=bool(values["sla_paused"]),
+            )
+        )
+    return PolicyPreview(
+        count=sum(n for _p, n in per), per_priority=tuple(per), shifts=tuple(shifts)
+    )
+
+
+_PREVIEW_COLUMNS = (
+    Incident.id,
+    Incident.number,
+    Incident.title,
+    Incident.priority,
+    Incident.state,
+    Incident.sla_policy_id,
+    Incident.opened_at,
+    Incident.resolved_at,
+    Incident.closed_at,
+    Incident.sla_started_at,
+    Incident.responded_at,
+    Incident.sla_stage,
+    Incident.response_stage,
+    Incident.resolution_due,
+    Incident.due_sort,
+)
+
+
+@dataclass(frozen=True)
+class DueTimes:
+    response_due: datetime
+    resolution_due: datetime
+
+
+def due_times(spec: CalendarSpec, start: datetime, response_s: int, resolution_s: int) -> DueTimes:
+    """The calendar preview: from `start`, when a response and a resolution would be due on the
+    calendar `spec` (validated as a save would; not saved)."""
+    from app.services.calendars import validated
+
+    cal = calendar_of_spec(validated(spec))
+    return DueTimes(
+        cal.add_working_seconds(start, response_s), cal.add_working_seconds(start, resolution_s)
+    )
+
+
+def calendar_of_spec(spec: CalendarSpec) -> BusinessCalendar:
+    if spec.always:
+        return BusinessCalendar.twenty_four_seven(spec.name, spec.tz)
+    return BusinessCalendar(
+        name=spec.name,
+        tz=spec.tz,
+        week=spec.week,
+        holidays=PublicHolidays(spec.holiday_country, spec.holiday_subdiv, spec.custom_holidays),
+    )
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    day: date
+    working: bool
+    why: str | None  # "Saturday", "Christmas Day", "Custom day off"
+
+
+def month_view(spec: CalendarSpec, year: int, month: int) -> list[MonthDay]:
+    """Each day of the month: working or not, and why not."""
+    from calendar import monthrange
+
+    from app.services.calendars import validated
+
+    checked = validated(spec)
+    holidays = PublicHolidays(
+        checked.holiday_country, checked.holiday_subdiv, checked.custom_holidays
+    )
+    out = []
+    for n in range(1, monthrange(year, month)[1] + 1):
+        d = date(year, month, n)
+        if checked.always:
+            out.append(MonthDay(d, True, None))
+            continue
+        name = holidays.name_of(d)
+        if name is not None:
+            out.append(MonthDay(d, False, name))
+        elif not checked.week[d.weekday()]:
+            out.append(MonthDay(d, False, d.strftime("%A")))
+        else:
+            out.append(MonthDay(d, True, None))
+    return out
