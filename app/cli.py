@@ -22,6 +22,7 @@ Without a command it starts the desktop application. Commands::
     incidentdesk intake rules list|export|load FILE|add NAME --match L=RE ...|remove NAME|default-group G
     incidentdesk sla sweep
     incidentdesk escalate [--once]
+    incidentdesk task add|list|start|assign|close ...
 
 The lifecycle verbs (``app/cli_lifecycle.py``): assign (``--to USER`` and/or ``--group G``),
 escalate (``--group G --reason R``), escalate-supervisor (``--reason R``), hold (``--reason
@@ -55,7 +56,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_admin, cli_intake, cli_lifecycle
+from app import cli_admin, cli_intake, cli_lifecycle, cli_tasks
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -196,6 +197,11 @@ def build_parser() -> _Parser:
     ls.add_argument("--limit", type=_count, default=50, metavar="N")
     ls.add_argument("--json", action="store_true")
     cli_lifecycle.add_verbs(inc_sub, [acting])
+    task = sub.add_parser(
+        "task", help="incident tasks: work asked of another group", parents=[plain]
+    )
+    task_sub = task.add_subparsers(dest="task_command", metavar="ACTION", required=True)
+    cli_tasks.add_verbs(task_sub, [acting])
     sla = sub.add_parser("sla", help="SLA clocks", parents=[plain])
     sla_sub = sla.add_subparsers(dest="sla_command", required=True, metavar="COMMAND")
     sla_sub.add_parser(
@@ -293,6 +299,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _escalate(args)
     if command == "matrix":
         return _matrix(args)
+    if command == "task":
+        return _task(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -766,6 +774,20 @@ def _incident_verb(args: argparse.Namespace) -> int:
         _print_json(_plain(record))
     else:
         print(cli_lifecycle.summary(record))
+    return 0
+
+
+def _task(args: argparse.Namespace) -> int:
+    """A task verb (add, list, start, assign, close): the tasks as a table, or as JSON."""
+    name = _actor_name(args)
+    with _desk(args) as desk:
+        actor = _require_actor(desk, name)
+        found = cli_tasks.run(desk, actor, args)
+        zone = desk.zone
+    if getattr(args, "json", False):
+        _print_json([_plain(t) for t in found])
+    else:
+        _table(cli_tasks.HEADER, cli_tasks.rows(found, zone))
     return 0
 
 

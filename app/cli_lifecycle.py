@@ -10,7 +10,7 @@ on one line (``incidentdesk: error: ...``, exit 2); ``--json`` prints the new re
     hold NUMBER --reason awaiting_caller|awaiting_vendor|awaiting_change|awaiting_problem
                 [--comment C]
     resume NUMBER [--comment C]
-    resolve NUMBER --code C --notes N
+    resolve NUMBER --code C --notes N [--close-tasks REASON]
     close NUMBER
     reopen NUMBER --reason R
     cancel NUMBER --reason R
@@ -71,6 +71,11 @@ def add_verbs(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPa
     p = verb("resolve")
     p.add_argument("--code", required=True, choices=[c.value for c in ResolutionCode])
     p.add_argument("--notes", metavar="N", required=True)
+    p.add_argument(
+        "--close-tasks",
+        metavar="REASON",
+        help="close its open tasks (Closed incomplete) with this reason, in the same step",
+    )
     verb("close")
     p = verb("reopen")
     p.add_argument("--reason", metavar="R", required=True)
@@ -147,7 +152,9 @@ _RUN: dict[str, Verb] = {
     ),
     "hold": lambda d, a, r, x: service.hold(d, a, r.id, None, x.reason, x.comment),
     "resume": lambda d, a, r, x: service.resume(d, a, r.id, None, x.comment),
-    "resolve": lambda d, a, r, x: service.resolve(d, a, r.id, None, x.code, x.notes),
+    "resolve": lambda d, a, r, x: service.resolve(
+        d, a, r.id, None, x.code, x.notes, close_tasks=x.close_tasks
+    ),
     "close": lambda d, a, r, x: service.close(d, a, r.id, None),
     "reopen": lambda d, a, r, x: service.reopen(d, a, r.id, None, x.reason),
     "cancel": lambda d, a, r, x: service.cancel(d, a, r.id, None, x.reason),

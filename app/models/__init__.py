@@ -22,6 +22,7 @@ from app.models.policy import (
     SlaTargetRow,
 )
 from app.models.problem import KnownError, Problem
+from app.models.task import IncidentTask
 from app.models.views import SavedView
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Group",
     "ImportedRecord",
     "Incident",
+    "IncidentTask",
     "JournalEntry",
     "KnownError",
     "Lease",

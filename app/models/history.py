@@ -20,6 +20,8 @@ class JournalEntry(Base):
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # time the author spent on what the entry records (seconds; 0: not said)
+    time_worked_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEntry(Base):

@@ -104,6 +104,8 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     sha256: Mapped[str] = mapped_column(ForeignKey("attachment_blobs.sha256"))
+    # the journal entry it came with (a screenshot pasted into a note), if any
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("journal.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)

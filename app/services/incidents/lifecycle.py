@@ -37,6 +37,7 @@ from app.services.incidents.mutation import (
     mutate,
     write_journal,
 )
+from app.services.incidents.task_rule import settle_open_tasks
 from app.services.policies import policy_book
 
 # lifecycle
@@ -107,12 +108,33 @@ def end_pauses(session: Session, inc: Incident, now: datetime) -> None:
 
 
 def resolve(
-    desk: Desk, actor: Actor, incident_id: int, version: int | None, code: str, notes: str
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    version: int | None,
+    code: str,
+    notes: str,
+    *,
+    close_tasks: str | None = None,
 ) -> IncidentRecord:
-    """Resolved with one of the ten codes and notes; the resolution clock stops."""
+    """Resolved with one of the ten codes and notes; the resolution clock stops.
+
+    Refused while one of its tasks is open (naming them), unless `close_tasks` gives the
+    reason to close them (Closed incomplete) in the same step and the site allows it."""
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         rc, text = check_resolve(State(inc.state), code, notes)
+        closed = settle_open_tasks(session, inc, actor, now, close_tasks)
+        if closed:
+            write_journal(
+                session,
+                inc,
+                JournalKind.SYSTEM,
+                f"Tasks closed with the resolution ({', '.join(closed)}): "
+                f"{(close_tasks or '').strip()}",
+                actor,
+                now,
+            )
         inc.state = State.RESOLVED.value
         inc.active = False
         inc.resolution_code = rc.value
