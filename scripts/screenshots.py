@@ -197,6 +197,17 @@ def main() -> int:
     print("wrote", out / "users.png")
     people.close()
 
+    # Supervisor > Workload board, over the demo desk
+    from app.views.workload import WorkloadWindow
+
+    board = WorkloadWindow(desk, runner)
+    board.resize(900, 640)
+    board.show()
+    settle(1200)
+    board.grab().save(str(out / "workload-board.png"))
+    print("wrote", out / "workload-board.png")
+    board.close()
+
     window.shutdown()
     runner.shutdown()
     engine.dispose()
