@@ -362,7 +362,13 @@ def apply_matrix(desk: Desk, actor: Actor, matrix: PriorityMatrix, reason: str) 
             s, actor, "matrix", version, f"Priority matrix version {version}",
             matrix_diff(active, matrix), now, why,
         )  # fmt: skip
-        stmt = select(*_CLOCK_COLUMNS).where(_moving(matrix))
+        # which (cell, old priority) hold incidents that move: index-only counts; then those
+        # rows by equality on the index's leading columns
+        moving = [
+            and_(*_OPEN, _I.impact == i, _I.urgency == u, _I.priority == old)
+            for (i, u, old, _new) in _pairs(s, matrix)
+        ]
+        stmt = select(*_CLOCK_COLUMNS).where(or_(*moving) if moving else false())
         if desk.dialect == "postgresql":
             stmt = stmt.with_for_update()
         rows = s.execute(stmt.order_by(_I.id)).all()
@@ -409,14 +415,7 @@ def apply_matrix(desk: Desk, actor: Actor, matrix: PriorityMatrix, reason: str) 
             key = (r.impact, r.urgency, r.priority, new)
             pairs[key] = pairs.get(key, 0) + 1
         if updates:
-            table = _TABLES["incidents"]
-            columns = [k for k in updates[0] if k != "b_id"]
-            s.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values({c: bindparam(c) for c in columns}),
-                updates,
-            )
+            _update_rows(s, updates)
             s.execute(_TABLES["audit"].insert(), audits)
             append_changes(s, "incident", [r.id for r in rows], "updated", actor.id)
         append_change(s, "matrix", version, "created", actor.id)
@@ -426,6 +425,20 @@ def apply_matrix(desk: Desk, actor: Actor, matrix: PriorityMatrix, reason: str) 
         count=len(rows),
         pairs=_summed(pairs),
         changes=tuple((r.number, r.priority, matrix.priority(r.impact, r.urgency)) for r in rows),
+    )
+
+
+def _update_rows(s: Session, updates: list[dict[str, object]]) -> None:
+    """Write the new columns of many incidents: one prepared UPDATE run for every row (tried:
+    one UPDATE ... FROM (VALUES ...) per 1,000 rows on PostgreSQL was no faster; each row's
+    index entries are the cost)."""
+    table = _TABLES["incidents"]
+    columns = [k for k in updates[0] if k != "b_id"]
+    s.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(c) for c in columns}),
+        updates,
     )
 
 
