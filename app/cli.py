@@ -8,6 +8,7 @@ Without a command it starts the desktop application. Commands::
                                     [--email E] [--password-stdin] [--as ADMIN]
     incidentdesk users list [--json]
     incidentdesk users edit|deactivate|activate|reset-password|delete USERNAME ... --as ADMIN
+    incidentdesk groups|categories|services list [--json] | delete NAME --as ADMIN
     incidentdesk matrix show [--json] | preview FILE [--json] | apply FILE --reason R [--as ADMIN]
     incidentdesk incident new --title T [--description D] [--caller NAME-or-id] [--channel C]
                               [--category "Software > Email"] [--impact N] [--urgency N] [--json]
@@ -226,6 +227,7 @@ def build_parser() -> _Parser:
         "15 seconds until interrupted",
     )
     cli_admin.add_commands(sub, plain, acting)
+    cli_admin.add_catalog_commands(sub, plain, acting)
     return parser
 
 
@@ -299,6 +301,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _escalate(args)
     if command == "matrix":
         return _matrix(args)
+    if command in cli_admin.CATALOG:
+        return _catalog(args)
     if command == "task":
         return _task(args)
     if command == "incident":
@@ -454,6 +458,12 @@ def _admin_users(args: argparse.Namespace) -> int:
     password = _read_password(args) if getattr(args, "password_stdin", False) else None
     with _desk(args) as desk:
         return cli_admin.run_users(args, desk, _require_actor(desk, name), password)
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=cli_admin.catalog_needs_actor(args))
+    with _desk(args) as desk:
+        return cli_admin.run_catalog(args, desk, _actor(desk, name))
 
 
 def _matrix(args: argparse.Namespace) -> int:

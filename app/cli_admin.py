@@ -230,3 +230,84 @@ def run_users(args: argparse.Namespace, desk: Desk, actor: Actor, password: str 
     users.delete_user(desk, actor, args.username)
     print(f"Deleted {args.username.strip().lower()}.")
     return 0
+
+
+# -- groups, categories, services --------------------------------------------------------------
+
+CATALOG = ("groups", "categories", "services")
+
+
+def add_catalog_commands(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    plain: argparse.ArgumentParser,
+    acting: argparse.ArgumentParser,
+) -> None:
+    for noun, what, key in (
+        ("groups", "support groups", "NAME"),
+        ("categories", "the category tree", "PATH"),
+        ("services", "services and configuration items", "NAME"),
+    ):
+        p = sub.add_parser(noun, help=what, parents=[plain])
+        psub = p.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+        lst = psub.add_parser("list", parents=[plain], help=f"list {what}")
+        lst.add_argument("--json", action="store_true")
+        delete = psub.add_parser(
+            "delete",
+            parents=[acting],
+            help="delete one nothing refers to (else: the refusal names what does)",
+        )
+        delete.add_argument(
+            "name",
+            metavar=key,
+            help='a category by its path: "Software > Email"' if noun == "categories" else None,
+        )
+
+
+def catalog_needs_actor(args: argparse.Namespace) -> bool:
+    return bool(args.catalog_command == "delete")
+
+
+def run_catalog(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
+    import dataclasses
+
+    from app.services import catalog
+
+    noun = args.command
+    if args.catalog_command == "list":
+        records: list[Any]
+        if noun == "groups":
+            records = queries.groups(desk)
+            rows = [
+                f"{g.name}  (line {g.line}; supervisor: {g.supervisor_name or '-'})"
+                for g in records
+            ]
+        elif noun == "categories":
+            records = queries.categories(desk)
+            rows = [f"{c.path}  (-> {c.default_group_name or 'no default group'})" for c in records]
+        else:
+            records = queries.services(desk)
+            rows = [
+                f"{s.name}  ({'service' if s.kind == 'service' else 'configuration item'})"
+                for s in records
+            ]
+        if args.json:
+            _print_json([dataclasses.asdict(r) for r in records])
+        else:
+            for line in rows:
+                print(line)
+        return 0
+    assert actor is not None
+    if noun == "groups":
+        catalog.delete_group(desk, actor, args.name)
+    elif noun == "services":
+        catalog.delete_service(desk, actor, args.name)
+    else:
+        path = " > ".join(part.strip() for part in args.name.split(">"))
+        found = next((c for c in queries.categories(desk) if c.path.lower() == path.lower()), None)
+        if found is None:
+            raise ValidationError(
+                f'No category {args.name!r} (write its path: "Software > Email")', field="category"
+            )
+        catalog.delete_category(desk, actor, found.id)
+    print(f"Deleted {args.name.strip()}.")
+    return 0

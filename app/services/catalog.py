@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
-from app.domain.errors import ValidationError
+from app.domain.errors import NotFound, ValidationError
 from app.domain.roles import Permission
+from app.domain.sla_config import FieldDiff
+from app.domain.wording import plural
 from app.models import (
     Category,
     ConfigItem,
     Group,
+    Incident,
+    KnownError,
+    Problem,
+    agent_groups,
 )
+from app.services.admin_audit import record_changes
 from app.services.context import Actor, Desk
 
 
@@ -76,3 +86,135 @@ def add_service(
         s.add(c)
         s.flush()
         return c.id
+
+
+# -- deleting what nothing refers to -----------------------------------------------------------
+
+
+def _incidents_text(s: Session, where: ColumnElement[bool]) -> str | None:
+    """'12 incidents (3 open: INC0000001, INC0000004, INC0000009)', or None without any."""
+    n = int(s.execute(select(func.count()).select_from(Incident).where(where)).scalar_one())
+    if not n:
+        return None
+    open_n = int(
+        s.execute(
+            select(func.count()).select_from(Incident).where(where, Incident.active == true())
+        ).scalar_one()
+    )
+    if not open_n:
+        return f"{plural(n, 'incident')} (none open)"
+    numbers = list(
+        s.execute(
+            select(Incident.number)
+            .where(where, Incident.active == true())
+            .order_by(Incident.id)
+            .limit(5)
+        ).scalars()
+    )
+    more = ", ..." if open_n > len(numbers) else ""
+    return f"{plural(n, 'incident')} ({open_n:,} open: {', '.join(numbers)}{more})"
+
+
+def _refuse(what: str, parts: list[str | None], instead: str) -> None:
+    found = [p for p in parts if p]
+    if found:
+        raise ValidationError(
+            f"{what} cannot be deleted, referred to by {'; '.join(found)}. {instead}", field="name"
+        )
+
+
+def _names(
+    s: Session, column: Any, where: ColumnElement[bool], kind: str, many: str | None = None
+) -> str | None:
+    names = list(s.execute(select(column).where(where).order_by(column)).scalars())
+    if not names:
+        return None
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return f"{plural(len(names), kind, many)} ({shown})"
+
+
+def delete_group(desk: Desk, actor: Actor, name: str) -> None:
+    """Delete a group nothing refers to (its members leave it); otherwise refuse, naming the
+    incidents (which open), categories, services and problems that refer to it."""
+    actor.require(Permission.CONFIGURE)
+    with desk.write() as s:
+        g = s.scalar(select(Group).where(Group.name == name.strip()).with_for_update())
+        if g is None:
+            raise NotFound(f"No group named {name.strip()!r}")
+        _refuse(
+            f"The group {g.name}",
+            [
+                _incidents_text(s, Incident.group_id == g.id),
+                _names(
+                    s, Category.name, Category.default_group_id == g.id, "category", "categories"
+                ),
+                _names(s, ConfigItem.name, ConfigItem.group_id == g.id, "service"),
+                _names(s, Problem.number, Problem.group_id == g.id, "problem"),
+            ],
+            "Rename it or move what refers to it first",
+        )
+        record_changes(
+            s, actor, "group", g.id, g.name, [FieldDiff("Group", g.name, None)], desk.now(), None
+        )
+        s.execute(agent_groups.delete().where(agent_groups.c.group_id == g.id))
+        s.delete(g)
+        append_change(s, "group", g.id, "deleted", actor.id)
+
+
+def delete_category(desk: Desk, actor: Actor, category_id: int) -> None:
+    """Delete a category nothing refers to; otherwise refuse, naming the incidents, the
+    subcategories and the known errors that do (deactivate it instead)."""
+    actor.require(Permission.CONFIGURE)
+    with desk.write() as s:
+        c = s.get(Category, category_id, with_for_update=True)
+        if c is None:
+            raise NotFound(f"No category with id {category_id}")
+        _refuse(
+            f"The category {c.name}",
+            [
+                _incidents_text(s, Incident.category_id == c.id),
+                _names(
+                    s, Category.name, Category.parent_id == c.id, "subcategory", "subcategories"
+                ),
+                _names(s, KnownError.title, KnownError.category_id == c.id, "known error"),
+            ],
+            "Deactivate it instead: it leaves the pickers and stays in the history",
+        )
+        record_changes(
+            s,
+            actor,
+            "category",
+            c.id,
+            c.name,
+            [FieldDiff("Category", c.name, None)],
+            desk.now(),
+            None,
+        )
+        s.delete(c)
+        append_change(s, "category", c.id, "deleted", actor.id)
+
+
+def delete_service(desk: Desk, actor: Actor, name: str) -> None:
+    """Delete a service or configuration item no incident refers to."""
+    actor.require(Permission.CONFIGURE)
+    with desk.write() as s:
+        c = s.scalar(select(ConfigItem).where(ConfigItem.name == name.strip()).with_for_update())
+        if c is None:
+            raise NotFound(f"No service or configuration item named {name.strip()!r}")
+        _refuse(
+            f"The {'service' if c.kind == 'service' else 'configuration item'} {c.name}",
+            [_incidents_text(s, Incident.config_item_id == c.id)],
+            "Deactivate it instead: it leaves the pickers and stays in the history",
+        )
+        record_changes(
+            s,
+            actor,
+            "service",
+            c.id,
+            c.name,
+            [FieldDiff("Service", c.name, None)],
+            desk.now(),
+            None,
+        )
+        s.delete(c)
+        append_change(s, "service", c.id, "deleted", actor.id)
