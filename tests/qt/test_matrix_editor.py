@@ -108,6 +108,9 @@ def test_an_admin_changes_one_cell_by_keyboard_previews_undoes_and_saves(
             lambda: editor.active is not None and editor.active.version == 2 and not editor._saving
         )
         assert editor.active_label.text().startswith("Active: version 2, saved by Dev Admin")
+        assert (
+            editor.status.text() == "Saved as version 2: 2 open incidents re-prioritised"
+        )  # not "elsewhere"
         assert editor.model.index(1, 0).data(CHANGED_ROLE) is False  # the markers compare with v2
         assert editor.headline.text().startswith("No change yet")
         for rec in (a, b):

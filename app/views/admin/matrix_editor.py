@@ -413,6 +413,7 @@ class MatrixEditor(QMainWindow):
         self._preview_timer.setInterval(PREVIEW_DEBOUNCE_MS)
         self._preview_timer.timeout.connect(self._run_preview)
         self._saving = False
+        self._own_version: int | None = None
         self._enable()
         self.load()
 
@@ -442,7 +443,8 @@ class MatrixEditor(QMainWindow):
         self.state = state
         self.active = state.matrix
         fresh = self.draft is None or (old is not None and same_grid(self.draft, old))
-        if old is not None and old.version != state.matrix.version and not self._saving:
+        ours = state.matrix.version == self._own_version  # the version this editor saved
+        if old is not None and old.version != state.matrix.version and not ours:
             if fresh:
                 self._say(
                     f"Version {state.matrix.version} was saved on another workstation: the editor shows it"
@@ -730,14 +732,8 @@ class MatrixEditor(QMainWindow):
         self.active = self.draft  # until the state arrives: no markers, no preview
         self.stack.clear()
         self.saved.emit(done)
-        self._saving = True  # the reload is ours, not another workstation's
-        self.runner.run(
-            lambda: matrix_service.matrix_state(self.desk),
-            self._loaded,
-            self._failed,
-            key=STATE_KEY,
-            after=self._save_over,
-        )
+        self._own_version = done.version
+        self.load()
 
     def _save_failed(self, exc: DeskError) -> None:
         self._say(f"Not saved: {exc}", error=True)
