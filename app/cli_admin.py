@@ -261,10 +261,26 @@ def add_catalog_commands(
             metavar=key,
             help='a category by its path: "Software > Email"' if noun == "categories" else None,
         )
+        if noun == "groups":
+            add = psub.add_parser("add", parents=[acting], help="a new support group")
+            add.add_argument("name", metavar="NAME")
+            add.add_argument(
+                "--line", type=int, required=True, choices=(1, 2, 3), help="support line"
+            )
+            add.add_argument("--supervisor", metavar="USERNAME")
+            add.add_argument("--email")
+            edit = psub.add_parser(
+                "edit", parents=[acting], help="rename, move to a line, supervisor, e-mail"
+            )
+            edit.add_argument("name", metavar="NAME")
+            edit.add_argument("--rename", metavar="NEW_NAME")
+            edit.add_argument("--line", type=int, choices=(1, 2, 3))
+            edit.add_argument("--supervisor", metavar="USERNAME", help="'' for none")
+            edit.add_argument("--email", help="'' for none")
 
 
 def catalog_needs_actor(args: argparse.Namespace) -> bool:
-    return bool(args.catalog_command == "delete")
+    return bool(args.catalog_command != "list")
 
 
 def run_catalog(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
@@ -297,6 +313,26 @@ def run_catalog(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> in
                 print(line)
         return 0
     assert actor is not None
+    if args.catalog_command == "add":
+        catalog.add_group(desk, actor, args.name, args.line)
+        if args.supervisor or args.email:
+            catalog.edit_group(
+                desk, actor, args.name.strip(), supervisor=args.supervisor, email=args.email
+            )
+        print(f"Added the group {args.name.strip()} (line {args.line}).")
+        return 0
+    if args.catalog_command == "edit":
+        catalog.edit_group(
+            desk,
+            actor,
+            args.name,
+            new_name=args.rename,
+            line=args.line,
+            supervisor=args.supervisor,
+            email=args.email,
+        )
+        print(f"Saved the group {(args.rename or args.name).strip()}.")
+        return 0
     if noun == "groups":
         catalog.delete_group(desk, actor, args.name)
     elif noun == "services":

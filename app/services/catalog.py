@@ -13,6 +13,7 @@ from app.domain.roles import Permission
 from app.domain.sla_config import FieldDiff
 from app.domain.wording import plural
 from app.models import (
+    Agent,
     Category,
     ConfigItem,
     Group,
@@ -218,3 +219,60 @@ def delete_service(desk: Desk, actor: Actor, name: str) -> None:
         )
         s.delete(c)
         append_change(s, "service", c.id, "deleted", actor.id)
+
+
+def edit_group(
+    desk: Desk,
+    actor: Actor,
+    name: str,
+    *,
+    new_name: str | None = None,
+    line: int | None = None,
+    supervisor: str | None = None,
+    email: str | None = None,
+) -> None:
+    """Rename a group, move it to another support line, give it a supervisor (a user name; ""
+    for none) or an e-mail address ("" for none); audited field by field."""
+    actor.require(Permission.CONFIGURE)
+    if line is not None and line not in (1, 2, 3):
+        raise ValidationError(f"Support line must be 1, 2 or 3, got {line}", field="line")
+    with desk.write() as s:
+        g = s.scalar(select(Group).where(Group.name == name.strip()).with_for_update())
+        if g is None:
+            raise NotFound(f"No group named {name.strip()!r}")
+        diffs: list[FieldDiff] = []
+        if new_name is not None and new_name.strip() != g.name:
+            wanted = new_name.strip()
+            if not wanted:
+                raise ValidationError("A group needs a name", field="name")
+            if s.scalar(select(Group.id).where(Group.name == wanted)) is not None:
+                raise ValidationError(f"A group named {wanted!r} exists already", field="name")
+            diffs.append(FieldDiff("Name", g.name, wanted))
+            g.name = wanted
+        if line is not None and line != g.line:
+            diffs.append(FieldDiff("Support line", f"Line {g.line}", f"Line {line}"))
+            g.line = line
+        if supervisor is not None:
+            sup = None
+            if supervisor.strip():
+                sup = s.scalar(select(Agent).where(Agent.username == supervisor.strip().lower()))
+                if sup is None:
+                    raise ValidationError(
+                        f"No user named {supervisor.strip()!r}", field="supervisor"
+                    )
+            if (sup.id if sup else None) != g.supervisor_id:
+                before = s.get(Agent, g.supervisor_id) if g.supervisor_id is not None else None
+                diffs.append(
+                    FieldDiff(
+                        "Supervisor",
+                        before.full_name if before else None,
+                        sup.full_name if sup else None,
+                    )
+                )
+                g.supervisor_id = sup.id if sup else None
+        if email is not None and (email.strip() or None) != g.email:
+            diffs.append(FieldDiff("E-mail", g.email, email.strip() or None))
+            g.email = email.strip() or None
+        if diffs:
+            record_changes(s, actor, "group", g.id, g.name, diffs, desk.now(), None)
+            append_change(s, "group", g.id, "updated", actor.id)

@@ -113,3 +113,63 @@ def test_the_command_line(desk: Desk, db_url: str, capsys: pytest.CaptureFixture
     )
     code = cli.main(["--db", db_url, "groups", "delete", "Empty"])
     assert code == 2 and "say who acts" in capsys.readouterr().err
+
+
+def test_groups_add_and_edit_from_the_command_line(
+    desk: Desk, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(
+            [
+                "--db",
+                db_url,
+                "--as",
+                "dev",
+                "groups",
+                "add",
+                "Databases",
+                "--line",
+                "3",
+                "--email",
+                "db@example.com",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out == "Added the group Databases (line 3).\n"
+    code = cli.main(
+        [
+            "--db",
+            db_url,
+            "--as",
+            "dev",
+            "groups",
+            "edit",
+            "Databases",
+            "--rename",
+            "DBA",
+            "--line",
+            "2",
+            "--supervisor",
+            "ana",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    capsys.readouterr()
+    got = next(g for g in queries.groups(desk) if g.name == "DBA")
+    assert (got.line, got.supervisor_name) == (2, "Ana Garcia")
+    words = {(e.field, e.old, e.new) for e in admin_audit.admin_history(desk, "group", got.id)}
+    assert {
+        ("Name", "Databases", "DBA"),
+        ("Support line", "Line 3", "Line 2"),
+        ("Supervisor", None, "Ana Garcia"),
+    } <= words
+    code = cli.main(
+        ["--db", db_url, "--as", "dev", "groups", "edit", "DBA", "--supervisor", "nobody"]
+    )
+    assert (
+        code == 2
+        and capsys.readouterr().err.strip() == "incidentdesk: error: No user named 'nobody'"
+    )
+    code = cli.main(["--db", db_url, "--as", "dev", "groups", "edit", "DBA", "--rename", "Network"])
+    assert code == 2 and "A group named 'Network' exists already" in capsys.readouterr().err
