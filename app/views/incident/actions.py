@@ -185,7 +185,13 @@ def action_dialog(
             runner,
             bind(
                 lambda v, ver: incidents.resolve(
-                    desk, actor, iid, ver, v["resolution_code"] or "", v["resolution_notes"]
+                    desk,
+                    actor,
+                    iid,
+                    ver,
+                    v["resolution_code"] or "",
+                    v["resolution_notes"],
+                    close_tasks=v["tasks"] or None,
                 )
             ),
             ver0,
@@ -197,6 +203,12 @@ def action_dialog(
             [("(choose a code)", None)] + [(c.label, c.value) for c in ResolutionCode],
         )
         d.add_text("resolution_notes", "Resolution &notes:")
+        tasks_reason = d.add_line("tasks", "Close open &tasks, because:")
+        tasks_reason.setPlaceholderText("only when tasks are still open: why they may close")
+        tasks_reason.setToolTip(
+            "An incident with an open task is not resolved; a reason here closes its open "
+            "tasks (Closed incomplete) in the same step, if the site allows it"
+        )
         return d
     if name == "close":
         d = ActionDialog(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import (
@@ -16,7 +16,8 @@ from app.domain.records import (
     QueueRow,
     ServiceRecord,
 )
-from app.services import queries
+from app.domain.tasks import TaskRecord
+from app.services import queries, tasks
 from app.services.context import Desk
 
 
@@ -28,6 +29,7 @@ class Details:
     pauses: list[PauseRecord]
     children: list[QueueRow]
     known_error: KnownErrorRecord | None = None  # the one the incident links to: title, workaround
+    tasks: list[TaskRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -53,4 +55,5 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         queries.pauses(desk, incident_id),
         queries.children(desk, incident_id),
         queries.known_error(desk, record.known_error_id) if record.known_error_id else None,
+        tasks.incident_tasks(desk, incident_id),
     )

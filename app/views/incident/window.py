@@ -65,6 +65,7 @@ from app.views.errors import show_problem
 from app.views.incident.actions import ACTIONS, action_dialog, why_not
 from app.views.incident.details import Details, Lookups, load_details, load_lookups
 from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
+from app.views.incident.tasks_tab import TasksTab
 from app.views.tasks import TaskRunner
 
 # the toolbar in three groups: work on it, move it, finish it
@@ -287,6 +288,9 @@ class IncidentWindow(QMainWindow):
         rl.addWidget(QLabel("Child incidents:"))
         rl.addWidget(self.children_list, 1)
         self.tabs.addTab(rt, "Re&lated")
+        self.tasks_tab = TasksTab(desk, actor, runner, self)
+        self.tasks_tab.changed.connect(self.reload)
+        self.tabs.addTab(self.tasks_tab, "Tas&ks")
         self.sla_view = QTextBrowser()
         self.sla_view.setAccessibleName("SLA clocks and pauses")
         self.tabs.addTab(self.sla_view, "SL&A")
@@ -380,6 +384,7 @@ class IncidentWindow(QMainWindow):
 
     def _lookups_loaded(self, lookups: Lookups) -> None:
         self._lookups = lookups
+        self.tasks_tab.groups = lookups.groups
         for s in lookups.services:
             self.service_edit.addItem(s.name, s.id)
         for c in lookups.categories:
@@ -425,6 +430,7 @@ class IncidentWindow(QMainWindow):
         self._fill_history(details.history)
         self._fill_related(record, details.children, details.known_error)
         self._fill_sla(record, details.pauses)
+        self.tasks_tab.fill(record, details.tasks)
         self._update_actions()
         if elsewhere and dirty:
             self._show_banner(
