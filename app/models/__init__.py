@@ -22,6 +22,7 @@ from app.models.policy import (
     SlaTargetRow,
 )
 from app.models.problem import KnownError, Problem
+from app.models.review import IncidentReview
 from app.models.task import IncidentTask
 from app.models.views import SavedView
 
@@ -46,6 +47,7 @@ __all__ = [
     "Group",
     "ImportedRecord",
     "Incident",
+    "IncidentReview",
     "IncidentTask",
     "JournalEntry",
     "KnownError",
