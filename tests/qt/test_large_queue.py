@@ -54,6 +54,7 @@ class PaintSpy(QObject):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a million rows built and scrolled: minutes on a loaded two-core machine
 def test_million_open_incidents_scrolled_deep(
     qtbot, qtmodeltester, tmp_path, runner, monkeypatch
 ) -> None:
