@@ -111,6 +111,19 @@ def test_an_admin_changes_one_cell_by_keyboard_previews_undoes_and_saves(
         assert (
             editor.status.text() == "Saved as version 2: 2 open incidents re-prioritised"
         )  # not "elsewhere"
+        # the History tab: the cell that changed, who, which version
+        qtbot.waitUntil(
+            lambda: (
+                (
+                    "Dev Admin",
+                    "2",
+                    "Impact 2 - Medium x Urgency 1 - High",
+                    "2 - High",
+                    "1 - Critical",
+                )
+                in [r[1:] for r in editor.history_model.rows]
+            )
+        )
         assert editor.model.index(1, 0).data(CHANGED_ROLE) is False  # the markers compare with v2
         assert editor.headline.text().startswith("No change yet")
         for rec in (a, b):

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -68,7 +69,9 @@ from app.domain.matrix import (
     same_grid,
 )
 from app.domain.roles import Permission
+from app.domain.sla_config import AdminAuditRecord
 from app.domain.wording import due_time, local_time, plural
+from app.services import admin_audit
 from app.services import matrix as matrix_service
 from app.services.context import Actor, Desk
 from app.views.admin.models import CHANGED_ROLE, MatrixTableModel, RowsTableModel
@@ -79,6 +82,7 @@ from app.views.tasks import TaskRunner
 PREVIEW_DEBOUNCE_MS = 150
 PREVIEW_KEY = "matrix-preview"
 STATE_KEY = "matrix-state"
+HISTORY_KEY = "matrix-history"
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -369,7 +373,7 @@ class MatrixEditor(QMainWindow):
         self.shifts = self._table(self.shifts_model, "Incidents that would change priority")
         self.shifts.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.more_label = QLabel()
-        right = QGroupBox("Preview: the open incidents saving would move")
+        right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.headline)
         rl.addWidget(self.unmapped_label)
@@ -379,7 +383,13 @@ class MatrixEditor(QMainWindow):
 
         split = QSplitter()
         split.addWidget(left)
-        split.addWidget(right)
+        # the versions saved so far, change by change (the admin audit)
+        self.history_model = RowsTableModel(("When", "Who", "Version", "What", "Was", "Now"), self)
+        self.history = self._table(self.history_model, "History of the priority matrix")
+        self.side = QTabWidget()
+        self.side.addTab(right, "Pre&view: what saving would move")
+        self.side.addTab(self.history, "&History")
+        split.addWidget(self.side)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 7)
         split.setChildrenCollapsible(False)
@@ -437,6 +447,32 @@ class MatrixEditor(QMainWindow):
             lambda: matrix_service.matrix_state(desk), self._loaded, self._failed, key=STATE_KEY
         )
 
+    def _load_history(self) -> None:
+        desk = self.desk
+        self.runner.run(
+            lambda: admin_audit.admin_history(desk, "matrix"),
+            self._history,
+            self._failed,
+            key=HISTORY_KEY,
+        )
+
+    def _history(self, entries: list[AdminAuditRecord]) -> None:
+        zone = self.desk.zone
+        self.history_model.set_rows(
+            [
+                (
+                    local_time(e.at, zone),
+                    e.who or "",
+                    str(e.entity_id or ""),
+                    e.field,
+                    e.old or "",
+                    e.new or "",
+                )
+                for e in entries
+            ],
+            [e.reason for e in entries],
+        )
+
     def _loaded(self, state: matrix_service.MatrixState) -> None:
         """The active version arrived (at opening, after a save, or from another workstation)."""
         old = self.active
@@ -460,6 +496,7 @@ class MatrixEditor(QMainWindow):
         else:
             assert self.draft is not None
             self.show_draft(self.draft)
+        self._load_history()
         who = f" by {state.saved_by}" if state.saved_by else ""
         when = f" on {local_time(state.saved_at, self.desk.zone)}" if state.saved_at else ""
         note = f": {state.note}" if state.note else ""
