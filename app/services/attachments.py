@@ -54,7 +54,7 @@ def add_in_session(
 ) -> Attachment:
     """Keep `data` on the incident inside the caller's transaction (mail intake logs the
     incident and its attachments in one commit)."""
-    if len(data) > MAX_BYTES:
+    if len(data) > max(MAX_BYTES, limit_bytes(session)):
         raise ValidationError(
             f"The attachment {filename!r} has {len(data):,} bytes; at most {MAX_BYTES:,}",
             field="attachment",
@@ -109,3 +109,92 @@ def content(desk: Desk, attachment_id: int) -> tuple[AttachmentRecord, bytes]:
         blob = s.get(AttachmentBlob, row.sha256)
         assert blob is not None, "foreign key"
         return _record(row), bytes(blob.data)
+
+
+# -- the incident window's door ------------------------------------------------------------
+
+LIMIT_SETTING = "attachment_max_mb"  # the admin's limit, in MB a file (25 unless set)
+DEFAULT_LIMIT_MB = 25
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+    (b"BM", "image/bmp"),
+)
+
+
+def detect_type(data: bytes, filename: str) -> str:
+    """The content type from the bytes (their signature), else from the name, else text or
+    octet-stream: what a file claims to be is not trusted."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    import mimetypes
+
+    guessed, _ = mimetypes.guess_type(filename)
+    if guessed and not guessed.startswith("image/"):
+        return guessed
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "text/plain"
+
+
+def limit_bytes(session: Session) -> int:
+    from app.models import Setting
+
+    value = session.execute(select(Setting.value).where(Setting.key == LIMIT_SETTING)).scalar()
+    mb = DEFAULT_LIMIT_MB if value is None else float(value)
+    return int(mb * 1024 * 1024)
+
+
+def _mb(n: float) -> str:
+    return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".") + " MB"
+
+
+def add_attachment(
+    desk: Desk, actor: Actor, incident_id: int, filename: str, data: bytes
+) -> AttachmentRecord:
+    """Keep a file on the incident (a file dialog, a drop, a pasted screenshot): whoever may
+    add a note may attach. Over the admin's limit it is refused with the limit named; the same
+    bytes already stored (on any incident) are not stored again."""
+    from app.domain.incident_rights import IncidentAction
+    from app.services.incidents.mutation import guard, load_locked
+
+    now = desk.now()
+    with desk.write() as session:
+        limit = limit_bytes(session)
+        name = _clean_name(filename)
+        if len(data) > limit:
+            raise ValidationError(
+                f"{name} is {_mb(len(data))}: the limit is {_mb(limit)} a file "
+                "(set by the admin); nothing was attached",
+                field="attachment",
+            )
+        inc = load_locked(session, incident_id, desk)
+        guard(session, inc, actor, IncidentAction.ADD_NOTE)
+        row = add_in_session(session, actor, inc.id, name, detect_type(data, name), data, now)
+        return _record(row)
+
+
+def image_bytes(desk: Desk, incident_id: int, max_size: int = 8 * 1024 * 1024) -> dict[int, bytes]:
+    """The bytes of the incident's images (for thumbnails), those up to `max_size`."""
+    with desk.query() as s:
+        rows = s.execute(
+            select(Attachment.id, AttachmentBlob.data)
+            .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+            .where(
+                Attachment.incident_id == incident_id,
+                Attachment.content_type.like("image/%"),
+                Attachment.size <= max_size,
+            )
+        ).all()
+        return {r.id: bytes(r.data) for r in rows}

@@ -17,7 +17,8 @@ from app.domain.records import (
     ServiceRecord,
 )
 from app.domain.tasks import TaskRecord
-from app.services import queries, tasks
+from app.services import attachments, queries, tasks
+from app.services.attachments import AttachmentRecord
 from app.services.context import Desk
 
 
@@ -30,6 +31,8 @@ class Details:
     children: list[QueueRow]
     known_error: KnownErrorRecord | None = None  # the one the incident links to: title, workaround
     tasks: list[TaskRecord] = field(default_factory=list)
+    attachments: list[AttachmentRecord] = field(default_factory=list)
+    images: dict[int, bytes] = field(default_factory=dict)  # the images' bytes, for thumbnails
 
 
 @dataclass(frozen=True)
@@ -56,4 +59,6 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         queries.children(desk, incident_id),
         queries.known_error(desk, record.known_error_id) if record.known_error_id else None,
         tasks.incident_tasks(desk, incident_id),
+        attachments.attachments(desk, incident_id),
+        attachments.image_bytes(desk, incident_id),
     )

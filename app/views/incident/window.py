@@ -12,10 +12,20 @@ shows both sides to merge or reload. Nothing of theirs is saved as ours, nothing
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -63,6 +73,7 @@ from app.views.errors import show_problem
 
 # -- which action, when -------------------------------------------------------------------------
 from app.views.incident.actions import ACTIONS, action_dialog, why_not
+from app.views.incident.attachments_tab import AttachmentsTab
 from app.views.incident.details import Details, Lookups, load_details, load_lookups
 from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
 from app.views.incident.tasks_tab import TasksTab
@@ -101,6 +112,23 @@ EDIT_FIELDS = {
     "urgency": "Urgency",
     "category_id": "Category",
 }
+
+
+class JournalEdit(QPlainTextEdit):
+    """The new journal entry: text pastes as text; an image (a screenshot) is attached."""
+
+    image_pasted = Signal(object)  # QImage
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return source.hasImage() or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if source.hasImage():
+            image = QImage(source.imageData())
+            if not image.isNull():
+                self.image_pasted.emit(image)
+                return
+        super().insertFromMimeData(source)
 
 
 class IncidentWindow(QMainWindow):
@@ -253,7 +281,8 @@ class IncidentWindow(QMainWindow):
         self.journal_kind.setAccessibleName("Journal entry kind")
         self.journal_kind.addItem("Work note (internal)", JournalKind.WORK_NOTE.value)
         self.journal_kind.addItem("Comment (caller sees it)", JournalKind.COMMENT.value)
-        self.journal_edit = QPlainTextEdit()
+        self.journal_edit = JournalEdit()
+        self.journal_edit.image_pasted.connect(self._image_pasted)
         self.journal_edit.setAccessibleName("New journal entry")
         self.journal_edit.setPlaceholderText("Type a note; Ctrl+Enter adds it")
         self.journal_edit.setMaximumHeight(90)
@@ -291,6 +320,11 @@ class IncidentWindow(QMainWindow):
         self.tasks_tab = TasksTab(desk, actor, runner, self)
         self.tasks_tab.changed.connect(self.reload)
         self.tabs.addTab(self.tasks_tab, "Tas&ks")
+        self.attachments_tab = AttachmentsTab(desk, actor, runner, self)
+        self.attachments_tab.changed.connect(self.reload)
+        self.attachments_tab.refused.connect(self._show_error)
+        self.tabs.addTab(self.attachments_tab, "Attach&ments")
+        self.setAcceptDrops(True)  # files dropped on the window are attached
         self.sla_view = QTextBrowser()
         self.sla_view.setAccessibleName("SLA clocks and pauses")
         self.tabs.addTab(self.sla_view, "SL&A")
@@ -431,6 +465,7 @@ class IncidentWindow(QMainWindow):
         self._fill_related(record, details.children, details.known_error)
         self._fill_sla(record, details.pauses)
         self.tasks_tab.fill(record, details.tasks)
+        self.attachments_tab.fill(record.id, details.attachments, details.images)
         self._update_actions()
         if elsewhere and dirty:
             self._show_banner(
@@ -910,6 +945,22 @@ class IncidentWindow(QMainWindow):
             self.reload()
         else:
             show_problem(self, str(exc))
+
+    # -- attachments ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        files = [p for p in paths if p.is_file()]
+        if files:
+            event.acceptProposedAction()
+            self.attachments_tab.add_files(files)
+
+    def _image_pasted(self, image: QImage) -> None:
+        stamp = self.desk.now().astimezone(self.desk.zone).strftime("%Y%m%d-%H%M%S")
+        self.attachments_tab.add_image(image, f"screenshot-{stamp}.png")
 
     # -- closing ------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
