@@ -9,7 +9,8 @@ postgres), dropped afterwards unless ``--keep NAME`` names it. Progress goes to 
 figures to stdout. Figures, never pass/fail: the machine decides how fast it is.
 
 Every timing is the median of ``--runs`` repetitions after one warm-up, in milliseconds, except
-``generate_s`` (the whole demo load through ``app.demo.loader.load_demo``).
+``generate_s`` (the whole demo load through ``app.demo.loader.load_demo``) and
+``attachment_ms`` (store a new 5 MB file on an incident and read it back; at most 10 runs).
 """
 
 # ruff: noqa: E402
@@ -174,6 +175,17 @@ def run(desk: Desk, incidents: int, runs: int) -> dict[str, Any]:
         )
 
     out["update_commit_ms"] = median_ms(update, runs)
+
+    log("attachment: store and read back 5 MB")
+    from app.services import attachments
+
+    def attach() -> None:
+        data = os.urandom(5 * 1024 * 1024)  # new bytes each time: nothing to deduplicate
+        record = attachments.add_attachment(desk, actor, target.id, "capture.bin", data)
+        _record, back = attachments.content(desk, record.id)
+        assert back == data
+
+    out["attachment_ms"] = median_ms(attach, min(runs, 10))  # 5 MB a run stays in the file
     return out
 
 
