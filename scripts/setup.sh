@@ -11,6 +11,8 @@ qt_libs="libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 l
  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0"
 # the real clients the intake tests run against: Alertmanager (alerts over HTTP), swaks (mail)
 client_tools="prometheus-alertmanager swaks"
+# the review's PDF export is opened and its pages counted (pdfinfo, pdftoppm)
+client_tools="$client_tools poppler-utils"
 missing=""
 if command -v dpkg >/dev/null 2>&1; then
     for p in $qt_libs $client_tools; do

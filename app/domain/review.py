@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from app.domain.errors import IllegalTransition, PermissionDenied, ValidationError
@@ -253,6 +253,11 @@ def page_problems(draft: ReviewDraft, page: Page) -> list[str]:
                 reasons.append(f"Action {n}: say what is to be done")
             if not item.owner.strip():
                 reasons.append(f"Action {n}: name its owner")
+            if item.due.strip():
+                try:
+                    date.fromisoformat(item.due.strip())
+                except ValueError:
+                    reasons.append(f"Action {n}: write the due date as YYYY-MM-DD")
     return reasons
 
 

@@ -134,14 +134,18 @@ def generate_timeline(session: Session, incident_id: int, words_for: Any) -> lis
         text = _audit_line(a, who, words, extra)
         lines.append((a.at, 0, TimelineLine(a.at, text, kind, "audit", a.id)))
     for j, who in journal:
+        hidden = False
         if j.kind == "system":
             kind = "sla" if j.body.startswith(_SLA_PREFIXES) else "system"
             text = j.body
+            # the desk's own words for a change the audit tells already: kept, not shown
+            hidden = kind == "system"
         else:
             kind = "journal"
             label = "Comment" if j.kind == "comment" else "Work note"
             text = f"{label}{f' by {who}' if who else ''}: {j.body}"
-        lines.append((j.created_at, 1, TimelineLine(j.created_at, text, kind, "journal", j.id)))
+        line = TimelineLine(j.created_at, text, kind, "journal", j.id, hidden=hidden)
+        lines.append((j.created_at, 1, line))
     lines.sort(key=lambda t: (t[0], t[1]))
     return [ln for _at, _order, ln in lines]
 

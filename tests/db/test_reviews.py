@@ -178,7 +178,7 @@ def test_a_draft_saves_in_one_write_resumes_elsewhere_and_a_stale_save_conflicts
     assert first.original is not None and first.original.startswith("Logged as INC")
     assert first.source == "audit" and first.evidence == f"audit #{first.source_id}"
     assert other.timeline[1].hidden
-    assert len(other.visible_lines()) == len(lines) - 1
+    assert len(other.visible_lines()) == len([ln for ln in lines if not ln.hidden])
     assert other.text("root_cause") == "Firmware 7.1 leaks tunnel memory"
     assert other.whys[2] == "Firmware 7.1 leaks" and other.actions[0].kind == "prevent"
 
@@ -237,7 +237,7 @@ def test_markdown_has_the_timeline_as_a_table_with_evidence(desk: Desk) -> None:
     saved = reviews.save_review(desk, sue, draft)
     text = to_markdown(saved, desk.zone)
     rows = [ln for ln in text.splitlines() if ln.startswith("| 2026-")]
-    assert len(rows) == len(saved.timeline) - 1
+    assert len(rows) == len([ln for ln in saved.timeline if not ln.hidden]) >= 8
     assert rows[0].startswith("| 2026-03-02 09:00 | Logged as INC0000001 by Ana Garcia | audit #")
     assert hidden.text not in text
     assert "- Time to resolve: 1 d 0 h 30 min wall, 9 h 30 min business (Office hours)" in text

@@ -64,6 +64,7 @@ from app.domain.records import (
     PauseRecord,
     QueueRow,
 )
+from app.domain.roles import Permission, can
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
 from app.services import incidents
 from app.services.context import Actor, Desk
@@ -77,6 +78,7 @@ from app.views.incident.attachments_tab import AttachmentsTab
 from app.views.incident.details import Details, Lookups, load_details, load_lookups
 from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
 from app.views.incident.tasks_tab import TasksTab
+from app.views.review.wizard import ReviewWizard
 from app.views.tasks import TaskRunner
 
 # the toolbar in three groups: work on it, move it, finish it
@@ -375,6 +377,15 @@ class IncidentWindow(QMainWindow):
         for action in self.actions_by_name.values():  # an action no group names: at the end
             if action not in self.toolbar.actions():
                 self.toolbar.addAction(action)
+        self.review_action: QAction | None = None
+        self.last_review: ReviewWizard | None = None
+        if can(actor.role, Permission.REVIEW):  # a supervisor may review any incident
+            self.review_action = QAction("Post-incident review…", self)
+            self.review_action.setIconText("Review")
+            self.review_action.setToolTip("Start or resume this incident's post-incident review")
+            self.review_action.triggered.connect(self.open_review)
+            self.toolbar.addSeparator()
+            self.toolbar.addAction(self.review_action)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save)
         QShortcut(QKeySequence("F5"), self, self.reload)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
@@ -694,6 +705,12 @@ class IncidentWindow(QMainWindow):
             self._set_base(self.record)
             self._fill_fields(self.record, only_clean=False)
             self._hide_banner()
+
+    def open_review(self) -> None:
+        wizard = ReviewWizard(self.desk, self.actor, self.runner, self.incident_id, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_review = wizard
+        wizard.show()
 
     def save(self) -> None:
         dirty = self.dirty_fields()
