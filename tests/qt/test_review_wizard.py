@@ -223,3 +223,36 @@ def test_the_pdf_export_has_the_timeline_as_a_table(qtbot, world, runner, tmp_pa
     assert "Owner: Carla Supervisor" in text and "Approver: Dev Admin" in text
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
     assert len(list(tmp_path.glob("page*.png"))) == pages
+
+
+def test_the_owner_sends_it_for_review_and_someone_else_approves(
+    qtbot, world, runner, no_dialogs
+) -> None:  # type: ignore[no-untyped-def]
+    _window, wizard = _wizard(qtbot, world, runner)
+    _walk_to_the_end(qtbot, wizard)
+    wizard.back()
+    page = wizard.approval_page
+    assert wizard.currentPage() is page
+    assert not page.move_buttons[ReviewState.REVIEWED].isEnabled()
+    qtbot.mouseClick(page.move_buttons[ReviewState.IN_REVIEW], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: wizard.draft is not None and wizard.draft.state is ReviewState.IN_REVIEW
+    )
+    assert page.state.text().startswith("In review (saved, version 2)")
+    qtbot.mouseClick(page.move_buttons[ReviewState.REVIEWED], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any("own review" in m for m in no_dialogs))
+    assert wizard.draft.state is ReviewState.IN_REVIEW
+
+    approver = ReviewWizard(world.desk, world.admin, runner, wizard.draft.incident_id)
+    qtbot.addWidget(approver)
+    approver.show()
+    qtbot.waitUntil(lambda: approver.draft is not None)
+    while approver.currentPage() is not approver.approval_page:
+        _next(qtbot, approver)
+    button = approver.approval_page.move_buttons[ReviewState.REVIEWED]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: approver.draft is not None and approver.draft.state is ReviewState.REVIEWED
+    )
+    assert "approved by Dev Admin" in approver.approval_page.state.text()
+    assert len([m for m in no_dialogs if "own review" in m]) == 1

@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 from app.domain.errors import DeskError
 from app.domain.review import (
     ACTION_KINDS,
+    MOVES,
     ActionItem,
     Page,
     ReviewDraft,
+    ReviewState,
     TimelineLine,
     duration_words,
     page_problems,
@@ -356,12 +358,28 @@ class _ApprovalPage(_Page):
         self.state = QLabel()
         self.state.setAccessibleName("Review state")
         self.form.addRow("State:", self.state)
+        row = QHBoxLayout()
+        self.move_buttons: dict[ReviewState, QPushButton] = {}
+        for to, text in (
+            (ReviewState.IN_REVIEW, "Send for re&view"),
+            (ReviewState.REVIEWED, "Appro&ve"),
+            (ReviewState.DRAFT, "Send &back to draft"),
+            (ReviewState.CLOSED, "C&lose the review"),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, t=to: wizard.move_review(t))
+            row.addWidget(button)
+            self.move_buttons[to] = button
+        row.addStretch(1)
+        self.form.addRow("", row)
         self.finish_layout()
 
     def fill(self, draft: ReviewDraft) -> None:
         saved = "not saved yet" if draft.version == 0 else f"saved, version {draft.version}"
         approved = f"; approved by {draft.approved_by}" if draft.approved_by else ""
         self.state.setText(f"{draft.state.label} ({saved}){approved}")
+        for to, button in self.move_buttons.items():
+            button.setEnabled(to in MOVES[draft.state])
 
 
 class ReviewWizard(QWizard):
@@ -499,6 +517,23 @@ class ReviewWizard(QWizard):
             write=True,
             what=f"the review of {draft.incident_number}",
         )
+
+    def move_review(self, to: ReviewState) -> None:
+        """Save what the pages hold (one write), then move the saved review (another)."""
+        desk, actor = self.desk, self.actor
+
+        def then() -> None:
+            d = self.draft
+            assert d is not None
+            self.runner.run(
+                lambda: reviews.move_review(desk, actor, d.incident_id, d.version, to),
+                self._fill,
+                self._failed,
+                write=True,
+                what=f"the review of {d.incident_number}",
+            )
+
+        self.save(then=then)
 
     def _failed(self, exc: BaseException) -> None:
         if not isinstance(exc, DeskError):
