@@ -14,7 +14,7 @@ on one line (``incidentdesk: error: ...``, exit 2); ``--json`` prints the new re
     close NUMBER
     reopen NUMBER --reason R
     cancel NUMBER --reason R
-    note NUMBER --text T [--caller-visible]
+    note NUMBER --text T [--caller-visible] [--minutes M]
     major NUMBER [--unmark]
 """
 
@@ -84,6 +84,7 @@ def add_verbs(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPa
     p = verb("note")
     p.add_argument("--text", metavar="T", required=True)
     p.add_argument("--caller-visible", action="store_true", help="a comment the caller sees")
+    p.add_argument("--minutes", metavar="M", type=int, help="time worked on it, in minutes")
     p = verb("major")
     p.add_argument("--unmark", action="store_true", help="no longer a major incident")
 
@@ -136,7 +137,10 @@ def _assign(
 
 def _note(desk: Desk, actor: Actor, r: IncidentRecord, args: argparse.Namespace) -> IncidentRecord:
     kind = JournalKind.COMMENT if args.caller_visible else JournalKind.WORK_NOTE
-    service.add_journal(desk, actor, r.id, kind.value, args.text)
+    minutes = args.minutes
+    service.add_journal(
+        desk, actor, r.id, kind.value, args.text, minutes * 60 if minutes is not None else None
+    )
     return queries.get_incident(desk, r.id)
 
 

@@ -232,6 +232,7 @@ class JournalRecord:
     body: str
     author: str | None
     created_at: datetime
+    time_worked_s: int = 0  # time the author spent on what the entry records
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,9 @@ def journal(desk: Desk, incident_id: int) -> list[JournalRecord]:
             .order_by(JournalEntry.id)
         ).all()
     return [
-        JournalRecord(j.id, j.incident_id, JournalKind(j.kind), j.body, name, j.created_at)
+        JournalRecord(
+            j.id, j.incident_id, JournalKind(j.kind), j.body, name, j.created_at, j.time_worked_s
+        )
         for j, name in rows
     ]
 

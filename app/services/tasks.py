@@ -9,6 +9,7 @@ list of tasks does). A stale version raises ConflictError; nothing is overwritte
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from app.domain.incident_rights import IncidentAction
 from app.domain.permissions import IncidentFacts
 from app.domain.permissions import why_not as incident_why_not
 from app.domain.tasks import TaskAction, TaskFacts, TaskRecord, TaskState, task_number
-from app.models import Agent, Group, Incident, IncidentTask
+from app.models import Agent, Group, Incident, IncidentTask, JournalEntry, agent_groups
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
     agent_in_group,
@@ -31,9 +32,7 @@ from app.services.incidents.mutation import (
     guard,
     load_locked,
 )
-from app.services.incidents.task_rule import audit_task, close_task_row, state_text
-
-MAX_TIME_S = 7 * 24 * 3600  # a week on one task or entry: more is a typo
+from app.services.incidents.task_rule import audit_task, clean_time, close_task_row, state_text
 
 
 def _name(session: Session, model: type[Group] | type[Agent], key: int | None) -> str | None:
@@ -50,17 +49,6 @@ def _owner_text(session: Session, task: IncidentTask) -> str:
     group = _name(session, Group, task.group_id) or "no group"
     person = _name(session, Agent, task.assignee_id) or "unassigned"
     return f"{task.number} · {group} · {person}"
-
-
-def clean_time(seconds: int | None) -> int:
-    """Time worked, in seconds: 0 when not said; never negative, never more than a week."""
-    if seconds is None:
-        return 0
-    if seconds < 0 or seconds > MAX_TIME_S:
-        raise ValidationError(
-            f"Time worked must be between 0 and {MAX_TIME_S // 3600} hours", field="time_worked"
-        )
-    return int(seconds)
 
 
 def _logged(session: Session, task: IncidentTask, actor: Actor, kind: str) -> None:
@@ -340,3 +328,68 @@ def task_why_not(
     requester = incident_why_not(actor, incident_facts, IncidentAction.EDIT) is None
     facts = TaskFacts(task.number, task.state, task.group_id, task.assignee_id, requester=requester)
     return rules.why_not(actor.id, actor.role, actor.group_ids, facts, action)
+
+
+# -- time worked --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeTotals:
+    """Time worked on an incident (its journal entries and its tasks), in seconds."""
+
+    total_s: int
+    by_person: list[tuple[str, int]]  # (full name, seconds), most first
+    by_group: list[tuple[str, int]]
+
+
+def time_totals(desk: Desk, incident_id: int) -> TimeTotals:
+    """Per person: the journal entries' authors and the tasks' assignees. Per group: a task's
+    group; a journal entry's author's group (the incident's, when they are in it; else their
+    first by name)."""
+    person: dict[str, int] = {}
+    group: dict[str, int] = {}
+    with desk.query() as s:
+        inc_group = s.execute(select(Incident.group_id).where(Incident.id == incident_id)).scalar()
+        entries = s.execute(
+            select(JournalEntry.author_id, Agent.full_name, JournalEntry.time_worked_s)
+            .join(Agent, Agent.id == JournalEntry.author_id)
+            .where(JournalEntry.incident_id == incident_id, JournalEntry.time_worked_s > 0)
+        ).all()
+        memberships: dict[int, list[tuple[int, str]]] = {}
+        for agent_id, gid, name in s.execute(
+            select(agent_groups.c.agent_id, Group.id, Group.name)
+            .join(Group, Group.id == agent_groups.c.group_id)
+            .where(agent_groups.c.agent_id.in_({e.author_id for e in entries}))
+            .order_by(Group.name)
+        ).all():
+            memberships.setdefault(agent_id, []).append((gid, name))
+        for e in entries:
+            person[e.full_name] = person.get(e.full_name, 0) + e.time_worked_s
+            groups = memberships.get(e.author_id, [])
+            chosen = next(
+                (n for g, n in groups if g == inc_group), groups[0][1] if groups else None
+            )
+            if chosen is not None:
+                group[chosen] = group.get(chosen, 0) + e.time_worked_s
+        for row in s.execute(
+            _select().where(IncidentTask.incident_id == incident_id, IncidentTask.time_worked_s > 0)
+        ).all():
+            rec = _record(row)
+            who = rec.assignee_name or "unassigned"
+            person[who] = person.get(who, 0) + rec.time_worked_s
+            if rec.group_name:
+                group[rec.group_name] = group.get(rec.group_name, 0) + rec.time_worked_s
+
+    def ranked(d: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    return TimeTotals(sum(person.values()), ranked(person), ranked(group))
+
+
+def duration_text(seconds: int) -> str:
+    """'1 h 20 min', '45 min'."""
+    minutes = round(seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"

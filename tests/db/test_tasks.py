@@ -198,3 +198,22 @@ def test_the_site_setting_forbids_closing_tasks_with_the_resolution(desk: Desk) 
     assert tasks.get_task(desk, t.id).state is TaskState.OPEN
     tasks.close_task(desk, ana, t.id, None, complete=True, note=None)
     assert inc.resolve(desk, ana, iid, None, "solution_provided", "fixed").state is State.RESOLVED
+
+
+def test_time_worked_totals_per_person_and_group(desk: Desk) -> None:
+    iid = _incident(desk)
+    ana, ben = desk.actor("ana"), desk.actor("ben")
+    inc.add_journal(desk, ana, iid, "work_note", "Called the user", 20 * 60)
+    inc.add_journal(desk, ana, iid, "work_note", "Checked the client", 30 * 60)
+    inc.add_journal(desk, ben, iid, "work_note", "Looked at the concentrator")  # no time said
+    t = tasks.add_task(desk, ana, iid, "Check logs", group_id=desk.ids["net"], assignee_id=ben.id)  # type: ignore[attr-defined]
+    tasks.close_task(desk, ben, t.id, None, complete=True, note=None, time_worked_s=45 * 60)
+    with pytest.raises(ValidationError, match="between 0 and 168 hours"):
+        inc.add_journal(desk, ana, iid, "work_note", "typo", -60)
+    totals = tasks.time_totals(desk, iid)
+    assert totals.total_s == 95 * 60
+    assert totals.by_person == [("Ana Garcia", 50 * 60), ("Ben Okafor", 45 * 60)]
+    assert totals.by_group == [("Service Desk", 50 * 60), ("Network", 45 * 60)]
+    worked = [j.time_worked_s for j in queries.journal(desk, iid) if j.kind.value == "work_note"]
+    assert worked == [1200, 1800, 0]
+    assert tasks.duration_text(95 * 60) == "1 h 35 min"

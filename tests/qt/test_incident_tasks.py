@@ -187,3 +187,23 @@ def test_the_tasks_model_passes_the_model_tester(qtmodeltester, world) -> None: 
     model.set_rows(tasks.incident_tasks(world.desk, rec.id))
     qtmodeltester.check(model)
     assert model.columnCount() == len(COLUMNS) and model.rowCount() == 2
+
+
+def test_time_worked_on_a_note_shows_in_the_totals(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
+    rec = incidents.log_incident(
+        world.desk, world.ana, NewIncident("Laptop slow", impact=3, urgency=3, group_id=world.service_desk)
+    )
+    win = _window(qtbot, world.desk, runner, world.ana, rec.id)
+    assert win.time_label.text() == ""
+    qtbot.keyClicks(win.journal_edit, "Cleaned the startup items")
+    win.journal_minutes.selectAll()
+    qtbot.keyClicks(win.journal_minutes, "25")
+    qtbot.mouseClick(win.add_note_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.time_label.text() != "")
+    assert win.time_label.text() == "Worked 25 min: Ana Agent 25 min · Service Desk 25 min"
+    assert "worked 25 min" in win.journal_view.toPlainText()
+    assert win.journal_minutes.value() == 0 and win.journal_edit.toPlainText() == ""
+    win.grab().save("/tmp/time_worked.png")
+    win.discard_ok = True
+    win.close()
+    runner.wait()

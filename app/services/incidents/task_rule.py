@@ -15,6 +15,8 @@ from app.domain.tasks import TaskState
 from app.models import AuditEntry, Incident, IncidentTask, Setting
 from app.services.context import Actor
 
+MAX_TIME_S = 7 * 24 * 3600  # a week on one task or entry: more is a typo
+
 
 def audit_task(
     session: Session,
@@ -96,3 +98,14 @@ def settle_open_tasks(
         session.flush()
         append_change(session, "task", task.id, "closed", actor.id)
     return numbers
+
+
+def clean_time(seconds: int | None) -> int:
+    """Time worked, in seconds: 0 when not said; never negative, never more than a week."""
+    if seconds is None:
+        return 0
+    if seconds < 0 or seconds > MAX_TIME_S:
+        raise ValidationError(
+            f"Time worked must be between 0 and {MAX_TIME_S // 3600} hours", field="time_worked"
+        )
+    return int(seconds)

@@ -20,6 +20,7 @@ from app.domain.tasks import TaskRecord
 from app.services import attachments, queries, tasks
 from app.services.attachments import AttachmentRecord
 from app.services.context import Desk
+from app.services.tasks import TimeTotals
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Details:
     tasks: list[TaskRecord] = field(default_factory=list)
     attachments: list[AttachmentRecord] = field(default_factory=list)
     images: dict[int, bytes] = field(default_factory=dict)  # the images' bytes, for thumbnails
+    time: TimeTotals | None = None  # time worked, per person and group
 
 
 @dataclass(frozen=True)
@@ -61,4 +63,5 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         tasks.incident_tasks(desk, incident_id),
         attachments.attachments(desk, incident_id),
         attachments.image_bytes(desk, incident_id),
+        tasks.time_totals(desk, incident_id),
     )

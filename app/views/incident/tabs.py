@@ -16,6 +16,7 @@ from app.domain.records import (
     PauseRecord,
 )
 from app.domain.wording import clock_text, local_time
+from app.services.tasks import TimeTotals, duration_text
 
 # -- which action, when -------------------------------------------------------------------------
 
@@ -27,11 +28,21 @@ def journal_html(entries: list[JournalRecord], zone: tzinfo, muted: str) -> str:
             e.kind.value
         ]
         body = html_text(e.body).replace("\n", "<br>")
+        worked = f" · worked {duration_text(e.time_worked_s)}" if e.time_worked_s else ""
         parts.append(
             f"<p><b>{html_text(kind)}</b> <span style='color:{muted}'>· {html_text(e.author or '')} · "
-            f"{local_time(e.created_at, zone)}</span><br>{body}</p>"
+            f"{local_time(e.created_at, zone)}{worked}</span><br>{body}</p>"
         )
     return "".join(parts) or "<p>No journal entries yet.</p>"
+
+
+def time_text(totals: TimeTotals | None) -> str:
+    """'Worked 1 h 20 min: Ana Agent 50 min, Ben Network 30 min · Service Desk 50 min, ...'."""
+    if totals is None or not totals.total_s:
+        return ""
+    people = ", ".join(f"{n} {duration_text(s)}" for n, s in totals.by_person)
+    groups = ", ".join(f"{n} {duration_text(s)}" for n, s in totals.by_group)
+    return f"Worked {duration_text(totals.total_s)}: {people}" + (f" · {groups}" if groups else "")
 
 
 def history_cells(rows: list[AuditRecord], zone: tzinfo) -> list[tuple[str, str, str, str, str]]:

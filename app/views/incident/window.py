@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QStyle,
     QTableWidget,
     QTableWidgetItem,
@@ -76,7 +77,13 @@ from app.views.errors import show_problem
 from app.views.incident.actions import ACTIONS, action_dialog, why_not
 from app.views.incident.attachments_tab import AttachmentsTab
 from app.views.incident.details import Details, Lookups, load_details, load_lookups
-from app.views.incident.tabs import history_cells, journal_html, related_html, sla_html
+from app.views.incident.tabs import (
+    history_cells,
+    journal_html,
+    related_html,
+    sla_html,
+    time_text,
+)
 from app.views.incident.tasks_tab import TasksTab
 from app.views.review.wizard import ReviewWizard
 from app.views.tasks import TaskRunner
@@ -295,9 +302,20 @@ class IncidentWindow(QMainWindow):
         jt = QWidget()
         jl = QVBoxLayout(jt)
         jl.addWidget(self.journal_view, 1)
+        self.journal_minutes = QSpinBox()
+        self.journal_minutes.setAccessibleName("Time worked")
+        self.journal_minutes.setRange(0, 7 * 24 * 60)
+        self.journal_minutes.setSuffix(" min")
+        self.journal_minutes.setSpecialValueText("no time")
+        self.journal_minutes.setToolTip("The time you worked on what the note records")
+        self.time_label = QLabel()
+        self.time_label.setAccessibleName("Time worked on the incident")
+        self.time_label.setWordWrap(True)
         jrow = QHBoxLayout()
         jrow.addWidget(self.journal_kind)
-        jrow.addStretch(1)
+        jrow.addWidget(QLabel("Time worked:"))
+        jrow.addWidget(self.journal_minutes)
+        jrow.addWidget(self.time_label, 1)
         jrow.addWidget(add_note)
         jl.addWidget(self.journal_edit)
         jl.addLayout(jrow)
@@ -477,6 +495,7 @@ class IncidentWindow(QMainWindow):
         self._fill_sla(record, details.pauses)
         self.tasks_tab.fill(record, details.tasks)
         self.attachments_tab.fill(record.id, details.attachments, details.images)
+        self.time_label.setText(time_text(details.time))
         self._update_actions()
         if elsewhere and dirty:
             self._show_banner(
@@ -868,8 +887,9 @@ class IncidentWindow(QMainWindow):
         self._adding_note = True
         desk, actor, incident_id = self.desk, self.actor, self.incident_id
         kind = str(self.journal_kind.currentData())
+        seconds = self.journal_minutes.value() * 60
         self.runner.run(
-            lambda: incidents.add_journal(desk, actor, incident_id, kind, text),
+            lambda: incidents.add_journal(desk, actor, incident_id, kind, text, seconds),
             lambda entry: self._note_added(entry, text),
             self._note_failed,
             write=True,
@@ -881,6 +901,7 @@ class IncidentWindow(QMainWindow):
         self._solved("note")
         if self.journal_edit.toPlainText() == text:  # what was typed meanwhile stays
             self.journal_edit.clear()
+            self.journal_minutes.setValue(0)
         self.reload()
 
     def _note_failed(self, exc: DeskError) -> None:
