@@ -256,3 +256,25 @@ def test_the_owner_sends_it_for_review_and_someone_else_approves(
     )
     assert "approved by Dev Admin" in approver.approval_page.state.text()
     assert len([m for m in no_dialogs if "own review" in m]) == 1
+
+
+def test_two_supervisors_on_one_review_get_a_conflict_and_keep_their_page(
+    qtbot, world, runner, other_desk, no_dialogs
+) -> None:  # type: ignore[no-untyped-def]
+    _window, wizard = _wizard(qtbot, world, runner)
+    _walk_to_the_end(qtbot, wizard)
+    qtbot.mouseClick(wizard.button(SAVE), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.draft is not None and wizard.draft.version == 1)
+    # someone else saves the same review on another workstation
+    mine = reviews.open_review(other_desk, other_desk.actor("admin"), wizard.draft.incident_id)
+    reviews.save_review(other_desk, other_desk.actor("admin"), mine)
+
+    comms = wizard.communication_page
+    _type(qtbot, comms.texts["caller_text"], " Thanks for your patience.")
+    qtbot.mouseClick(wizard.button(SAVE), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any("changed by someone else" in m for m in no_dialogs))
+    assert "nothing was saved" in no_dialogs[-1]
+    assert "Thanks for your patience." in comms.texts["caller_text"].toPlainText()  # kept
+    assert wizard.draft.version == 1
+    saved = reviews.open_review(world.desk, world.carla, wizard.draft.incident_id)
+    assert saved.version == 2 and "patience" not in saved.text("caller_text")
