@@ -501,6 +501,10 @@ class MainWindow(QMainWindow):
         self.addAction(self.notifications_action)
         view_menu.addSeparator()
         view_menu.addAction(self.notifications_action)
+        self.group_tasks_action = self._action(
+            "My group's &tasks…", None, self.open_group_tasks, "The open tasks asked of your groups"
+        )
+        view_menu.addAction(self.group_tasks_action)
         self.matrix_action = self._action("Priority &matrix…", None, self.open_matrix_editor)
         admin_menu = menu.addMenu("&Admin")
         admin_menu.setToolTipsVisible(True)
@@ -1132,6 +1136,19 @@ class MainWindow(QMainWindow):
             lambda outcomes: self.model.refresh_incidents({o.incident_id for o in outcomes})
         )
         self.bulk_dialog.open()
+
+    def open_group_tasks(self) -> None:
+        from app.views.group_tasks import GroupTasksWindow
+
+        window = getattr(self, "group_tasks_window", None)
+        if window is None:
+            window = GroupTasksWindow(self.desk, self.actor, self.runner, self)
+            window.open_incident.connect(self.open_incident)
+            self.feed.other_changed.connect(window.others_changed)
+            self.group_tasks_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
     def open_workload_board(self) -> None:
         from app.views.workload import WorkloadWindow

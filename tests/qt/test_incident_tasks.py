@@ -187,6 +187,10 @@ def test_the_tasks_model_passes_the_model_tester(qtmodeltester, world) -> None: 
     model.set_rows(tasks.incident_tasks(world.desk, rec.id))
     qtmodeltester.check(model)
     assert model.columnCount() == len(COLUMNS) and model.rowCount() == 2
+    wide = TasksTableModel(world.desk.zone, with_incident=True)
+    wide.set_rows(tasks.group_tasks(world.desk, [world.network, world.messaging]))
+    qtmodeltester.check(wide)
+    assert wide.columnCount() == len(COLUMNS) + 1 and wide.index(0, 1).data() == rec.number
 
 
 def test_time_worked_on_a_note_shows_in_the_totals(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
@@ -206,4 +210,37 @@ def test_time_worked_on_a_note_shows_in_the_totals(qtbot, world, runner) -> None
     win.grab().save("/tmp/time_worked.png")
     win.discard_ok = True
     win.close()
+    runner.wait()
+
+
+@pytest.mark.parametrize("world", BOTH_ENGINES, indirect=True)
+def test_my_groups_tasks_on_a_second_workstation(qtbot, world, runner, other_desk) -> None:  # type: ignore[no-untyped-def]
+    rec = incidents.log_incident(
+        world.desk, world.ana, NewIncident("VPN drops", impact=2, urgency=2, group_id=world.service_desk)
+    )
+    tasks.add_task(world.desk, world.ana, rec.id, "Check the firewall", group_id=world.network)
+    tasks.add_task(world.desk, world.ana, rec.id, "Not Network's", group_id=world.messaging)
+    ben_main = MainWindow(other_desk, other_desk.actor("ben"), runner, database="b.sqlite3")
+    qtbot.addWidget(ben_main)
+    ben_main.show()
+    assert ben_main.feed.wait_ready()
+    ben_main.group_tasks_action.trigger()
+    view = ben_main.group_tasks_window
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    m = view.model
+    assert [m.index(0, c).data() for c in range(3)] == ["TASK0000001", "INC0000001", "Check the firewall"]
+    # Ana asks Network for another piece of work on her workstation: it shows here by itself
+    tasks.add_task(world.desk, world.ana, rec.id, "Replace the switch", group_id=world.network)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=5000)
+    assert view.count_label.text() == "2 open tasks"
+    view.grab().save("/tmp/group_tasks.png")
+    qtmodel_rows = [m.index(r, 0).data() for r in range(m.rowCount())]
+    assert qtmodel_rows == ["TASK0000001", "TASK0000003"]
+    view.table.selectRow(0)
+    view._open(0)
+    qtbot.waitUntil(lambda: rec.id in ben_main._windows)
+    for w in list(ben_main._windows.values()):
+        w.discard_ok = True  # type: ignore[attr-defined]
+        w.close()
+    ben_main.shutdown()
     runner.wait()

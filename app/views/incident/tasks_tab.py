@@ -50,16 +50,20 @@ from app.views.colors import error_look
 from app.views.tasks import TaskRunner
 
 COLUMNS = ("Task", "Title", "State", "Group", "Assignee", "Due")
+WITH_INCIDENT = ("Task", "Incident", "Title", "State", "Group", "Assignee", "Due")
 Index = QModelIndex | QPersistentModelIndex
 
 
 class TasksTableModel(QAbstractTableModel):
     """The incident's tasks as rows (plain records; the tab fills it from what the window read)."""
 
-    def __init__(self, zone: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, zone: Any, parent: QWidget | None = None, *, with_incident: bool = False
+    ) -> None:
         super().__init__(parent)
         self.zone = zone
         self.rows: list[TaskRecord] = []
+        self.columns = WITH_INCIDENT if with_incident else COLUMNS
 
     def set_rows(self, rows: list[TaskRecord]) -> None:
         self.beginResetModel()
@@ -70,7 +74,7 @@ class TasksTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -78,9 +82,9 @@ class TasksTableModel(QAbstractTableModel):
         if (
             orientation == Qt.Orientation.Horizontal
             and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
+            and 0 <= section < len(self.columns)
         ):
-            return COLUMNS[section]
+            return self.columns[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -88,14 +92,18 @@ class TasksTableModel(QAbstractTableModel):
             return None
         t = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
+            cells: tuple[str, ...] = (
                 t.number,
+                t.incident_number,
                 t.title,
                 t.state.label,
                 t.group_name or "—",
                 t.assignee_name or "unassigned",
                 local_time(t.due_at, self.zone) if t.due_at else "—",
-            )[index.column()]
+            )
+            if self.columns is COLUMNS:
+                cells = cells[:1] + cells[2:]
+            return cells[index.column()] if 0 <= index.column() < len(cells) else None
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [f"{t.number}: {t.title}"]
             if t.description:
