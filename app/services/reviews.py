@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from app.domain.review import (
     seconds_between,
 )
 from app.domain.roles import Permission, can
-from app.models import Agent, AuditEntry, Incident, IncidentReview, JournalEntry
+from app.models import Agent, AuditEntry, Incident, IncidentReview, JournalEntry, Problem
 from app.services.context import Actor, Desk
 from app.services.history_words import Wording
 from app.services.incidents.mutation import require_active
@@ -273,8 +274,6 @@ def refresh_timeline(desk: Desk, actor: Actor, draft: ReviewDraft) -> ReviewDraf
 
 
 def _replace(draft: ReviewDraft, **changes: Any) -> ReviewDraft:
-    from dataclasses import replace
-
     return replace(draft, **changes)
 
 
@@ -410,5 +409,67 @@ def move_review(
         session.flush()
         append_change(session, "incident", inc.id, "review", actor.id)
         append_change(session, "review", row.id, to.value, actor.id)
+        session.flush()
+        return _draft(session, desk, inc, row, book)
+
+
+def problem_from_action(
+    desk: Desk, actor: Actor, incident_id: int, version: int, index: int
+) -> ReviewDraft:
+    """A problem record (PRB...) for the saved review's action item `index` (0-based), named in
+    the item; one transaction: the problem, the review's new version, the audit."""
+    _require(actor)
+    actor.require(Permission.RECORD_PROBLEMS)
+    from app.domain.records import problem_number
+
+    now = desk.now()
+    book = policy_book(desk)
+    with desk.write() as session:
+        require_active(session, actor)
+        inc = session.get(Incident, incident_id)
+        if inc is None:
+            raise NotFound(f"No incident with id {incident_id}")
+        row = _locked_review(session, desk, incident_id)
+        if row is None:
+            raise NotFound(f"{inc.number} has no review yet: save it first")
+        if row.version != version:
+            raise ConflictError(f"Review of {inc.number}", version, row.version)
+        content = json.loads(row.content or "{}")
+        actions = content.get("actions", [])
+        if not 0 <= index < len(actions):
+            raise ValidationError(
+                f"The review of {inc.number} has no action {index + 1}", field="actions"
+            )
+        item = ActionItem.from_json(actions[index])
+        if item.problem_number:
+            raise ValidationError(
+                f"Action {index + 1} has a problem already: {item.problem_number}",
+                field="actions",
+            )
+        if not item.text.strip():
+            raise ValidationError(f"Action {index + 1}: say what is to be done", field="actions")
+        problem = Problem(
+            number=f"~{inc.id}-{row.id}-{index}",
+            title=item.text.strip()[:300],
+            description=(
+                f"From the post-incident review of {inc.number} ({item.kind} action, "
+                f"owner {item.owner or '-'}, due {item.due or '-'})"
+            ),
+            created_by_id=actor.id,
+            created_at=now,
+        )
+        session.add(problem)
+        session.flush()
+        problem.number = problem_number(problem.id)
+        actions[index] = replace(item, problem_number=problem.number).to_json()
+        content["actions"] = actions
+        row.content = json.dumps(content, ensure_ascii=False, sort_keys=True)
+        row.version += 1
+        row.updated_at = now
+        _audit(session, inc, actor, now, None, f"Problem {problem.number}", item.text.strip())
+        session.flush()
+        append_change(session, "problem", problem.id, "created", actor.id)
+        append_change(session, "incident", inc.id, "review", actor.id)
+        append_change(session, "review", row.id, "problem", actor.id)
         session.flush()
         return _draft(session, desk, inc, row, book)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.domain.errors import ConflictError, PermissionDenied, ValidationError
 from app.domain.review import ActionItem, ReviewState, TimelineLine, to_markdown
-from app.models import AuditEntry, IncidentReview, JournalEntry
+from app.models import AuditEntry, IncidentReview, JournalEntry, Problem
 from app.services import catalog, defaults, reviews, sla_sweep, users
 from app.services import incidents as inc
 from app.services.context import Desk
@@ -243,3 +243,30 @@ def test_markdown_has_the_timeline_as_a_table_with_evidence(desk: Desk) -> None:
     assert "- Time to resolve: 1 d 0 h 30 min wall, 9 h 30 min business (Office hours)" in text
     assert "| prevent | Monitor tunnel memory | Network | 2026-03-20 | - |" in text
     assert "3. Why? Firmware 7.1 leaks" in text
+
+
+def test_an_action_item_becomes_a_problem_record_once(desk: Desk) -> None:
+    iid = _resolved_p2(desk)
+    sue, sam = desk.actor("sue"), desk.actor("sam")
+    saved = reviews.save_review(
+        desk, sue, _filled(reviews.open_review(desk, sue, iid), sue.id, sam.id)
+    )
+    with pytest.raises(ConflictError):
+        reviews.problem_from_action(desk, sue, iid, saved.version + 5, 0)
+    with pytest.raises(ValidationError, match="no action 2"):
+        reviews.problem_from_action(desk, sue, iid, saved.version, 1)
+    done = reviews.problem_from_action(desk, sue, iid, saved.version, 0)
+    number = done.actions[0].problem_number
+    assert number is not None and number.startswith("PRB") and done.version == saved.version + 1
+    with desk.query() as s:
+        prb = s.scalars(select(Problem).where(Problem.number == number)).one()
+        audit = s.scalars(
+            select(AuditEntry.new_value).where(
+                AuditEntry.incident_id == iid, AuditEntry.field == "review"
+            )
+        ).all()
+    assert prb.title == "Monitor tunnel memory" and "INC0000001" in prb.description
+    assert f"Problem {number}" in audit
+    with pytest.raises(ValidationError, match="has a problem already"):
+        reviews.problem_from_action(desk, sue, iid, done.version, 0)
+    assert f"| {number} |" in to_markdown(done, desk.zone)

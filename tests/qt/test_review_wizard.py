@@ -278,3 +278,19 @@ def test_two_supervisors_on_one_review_get_a_conflict_and_keep_their_page(
     assert wizard.draft.version == 1
     saved = reviews.open_review(world.desk, world.carla, wizard.draft.incident_id)
     assert saved.version == 2 and "patience" not in saved.text("caller_text")
+
+
+def test_an_action_item_becomes_a_problem_from_the_wizard(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
+    _window, wizard = _wizard(qtbot, world, runner)
+    _walk_to_the_end(qtbot, wizard)
+    for _ in range(2):
+        wizard.back()
+    page = wizard.actions_page
+    assert wizard.currentPage() is page
+    page.table.setCurrentCell(0, 1)
+    qtbot.mouseClick(page.problem_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(page.table.item(0, 4) and page.table.item(0, 4).text()))
+    number = page.table.item(0, 4).text()
+    assert number.startswith("PRB")
+    assert wizard.draft is not None and wizard.draft.version == 2
+    assert wizard.draft.actions[0].problem_number == number

@@ -305,7 +305,16 @@ class _ActionsPage(_Page):
         self.body.addWidget(self.table, 1)
         self.add_button = QPushButton("Add &action")
         self.add_button.clicked.connect(lambda: self._add(ActionItem("prevent", "", "")))
-        self.body.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.problem_button = QPushButton("Create &problem from the selected action")
+        self.problem_button.setToolTip("Saves the review, then records a problem (PRB...) for it")
+        self.problem_button.clicked.connect(
+            lambda: wizard.problem_from_action(self.table.currentRow())
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.problem_button)
+        buttons.addStretch(1)
+        self.body.addLayout(buttons)
         self.finish_layout(stretch=False)
 
     def _add(self, item: ActionItem) -> None:
@@ -531,6 +540,26 @@ class ReviewWizard(QWizard):
                 self._failed,
                 write=True,
                 what=f"the review of {d.incident_number}",
+            )
+
+        self.save(then=then)
+
+    def problem_from_action(self, row: int) -> None:
+        """Save what the pages hold, then make action `row` a problem record."""
+        if row < 0:
+            self.actions_page.reasons.setText("• Select the action that becomes a problem")
+            return
+        desk, actor = self.desk, self.actor
+
+        def then() -> None:
+            d = self.draft
+            assert d is not None
+            self.runner.run(
+                lambda: reviews.problem_from_action(desk, actor, d.incident_id, d.version, row),
+                self._fill,
+                self._failed,
+                write=True,
+                what=f"the problem from the review of {d.incident_number}",
             )
 
         self.save(then=then)
