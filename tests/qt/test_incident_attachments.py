@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import QColor, QDropEvent, QGuiApplication, QImage, QTextDocument
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
@@ -65,6 +65,14 @@ def test_a_pasted_screenshot_shows_as_a_thumbnail_on_another_workstation(qtbot, 
     thumb = ben.attachments_tab.model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
     assert thumb is not None and not thumb.isNull()
     assert max(thumb.width(), thumb.height()) == 64
+    # and in Ben's journal, at its time, as a picture
+    qtbot.waitUntil(lambda: "Image" in ben.journal_view.toPlainText(), timeout=5000)
+    assert _names(ben)[0] in ben.journal_view.toPlainText()
+    picture = ben.journal_view.document().resource(
+        QTextDocument.ResourceType.ImageResource.value, QUrl(f"attachment:{ben.attachments_tab.model.rows[0].id}")
+    )
+    assert isinstance(picture, QImage) and picture.width() == 64
+    ben.grab().save("/tmp/journal_thumb.png")
     ben.tabs.setCurrentWidget(ben.attachments_tab)
     ben.grab().save("/tmp/attachments_ben.png")
     for w in (ana, ben):

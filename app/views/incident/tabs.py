@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from app.domain.lifecycle import (
@@ -16,24 +17,48 @@ from app.domain.records import (
     PauseRecord,
 )
 from app.domain.wording import clock_text, local_time
+from app.services.attachments import AttachmentRecord
 from app.services.tasks import TimeTotals, duration_text
 
 # -- which action, when -------------------------------------------------------------------------
 
 
-def journal_html(entries: list[JournalRecord], zone: tzinfo, muted: str) -> str:
-    parts = []
-    for e in reversed(entries):
+def journal_html(
+    entries: list[JournalRecord],
+    zone: tzinfo,
+    muted: str,
+    pictures: Sequence[AttachmentRecord] = (),
+) -> str:
+    """Newest first; each image attached to the incident (a pasted screenshot) at its time, as
+    a thumbnail the document holds as the resource ``attachment:ID``."""
+    items: list[tuple[datetime, int, str]] = []
+    for e in entries:
         kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[
             e.kind.value
         ]
         body = html_text(e.body).replace("\n", "<br>")
         worked = f" · worked {duration_text(e.time_worked_s)}" if e.time_worked_s else ""
-        parts.append(
-            f"<p><b>{html_text(kind)}</b> <span style='color:{muted}'>· {html_text(e.author or '')} · "
-            f"{local_time(e.created_at, zone)}{worked}</span><br>{body}</p>"
+        items.append(
+            (
+                e.created_at,
+                0,
+                f"<p><b>{html_text(kind)}</b> <span style='color:{muted}'>· "
+                f"{html_text(e.author or '')} · {local_time(e.created_at, zone)}{worked}</span>"
+                f"<br>{body}</p>",
+            )
         )
-    return "".join(parts) or "<p>No journal entries yet.</p>"
+    for a in pictures:
+        items.append(
+            (
+                a.added_at,
+                1,
+                f"<p><b>Image</b> <span style='color:{muted}'>· {html_text(a.filename)} · "
+                f"{local_time(a.added_at, zone)}</span><br>"
+                f"<img src='attachment:{a.id}'></p>",
+            )
+        )
+    items.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    return "".join(html for _at, _n, html in items) or "<p>No journal entries yet.</p>"
 
 
 def time_text(totals: TimeTotals | None) -> str:

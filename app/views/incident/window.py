@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QImage,
     QKeySequence,
     QShortcut,
+    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -489,12 +490,12 @@ class IncidentWindow(QMainWindow):
         self.setWindowTitle(f"{record.number} — {record.title}")
         self._fill_header(record)
         self._fill_fields(record, only_clean=True, dirty=dirty)
-        self._fill_journal(details.journal)
+        self.attachments_tab.fill(record.id, details.attachments, details.images)
+        self._fill_journal(details.journal, details)
         self._fill_history(details.history)
         self._fill_related(record, details.children, details.known_error)
         self._fill_sla(record, details.pauses)
         self.tasks_tab.fill(record, details.tasks)
-        self.attachments_tab.fill(record.id, details.attachments, details.images)
         self.time_label.setText(time_text(details.time))
         self._update_actions()
         if elsewhere and dirty:
@@ -847,8 +848,22 @@ class IncidentWindow(QMainWindow):
         return str(value or "")
 
     # -- tabs -----------------------------------------------------------------------------------------
-    def _fill_journal(self, entries: list[JournalRecord]) -> None:
-        self.journal_view.setHtml(journal_html(entries, self.desk.zone, muted_color().name()))
+    def _fill_journal(self, entries: list[JournalRecord], details: Details | None = None) -> None:
+        pictures = []
+        document = self.journal_view.document()
+        thumbs = self.attachments_tab.model.thumbs if details is not None else {}
+        for a in details.attachments if details is not None else []:
+            thumb = thumbs.get(a.id)
+            if thumb is not None:
+                document.addResource(
+                    QTextDocument.ResourceType.ImageResource.value,
+                    QUrl(f"attachment:{a.id}"),
+                    thumb.toImage(),
+                )
+                pictures.append(a)
+        self.journal_view.setHtml(
+            journal_html(entries, self.desk.zone, muted_color().name(), pictures)
+        )
         self.journal_entries = entries
 
     def _fill_history(self, rows: list[AuditRecord]) -> None:
