@@ -19,6 +19,7 @@ from app.services import assignment, catalog, defaults, queries, users
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from tests.clocks import Clock
 
 SAMPLE = (
     Path(__file__).parents[1]
@@ -55,14 +56,6 @@ def day_of_incidents() -> list[tuple[datetime, str, int, int, datetime | None]]:
                 )
             )
     return sorted(out)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -36,19 +36,9 @@ from app.services.context import Desk
 from app.services.defaults import Defaults
 from app.services.escalation import LEASE_TTL, TICK_S, Lease, holder_of, run_once
 from app.services.policies import policy_book
+from tests.clocks import Clock
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday; P1 is measured 24x7
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

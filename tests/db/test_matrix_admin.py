@@ -19,19 +19,9 @@ from app.services import incidents as inc
 from app.services import matrix as matrix_service
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from tests.clocks import Clock
 
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Brussels
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -17,18 +17,13 @@ from app.services.context import Desk
 from app.services.defaults import Defaults
 from app.services.live import open_feed
 from app.services.sla_sweep import sweep
+from tests.clocks import Clock as SetClock
 
 # Monday 2 March 2026, 09:00 in Brussels (CET, UTC+1)
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
+class Clock(SetClock):
     def at_local(self, hour: int, minute: int = 0, second: int = 0) -> None:
         """Monday `hour`:`minute` in Brussels."""
         self.now = MONDAY_9 + timedelta(hours=hour - 9, minutes=minute, seconds=second)

@@ -17,20 +17,10 @@ from app.services import callers, catalog, defaults, problems, queries, users
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from tests.clocks import Clock
 
 # Monday 2026-03-02 09:00 in Brussels (CET, UTC+1)
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

@@ -25,20 +25,13 @@ from app.services.context import Desk
 from app.services.defaults import Defaults
 from app.services.live import open_feed
 from app.services.policies import policy_book
+from tests.clocks import Clock
 
 # Monday 2 March 2026, 09:00 in Brussels (CET, UTC+1)
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 H = 3600
 OFFICE = ((time(8), time(17)),) * 5 + ((), ())
 SPLIT = ((time(8), time(12)), (time(13), time(17)))
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

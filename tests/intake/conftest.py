@@ -3,28 +3,18 @@ the test sets, a first-line group, a network group and a category routed to it."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from app.services import catalog, defaults, users
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from tests.clocks import Clock
 
 # Monday 2026-03-02 09:00 in Brussels (CET, UTC+1)
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 TOKEN = "s3cret-intake-token"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture

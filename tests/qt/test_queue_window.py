@@ -19,19 +19,12 @@ from app.services.incidents import NewIncident
 from app.views.main_window import COUNT_ROLE, MainWindow
 from app.views.queue_model import COLUMNS
 from app.views.shortcuts import ShortcutsDialog
+from tests.clocks import Clock
 from tests.qt.test_start_and_crash import when_shown
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 World = Any
-
-
-class Clock:
-    def __init__(self, now: Any) -> None:
-        self.now = now
-
-    def __call__(self) -> Any:
-        return self.now
 
 
 @pytest.fixture
