@@ -17,16 +17,9 @@ from app.services import catalog, defaults, reviews, sla_sweep, users
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from tests.clocks import Clock
 
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Brussels, office hours 08-17
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

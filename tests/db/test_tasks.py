@@ -16,16 +16,9 @@ from app.services import catalog, defaults, queries, tasks, users
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
+from tests.clocks import Clock
 
 MONDAY_9 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
