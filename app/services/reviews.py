@@ -33,7 +33,7 @@ from app.domain.roles import Permission, can
 from app.models import Agent, AuditEntry, Incident, IncidentReview, JournalEntry, Problem
 from app.services.context import Actor, Desk
 from app.services.history_words import Wording
-from app.services.incidents.mutation import require_active
+from app.services.incidents.mutation import audit_entry, require_active
 from app.services.policies import PolicyBook, policy_book
 
 # the audited fields a timeline tells (the rest, such as the title's wording, stay in History)
@@ -319,18 +319,7 @@ def _audit(
     new: str,
     reason: str | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            incident_id=inc.id,
-            field="review",
-            old_value=old,
-            new_value=new,
-            agent_id=actor.id,
-            at=now,
-            reason=reason,
-            incident_version=inc.version,
-        )
-    )
+    audit_entry(session, inc, actor, now, "review", old, new, reason)
 
 
 def save_review(desk: Desk, actor: Actor, draft: ReviewDraft) -> ReviewDraft:

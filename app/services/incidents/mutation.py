@@ -283,6 +283,32 @@ def write_audit(
     return n
 
 
+def audit_entry(
+    session: Session,
+    inc: Incident,
+    actor: Actor,
+    now: datetime,
+    field: str,
+    old: str | None,
+    new: str,
+    reason: str | None = None,
+) -> None:
+    """One line of the incident's history written by `actor` in this transaction: `field`
+    went from `old` to `new` (a task, a review: what the History tab shows in words)."""
+    session.add(
+        AuditEntry(
+            incident_id=inc.id,
+            field=field,
+            old_value=old,
+            new_value=new,
+            agent_id=actor.id,
+            at=now,
+            reason=reason,
+            incident_version=inc.version,
+        )
+    )
+
+
 class NothingChanged(Exception):
     """A use case that changed nothing: roll back instead of writing a new version."""
 

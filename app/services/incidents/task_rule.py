@@ -12,8 +12,9 @@ from app.db.changes import append_change
 from app.domain import tasks as rules
 from app.domain.errors import ValidationError
 from app.domain.tasks import TaskState
-from app.models import AuditEntry, Incident, IncidentTask, Setting
+from app.models import Incident, IncidentTask, Setting
 from app.services.context import Actor
+from app.services.incidents.mutation import audit_entry
 
 MAX_TIME_S = 7 * 24 * 3600  # a week on one task or entry: more is a typo
 
@@ -27,18 +28,7 @@ def audit_task(
     new: str,
     reason: str | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            incident_id=inc.id,
-            field="task",
-            old_value=old,
-            new_value=new,
-            agent_id=actor.id,
-            at=now,
-            reason=reason,
-            incident_version=inc.version,
-        )
-    )
+    audit_entry(session, inc, actor, now, "task", old, new, reason)
 
 
 def state_text(task: IncidentTask) -> str:
