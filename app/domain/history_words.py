@@ -55,6 +55,8 @@ FIELD_LABELS: Mapping[str, str] = {
     "closed_at": "Closed",
     "closed_by_id": "Closed by",
     "sla_policy_id": "SLA policy",
+    "response_due": "Response due",
+    "resolution_due": "Resolution due",
 }
 
 # fields whose value is the id of a row the services name: field -> what kind of row
@@ -73,7 +75,9 @@ REFERENCES: Mapping[str, str] = {
     "sla_policy_id": "policy",
 }
 
-_TIMES = frozenset({"opened_at", "responded_at", "resolved_at", "closed_at"})
+_TIMES = frozenset(
+    {"opened_at", "responded_at", "resolved_at", "closed_at", "response_due", "resolution_due"}
+)
 _YES_NO = {"yes": "yes", "no": "no", "True": "yes", "False": "no", "true": "yes", "false": "no"}
 
 

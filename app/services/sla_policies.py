@@ -35,6 +35,7 @@ from app.services.admin_audit import record_changes
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import sla_values
 from app.services.policies import (
+    PolicyBook,
     PublicHolidays,
     bump_configuration_revision,
     fresh_policy_book,
@@ -101,69 +102,79 @@ def save_policy(
 
     Bad input raises ValidationError naming what is wrong; nothing is written."""
     actor.require(Permission.CONFIGURE)
-    now = desk.now()
     with desk.write() as session:
-        names = _calendar_names(session)
-        priorities = fresh_policy_book(desk, session).matrix.priorities
-        checked = check_policy(spec, priorities, names)
-        row = None
-        before = None
-        if policy_id is not None:
-            row = session.get(SlaPolicyRow, policy_id, with_for_update=True)
-            if row is None:
-                raise NotFound(f"No SLA policy with id {policy_id}")
-            before = _record(session, row, names).spec()
-        taken = session.scalar(
-            select(SlaPolicyRow.id).where(
-                SlaPolicyRow.name == checked.name, SlaPolicyRow.id != (policy_id or -1)
+        saved = write_policy(session, desk, actor, spec, policy_id, desk.now(), reason)
+    desk.invalidate()
+    return saved
+
+
+def write_policy(
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    spec: PolicySpec,
+    policy_id: int | None,
+    now: datetime,
+    reason: str | None,
+) -> PolicyRecord:
+    """Validate `spec` and write it (a new policy when `policy_id` is None), audited and logged,
+    in the caller's transaction; returns the policy as written."""
+    names = _calendar_names(session)
+    priorities = fresh_policy_book(desk, session).matrix.priorities
+    checked = check_policy(spec, priorities, names)
+    row = None
+    before = None
+    if policy_id is not None:
+        row = session.get(SlaPolicyRow, policy_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"No SLA policy with id {policy_id}")
+        before = _record(session, row, names).spec()
+    taken = session.scalar(
+        select(SlaPolicyRow.id).where(
+            SlaPolicyRow.name == checked.name, SlaPolicyRow.id != (policy_id or -1)
+        )
+    )
+    if taken is not None:
+        raise ValidationError(f"An SLA policy named {checked.name!r} exists already", field="name")
+    if not checked.active:
+        others = session.scalar(
+            select(SlaPolicyRow.id).where(SlaPolicyRow.active, SlaPolicyRow.id != (policy_id or -1))
+        )
+        if others is None:
+            raise ValidationError(
+                "The desk needs one active SLA policy (new incidents get it); "
+                "activate another before deactivating this one",
+                field="active",
+            )
+    diffs = policy_diff(before, checked, names)
+    if row is None:
+        row = SlaPolicyRow()
+        session.add(row)
+    row.name = checked.name
+    row.calendar_id = checked.calendar_id
+    row.active = checked.active
+    row.auto_close_days = checked.auto_close_days
+    row.retroactive_start = checked.retroactive_start
+    session.flush()
+    session.execute(delete(SlaTargetRow).where(SlaTargetRow.policy_id == row.id))
+    for priority, target in checked.targets.items():
+        session.add(
+            SlaTargetRow(
+                policy_id=row.id,
+                priority=priority,
+                response_s=target.response_s,
+                resolution_s=target.resolution_s,
+                calendar_override_id=target.calendar_id,
             )
         )
-        if taken is not None:
-            raise ValidationError(
-                f"An SLA policy named {checked.name!r} exists already", field="name"
-            )
-        if not checked.active:
-            others = session.scalar(
-                select(SlaPolicyRow.id).where(
-                    SlaPolicyRow.active, SlaPolicyRow.id != (policy_id or -1)
-                )
-            )
-            if others is None:
-                raise ValidationError(
-                    "The desk needs one active SLA policy (new incidents get it); "
-                    "activate another before deactivating this one",
-                    field="active",
-                )
-        diffs = policy_diff(before, checked, names)
-        if row is None:
-            row = SlaPolicyRow()
-            session.add(row)
-        row.name = checked.name
-        row.calendar_id = checked.calendar_id
-        row.active = checked.active
-        row.auto_close_days = checked.auto_close_days
-        row.retroactive_start = checked.retroactive_start
-        session.flush()
-        session.execute(delete(SlaTargetRow).where(SlaTargetRow.policy_id == row.id))
-        for priority, target in checked.targets.items():
-            session.add(
-                SlaTargetRow(
-                    policy_id=row.id,
-                    priority=priority,
-                    response_s=target.response_s,
-                    resolution_s=target.resolution_s,
-                    calendar_override_id=target.calendar_id,
-                )
-            )
-        session.flush()
-        if diffs:
-            record_changes(session, actor, "policy", row.id, checked.name, diffs, now, reason)
-            append_change(
-                session, "policy", row.id, "created" if before is None else "updated", actor.id
-            )
-            bump_configuration_revision(session)
-        saved = _record(session, row, names)
-    desk.invalidate()
+    session.flush()
+    if diffs:
+        record_changes(session, actor, "policy", row.id, checked.name, diffs, now, reason)
+        append_change(
+            session, "policy", row.id, "created" if before is None else "updated", actor.id
+        )
+        bump_configuration_revision(session)
+    saved = _record(session, row, names)
     return saved
 
 
@@ -227,25 +238,57 @@ def preview_policy(
         )
         for p, t in checked.targets.items()
     }
-    old_targets = book.targets[policy_id]
-    changed = sorted(
-        p for p in set(new_targets) | set(old_targets) if new_targets.get(p) != old_targets.get(p)
-    )
     after = replace(book, targets={**book.targets, policy_id: new_targets})
+    return preview_due_change(desk, book, after, limit)
+
+
+def _clock_key(found: tuple[SlaTarget, BusinessCalendar] | None) -> object:
+    """What a due time depends on: the target and the calendar's hours, zone and days off
+    (a renamed calendar moves no clock)."""
+    if found is None:
+        return None
+    target, cal = found
+    return target, cal.tz, cal.always, cal.week, cal.holidays
+
+
+def changed_targets(before: PolicyBook, after: PolicyBook) -> list[tuple[int, int]]:
+    """(policy id, priority) of every target whose clock `after` measures differently."""
+    out = []
+    for pid in sorted(set(before.targets) | set(after.targets)):
+        old, new = before.targets.get(pid, {}), after.targets.get(pid, {})
+        for p in sorted(set(old) | set(new)):
+            if _clock_key(old.get(p)) != _clock_key(new.get(p)):
+                out.append((pid, p))
+    return out
+
+
+def measured_by(book: PolicyBook, policy_id: int, priority: int) -> tuple[Any, ...]:
+    """The open incidents of `priority` under `policy_id` (the default policy also measures
+    those without one): the where clause."""
     mine = Incident.sla_policy_id == policy_id
     if policy_id == book.default_policy_id:
         mine = or_(mine, Incident.sla_policy_id.is_(None))
+    return (Incident.active == true(), Incident.priority == priority, mine)
+
+
+def preview_due_change(
+    desk: Desk, book: PolicyBook, after: PolicyBook, limit: int = PREVIEW_LIST
+) -> PolicyPreview:
+    """What replacing the rules `book` by `after` would do to the open incidents' clocks: how
+    many are measured by a changed target (per priority) and the `limit` soonest due of them
+    with both due times. Nothing is written."""
+    changed = changed_targets(book, after)
     now = desk.now()
-    per: list[tuple[int, int]] = []
+    per: dict[int, int] = {}
     rows: list[Any] = []
     with desk.read() as conn:
-        for p in changed:
-            where = (Incident.active == true(), Incident.priority == p, mine)
+        for pid, p in changed:
+            where = measured_by(book, pid, p)
             n = int(
                 conn.execute(select(func.count()).select_from(Incident).where(*where)).scalar_one()
             )
             if n:
-                per.append((p, n))
+                per[p] = per.get(p, 0) + n
                 rows.extend(
                     conn.execute(
                         select(*_PREVIEW_COLUMNS)
@@ -279,7 +322,7 @@ def preview_policy(
             )
         )
     return PolicyPreview(
-        count=sum(n for _p, n in per), per_priority=tuple(per), shifts=tuple(shifts)
+        count=sum(per.values()), per_priority=tuple(sorted(per.items())), shifts=tuple(shifts)
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel
 
@@ -65,8 +67,13 @@ def priority_pair(priority: int, levels: int) -> tuple[str, str]:
     return _blend(a[0], b[0], share), _blend(a[1], b[1], share)
 
 
-def priority_color(priority: int, levels: int = len(_PRIORITY_RAMP)) -> QColor:
-    """The colour of `priority` when the matrix defines `levels` priorities."""
+def priority_color(
+    priority: int, levels: int = len(_PRIORITY_RAMP), custom: Sequence[str | None] = ()
+) -> QColor:
+    """The colour of `priority` when the matrix defines `levels` priorities; the admin's
+    colour for it when `custom` (the colour of priority 1, 2, ...; None: the ramp's) has one."""
+    if 1 <= priority <= min(levels, len(custom)) and custom[priority - 1]:
+        return QColor(custom[priority - 1])
     return _pick(priority_pair(priority, levels))
 
 

@@ -51,6 +51,7 @@ from app.domain.wording import plural
 from app.services import escalation, incidents, queries, saved_views
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
+from app.services.priority_colors import priority_colors
 from app.views.availability import AvailabilityAction
 from app.views.colors import muted_color
 from app.views.errors import show_problem
@@ -844,14 +845,22 @@ class MainWindow(QMainWindow):
     def _load_lookups(self) -> None:
         desk = self.desk
         self.runner.run(
-            lambda: (queries.groups(desk), queries.agents(desk), queries.matrix(desk)),
+            lambda: (
+                queries.groups(desk),
+                queries.agents(desk),
+                queries.matrix(desk),
+                priority_colors(desk),
+            ),
             self._lookups,
             key="lookups",
         )
 
-    def _lookups(self, data: tuple[list[GroupRecord], list[AgentRecord], PriorityMatrix]) -> None:
-        self._groups, self._agents, matrix = data
-        self._fill_priorities(matrix)
+    def _lookups(
+        self,
+        data: tuple[list[GroupRecord], list[AgentRecord], PriorityMatrix, tuple[str | None, ...]],
+    ) -> None:
+        self._groups, self._agents, matrix, colors = data
+        self._fill_priorities(matrix, colors)
         current_group = self.group_filter.currentData()
         self.group_filter.blockSignals(True)
         self.group_filter.clear()
@@ -873,10 +882,11 @@ class MainWindow(QMainWindow):
         self.assignee_filter.setCurrentIndex(max(idx, 0))
         self.assignee_filter.blockSignals(False)
 
-    def _fill_priorities(self, matrix: PriorityMatrix) -> None:
+    def _fill_priorities(self, matrix: PriorityMatrix, colors: tuple[str | None, ...] = ()) -> None:
         """The priority filter lists the active matrix's priorities; the queue names and colours
-        them the same way. A chosen priority stays chosen while the matrix still has it."""
-        self.model.set_matrix(matrix)
+        them the same way (the admin's colours where set). A chosen priority stays chosen while
+        the matrix still has it."""
+        self.model.set_matrix(matrix, colors)
         current = self.priority_filter.currentData()
         self.priority_filter.blockSignals(True)
         self.priority_filter.clear()

@@ -121,6 +121,7 @@ class QueueTableModel(QAbstractTableModel):
         self._refresh_queue: set[int] = set()
         self._now = desk.now()
         self._matrix: PriorityMatrix | None = None  # labels and colours of the priorities
+        self._colors: tuple[str | None, ...] = ()  # the admin's colours of the priorities
         self._want_timer = QTimer(self)
         self._want_timer.setSingleShot(True)
         self._want_timer.setInterval(0)
@@ -520,12 +521,14 @@ class QueueTableModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(final, 0), self.index(final, len(COLUMNS) - 1))
 
     # -- the priority matrix ------------------------------------------------------------------
-    def set_matrix(self, matrix: PriorityMatrix) -> None:
-        """Show priorities as `matrix` names and colours them (a new matrix version saved
-        somewhere): the priority column repaints, nothing else moves."""
-        if matrix == self._matrix:
+    def set_matrix(self, matrix: PriorityMatrix, colors: Sequence[str | None] = ()) -> None:
+        """Show priorities as `matrix` names and colours them (the admin's `colors` where set;
+        a new matrix version or new colours saved somewhere): the priority column repaints,
+        nothing else moves."""
+        if matrix == self._matrix and tuple(colors) == self._colors:
             return
         self._matrix = matrix
+        self._colors = tuple(colors)
         if self._ids:
             self.dataChanged.emit(
                 self.index(0, PRIORITY),
@@ -548,7 +551,7 @@ class QueueTableModel(QAbstractTableModel):
     def _priority_color(self, priority: int) -> QColor:
         if self._matrix is None:
             return muted_color()
-        return priority_color(priority, self._matrix.priorities)
+        return priority_color(priority, self._matrix.priorities, self._colors)
 
     # -- helpers for windows and tests --------------------------------------------------------
     def incident_id(self, row: int) -> int | None:
