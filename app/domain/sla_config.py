@@ -36,6 +36,7 @@ __all__ = [
     "day_hours_text",
     "duration_words",
     "parse_day_hours",
+    "parse_duration",
     "policy_diff",
 ]
 
@@ -211,6 +212,34 @@ def day_hours_text(day: DayHours) -> str:
     return ", ".join(
         f"{a.strftime('%H:%M')}-{'24:00' if b == time(0) else b.strftime('%H:%M')}" for a, b in day
     )
+
+
+_DURATION = re.compile(r"\s*(\d+)\s*(h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?)\b\s*", re.I)
+_CLOCK_DURATION = re.compile(r"^\s*(\d+):([0-5]\d)\s*$")
+
+
+def parse_duration(text: str, where: str) -> int:
+    """'4 hours', '1 hour 30 minutes', '4h', '1h 30m', '90m', '1:30' -> seconds; anything else
+    is a ValidationError naming `where` ('P2 resolution')."""
+    clock = _CLOCK_DURATION.match(text)
+    if clock is not None:
+        return int(clock.group(1)) * 3600 + int(clock.group(2)) * 60
+    total, pos, found = 0, 0, False
+    body = text.strip()
+    while pos < len(body):
+        m = _DURATION.match(body, pos)
+        if m is None:
+            found = False
+            break
+        unit = m.group(2).lower()[0]
+        total += int(m.group(1)) * {"h": 3600, "m": 60, "s": 1}[unit]
+        pos, found = m.end(), True
+    if not found:
+        raise ValidationError(
+            f"{where}: {text.strip()!r} is not a duration like 4 hours, 1 hour 30 minutes or 45m",
+            field=where,
+        )
+    return total
 
 
 def duration_words(seconds: int) -> str:

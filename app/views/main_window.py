@@ -512,11 +512,15 @@ class MainWindow(QMainWindow):
         admin_menu.addAction(self.matrix_action)
         self.users_action = self._action("&Users…", None, self.open_users_window)
         admin_menu.addAction(self.users_action)
+        self.sla_action = self._action("&SLA policies and calendars…", None, self.open_sla_window)
+        admin_menu.addAction(self.sla_action)
         if not can(self.actor.role, Permission.CONFIGURE):  # the one answer says why not
             from app.views.admin.matrix_editor import may_edit_matrix
 
             self.matrix_action.setEnabled(False)
             self.matrix_action.setToolTip(may_edit_matrix(self.actor) or "")
+            self.sla_action.setEnabled(False)
+            self.sla_action.setToolTip(may_edit_matrix(self.actor) or "")
         if not can(self.actor.role, Permission.MANAGE_USERS):
             from app.views.admin.users_window import may_manage_users
 
@@ -1076,6 +1080,22 @@ class MainWindow(QMainWindow):
                 return None
             self.feed.other_changed.connect(window.others_changed)
             self._admin_windows["users"] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def open_sla_window(self) -> QWidget | None:
+        """SLA policies and calendars (one per main window), or a refusal in words."""
+        from app.views.admin.sla_window import open_sla_window
+
+        window = self._admin_windows.get("sla")
+        if window is None:
+            window = open_sla_window(self.desk, self.actor, self.runner, self)
+            if window is None:
+                return None
+            self.feed.other_changed.connect(window.others_changed)
+            self._admin_windows["sla"] = window
         window.show()
         window.raise_()
         window.activateWindow()

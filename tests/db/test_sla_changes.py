@@ -96,16 +96,16 @@ def test_a_calendar_change_previews_then_recomputes_its_incidents_keeping_the_pa
     assert queries.get_incident(desk, world["b"]).resolution_due == utc(4, 9)
     assert queries.get_incident(desk, world["p1"]).resolution_due == MONDAY_9 + timedelta(hours=4)
     moves = [
-        (h.field, h.reason) for h in queries.history(desk, world["a"]) if h.field == "resolution_due"
+        (h.field, h.reason)
+        for h in queries.history(desk, world["a"])
+        if h.field == "resolution_due"
     ]
     assert moves == [("resolution_due", "Lunch break; site closed on 3 March")]
     audit = {(r.field, r.new) for r in admin_history(desk, "calendar")}
     assert ("Monday hours", "08:00-12:00, 13:00-17:00") in audit
     assert ("custom days off", "2026-03-03") in audit
     with desk.read() as conn:
-        fed = set(
-            conn.execute(select(ChangeLogEntry.entity, ChangeLogEntry.entity_id)).all()
-        )
+        fed = set(conn.execute(select(ChangeLogEntry.entity, ChangeLogEntry.entity_id)).all())
     assert ("incident", world["a"]) in fed and ("calendar", cal_id) in fed
     # saved again as it is: nothing moves
     again = sla_changes.apply_calendar(desk, desk.actor("dev"), spec, cal_id)
