@@ -10,6 +10,9 @@ Without a command it starts the desktop application. Commands::
     incidentdesk users edit|deactivate|activate|reset-password|delete USERNAME ... --as ADMIN
     incidentdesk groups|categories|services list [--json] | delete NAME --as ADMIN
     incidentdesk matrix show [--json] | preview FILE [--json] | apply FILE --reason R [--as ADMIN]
+    incidentdesk calendars|policies list|show NAME [--json] | edit NAME ... [--preview] --as ADMIN
+    incidentdesk calendars due NAME --start T --response D --resolution D | month NAME YYYY-MM
+    incidentdesk priorities list [--json] | color P COLOR --as ADMIN
     incidentdesk incident new --title T [--description D] [--caller NAME-or-id] [--channel C]
                               [--category "Software > Email"] [--impact N] [--urgency N] [--json]
     incidentdesk incident show INC0000001 [--json]
@@ -57,7 +60,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_admin, cli_intake, cli_lifecycle, cli_tasks
+from app import cli_admin, cli_intake, cli_lifecycle, cli_sla, cli_tasks
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -228,6 +231,7 @@ def build_parser() -> _Parser:
     )
     cli_admin.add_commands(sub, plain, acting)
     cli_admin.add_catalog_commands(sub, plain, acting)
+    cli_sla.add_commands(sub, plain, acting)
     return parser
 
 
@@ -303,6 +307,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _matrix(args)
     if command in cli_admin.CATALOG:
         return _catalog(args)
+    if command in cli_sla.NOUNS:
+        return _sla_admin(args)
     if command == "task":
         return _task(args)
     if command == "incident":
@@ -464,6 +470,12 @@ def _catalog(args: argparse.Namespace) -> int:
     name = _actor_name(args, required=cli_admin.catalog_needs_actor(args))
     with _desk(args) as desk:
         return cli_admin.run_catalog(args, desk, _actor(desk, name))
+
+
+def _sla_admin(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=cli_sla.needs_actor(args))
+    with _desk(args) as desk:
+        return cli_sla.run(args, desk, _actor(desk, name))
 
 
 def _matrix(args: argparse.Namespace) -> int:
