@@ -197,6 +197,41 @@ def main() -> int:
     print("wrote", out / "users.png")
     people.close()
 
+    # Admin > SLA policies and calendars: a calendar edited (split shifts, Belgian holidays, a site
+    # closure) with its month view and due times; then the policies and the History
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import QDate
+
+    from app.views.admin.sla_window import SlaWindow
+
+    sla = SlaWindow(desk, desk.actor(admin.username), runner)
+    sla.confirm = lambda _title, _text: True  # the screenshots save what they show
+    sla.show()
+    settle(1200)
+    sla.cal_zone.setEditText("Europe/Brussels")
+    for edit in sla.day_edits[:5]:
+        edit.setText("08:00-12:00, 13:00-17:00")
+    sla.cal_country.setText("BE")
+    sla.custom_date.setDate(QDate(2026, 4, 10))
+    sla.add_custom_day()
+    sla.cal_reason.setText("Lunch break; the site closes on 10 April")
+    sla._calendar_edited()
+    sla.targets_combo.setCurrentIndex(1)
+    sla.set_start(datetime(2026, 4, 3, 14, 30, tzinfo=UTC))  # Friday before Easter, 16:30 CEST
+    sla.month.setCurrentPage(2026, 4)
+    settle(400)
+    sla.grab().save(str(out / "sla-calendars.png"))
+    print("wrote", out / "sla-calendars.png")
+    sla.save_calendar()
+    settle(2500)
+    print("saved:", sla.cal_message.text())
+    sla.tabs.setCurrentIndex(1)
+    settle(400)
+    sla.grab().save(str(out / "sla-policies.png"))
+    print("wrote", out / "sla-policies.png")
+    sla.close()
+
     # Supervisor > Workload board, over the demo desk
     from app.views.workload import WorkloadWindow
 

@@ -170,7 +170,9 @@ class SlaWindow(QMainWindow):
         self.tabs.addTab(self._calendars_tab(), "&Calendars")
         self.tabs.addTab(self._policies_tab(), "&Policies")
         self.tabs.addTab(self._priorities_tab(), "P&riorities")
-        self.history_model = RowsTableModel(("When", "Who", "What", "Field", "Was", "Now"), self)
+        self.history_model = RowsTableModel(
+            ("When", "Who", "What", "Field", "Was", "Now", "Why"), self
+        )
         self.history = _list_table(
             self.history_model, "History of calendars, policies and priorities"
         )
@@ -524,6 +526,7 @@ class SlaWindow(QMainWindow):
                     e.field,
                     e.old or "",
                     e.new or "",
+                    e.reason or "",
                 )
                 for e in shown
             ],
