@@ -264,7 +264,11 @@ def changed_targets(before: PolicyBook, after: PolicyBook) -> list[tuple[int, in
 
 def measured_by(book: PolicyBook, policy_id: int, priority: int) -> tuple[Any, ...]:
     """The open incidents of `priority` under `policy_id` (the default policy also measures
-    those without one): the where clause."""
+    those without one): the where clause. On a desk of one policy every incident is under it:
+    the clause is then one range of the queue index (active, priority), counted from the index
+    alone."""
+    if policy_id == book.default_policy_id and set(book.targets) == {policy_id}:
+        return (Incident.active == true(), Incident.priority == priority)
     mine = Incident.sla_policy_id == policy_id
     if policy_id == book.default_policy_id:
         mine = or_(mine, Incident.sla_policy_id.is_(None))

@@ -160,3 +160,27 @@ def test_priority_colours_are_the_admins_audited_and_fed(desk: Desk) -> None:
     with pytest.raises(PermissionDenied):
         colors.set_priority_colors(desk, desk.actor("ana"), ["#aa0000"])
     assert colors.priority_colors(desk) == ("#aa0000", None, "#00aa00")
+
+
+def test_with_two_policies_only_the_changed_ones_incidents_are_re_measured(
+    desk: Desk, world: dict[str, int]
+) -> None:
+    dev = desk.actor("dev")
+    default = next(p for p in sla_policies.policies(desk) if p.name == "Default")
+    second = sla_policies.save_policy(desk, dev, dataclasses.replace(default.spec(), name="Later"))
+    sla_policies.save_policy(
+        desk, dev, dataclasses.replace(default.spec(), active=False), default.id
+    )
+    later = inc.log_incident(
+        desk, desk.actor("ana"), inc.NewIncident("Disk slow", impact=1, urgency=2)
+    )
+    spec = second.spec()
+    t2 = spec.targets[2]
+    longer = dataclasses.replace(
+        spec, targets={**spec.targets, 2: dataclasses.replace(t2, resolution_s=9 * 3600)}
+    )
+    preview = sla_policies.preview_policy(desk, longer, second.id)
+    assert (preview.count, [s.incident_id for s in preview.shifts]) == (1, [later.id])
+    done = sla_changes.apply_policy(desk, dev, longer, second.id)
+    assert (done.measured, [n for n, _o, _d in done.changes]) == (1, [later.number])
+    assert queries.get_incident(desk, world["a"]).resolution_due == utc(2, 16)  # Default's: kept

@@ -141,7 +141,9 @@ def queries_calendars(world):  # type: ignore[no-untyped-def]
     return calendars.calendars(world.desk)
 
 
-def test_a_policy_change_is_counted_confirmed_and_recomputed(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
+def test_a_policy_change_is_counted_confirmed_and_recomputed(
+    qtbot, world, runner, qtmodeltester
+) -> None:  # type: ignore[no-untyped-def]
     high = incidents.log_incident(
         world.desk, world.ana, NewIncident("Mail slow", impact=1, urgency=2)
     )

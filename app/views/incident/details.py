@@ -43,11 +43,18 @@ class Lookups:
     categories: list[CategoryRecord]
     services: list[ServiceRecord]
     matrix: PriorityMatrix  # the active one: impact and urgency levels, how many priorities
+    colors: tuple[str | None, ...] = ()  # the admin's colours of the priorities
 
 
 def load_lookups(desk: Desk) -> Lookups:
+    from app.services.priority_colors import priority_colors
+
     return Lookups(
-        queries.groups(desk), queries.categories(desk), queries.services(desk), queries.matrix(desk)
+        queries.groups(desk),
+        queries.categories(desk),
+        queries.services(desk),
+        queries.matrix(desk),
+        priority_colors(desk),
     )
 
 

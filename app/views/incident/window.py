@@ -588,7 +588,10 @@ class IncidentWindow(QMainWindow):
         self.priority_label.setText(r.priority_label)
         pal = self.priority_label.palette()
         levels = self._lookups.matrix.priorities if self._lookups is not None else 5
-        pal.setColor(self.priority_label.foregroundRole(), priority_color(r.priority, levels))
+        colors = self._lookups.colors if self._lookups is not None else ()
+        pal.setColor(
+            self.priority_label.foregroundRole(), priority_color(r.priority, levels, colors)
+        )
         self.priority_label.setPalette(pal)
         hold = f" ({HoldReason(r.hold_reason).label})" if r.hold_reason else ""
         self.state_label.setText(r.state.label + hold)
