@@ -1,0 +1,518 @@
+"""The supervisor's dashboard: the figures behind its charts, over a period and a group filter.
+
+Every figure is a SQL aggregate (a few dozen rows come back, whatever the size of the desk);
+no incident is loaded into Python. The same statements run on SQLite and PostgreSQL: the only
+difference is how a duration in seconds is written (``julianday`` on SQLite, ``extract(epoch)``
+on PostgreSQL). The median is the middle row (the mean of the two middle rows for an even count)
+by ``row_number()`` and ``count()`` windows partitioned by the key: SQLite has no
+``percentile_cont``, and the same statement on both engines gives the same figure.
+
+What each chart counts (the group filter reads the incident's current group):
+
+- backlog over time: at the end of each step (a day, or a week over more than 62 days), the
+  incidents opened before that instant and neither resolved nor cancelled by then; the open
+  count before the period plus, step by step, those opened minus those resolved or cancelled;
+- incoming by channel and by category: incidents opened in the period;
+- SLA compliance by priority: response, of the incidents opened in the period whose response
+  target has passed or that were responded to (met: responded before the target); resolution,
+  of the incidents resolved in the period with a target (met: not breached, pauses counted);
+- mean and median time to resolve (opening to resolution, wall clock) of the incidents
+  resolved in the period, by priority and by group;
+- ageing of the open backlog now: how long ago the open incidents were opened;
+- first-line resolution: of the incidents resolved in the period, the share resolved on the
+  first support line (never escalated functionally, or brought back to it).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import QueryableAttribute
+
+from app.domain.errors import ValidationError
+from app.domain.lifecycle import State
+from app.models import Category, Group, Incident
+from app.models.base import UTCDateTime
+from app.services.context import Desk
+
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
+DAILY_UP_TO = timedelta(days=62)  # a longer period steps by week
+MAX_PERIOD = timedelta(days=3 * 366)
+
+# (label, lower bound of age, upper bound or None)
+AGE_BUCKETS: tuple[tuple[str, timedelta, timedelta | None], ...] = (
+    ("Under 1 day", timedelta(0), DAY),
+    ("1-3 days", DAY, 3 * DAY),
+    ("3-7 days", 3 * DAY, 7 * DAY),
+    ("1-4 weeks", 7 * DAY, 28 * DAY),
+    ("Over 4 weeks", 28 * DAY, None),
+)
+
+CHANNEL_WORDS = {
+    "phone": "Phone",
+    "email": "E-mail",
+    "self-service": "Self-service",
+    "monitoring": "Monitoring",
+    "walk-in": "Walk-in",
+    "chat": "Chat",
+}
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """The period [start, end) and the groups (empty: every group)."""
+
+    start: datetime
+    end: datetime
+    group_ids: tuple[int, ...] = ()
+
+    def check(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValidationError("The period needs instants with a time zone", field="period")
+        if self.end <= self.start:
+            raise ValidationError(
+                "The period ends before it starts: pick a later end date", field="period"
+            )
+        if self.end - self.start > MAX_PERIOD:
+            raise ValidationError("The period is longer than three years", field="period")
+
+    @property
+    def step(self) -> timedelta:
+        return DAY if self.end - self.start <= DAILY_UP_TO else WEEK
+
+
+@dataclass(frozen=True)
+class BacklogPoint:
+    at: datetime  # the end of the step
+    open: int
+
+
+@dataclass(frozen=True)
+class Count:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Compliance:
+    priority: int
+    response_met: int
+    response_missed: int
+    resolution_met: int
+    resolution_missed: int
+
+    @staticmethod
+    def _share(met: int, missed: int) -> float | None:
+        return 100.0 * met / (met + missed) if met + missed else None
+
+    @property
+    def response_pct(self) -> float | None:
+        return self._share(self.response_met, self.response_missed)
+
+    @property
+    def resolution_pct(self) -> float | None:
+        return self._share(self.resolution_met, self.resolution_missed)
+
+
+@dataclass(frozen=True)
+class ResolveTime:
+    label: str  # "P1" or a group's name
+    key: int | None  # the priority or the group's id (None: no group)
+    count: int
+    mean_s: float
+    median_s: float
+
+
+@dataclass(frozen=True)
+class FirstLine:
+    label: str  # "P1"... or "All"
+    first_line: int
+    resolved: int
+
+    @property
+    def pct(self) -> float | None:
+        return 100.0 * self.first_line / self.resolved if self.resolved else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    flt: DashboardFilter
+    now: datetime
+    backlog: list[BacklogPoint] = field(hash=False)
+    by_channel: list[Count] = field(hash=False)
+    by_category: list[Count] = field(hash=False)
+    compliance: list[Compliance] = field(hash=False)
+    resolve_by_priority: list[ResolveTime] = field(hash=False)
+    resolve_by_group: list[ResolveTime] = field(hash=False)
+    ageing: list[Count] = field(hash=False)
+    first_line: list[FirstLine] = field(hash=False)
+
+
+# -- SQL building blocks ---------------------------------------------------------------------
+def _at(value: datetime) -> ColumnElement[datetime]:
+    return literal(value, UTCDateTime())
+
+
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def _seconds(dialect: str, later: Column, earlier: Column) -> ColumnElement[float]:
+    """later - earlier in seconds, as a float, on either engine."""
+    if dialect == "sqlite":
+        return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
+    return cast(func.extract("epoch", later - earlier), Float)
+
+
+def _step_index(dialect: str, at: Column, flt: DashboardFilter) -> ColumnElement[Any]:
+    """Which step of the period `at` falls in (0, 1, ...)."""
+    steps = _seconds(dialect, at, _at(flt.start)) / flt.step.total_seconds()
+    # `at` is never before the start: truncation is the floor (SQLite may lack floor())
+    return cast(steps, Integer) if dialect == "sqlite" else func.floor(steps)
+
+
+def _in_groups(stmt: Select[Any], flt: DashboardFilter) -> Select[Any]:
+    return stmt.where(Incident.group_id.in_(flt.group_ids)) if flt.group_ids else stmt
+
+
+def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+
+_RESOLVED_STATES = (State.RESOLVED.value, State.CLOSED.value)
+
+
+def _resolved_in(flt: DashboardFilter) -> ColumnElement[bool]:
+    i = Incident
+    return and_(
+        i.resolved_at >= _at(flt.start),
+        i.resolved_at < _at(flt.end),
+        i.state.in_(_RESOLVED_STATES),
+    )
+
+
+def _opened_in(flt: DashboardFilter) -> ColumnElement[bool]:
+    return and_(Incident.opened_at >= _at(flt.start), Incident.opened_at < _at(flt.end))
+
+
+# -- the charts ---------------------------------------------------------------------------
+def backlog(conn: Connection, flt: DashboardFilter, now: datetime) -> list[BacklogPoint]:
+    """The open backlog at the end of each step of the period (up to now)."""
+    i, d = Incident, conn.dialect.name
+    start = _at(flt.start)
+    before = conn.execute(
+        _in_groups(
+            select(func.count()).where(
+                i.opened_at < start,
+                or_(i.resolved_at.is_(None), i.resolved_at >= start),
+                or_(i.state != State.CANCELLED.value, i.closed_at >= start),
+            ),
+            flt,
+        )
+    ).scalar_one()
+    deltas: dict[int, int] = {}
+
+    def add(stmt: Select[Any], sign: int) -> None:
+        for k, n in conn.execute(_in_groups(stmt, flt)):
+            deltas[int(k)] = deltas.get(int(k), 0) + sign * int(n)
+
+    opened = _step_index(d, i.opened_at, flt).label("k")
+    add(select(opened, func.count()).where(_opened_in(flt)).group_by(opened), 1)
+    # resolved (whatever its state now: a closed incident was resolved first)
+    resolved = _step_index(d, i.resolved_at, flt).label("k")
+    add(
+        select(resolved, func.count())
+        .where(i.resolved_at >= start, i.resolved_at < _at(flt.end))
+        .group_by(resolved),
+        -1,
+    )
+    # cancelled without a resolution
+    cancelled = _step_index(d, i.closed_at, flt).label("k")
+    add(
+        select(cancelled, func.count())
+        .where(
+            i.state == State.CANCELLED.value,
+            i.resolved_at.is_(None),
+            i.closed_at >= start,
+            i.closed_at < _at(flt.end),
+        )
+        .group_by(cancelled),
+        -1,
+    )
+    points: list[BacklogPoint] = []
+    level = int(before)
+    k = 0
+    at = flt.start
+    last = min(flt.end, now)
+    while at < last:
+        level += deltas.get(k, 0)
+        at = min(flt.start + (k + 1) * flt.step, flt.end)
+        points.append(BacklogPoint(min(at, now), level))
+        k += 1
+    return points
+
+
+def by_channel(conn: Connection, flt: DashboardFilter) -> list[Count]:
+    i = Incident
+    stmt = _in_groups(
+        select(i.channel, func.count()).where(_opened_in(flt)).group_by(i.channel), flt
+    )
+    rows = [
+        Count(CHANNEL_WORDS.get(str(ch), str(ch).capitalize()), int(n))
+        for ch, n in conn.execute(stmt)
+    ]
+    return sorted(rows, key=lambda c: (-c.count, c.label))
+
+
+def by_category(conn: Connection, flt: DashboardFilter, top: int = 12) -> list[Count]:
+    """Incoming per category ("Parent / Child"), the largest first; past `top`, "Other"."""
+    i = Incident
+    stmt = _in_groups(
+        select(i.category_id, func.count()).where(_opened_in(flt)).group_by(i.category_id),
+        flt,
+    )
+    counts = [(cid, int(n)) for cid, n in conn.execute(stmt)]
+    cats = {
+        int(r.id): (str(r.name), r.parent_id)
+        for r in conn.execute(select(Category.id, Category.name, Category.parent_id))
+    }
+
+    def name(cid: int | None) -> str:
+        if cid is None or cid not in cats:
+            return "(no category)"
+        own, parent = cats[cid]
+        return f"{cats[parent][0]} / {own}" if parent in cats else own
+
+    rows = sorted((Count(name(cid), n) for cid, n in counts), key=lambda c: (-c.count, c.label))
+    if len(rows) > top:
+        rest = sum(c.count for c in rows[top - 1 :])
+        rows = [*rows[: top - 1], Count("Other", rest)]
+    return rows
+
+
+def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Compliance]:
+    i = Incident
+    due = i.response_due
+    late = or_(i.responded_at >= due, and_(i.responded_at.is_(None), due <= _at(now)))
+    met = and_(i.responded_at.is_not(None), i.responded_at < due)
+    response = {
+        int(p): (int(a), int(b))
+        for p, a, b in conn.execute(
+            _in_groups(
+                select(i.priority, _flag(met), _flag(late))
+                .where(_opened_in(flt), due.is_not(None))
+                .group_by(i.priority),
+                flt,
+            )
+        )
+    }
+    resolution = {
+        int(p): (int(a), int(b))
+        for p, a, b in conn.execute(
+            _in_groups(
+                select(
+                    i.priority,
+                    _flag(i.sla_breached.is_(False)),
+                    _flag(i.sla_breached.is_(True)),
+                )
+                .where(_resolved_in(flt), i.resolution_due.is_not(None))
+                .group_by(i.priority),
+                flt,
+            )
+        )
+    }
+    return [
+        Compliance(p, *response.get(p, (0, 0)), *resolution.get(p, (0, 0)))
+        for p in sorted(set(response) | set(resolution))
+    ]
+
+
+def _resolve_times(
+    conn: Connection, flt: DashboardFilter, key: Column
+) -> list[tuple[int | None, int, float, float]]:
+    """(key, count, mean s, median s) of the incidents resolved in the period, per key."""
+    i = Incident
+    seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
+    inner = _in_groups(
+        select(
+            key.label("k"),
+            seconds.label("s"),
+            func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
+            func.count().over(partition_by=key).label("n"),
+        ).where(_resolved_in(flt)),
+        flt,
+    ).subquery()
+    middle = or_(inner.c.rn == (inner.c.n + 1) // 2, inner.c.rn == (inner.c.n + 2) // 2)
+    stmt = select(
+        inner.c.k,
+        func.count(),
+        func.avg(inner.c.s),
+        func.avg(case((middle, inner.c.s))),
+    ).group_by(inner.c.k)
+    return [
+        (None if k is None else int(k), int(n), float(mean), float(median))
+        for k, n, mean, median in conn.execute(stmt)
+    ]
+
+
+def resolve_by_priority(conn: Connection, flt: DashboardFilter) -> list[ResolveTime]:
+    rows = _resolve_times(conn, flt, Incident.priority)
+    return [
+        ResolveTime(f"P{k}", k, n, mean, median)
+        for k, n, mean, median in sorted(rows, key=lambda r: r[0] or 0)
+    ]
+
+
+def resolve_by_group(conn: Connection, flt: DashboardFilter) -> list[ResolveTime]:
+    rows = _resolve_times(conn, flt, Incident.group_id)
+    names = {int(k): str(v) for k, v in conn.execute(select(Group.id, Group.name))}
+    out = [
+        ResolveTime(names.get(k, "(no group)") if k is not None else "(no group)", k, n, mean, med)
+        for k, n, mean, med in rows
+    ]
+    return sorted(out, key=lambda r: r.label.lower())
+
+
+def ageing(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Count]:
+    """The open incidents by how long ago they were opened (now, whatever the period)."""
+    i = Incident
+    columns = []
+    for _label, low, high in AGE_BUCKETS:
+        cond = i.opened_at <= _at(now - low)
+        if high is not None:
+            cond = and_(cond, i.opened_at > _at(now - high))
+        columns.append(_flag(cond))
+    row = conn.execute(_in_groups(select(*columns).where(i.active), flt)).one()
+    return [Count(b[0], int(n)) for b, n in zip(AGE_BUCKETS, row, strict=True)]
+
+
+def first_line(conn: Connection, flt: DashboardFilter) -> list[FirstLine]:
+    i = Incident
+    stmt = _in_groups(
+        select(i.priority, _flag(i.support_line <= 1), func.count())
+        .where(_resolved_in(flt))
+        .group_by(i.priority),
+        flt,
+    )
+    rows = sorted((int(p), int(a), int(n)) for p, a, n in conn.execute(stmt))
+    out = [FirstLine(f"P{p}", a, n) for p, a, n in rows]
+    out.append(FirstLine("All", sum(r[1] for r in rows), sum(r[2] for r in rows)))
+    return out
+
+
+def dashboard(desk: Desk, flt: DashboardFilter) -> Dashboard:
+    """Every chart's figures, in one read snapshot."""
+    flt.check()
+    now = desk.now()
+    with desk.read() as conn:
+        return Dashboard(
+            flt,
+            now,
+            backlog(conn, flt, now),
+            by_channel(conn, flt),
+            by_category(conn, flt),
+            compliance(conn, flt, now),
+            resolve_by_priority(conn, flt),
+            resolve_by_group(conn, flt),
+            ageing(conn, flt, now),
+            first_line(conn, flt),
+        )
+
+
+def groups(desk: Desk) -> list[tuple[int, str]]:
+    """The groups the filter offers, by name."""
+    with desk.read() as conn:
+        rows = conn.execute(select(Group.id, Group.name).order_by(func.lower(Group.name)))
+        return [(int(k), str(v)) for k, v in rows]
+
+
+# -- the charts' data as tables (CSV) ---------------------------------------------------------
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.2f}"
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def tables(d: Dashboard, zone: Any) -> dict[str, tuple[list[str], list[list[object]]]]:
+    """Each chart's data as (header, rows), by the chart's key; times in `zone`."""
+    return {
+        "backlog": (
+            ["At", "Open incidents"],
+            [[f"{p.at.astimezone(zone):%Y-%m-%d %H:%M}", p.open] for p in d.backlog],
+        ),
+        "channel": (["Channel", "Incidents opened"], [[c.label, c.count] for c in d.by_channel]),
+        "category": (
+            ["Category", "Incidents opened"],
+            [[c.label, c.count] for c in d.by_category],
+        ),
+        "compliance": (
+            [
+                "Priority",
+                "Response met",
+                "Response missed",
+                "Response met %",
+                "Resolution met",
+                "Resolution missed",
+                "Resolution met %",
+            ],
+            [
+                [
+                    f"P{c.priority}",
+                    c.response_met,
+                    c.response_missed,
+                    _pct(c.response_pct),
+                    c.resolution_met,
+                    c.resolution_missed,
+                    _pct(c.resolution_pct),
+                ]
+                for c in d.compliance
+            ],
+        ),
+        "resolve_priority": (
+            ["Priority", "Resolved", "Mean hours", "Median hours"],
+            [
+                [r.label, r.count, _hours(r.mean_s), _hours(r.median_s)]
+                for r in d.resolve_by_priority
+            ],
+        ),
+        "resolve_group": (
+            ["Group", "Resolved", "Mean hours", "Median hours"],
+            [[r.label, r.count, _hours(r.mean_s), _hours(r.median_s)] for r in d.resolve_by_group],
+        ),
+        "ageing": (["Age", "Open incidents"], [[c.label, c.count] for c in d.ageing]),
+        "first_line": (
+            ["Priority", "Resolved on the first line", "Resolved", "First-line %"],
+            [[f.label, f.first_line, f.resolved, _pct(f.pct)] for f in d.first_line],
+        ),
+    }
+
+
+def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """One chart's data as CSV; returns the number of data rows."""
+    writer = csv.writer(out)
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow(row)
+        n += 1
+    return n
