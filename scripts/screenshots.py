@@ -243,6 +243,17 @@ def main() -> int:
     print("wrote", out / "workload-board.png")
     board.close()
 
+    # Supervisor > Dashboard, over the demo desk (the last 30 days)
+    from app.views.dashboard import DashboardWindow
+
+    dash = DashboardWindow(desk, runner)
+    dash.resize(1180, 1400)
+    dash.show()
+    settle(1500)
+    dash.grab().save(str(out / "dashboard.png"))
+    print("wrote", out / "dashboard.png")
+    dash.close()
+
     window.shutdown()
     runner.shutdown()
     engine.dispose()

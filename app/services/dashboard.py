@@ -25,10 +25,12 @@ What each chart counts (the group filter reads the incident's current group):
 
 from __future__ import annotations
 
+import bisect
 import csv
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import IO, Any
 
 from sqlalchemy import (
@@ -182,11 +184,37 @@ def _seconds(dialect: str, later: Column, earlier: Column) -> ColumnElement[floa
     return cast(func.extract("epoch", later - earlier), Float)
 
 
-def _step_index(dialect: str, at: Column, flt: DashboardFilter) -> ColumnElement[Any]:
-    """Which step of the period `at` falls in (0, 1, ...)."""
-    steps = _seconds(dialect, at, _at(flt.start)) / flt.step.total_seconds()
-    # `at` is never before the start: truncation is the floor (SQLite may lack floor())
-    return cast(steps, Integer) if dialect == "sqlite" else func.floor(steps)
+def _hour_index(dialect: str, at: Column, flt: DashboardFilter) -> ColumnElement[Any]:
+    """Which hour of the period `at` falls in (0, 1, ...). Local midnights fall on whole hours
+    from the period's start (itself a local midnight), daylight saving time or not."""
+    if dialect == "sqlite":
+        # whole seconds, exactly (julianday's floating days would put an event at midnight
+        # a hair before it); `at` is never before the start: integer division is the floor
+        def epoch(t: Column) -> ColumnElement[int]:
+            return cast(func.strftime("%s", t), Integer)
+
+        return (epoch(at) - epoch(_at(flt.start))) // 3600
+    return func.floor(_seconds(dialect, at, _at(flt.start)) / 3600.0)
+
+
+def step_ends(flt: DashboardFilter, zone: tzinfo, now: datetime) -> list[datetime]:
+    """The instants the backlog is read at: each local midnight (or every seventh) after the
+    start, the last one the period's end or now, whichever comes first."""
+    last = min(flt.end, now)
+    if last <= flt.start:
+        return []
+    local = flt.start.astimezone(zone)
+    days = flt.step.days
+    ends: list[datetime] = []
+    n = 1
+    while True:
+        day = local.date() + timedelta(days=n * days)
+        at = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        if at >= last:
+            ends.append(last)
+            return ends
+        ends.append(at)
+        n += 1
 
 
 def _in_groups(stmt: Select[Any], flt: DashboardFilter) -> Select[Any]:
@@ -214,7 +242,9 @@ def _opened_in(flt: DashboardFilter) -> ColumnElement[bool]:
 
 
 # -- the charts ---------------------------------------------------------------------------
-def backlog(conn: Connection, flt: DashboardFilter, now: datetime) -> list[BacklogPoint]:
+def backlog(
+    conn: Connection, flt: DashboardFilter, now: datetime, zone: tzinfo = UTC
+) -> list[BacklogPoint]:
     """The open backlog at the end of each step of the period (up to now)."""
     i, d = Incident, conn.dialect.name
     start = _at(flt.start)
@@ -234,10 +264,10 @@ def backlog(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Backl
         for k, n in conn.execute(_in_groups(stmt, flt)):
             deltas[int(k)] = deltas.get(int(k), 0) + sign * int(n)
 
-    opened = _step_index(d, i.opened_at, flt).label("k")
+    opened = _hour_index(d, i.opened_at, flt).label("k")
     add(select(opened, func.count()).where(_opened_in(flt)).group_by(opened), 1)
     # resolved (whatever its state now: a closed incident was resolved first)
-    resolved = _step_index(d, i.resolved_at, flt).label("k")
+    resolved = _hour_index(d, i.resolved_at, flt).label("k")
     add(
         select(resolved, func.count())
         .where(i.resolved_at >= start, i.resolved_at < _at(flt.end))
@@ -245,7 +275,7 @@ def backlog(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Backl
         -1,
     )
     # cancelled without a resolution
-    cancelled = _step_index(d, i.closed_at, flt).label("k")
+    cancelled = _hour_index(d, i.closed_at, flt).label("k")
     add(
         select(cancelled, func.count())
         .where(
@@ -257,16 +287,19 @@ def backlog(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Backl
         .group_by(cancelled),
         -1,
     )
+    ends = step_ends(flt, zone, now)
+    # the hour each step ends at (rounded up: `now` may fall inside an hour)
+    bounds = [math.ceil((at - flt.start).total_seconds() / 3600) for at in ends]
+    per_step = [0] * len(ends)
+    for hour, delta in deltas.items():
+        k = bisect.bisect_right(bounds, hour)
+        if k < len(per_step):
+            per_step[k] += delta
     points: list[BacklogPoint] = []
     level = int(before)
-    k = 0
-    at = flt.start
-    last = min(flt.end, now)
-    while at < last:
-        level += deltas.get(k, 0)
-        at = min(flt.start + (k + 1) * flt.step, flt.end)
-        points.append(BacklogPoint(min(at, now), level))
-        k += 1
+    for at, delta in zip(ends, per_step, strict=True):
+        level += delta
+        points.append(BacklogPoint(at, level))
     return points
 
 
@@ -426,7 +459,7 @@ def dashboard(desk: Desk, flt: DashboardFilter) -> Dashboard:
         return Dashboard(
             flt,
             now,
-            backlog(conn, flt, now),
+            backlog(conn, flt, now, desk.zone),
             by_channel(conn, flt),
             by_category(conn, flt),
             compliance(conn, flt, now),

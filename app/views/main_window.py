@@ -542,6 +542,14 @@ class MainWindow(QMainWindow):
             "Open incidents per group and agent: by priority, at risk, breached, on hold, oldest",
         )
         supervisor_menu.addAction(self.board_action)
+        self.dashboard_action = self._action(
+            "&Dashboard…",
+            None,
+            self.open_dashboard,
+            "Charts over a period and a group: backlog, incoming, SLA compliance, time to "
+            "resolve, ageing, first-line resolution",
+        )
+        supervisor_menu.addAction(self.dashboard_action)
         if not can(self.actor.role, Permission.BULK_EDIT):
             self.bulk_action.setEnabled(False)
             self.bulk_action.setToolTip(
@@ -1179,6 +1187,17 @@ class MainWindow(QMainWindow):
         window.show()
         window.raise_()
         window.activateWindow()
+
+    def open_dashboard(self) -> None:
+        from app.views.dashboard import DashboardWindow
+
+        dash = getattr(self, "dashboard_window", None)
+        if dash is None:
+            dash = DashboardWindow(self.desk, self.runner, self)
+            self.dashboard_window = dash
+        dash.show()
+        dash.raise_()
+        dash.activateWindow()
 
     def open_workload_board(self) -> None:
         from app.views.workload import WorkloadWindow
