@@ -228,8 +228,13 @@ def main() -> int:
     print("saved:", sla.cal_message.text())
     sla.tabs.setCurrentIndex(1)
     settle(400)
+    sla.target_rows[1][2].setText("9 hours")  # P2: an hour longer to resolve, not saved
+    sla._policy_edited()
+    sla.pol_reason.setText("Mail is slower to fix than we said")
+    settle(1500)
     sla.grab().save(str(out / "sla-policies.png"))
     print("wrote", out / "sla-policies.png")
+    sla.policy_dirty = False  # a throwaway draft: nothing to ask on close
     sla.close()
 
     # Supervisor > Workload board, over the demo desk

@@ -149,6 +149,15 @@ def test_a_policy_change_is_counted_confirmed_and_recomputed(
     )
     assert high.priority == 2
     window = _window(qtbot, world, runner)
+    # a calendar's draft says what it would re-measure as it is typed; Revert forgets it
+    qtbot.waitUntil(lambda: window.current_calendar is not None)
+    assert window.current_calendar.name == "Office hours"
+    _type(qtbot, window.day_edits[0], SPLIT)
+    qtbot.waitUntil(
+        lambda: window.cal_effect.text() == "Saving re-measures 1 open incident (2 - High: 1)"
+    )
+    qtbot.mouseClick(window.revert_calendar_button, Qt.MouseButton.LeftButton)
+    assert (window.cal_effect.text(), window.calendar_dirty) == ("", False)
     window.tabs.setCurrentIndex(1)
     qtbot.waitUntil(
         lambda: window.current_policy is not None and window.target_rows[1][2].text() == "8 hours"
@@ -156,6 +165,10 @@ def test_a_policy_change_is_counted_confirmed_and_recomputed(
     asked: list[str] = []
     window.confirm = lambda _title, text: asked.append(text) is not None  # says no first
     _type(qtbot, window.target_rows[1][2], "9 hours")
+    # counted as typed, off the GUI thread
+    qtbot.waitUntil(
+        lambda: window.pol_effect.text() == "Saving re-measures 1 open incident (2 - High: 1)"
+    )
     qtbot.keyClicks(window.pol_reason, "Mail is slower to fix than we said")
     qtbot.mouseClick(window.save_policy_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.pol_message.text() == "Not saved: nothing changed")

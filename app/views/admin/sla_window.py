@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from PySide6.QtCore import QDate, QDateTime, QItemSelectionModel, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QItemSelectionModel, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QTextCharFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -80,6 +80,9 @@ from app.views.errors import show_problem
 from app.views.tasks import TaskRunner
 
 LOAD_KEY = "sla-window-load"
+CAL_EFFECT_KEY = "sla-window-calendar-effect"
+POL_EFFECT_KEY = "sla-window-policy-effect"
+EFFECT_DEBOUNCE_MS = 300
 HISTORY_KEY = "sla-window-history"
 ENTITIES = frozenset({"calendar", "policy", "priority", "matrix", "site"})
 NEW_CALENDAR = "New calendar"
@@ -166,6 +169,15 @@ class SlaWindow(QMainWindow):
         # picks a colour from the one shown -> the new one, or None; a test answers itself
         self.pick_color: Callable[[QColor], QColor | None] = self._pick_color
 
+        # what saving the draft would re-measure, counted off the GUI thread as it is typed
+        self._cal_effect_timer = QTimer(self)
+        self._cal_effect_timer.setSingleShot(True)
+        self._cal_effect_timer.setInterval(EFFECT_DEBOUNCE_MS)
+        self._cal_effect_timer.timeout.connect(self._count_calendar_effect)
+        self._pol_effect_timer = QTimer(self)
+        self._pol_effect_timer.setSingleShot(True)
+        self._pol_effect_timer.setInterval(EFFECT_DEBOUNCE_MS)
+        self._pol_effect_timer.timeout.connect(self._count_policy_effect)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._calendars_tab(), "&Calendars")
         self.tabs.addTab(self._policies_tab(), "&Policies")
@@ -265,6 +277,12 @@ class SlaWindow(QMainWindow):
             lambda: self._fill_calendar(self.current_calendar)
         )
         self.cal_message = Message()
+        self.cal_effect = QLabel()
+        self.cal_effect.setAccessibleName("Open incidents the calendar change re-measures")
+        self.cal_effect.setWordWrap(True)
+        effect_font = self.cal_effect.font()
+        effect_font.setBold(True)
+        self.cal_effect.setFont(effect_font)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -286,6 +304,7 @@ class SlaWindow(QMainWindow):
         ml.addLayout(form)
         ml.addLayout(buttons)
         ml.addWidget(self.cal_message)
+        ml.addWidget(self.cal_effect)
         ml.addStretch(1)
 
         # the preview of the draft
@@ -400,6 +419,12 @@ class SlaWindow(QMainWindow):
         self.revert_policy_button = QPushButton("Re&vert")
         self.revert_policy_button.clicked.connect(lambda: self._fill_policy(self.current_policy))
         self.pol_message = Message()
+        self.pol_effect = QLabel()
+        self.pol_effect.setAccessibleName("Open incidents the policy change re-measures")
+        self.pol_effect.setWordWrap(True)
+        effect_font = self.pol_effect.font()
+        effect_font.setBold(True)
+        self.pol_effect.setFont(effect_font)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow("Na&me:", self.pol_name)
@@ -422,6 +447,7 @@ class SlaWindow(QMainWindow):
         rl.addLayout(reason)
         rl.addLayout(buttons)
         rl.addWidget(self.pol_message)
+        rl.addWidget(self.pol_effect)
         rl.addStretch(1)
         for edit in (self.pol_name,):
             edit.textEdited.connect(self._policy_edited)
@@ -721,6 +747,8 @@ class SlaWindow(QMainWindow):
             self.response_due_label.setText("—")
             self.resolution_due_label.setText("—")
             self._clear_month()
+            self._cal_effect_timer.stop()
+            self.cal_effect.setText("")
             if not self._filling and self.calendar_dirty:
                 self.cal_message.say(str(exc), error=True)
             return
@@ -729,6 +757,41 @@ class SlaWindow(QMainWindow):
         self.preview_spec = spec
         self._paint_month()
         self._preview_due()
+        self._schedule_calendar_effect()
+
+    def _schedule_calendar_effect(self) -> None:
+        if not self.calendar_dirty or self.current_calendar is None:
+            self._cal_effect_timer.stop()
+            self.runner.cancel(CAL_EFFECT_KEY)
+            self.cal_effect.setText("")
+            return
+        self.cal_effect.setText("Counting the open incidents it would re-measure…")
+        self._cal_effect_timer.start()
+
+    def _count_calendar_effect(self) -> None:
+        spec, record, desk = getattr(self, "preview_spec", None), self.current_calendar, self.desk
+        if spec is None or record is None or not self.calendar_dirty:
+            return
+        cid = record.id
+        self.runner.run(
+            lambda: (spec, sla_changes.preview_calendar(desk, spec, cid, limit=0)),
+            lambda got: self._effect_counted(self.cal_effect, got),
+            lambda exc: self.cal_effect.setText(""),
+            key=CAL_EFFECT_KEY,
+        )
+
+    def _effect_counted(
+        self, label: QLabel, got: tuple[object, sla_policies.PolicyPreview]
+    ) -> None:
+        spec, preview = got
+        current = (
+            getattr(self, "preview_spec", None)
+            if label is self.cal_effect
+            else self._policy_draft()
+        )
+        if spec != current:
+            return  # the draft moved on: its own count is on its way
+        label.setText(effect_words(preview, self.matrix))
 
     def _clear_month(self) -> None:
         self.month.setDateTextFormat(QDate(), QTextCharFormat())
@@ -1010,6 +1073,9 @@ class SlaWindow(QMainWindow):
         self.pol_reason.clear()
         self._filling = False
         self.policy_dirty = False
+        self._pol_effect_timer.stop()
+        self.runner.cancel(POL_EFFECT_KEY)
+        self.pol_effect.setText("")
         self.save_policy_button.setText("&Save policy…" if record else "&Add policy")
         self.revert_policy_button.setEnabled(False)
 
@@ -1027,6 +1093,31 @@ class SlaWindow(QMainWindow):
         self.policy_dirty = True
         self.revert_policy_button.setEnabled(True)
         self.pol_message.say("Not saved yet")
+        if self.current_policy is None:
+            return
+        self.pol_effect.setText("Counting the open incidents it would re-measure…")
+        self._pol_effect_timer.start()
+
+    def _policy_draft(self) -> PolicySpec | None:
+        try:
+            return self.policy_spec()
+        except ValidationError:
+            return None
+
+    def _count_policy_effect(self) -> None:
+        spec, record, desk = self._policy_draft(), self.current_policy, self.desk
+        if record is None or not self.policy_dirty:
+            return
+        if spec is None:
+            self.pol_effect.setText("")
+            return
+        pid = record.id
+        self.runner.run(
+            lambda: (spec, sla_policies.preview_policy(desk, spec, pid, limit=0)),
+            lambda got: self._effect_counted(self.pol_effect, got),
+            lambda exc: self.pol_effect.setText(""),
+            key=POL_EFFECT_KEY,
+        )
 
     def policy_spec(self) -> PolicySpec:
         """The draft as a policy, or a ValidationError naming the field; the service validates
@@ -1235,7 +1326,10 @@ class SlaWindow(QMainWindow):
         ):
             event.ignore()
             return
-        self.runner.cancel(LOAD_KEY)
+        for key in (LOAD_KEY, CAL_EFFECT_KEY, POL_EFFECT_KEY):
+            self.runner.cancel(key)
+        self._cal_effect_timer.stop()
+        self._pol_effect_timer.stop()
         super().closeEvent(event)
 
 
@@ -1266,6 +1360,15 @@ def sla_policies_state(desk: Desk) -> SlaState:
         queries.matrix(desk),
         colors_service.priority_colors(desk),
     )
+
+
+def effect_words(preview: sla_policies.PolicyPreview, matrix: PriorityMatrix | None) -> str:
+    """'Saving re-measures 37 open incidents (2 - High: 30, 3 - Moderate: 7)'."""
+    if preview.count == 0:
+        return "Saving re-measures no open incident"
+    label = matrix.priority_label if matrix is not None else str
+    per = ", ".join(f"{label(p)}: {n:,}" for p, n in preview.per_priority)
+    return f"Saving re-measures {plural(preview.count, 'open incident')} ({per})"
 
 
 def open_sla_window(
