@@ -101,7 +101,9 @@ def main() -> int:
         figures.update(run_child(url, tmp))
         bare = [run_bare(tmp) for _ in range(3)]
         figures["bare_qt_paint_s"] = round(statistics.median(bare), 3)
-        figures["start_over_bare"] = round(figures["start_to_paint_s"] / figures["bare_qt_paint_s"], 2)
+        figures["start_over_bare"] = round(
+            figures["start_to_paint_s"] / figures["bare_qt_paint_s"], 2
+        )
         figures["machine"] = {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -134,13 +136,23 @@ def run_child(url: str, tmp: Path) -> dict[str, Any]:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     sys.stderr.write(proc.stderr)
     result = next(
-        (json.loads(line[len(RESULT) :]) for line in proc.stdout.splitlines() if line.startswith(RESULT)),
+        (
+            json.loads(line[len(RESULT) :])
+            for line in proc.stdout.splitlines()
+            if line.startswith(RESULT)
+        ),
         None,
     )
     if proc.returncode != 0 or result is None:
         raise SystemExit(f"the application failed (exit {proc.returncode}):\n{proc.stdout}")
     result["start_to_paint_s"] = round(result.pop("first_paint_at") - spawned, 3)
-    order = ["start_to_paint_s", "scroll_100k_ms", "search_keystroke_ms", "remote_change_ms", "rss_mb"]
+    order = [
+        "start_to_paint_s",
+        "scroll_100k_ms",
+        "search_keystroke_ms",
+        "remote_change_ms",
+        "rss_mb",
+    ]
     return {k: result[k] for k in order} | {k: v for k, v in result.items() if k not in order}
 
 
@@ -171,9 +183,17 @@ def run_bare(tmp: Path) -> float:
     """Seconds from spawning a bare PySide6 process to the end of its table's first paint."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp / "config"))
     spawned = time.time()
-    proc = subprocess.run([sys.executable, "-c", BARE], env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
-    painted = next(float(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("PAINTED"))
+    proc = subprocess.run(
+        [sys.executable, "-c", BARE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    painted = next(
+        float(line.split()[1]) for line in proc.stdout.splitlines() if line.startswith("PAINTED")
+    )
     return painted - spawned
 
 
@@ -329,7 +349,9 @@ class Driver:
             from PySide6.QtWidgets import QAbstractItemView
 
             self.idle()
-            self.expect_paint(lambda: self.visible_rows()[:1] == range(DEEP, DEEP + 1) and self.all_real())
+            self.expect_paint(
+                lambda: self.visible_rows()[:1] == range(DEEP, DEEP + 1) and self.all_real()
+            )
             t0 = time.perf_counter()
             w.table.scrollTo(w.model.index(DEEP, 0), QAbstractItemView.ScrollHint.PositionAtTop)
             self.figures["scroll_100k_ms"] = round((self.wait_painted() - t0) * 1000, 1)
@@ -368,7 +390,9 @@ class Driver:
         w = self.window
         m = w.model
         row = next(
-            r for r in self.visible_rows() if (m.cached_row(m.incident_id(r) or -1) or _NO).priority == 1
+            r
+            for r in self.visible_rows()
+            if (m.cached_row(m.incident_id(r) or -1) or _NO).priority == 1
         )
         incident_id = m.incident_id(row)
         title = f"Remote change {k} at {time.time():.3f}"
@@ -406,7 +430,9 @@ class Driver:
         QTest.keyClicks(box, word[:-1])
         prefix = word[:-1]
         # whole words match (no prefix search): the prefix may show nothing; wait for its answer
-        self.wait(lambda: w.model.query.flt.text == prefix and w.model.generation() == _loaded(w.model))
+        self.wait(
+            lambda: w.model.query.flt.text == prefix and w.model.generation() == _loaded(w.model)
+        )
         self.wait(lambda: w.model.rowCount() == 0 or self.all_real())
         applied: list[float] = []
         original = w._apply_filters
@@ -420,9 +446,11 @@ class Driver:
         self.idle()
         try:
             self.expect_paint(
-                lambda: w.model.query.flt.text == word
-                and w.model.generation() == _loaded(w.model)
-                and self.all_real()
+                lambda: (
+                    w.model.query.flt.text == word
+                    and w.model.generation() == _loaded(w.model)
+                    and self.all_real()
+                )
             )
             t0 = time.perf_counter()
             QTest.keyClick(box, word[-1])

@@ -126,6 +126,7 @@ def run(desk: Desk, incidents: int, runs: int) -> dict[str, Any]:
     sql = RAW_FIRST_PAGE.format(active="= 1" if desk.dialect == "sqlite" else "", limit=PAGE)
     raw = desk.engine.raw_connection()
     try:
+
         def raw_page() -> None:
             cur = raw.cursor()
             cur.execute(sql)

@@ -15,7 +15,11 @@ Figures, never pass/fail:
 - ``bulk_reassign_s``: 1,000 selected incidents reassigned to another group, one transaction
   each, through ``services.bulk.apply_one`` (what the bulk dialog sends).
 - ``board_ms``: the workload board (``services.workload.board``), median of 5 after a warm-up.
-- ``dashboard_s``: null: the dashboard is not built yet.
+- ``dashboard_s``: every chart of the dashboard (``services.dashboard.dashboard``) over the last
+  12 months, which then hold every incident, median of 3 after a warm-up; ``dashboard_30d_s``
+  over the last 30 days. Before it, the incidents' openings are spread over the year (a
+  deterministic function of the id) and 80% of them resolved (6 in 10 closed) some hours later,
+  1 in 7 late, so that every chart has its data.
 """
 
 # ruff: noqa: E402
@@ -38,6 +42,7 @@ import os
 import statistics
 import tempfile
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -52,12 +57,45 @@ def log(message: str) -> None:
     print(f"supervisor bench: {message}", file=sys.stderr, flush=True)
 
 
+def spread_and_resolve(conn_engine: Any, now: datetime) -> None:
+    """Openings over the year before `now`; 80% resolved (by id) some hours after."""
+    epoch = int(now.timestamp())
+    back = "((id * 7919) % 31536000)"
+    if conn_engine.dialect.name == "sqlite":
+
+        def ts(expr: str) -> str:
+            return f"(datetime({expr}, 'unixepoch') || '.000000')"
+    else:
+
+        def ts(expr: str) -> str:
+            return f"(to_timestamp({expr}) AT TIME ZONE 'UTC')"
+
+    opened = f"({epoch} - {back})"
+    resolved = f"({opened} + ((id % 200) + 1) * 1800)"
+    done = f"(id % 10 < 8 AND {back} > 432000)"
+    with conn_engine.begin() as conn:
+        conn.execute(
+            text(
+                f"UPDATE incidents SET opened_at = {ts(opened)}, "
+                f"responded_at = CASE WHEN {done} THEN {ts(opened + ' + 600')} ELSE responded_at END, "
+                f"response_due = {ts(opened + ' + 3600')}, "
+                f"resolved_at = CASE WHEN {done} THEN {ts(resolved)} ELSE NULL END, "
+                f"state = CASE WHEN {done} THEN (CASE WHEN id % 10 < 6 THEN 'closed' ELSE 'resolved' END) ELSE state END, "
+                f"active = CASE WHEN {done} THEN {'0' if conn_engine.dialect.name == 'sqlite' else 'false'} ELSE active END, "
+                f"sla_breached = CASE WHEN {done} THEN (id % 7 = 0) ELSE sla_breached END"
+            )
+        )
+        if conn_engine.dialect.name == "postgresql":  # as autovacuum would, after such a change
+            conn.execute(text("ANALYZE incidents"))
+
+
 def run(url: str, n: int) -> dict[str, Any]:
     from app.db.engine import make_engine
     from app.models import Incident
-    from app.services import escalation, workload
+    from app.services import dashboard, escalation, workload
     from app.services.bulk import BulkAction, BulkKind, Item, apply_one
     from app.services.context import Desk
+    from app.services.dashboard import DashboardFilter
 
     log(f"building {n:,} open incidents")
     info = populate(url, n)
@@ -75,21 +113,33 @@ def run(url: str, n: int) -> dict[str, Any]:
                 for value, column in zip((50, 75, 100), at, strict=True):
                     conn.execute(
                         update(Incident)
-                        .where(getattr(Incident, column) <= info.now, getattr(Incident, stage) < value)
+                        .where(
+                            getattr(Incident, column) <= info.now, getattr(Incident, stage) < value
+                        )
                         .values({stage: value})
                     )
-            ids = conn.execute(
-                select(Incident.id)
-                .where(Incident.active, Incident.at_risk_at <= info.now, Incident.resolution_due > info.now)
-                .order_by(Incident.id)
-                .limit(DUE)
-            ).scalars().all()
+            ids = (
+                conn.execute(
+                    select(Incident.id)
+                    .where(
+                        Incident.active,
+                        Incident.at_risk_at <= info.now,
+                        Incident.resolution_due > info.now,
+                    )
+                    .order_by(Incident.id)
+                    .limit(DUE)
+                )
+                .scalars()
+                .all()
+            )
             conn.execute(update(Incident).where(Incident.id.in_(ids)).values(sla_stage=50))
         log("escalation round")
         t = time.perf_counter()
         result = escalation.run_once(desk)
         out["escalation_sweep_s"] = round(time.perf_counter() - t, 3)
-        out["escalation_per_crossing_ms"] = round(out["escalation_sweep_s"] * 1000 / max(len(result.crossed), 1), 1)
+        out["escalation_per_crossing_ms"] = round(
+            out["escalation_sweep_s"] * 1000 / max(len(result.crossed), 1), 1
+        )
         out["escalation_due"] = len(ids)
         out["escalation_announced"] = len(result.crossed)
         out["escalation_rule_actions"] = len(result.fired)
@@ -111,7 +161,9 @@ def run(url: str, n: int) -> dict[str, Any]:
             ).all()
         action = BulkAction(BulkKind.REASSIGN, group_id=target)
         t = time.perf_counter()
-        outcomes = [apply_one(desk, supervisor, action, Item(r.id, r.number, r.version)) for r in rows]
+        outcomes = [
+            apply_one(desk, supervisor, action, Item(r.id, r.number, r.version)) for r in rows
+        ]
         out["bulk_reassign_s"] = round(time.perf_counter() - t, 3)
         out["bulk_reassigned"] = sum(1 for o in outcomes if o.outcome.value == "done")
 
@@ -125,8 +177,28 @@ def run(url: str, n: int) -> dict[str, Any]:
         out["board_ms"] = round(statistics.median(times), 1)
         out["board_rows"] = len(rows_)
         with desk.read() as conn:
-            out["open_incidents"] = conn.execute(text("SELECT count(*) FROM incidents WHERE active")).scalar_one()
-        out["dashboard_s"] = None
+            out["open_incidents"] = conn.execute(
+                text("SELECT count(*) FROM incidents WHERE active")
+            ).scalar_one()
+        log("dashboard: spreading the incidents over a year, resolving 80%")
+        t = time.perf_counter()
+        spread_and_resolve(conn_engine=engine, now=info.now)
+        out["dashboard_prepare_s"] = round(time.perf_counter() - t, 1)
+        year = DashboardFilter(info.now - timedelta(days=365), info.now + timedelta(seconds=1))
+        month = DashboardFilter(info.now - timedelta(days=30), info.now + timedelta(seconds=1))
+        fixed = Desk(engine, clock=lambda: info.now, zone="UTC")
+        for key, flt in (("dashboard_s", year), ("dashboard_30d_s", month)):
+            dashboard.dashboard(fixed, flt)
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                dashboard.dashboard(fixed, flt)
+                times.append(time.perf_counter() - t)
+            out[key] = round(statistics.median(times), 3)
+        with desk.read() as conn:
+            out["dashboard_resolved"] = conn.execute(
+                text("SELECT count(*) FROM incidents WHERE resolved_at IS NOT NULL")
+            ).scalar_one()
     finally:
         engine.dispose()
     return out

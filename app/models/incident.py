@@ -165,3 +165,25 @@ Index(
     Incident.sla_breached,
     Incident.opened_at,
 )
+# The dashboard (app.services.dashboard): what it counts of the incidents opened in a period,
+# and of those resolved in it, each read from its index alone.
+Index(
+    "ix_incidents_opened",
+    Incident.opened_at,
+    Incident.group_id,
+    Incident.channel,
+    Incident.category_id,
+    Incident.priority,
+    Incident.response_due,
+    Incident.responded_at,
+)
+Index(
+    "ix_incidents_resolved",
+    Incident.resolved_at,
+    Incident.group_id,
+    Incident.priority,
+    Incident.opened_at,
+    Incident.sla_breached,
+    Incident.support_line,
+    Incident.resolution_due,
+)

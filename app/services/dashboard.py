@@ -225,16 +225,10 @@ def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-_RESOLVED_STATES = (State.RESOLVED.value, State.CLOSED.value)
-
-
 def _resolved_in(flt: DashboardFilter) -> ColumnElement[bool]:
     i = Incident
-    return and_(
-        i.resolved_at >= _at(flt.start),
-        i.resolved_at < _at(flt.end),
-        i.state.in_(_RESOLVED_STATES),
-    )
+    # a resolution time is set by resolving and cleared by reopening: the state need not be read
+    return and_(i.resolved_at >= _at(flt.start), i.resolved_at < _at(flt.end))
 
 
 def _opened_in(flt: DashboardFilter) -> ColumnElement[bool]:
@@ -248,16 +242,23 @@ def backlog(
     """The open backlog at the end of each step of the period (up to now)."""
     i, d = Incident, conn.dialect.name
     start = _at(flt.start)
-    before = conn.execute(
-        _in_groups(
-            select(func.count()).where(
-                i.opened_at < start,
-                or_(i.resolved_at.is_(None), i.resolved_at >= start),
-                or_(i.state != State.CANCELLED.value, i.closed_at >= start),
+    # open at the start: opened before it, less those resolved before it, less those cancelled
+    # before it (three range counts, each on an index)
+    before = sum(
+        sign * int(conn.execute(_in_groups(select(func.count()).where(cond), flt)).scalar_one())
+        for sign, cond in (
+            (1, i.opened_at < start),
+            (-1, i.resolved_at < start),
+            (
+                -1,
+                and_(
+                    i.state == State.CANCELLED.value,
+                    i.resolved_at.is_(None),
+                    i.closed_at < start,
+                ),
             ),
-            flt,
         )
-    ).scalar_one()
+    )
     deltas: dict[int, int] = {}
 
     def add(stmt: Select[Any], sign: int) -> None:
