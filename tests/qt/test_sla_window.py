@@ -243,3 +243,32 @@ def test_an_agent_is_refused(qtbot, world, runner, no_dialogs) -> None:  # type:
     finally:
         window.shutdown()
         runner.wait()
+
+
+def test_a_change_on_another_workstation_reaches_the_open_window(
+    qtbot, world, runner, other_desk
+) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from app.services import calendars, sla_changes
+
+    main = open_main(qtbot, world, runner, world.admin)
+    try:
+        window = main.open_sla_window()
+        assert isinstance(window, SlaWindow)
+        qtbot.addWidget(window)
+        window.confirm = lambda _title, _text: True
+        qtbot.waitUntil(lambda: window.current_calendar is not None)
+        office = next(c for c in calendars.calendars(other_desk) if c.name == "Office hours")
+        sla_changes.apply_calendar(
+            other_desk,
+            other_desk.actor("admin"),
+            dataclasses.replace(office.spec(), holiday_country="FR"),
+            office.id,
+            reason="The desk moved to Lyon",
+        )
+        qtbot.waitUntil(lambda: window.cal_country.text() == "FR", timeout=10_000)
+        assert "The desk moved to Lyon" in [r[6] for r in window.history_model.rows]
+    finally:
+        main.shutdown()
+        runner.wait()
