@@ -327,6 +327,9 @@ class SlaWindow(QMainWindow):
         self.start_edit.dateTimeChanged.connect(lambda _v: self._preview_due())
         self.targets_combo = QComboBox()
         self.targets_combo.setAccessibleName("Targets")
+        self.targets_combo.setToolTip(
+            "A priority's response / resolution targets under the default policy"
+        )
         self.targets_combo.currentIndexChanged.connect(lambda _i: self._preview_due())
         self.response_due_label = QLabel()
         self.response_due_label.setAccessibleName("Response due")
@@ -840,11 +843,13 @@ class SlaWindow(QMainWindow):
         if default is not None and self.matrix is not None:
             for t in default.targets:
                 self.targets_combo.addItem(
-                    f"{self.matrix.priority_label(t.priority)}: respond {duration_words(t.response_s)}, "
-                    f"resolve {duration_words(t.resolution_s)} ({default.name})",
+                    f"{self.matrix.priority_label(t.priority)}: {duration_words(t.response_s)} / "
+                    f"{duration_words(t.resolution_s)} (on {t.calendar_name})",
                     (t.response_s, t.resolution_s),
                 )
         i = self.targets_combo.findData(current)
+        if i < 0 and default is not None:  # first: a priority measured on the policy's calendar
+            i = next((n for n, t in enumerate(default.targets) if t.calendar_id is None), 0)
         self.targets_combo.setCurrentIndex(max(i, 0))
         self.targets_combo.blockSignals(False)
         if not self._start_set:
