@@ -20,6 +20,8 @@ sort            open queue (``active_only``)                     all incidents
                 id)
 ``updated``     ``ix_incidents_active_updated``                  ``ix_incidents_updated``
 ``number``      ``ix_incidents_active_id`` (active, id)          the primary key
+``ping_pong``   ``ix_incidents_ping_pong`` (active,              not index-backed
+                group_returns, id)
 ``state``       ``ix_incidents_state`` (state, priority,         ``ix_incidents_state``
                 due_sort, id), through an added
                 ``state IN (open states)``
@@ -107,6 +109,7 @@ SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "caller": (_name_key(callers.c.name), _I.id),
     "group": (_name_key(groups.c.name), _I.id),
     "assignee": (_name_key(agents.c.full_name), _I.id),
+    "ping_pong": (_I.group_returns, _I.id),
 }
 DEFAULT_SORT = "priority"
 KEYS_CHUNK = 50_000
@@ -134,6 +137,7 @@ _ROW_COLUMNS: tuple[ColumnElement[Any], ...] = (
     _I.sla_breached,
     _I.major,
     _I.version,
+    _I.group_returns,
 )
 _NROW = len(_ROW_COLUMNS)
 
@@ -187,7 +191,7 @@ def _row_maker(ts: TsConverter) -> Callable[[Sequence[Any]], QueueRow]:
         return QueueRow(
             r[0], r[1], r[2], _STATES[r[3]], r[4], r[5], r[6], r[7],
             cast(datetime, ts(r[8])), ts(r[9]), ts(r[10]), ts(r[11]),
-            bool(r[12]), bool(r[13]), bool(r[14]), r[15],
+            bool(r[12]), bool(r[13]), bool(r[14]), r[15], int(r[16] or 0),
         )  # fmt: skip
 
     return make
@@ -286,6 +290,8 @@ def filter_clauses(
         where.append(_I.at_risk_at <= now)
     if flt.major is not None:
         where.append(_I.major == (true() if flt.major else false()))
+    if flt.ping_pong:
+        where.append(_I.group_returns > 0)
     if flt.text.strip():
         if dialect_name is None:
             raise ValueError("a text filter needs the dialect_name of the connection")

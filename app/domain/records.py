@@ -216,6 +216,11 @@ class QueueRow:
     sla_breached: bool
     major: bool
     version: int
+    group_returns: int = 0  # ping-pong: times it went back to a group it had left
+
+
+# ping-pong this many times or more: the queue warns
+PING_PONG_WARNING = 3
 
 
 @dataclass(frozen=True)
@@ -302,5 +307,6 @@ class QueueFilter:
     unassigned: bool = False
     priorities: tuple[int, ...] = ()
     breaching: bool = False  # past 75% of the resolution target or breached
+    ping_pong: bool = False  # went back to a group it had left
     major: bool | None = None
     text: str = ""  # full-text search terms

@@ -46,6 +46,9 @@ class Incident(Base):
     support_line: Mapped[int] = mapped_column(Integer, default=1)
     reassignment_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # ping-pong: how many times it went back to a group it had left (the services count it as
+    # the group changes, from the incident's history of groups)
+    group_returns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     escalated_to_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
     # raised by an escalation rule (or a supervisor): someone should look at it
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -187,3 +190,6 @@ Index(
     Incident.support_line,
     Incident.resolution_due,
 )
+# The Ping-pong view and the queue's Ping-pong column: the open incidents that went back to a
+# group they had left, in the order of that count.
+Index("ix_incidents_ping_pong", Incident.active, Incident.group_returns, Incident.id)

@@ -73,6 +73,14 @@ def builtin_views(actor: Actor) -> list[SavedView]:
         ),
         SavedView("Major incidents", QueueFilter(major=True), description="Open major incidents"),
         SavedView(
+            "Ping-pong",
+            QueueFilter(ping_pong=True),
+            sort="ping_pong",
+            descending=True,
+            description="Open incidents that went back to a group they had left, the most "
+            "returns first",
+        ),
+        SavedView(
             "Awaiting confirmation",
             QueueFilter(states=(State.RESOLVED,), active_only=False),
             sort="updated",
@@ -92,6 +100,7 @@ BUILTIN_NAMES = frozenset(
         "Breaching soon",
         "On hold",
         "Major incidents",
+        "Ping-pong",
         "Awaiting confirmation",
     )
 )
@@ -111,6 +120,8 @@ def filter_to_dict(flt: QueueFilter) -> dict[str, Any]:
         "breaching": flt.breaching,
         "major": flt.major,
         "text": flt.text,
+        # only when set: views saved before it existed read the same
+        **({"ping_pong": True} if flt.ping_pong else {}),
     }
 
 
@@ -125,7 +136,7 @@ def filter_from_dict(data: Any, where: str) -> QueueFilter:
     if unknown:
         raise ValidationError(f"{where}: unknown filter field {unknown[0]!r}", field="filter")
     out: dict[str, Any] = {}
-    for key in ("active_only", "unassigned", "breaching"):
+    for key in ("active_only", "unassigned", "breaching", "ping_pong"):
         if key in data:
             out[key] = _bool(data[key], where, key)
     if "major" in data:

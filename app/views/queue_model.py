@@ -43,8 +43,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from app.domain.matrix import PriorityMatrix
-from app.domain.records import Page, QueueFilter, QueueRow
-from app.domain.wording import compact_time, local_time, row_sla, row_sla_tooltip
+from app.domain.records import PING_PONG_WARNING, Page, QueueFilter, QueueRow
+from app.domain.sla import Threshold
+from app.domain.wording import compact_time, local_time, plural, row_sla, row_sla_tooltip
 from app.services import queries
 from app.services.context import Desk
 from app.views.colors import muted_color, priority_color, threshold_color
@@ -75,9 +76,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("Caller", "caller", "Agnieszka Nowak"),
     Column("Group", "group", "Desktop Support"),
     Column("Assignee", "assignee", "Hannah Kowalski"),
+    Column("Ping-pong", "ping_pong", "Ping-pong", extra=8),  # its header is its widest text
     Column("Updated", "updated", "30 Sep 23:59"),
 )
-NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, UPDATED = range(len(COLUMNS))
+NUMBER, PRIORITY, SLA, STATE, TITLE, CALLER, GROUP, ASSIGNEE, PING_PONG, UPDATED = range(
+    len(COLUMNS)
+)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -224,6 +228,8 @@ class QueueTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._display(row, col)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if col == PING_PONG and row.group_returns >= PING_PONG_WARNING:
+                return threshold_color(Threshold.BREACHED)
             if col == PRIORITY:
                 return self._priority_color(row.priority)
             if col == SLA:
@@ -247,7 +253,11 @@ class QueueTableModel(QAbstractTableModel):
                 return row.title
             if col == NUMBER and row.major:
                 return "Major incident"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == SLA:
+            if col == PING_PONG and row.group_returns:
+                times = plural(row.group_returns, "time")
+                warn = ": check who should own it" if row.group_returns >= PING_PONG_WARNING else ""
+                return f"Went back to a group it had left {times}{warn}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (SLA, PING_PONG):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -268,6 +278,11 @@ class QueueTableModel(QAbstractTableModel):
             return row.group_name or ""
         if col == ASSIGNEE:
             return row.assignee_name or ""
+        if col == PING_PONG:
+            n = row.group_returns
+            if not n:
+                return ""
+            return f"⚠ {n}" if n >= PING_PONG_WARNING else f"↩ {n}"
         if col == UPDATED:
             return compact_time(row.updated_at, self._now, self._desk.zone)
         return ""

@@ -100,6 +100,7 @@ def incident_values(i: int, **over: Any) -> dict[str, Any]:
         "updated_at": T0,
         "group_id": None,
         "assignee_id": None,
+        "group_returns": 0,
     }
     row.update(over)
     return row
@@ -137,6 +138,8 @@ def random_incidents(n: int, seed: int = 7, start_id: int = 1) -> list[dict[str,
                 caller_id=rnd.choice([None, 1, 2, 3, 4, 5]),
                 major=rnd.random() < 0.1,
                 updated_at=T0 + timedelta(minutes=rnd.randrange(0, 600, 30)),
+                # from the id, so the other columns' random draws stay as they were
+                group_returns=(i * 7) % 5 if i % 3 == 0 else 0,
             )
         )
     return rows

@@ -28,7 +28,9 @@ def desk(engine):  # type: ignore[no-untyped-def]
 
 
 def _incident(desk: Desk, title: str = "Screen flickers") -> int:
-    return inc.log_incident(desk, desk.actor("ana"), inc.NewIncident(title=title, impact=3, urgency=3)).id
+    return inc.log_incident(
+        desk, desk.actor("ana"), inc.NewIncident(title=title, impact=3, urgency=3)
+    ).id
 
 
 def _count(desk: Desk, model: type) -> int:
@@ -45,7 +47,10 @@ def test_the_same_file_twice_is_stored_once(desk: Desk) -> None:
     assert first.sha256 == again.sha256 == elsewhere.sha256
     assert (_count(desk, AttachmentBlob), _count(desk, Attachment)) == (1, 3)
     assert elsewhere.filename == "shot.png" and first.content_type == "image/png"
-    assert [x.filename for x in attachments.attachments(desk, a)] == ["shot.png", "copy of shot.png"]
+    assert [x.filename for x in attachments.attachments(desk, a)] == [
+        "shot.png",
+        "copy of shot.png",
+    ]
     record, data = attachments.content(desk, again.id)
     assert data == PNG and record.size == len(PNG)
     assert set(attachments.image_bytes(desk, a)) == {first.id, again.id}
@@ -66,8 +71,14 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_named(desk: Desk) -> No
 def test_the_type_comes_from_the_bytes_and_final_incidents_refuse(desk: Desk) -> None:
     iid = _incident(desk)
     ana = desk.actor("ana")
-    assert attachments.add_attachment(desk, ana, iid, "fake.png", b"hello").content_type == "text/plain"
-    assert attachments.add_attachment(desk, ana, iid, "x.txt", b"%PDF-1.7").content_type == "application/pdf"
+    assert (
+        attachments.add_attachment(desk, ana, iid, "fake.png", b"hello").content_type
+        == "text/plain"
+    )
+    assert (
+        attachments.add_attachment(desk, ana, iid, "x.txt", b"%PDF-1.7").content_type
+        == "application/pdf"
+    )
     inc.cancel(desk, desk.actor("dev"), iid, None, "Duplicate")
     with pytest.raises((PermissionDenied, Exception), match="Cancelled"):
         attachments.add_attachment(desk, ana, iid, "late.txt", b"late")

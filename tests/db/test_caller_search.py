@@ -30,7 +30,9 @@ def desk(engine):  # type: ignore[no-untyped-def]
     for i in range(25):
         callers.add_caller(d, root, f"Joao {chr(65 + i)}visser", department="Sales")
     ids = {
-        "john": callers.add_caller(d, root, "John Smith", email="john.smith@example.com", department="Finance"),
+        "john": callers.add_caller(
+            d, root, "John Smith", email="john.smith@example.com", department="Finance"
+        ),
         "mary": callers.add_caller(d, root, "Mary Johnson", department="Legal"),
         "bob": callers.add_caller(d, root, "Bob Bloggs", email="jo.bloggs@example.com"),
         "josie": callers.add_caller(d, root, "Josie Recent", department="HR"),
@@ -43,13 +45,19 @@ def desk(engine):  # type: ignore[no-untyped-def]
     inc.log_incident(d, ed, inc.NewIncident("Expense tool down", caller_id=ids["john"]))
     inc.log_incident(d, ed, inc.NewIncident("Second open one", caller_id=ids["john"]))
     r = inc.log_incident(
-        d, ana, inc.NewIncident("Password reset", caller_id=ids["josie"], opened_at=NOW - timedelta(days=6))
+        d,
+        ana,
+        inc.NewIncident(
+            "Password reset", caller_id=ids["josie"], opened_at=NOW - timedelta(days=6)
+        ),
     )
     r = inc.resolve(d, ana, r.id, r.version, "solution_provided", "Reset the password")
     inc.close(d, ana, r.id, r.version)
     # Jonas called Ana long ago: not "recent"
     r = inc.log_incident(
-        d, ana, inc.NewIncident("Old call", caller_id=ids["old"], opened_at=NOW - timedelta(days=90))
+        d,
+        ana,
+        inc.NewIncident("Old call", caller_id=ids["old"], opened_at=NOW - timedelta(days=90)),
     )
     r = inc.resolve(d, ana, r.id, r.version, "solution_provided", "Done")
     inc.close(d, ana, r.id, r.version)
@@ -61,7 +69,9 @@ def _names(found) -> list[str]:  # type: ignore[no-untyped-def]
     return [m.caller.name for m in found.matches]
 
 
-def test_recent_callers_then_open_incidents_then_names_with_the_count_of_the_rest(desk: Desk) -> None:
+def test_recent_callers_then_open_incidents_then_names_with_the_count_of_the_rest(
+    desk: Desk,
+) -> None:
     found = callers.search_callers(desk, desk.actor("ana"), "jo", limit=20)
     names = _names(found)
     assert names[:2] == ["Josie Recent", "John Smith"]
@@ -93,7 +103,9 @@ def test_every_typed_word_narrows_and_each_way_in_finds(desk: Desk) -> None:
     assert _names(found) == ["Jonas Longago"] and found.more == 0 and not found.matches[0].recent
 
 
-def test_the_employee_id_finds_the_caller_whatever_the_case_and_a_new_caller_keeps_it(desk: Desk) -> None:
+def test_the_employee_id_finds_the_caller_whatever_the_case_and_a_new_caller_keeps_it(
+    desk: Desk,
+) -> None:
     ana = desk.actor("ana")
     root = desk.actor("dev")
     kim = callers.add_caller(desk, root, "Kim Lee", employee_id=" e10442 ", department="Audit")
@@ -108,7 +120,11 @@ def test_the_employee_id_finds_the_caller_whatever_the_case_and_a_new_caller_kee
     assert _names(callers.search_callers(desk, ana, "kim e104")) == ["Kim Lee"]
     # logging with a new caller who gives an id the desk knows names that caller, not a twin
     rec = inc.log_incident(
-        desk, ana, inc.NewIncident("Badge refused", new_caller=callers.NewCaller("K. Lee", employee_id="e10442"))
+        desk,
+        ana,
+        inc.NewIncident(
+            "Badge refused", new_caller=callers.NewCaller("K. Lee", employee_id="e10442")
+        ),
     )
     assert rec.caller_id == kim
     with pytest.raises(ValidationError, match="at most 40 characters"):

@@ -40,7 +40,16 @@ def desk_url(db_url: str, capsys: pytest.CaptureFixture[str], stdin) -> str:  # 
     assert "schema" in out
     stdin("root-password\n")
     code, out, err = run(
-        capsys, "--db", db_url, "users", "add", "root", "--name", "Root Admin", "--role", "admin",
+        capsys,
+        "--db",
+        db_url,
+        "users",
+        "add",
+        "root",
+        "--name",
+        "Root Admin",
+        "--role",
+        "admin",
         "--password-stdin",
     )
     assert code == 0, err
@@ -61,14 +70,37 @@ def test_users_bootstrap_then_only_admins_add(
     assert "admin" in one_error_line(err)
     # an agent may not add users
     code, _, err = run(
-        capsys, "--db", desk_url, "--as", "ana.garcia", "users", "add", "bob", "--name", "Bob",
-        "--role", "agent",
+        capsys,
+        "--db",
+        desk_url,
+        "--as",
+        "ana.garcia",
+        "users",
+        "add",
+        "bob",
+        "--name",
+        "Bob",
+        "--role",
+        "agent",
     )
     assert code == 2 and "Only an admin may manage users" in one_error_line(err)
     stdin("bobs-password\n")
     code, out, err = run(
-        capsys, "--db", desk_url, "users", "add", "bob", "--name", "Bob Stone", "--role",
-        "specialist", "--group", "Network", "--password-stdin", "--as", "root",
+        capsys,
+        "--db",
+        desk_url,
+        "users",
+        "add",
+        "bob",
+        "--name",
+        "Bob Stone",
+        "--role",
+        "specialist",
+        "--group",
+        "Network",
+        "--password-stdin",
+        "--as",
+        "root",
     )
     assert code == 0, err
     assert "Network" in out
@@ -84,17 +116,39 @@ def test_users_bootstrap_then_only_admins_add(
 def test_new_show_list(desk_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     base = ("--db", desk_url, "--as", "ana.garcia", "incident")
     code, out, err = run(
-        capsys, *base, "new", "--title", "Outlook crashes when opening shared calendar",
-        "--caller", "John Smith", "--category", "Software > Email", "--impact", "3",
-        "--urgency", "2", "--description", "Since this morning",
+        capsys,
+        *base,
+        "new",
+        "--title",
+        "Outlook crashes when opening shared calendar",
+        "--caller",
+        "John Smith",
+        "--category",
+        "Software > Email",
+        "--impact",
+        "3",
+        "--urgency",
+        "2",
+        "--description",
+        "Since this morning",
     )
     assert code == 0, err
     assert out.startswith("Logged INC0000001")
     assert "4 - Low" in out and "Messaging" in out
 
     code, out, err = run(
-        capsys, *base, "new", "--title", "VPN down for office B", "--impact", "1", "--urgency",
-        "1", "--channel", "email", "--json",
+        capsys,
+        *base,
+        "new",
+        "--title",
+        "VPN down for office B",
+        "--impact",
+        "1",
+        "--urgency",
+        "1",
+        "--channel",
+        "email",
+        "--json",
     )
     assert code == 0, err
     vpn = json.loads(out)
@@ -233,8 +287,9 @@ def test_demo_command_reports_and_numbers_continue(
     assert "demo: 120/120 incidents" in err
     code, out, _ = run(capsys, "--db", db_url, "demo", "--incidents", "5")
     assert "INC0000121..INC0000125" in out
-    code, out, _ = run(capsys, "--db", db_url, "--as", "carla.rossi", "incident", "list",
-                       "--limit", "3", "--json")
+    code, out, _ = run(
+        capsys, "--db", db_url, "--as", "carla.rossi", "incident", "list", "--limit", "3", "--json"
+    )
     assert code == 0 and len(json.loads(out)) == 3
 
 
@@ -250,8 +305,20 @@ def test_env_chooses_database_and_user(
 
 def test_sla_sweep_announces_once(desk_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
-        capsys, "--db", desk_url, "--as", "root", "incident", "new", "--title", "ERP down",
-        "--impact", "1", "--urgency", "1", "--json",
+        capsys,
+        "--db",
+        desk_url,
+        "--as",
+        "root",
+        "incident",
+        "new",
+        "--title",
+        "ERP down",
+        "--impact",
+        "1",
+        "--urgency",
+        "1",
+        "--json",
     )
     assert code == 0, err
     number = json.loads(out)["number"]
@@ -260,7 +327,9 @@ def test_sla_sweep_announces_once(desk_url: str, capsys: pytest.CaptureFixture[s
     assert number not in out and "0 thresholds announced" in err  # a fresh P1: nothing yet
 
 
-def test_a_mistyped_sqlite_path_is_not_created(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_a_mistyped_sqlite_path_is_not_created(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
     missing = tmp_path / "no" / "such" / "desk.sqlite3"
     code, _, err = run(capsys, "--db", str(missing), "users", "list")
     assert code == 2
@@ -294,7 +363,9 @@ def test_a_new_caller_is_added_with_the_incident_or_not_at_all(
     code, _, err = run(capsys, *base, "--title", "x", "--caller", "Zed Newcomer", "--impact", "9")
     assert code == 2 and "Impact must be 1 to 3" in one_error_line(err)
     assert _callers_named(desk_url, "Zed Newcomer") == 0  # the failed attempt left no caller
-    code, out, err = run(capsys, *base, "--title", "Badge refused", "--caller", "Zed Newcomer", "--json")
+    code, out, err = run(
+        capsys, *base, "--title", "Badge refused", "--caller", "Zed Newcomer", "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["caller_name"] == "Zed Newcomer"
     assert "New caller Zed Newcomer" not in err  # --json prints the record only
@@ -328,17 +399,40 @@ def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(
     code, out, err = act("ana.garcia", "assign", number, "--to", "ana.garcia")
     assert code == 0, err
     assert out == f"{number} is In Progress · Service Desk (line 1) · Ana Garcia\n"
-    code, out, err = act("ana.garcia", "hold", number, "--reason", "awaiting_caller", "--comment", "Send a screenshot")
+    code, out, err = act(
+        "ana.garcia",
+        "hold",
+        number,
+        "--reason",
+        "awaiting_caller",
+        "--comment",
+        "Send a screenshot",
+    )
     assert code == 0 and "is On Hold (Awaiting caller)" in out, err
     code, out, err = act("ana.garcia", "resume", number)
     assert code == 0 and "is In Progress" in out, err
-    code, out, err = act("ana.garcia", "note", number, "--text", "Screenshot received", "--caller-visible", "--json")
+    code, out, err = act(
+        "ana.garcia", "note", number, "--text", "Screenshot received", "--caller-visible", "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["number"] == number
-    code, out, err = act("ana.garcia", "escalate", number, "--group", "Network", "--reason", "Concentrator unreachable", "--json")
+    code, out, err = act(
+        "ana.garcia",
+        "escalate",
+        number,
+        "--group",
+        "Network",
+        "--reason",
+        "Concentrator unreachable",
+        "--json",
+    )
     assert code == 0, err
     moved = json.loads(out)
-    assert (moved["group_name"], moved["support_line"], moved["assignee_id"]) == ("Network", 2, None)
+    assert (moved["group_name"], moved["support_line"], moved["assignee_id"]) == (
+        "Network",
+        2,
+        None,
+    )
 
     # Network has it now: the agent may add a note, not resolve; the CLI prints the rule's words
     reason = refused("ana.garcia", "resolve", number, "--code", "solution_provided", "--notes", "x")
@@ -350,7 +444,9 @@ def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(
     try:
         desk = Desk(engine)
         record = queries.get_incident(desk, number)
-        assert reason == why_not(desk.actor("ana.garcia"), IncidentFacts.of(record), IncidentAction.RESOLVE)
+        assert reason == why_not(
+            desk.actor("ana.garcia"), IncidentFacts.of(record), IncidentAction.RESOLVE
+        )
     finally:
         engine.dispose()
     code, _, err = act("ana.garcia", "note", number, "--text", "The caller called again")
@@ -358,21 +454,30 @@ def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(
 
     code, out, err = act("ben.okafor", "assign", number, "--to", "nina.petrova")
     assert code == 0 and "Nina Petrova" in out, err
-    code, out, err = act("ben.okafor", "escalate-supervisor", number, "--reason", "Caller is the CFO")
+    code, out, err = act(
+        "ben.okafor", "escalate-supervisor", number, "--reason", "Caller is the CFO"
+    )
     assert code == 0, err
     assert refused("ben.okafor", "escalate-supervisor", number, "--reason", "Again") == (
         f"{number} was escalated to its group's supervisor already"
     )
-    code, out, err = act("ben.okafor", "resolve", number, "--code", "solution_provided", "--notes", "Restarted it")
+    code, out, err = act(
+        "ben.okafor", "resolve", number, "--code", "solution_provided", "--notes", "Restarted it"
+    )
     assert code == 0 and "is Resolved" in out, err
     code, out, err = act("ben.okafor", "reopen", number, "--reason", "Down again")
     assert code == 0 and "is In Progress" in out, err
-    assert refused("ben.okafor", "major", number) == "Only a supervisor or an admin may mark an incident major"
+    assert (
+        refused("ben.okafor", "major", number)
+        == "Only a supervisor or an admin may mark an incident major"
+    )
     code, out, err = act("carla.rossi", "major", number, "--json")
     assert code == 0 and json.loads(out)["major"] is True, err
     code, out, err = act("carla.rossi", "major", number, "--unmark", "--json")
     assert code == 0 and json.loads(out)["major"] is False, err
-    code, out, err = act("ben.okafor", "resolve", number, "--code", "workaround_provided", "--notes", "Failover")
+    code, out, err = act(
+        "ben.okafor", "resolve", number, "--code", "workaround_provided", "--notes", "Failover"
+    )
     assert code == 0, err
     code, out, err = act("ben.okafor", "close", number, "--json")
     assert code == 0 and json.loads(out)["state"] == "closed", err
@@ -391,7 +496,10 @@ def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(
     code, out, err = act("ana.garcia", "show", number, "--json")
     shown = json.loads(out)
     kinds = [(j["kind"], j["body"]) for j in shown["journal"]]
-    assert ("comment", "Screenshot received") in kinds and ("work_note", "The caller called again") in kinds
+    assert ("comment", "Screenshot received") in kinds and (
+        "work_note",
+        "The caller called again",
+    ) in kinds
 
 
 @pytest.mark.parametrize(
@@ -399,12 +507,21 @@ def test_lifecycle_verbs_walk_an_incident_through_the_same_rules(
     [
         (("assign", "INC0000001"), "--to USER, --group G, or both"),
         (("assign", "INC0000001", "--to", "nobody"), "No active user named 'nobody'"),
-        (("escalate", "INC0000001", "--group", "Nowhere", "--reason", "r"), "No group named 'Nowhere'"),
+        (
+            ("escalate", "INC0000001", "--group", "Nowhere", "--reason", "r"),
+            "No group named 'Nowhere'",
+        ),
         (("hold", "INC0000001", "--reason", "lunch"), "invalid choice: 'lunch'"),
         (("hold", "INC0000001", "--reason", "awaiting_caller"), "A comment to the caller"),
-        (("resolve", "INC0000001", "--code", "solution_provided", "--notes", " "), "Resolution notes"),
+        (
+            ("resolve", "INC0000001", "--code", "solution_provided", "--notes", " "),
+            "Resolution notes",
+        ),
         (("close", "INC0000009"), "No incident INC0000009"),
-        (("resume", "INC0000001"), "INC0000001 is New: only an incident that is On Hold can be resumed"),
+        (
+            ("resume", "INC0000001"),
+            "INC0000001 is New: only an incident that is On Hold can be resumed",
+        ),
     ],
 )
 def test_lifecycle_verbs_refuse_in_one_line(

@@ -99,9 +99,7 @@ def test_clocks_as_the_services_store_them(desk: Desk, loaded: demo.DemoSummary)
 
 def test_open_incidents_have_consistent_due_sort(desk: Desk, loaded: demo.DemoSummary) -> None:
     with Session(desk.engine) as s:
-        pauses = Counter(
-            s.scalars(select(SlaPause.incident_id).where(SlaPause.ended_at.is_(None)))
-        )
+        pauses = Counter(s.scalars(select(SlaPause.incident_id).where(SlaPause.ended_at.is_(None))))
         for inc in s.scalars(select(Incident)):
             if inc.state == "on_hold":
                 assert inc.sla_paused and inc.due_sort == NO_DUE and inc.warn_at is None
@@ -149,8 +147,10 @@ def test_history_and_search_documents(desk: Desk, loaded: demo.DemoSummary) -> N
 def test_queue_page_is_priority_ordered(desk: Desk, loaded: demo.DemoSummary) -> None:
     page = queries.queue_page(desk, QueueFilter(), limit=200)
     assert len(page.rows) == min(200, loaded.open)
-    keys = [(r.priority, r.resolution_due or NO_DUE if not r.sla_paused else NO_DUE, r.id)
-            for r in page.rows]
+    keys = [
+        (r.priority, r.resolution_due or NO_DUE if not r.sla_paused else NO_DUE, r.id)
+        for r in page.rows
+    ]
     assert keys == sorted(keys)
     assert all(r.state.active for r in page.rows)
     assert page.rows[0].priority == min(r.priority for r in _incidents(desk) if r.active)
@@ -175,14 +175,14 @@ def test_second_load_continues_and_reuses_the_catalogue(
     assert rec.number == "INC0000541"
 
 
-def test_demo_agents_sign_in_with_the_shared_password(
-    desk: Desk, loaded: demo.DemoSummary
-) -> None:
+def test_demo_agents_sign_in_with_the_shared_password(desk: Desk, loaded: demo.DemoSummary) -> None:
     from app.services.users import authenticate
 
     assert authenticate(desk, "ana.garcia", demo.DEMO_PASSWORD).role.value == "agent"
     with desk.read() as conn:
-        hashes = set(conn.execute(select(Agent.password_hash).where(Agent.username != "system")).scalars())
+        hashes = set(
+            conn.execute(select(Agent.password_hash).where(Agent.username != "system")).scalars()
+        )
     assert len(hashes) == 1  # hashed once
 
 
@@ -207,14 +207,13 @@ def test_ensure_demo_on_an_empty_database(desk: Desk) -> None:
     assert demo.ensure_demo(desk, 30) is None
 
 
-def test_large_load_rebuilds_the_indexes(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_large_load_rebuilds_the_indexes(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     def index_names() -> set[str]:
         with desk.read() as conn:
             if desk.dialect == "sqlite":
-                sql = ("SELECT name FROM sqlite_master WHERE type = 'index' "
-                       "AND tbl_name = 'incidents'")
+                sql = (
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents'"
+                )
             else:
                 sql = "SELECT indexname FROM pg_indexes WHERE tablename = 'incidents'"
             return set(conn.execute(text(sql)).scalars())
@@ -259,7 +258,8 @@ def test_business_clock_matches_the_calendar(cal: BusinessCalendar) -> None:
         if lo + 30 * 86_400 <= t < hi:  # back in business time: the calendar counts it again
             b = clock.back(t, s)
             assert b <= t and cal.working_seconds(from_epoch(b), from_epoch(t)) == min(
-                s, cal.working_seconds(from_epoch(clock.lo), from_epoch(t))), (t, s)
+                s, cal.working_seconds(from_epoch(clock.lo), from_epoch(t))
+            ), (t, s)
 
 
 @pytest.mark.parametrize("cal", _calendars(), ids=lambda c: c.name)
@@ -281,16 +281,28 @@ def test_sla_shortcuts_match_the_clock_walk(cal: BusinessCalendar) -> None:
             if state is State.CANCELLED:
                 closed, resolved = resolved, None
         nothing = Pause(opened - timedelta(days=1), opened - timedelta(days=1))
-        kw = dict(state=state, target=target, calendar=cal, opened_at=opened,
-                  resolved_at=resolved, closed_at=closed, now=now)
+        kw = dict(
+            state=state,
+            target=target,
+            calendar=cal,
+            opened_at=opened,
+            resolved_at=resolved,
+            closed_at=closed,
+            now=now,
+        )
         if state is State.ON_HOLD:
             continue  # paused clocks always take the general path
         fast = sla_fields(pauses=(), **kw)  # type: ignore[arg-type]
         walk = sla_fields(pauses=(nothing,), **kw)  # type: ignore[arg-type]
         assert fast == walk, kw
-        e = demo._fast_sla(clock, target, state.active, to_epoch(opened),
-                           to_epoch(resolved or closed) if (resolved or closed) else None,
-                           to_epoch(now))
+        e = demo._fast_sla(
+            clock,
+            target,
+            state.active,
+            to_epoch(opened),
+            to_epoch(resolved or closed) if (resolved or closed) else None,
+            to_epoch(now),
+        )
         as_dt = [None if v is None else from_epoch(v) for v in e[:4]]
         assert as_dt == [fast.response_due, fast.resolution_due, fast.warn_at, fast.at_risk_at]
         assert e[4] == fast.sla_breached and e[6] == fast.stage
@@ -302,9 +314,12 @@ def test_storage_text_matches_sqlalchemy() -> None:
     from sqlalchemy.dialects import sqlite
 
     process = DateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
-    for value in (datetime(2026, 1, 5, 9, 0, tzinfo=UTC), NO_DUE,
-                  datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
-                  datetime(2026, 1, 5, 9, 0, 0, 1234, tzinfo=UTC)):
+    for value in (
+        datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+        NO_DUE,
+        datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 1, 5, 9, 0, 0, 1234, tzinfo=UTC),
+    ):
         assert demo._ts(value) == process(value.replace(tzinfo=None))
 
 
@@ -335,8 +350,12 @@ def test_open_incidents_look_like_a_live_desk(engine, local_now: datetime) -> No
     summary = demo.load_demo(desk, LIVE_N, seed=4)
     with desk.read() as conn:
         rows = conn.execute(
-            select(Incident.sla_stage, Incident.sla_breached, Incident.resolution_due,
-                   Incident.opened_at).where(Incident.active)
+            select(
+                Incident.sla_stage,
+                Incident.sla_breached,
+                Incident.resolution_due,
+                Incident.opened_at,
+            ).where(Incident.active)
         ).all()
     n = len(rows)
     assert n == summary.open and n >= 60

@@ -49,7 +49,9 @@ class ServiceLifecycle(RuleBasedStateMachine):
         group = catalog.add_group(self.desk, root, "Service Desk", 1)
         users.add_user(self.desk, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"])
         self.ana = self.desk.actor("ana")
-        users.add_user(self.desk, root, "carla", "Carla Rossi", "supervisor", groups=["Service Desk"])
+        users.add_user(
+            self.desk, root, "carla", "Carla Rossi", "supervisor", groups=["Service Desk"]
+        )
         self.carla = self.desk.actor("carla")  # cancelling is a supervisor's call
         self.assigned = False  # to Ana: taking it a second time is refused
         rec = inc.log_incident(self.desk, self.ana, inc.NewIncident("Printer jams", group_id=group))
@@ -108,7 +110,11 @@ class ServiceLifecycle(RuleBasedStateMachine):
     @rule(reason=st.sampled_from(["awaiting_caller", "awaiting_vendor", "lunch"]), comment=text)
     def hold(self, reason: str, comment: str) -> None:
         ok = reason != "lunch" and (reason != "awaiting_caller" or bool(comment.strip()))
-        self._try(Action.HOLD, lambda: inc.hold(self.desk, self.ana, self.id, self.version, reason, comment), ok)
+        self._try(
+            Action.HOLD,
+            lambda: inc.hold(self.desk, self.ana, self.id, self.version, reason, comment),
+            ok,
+        )
 
     @rule()
     def resume(self) -> None:
@@ -118,7 +124,9 @@ class ServiceLifecycle(RuleBasedStateMachine):
     def resolve(self, code: str, notes: str) -> None:
         ok = code == "solution_provided" and bool(notes.strip())
         self._try(
-            Action.RESOLVE, lambda: inc.resolve(self.desk, self.ana, self.id, self.version, code, notes), ok
+            Action.RESOLVE,
+            lambda: inc.resolve(self.desk, self.ana, self.id, self.version, code, notes),
+            ok,
         )
 
     @rule()
@@ -128,20 +136,26 @@ class ServiceLifecycle(RuleBasedStateMachine):
     @rule(reason=text)
     def reopen(self, reason: str) -> None:
         self._try(
-            Action.REOPEN, lambda: inc.reopen(self.desk, self.ana, self.id, self.version, reason), bool(reason.strip())
+            Action.REOPEN,
+            lambda: inc.reopen(self.desk, self.ana, self.id, self.version, reason),
+            bool(reason.strip()),
         )
 
     @rule(reason=text)
     def cancel(self, reason: str) -> None:
         self._try(
-            Action.CANCEL, lambda: inc.cancel(self.desk, self.carla, self.id, self.version, reason), bool(reason.strip())
+            Action.CANCEL,
+            lambda: inc.cancel(self.desk, self.carla, self.id, self.version, reason),
+            bool(reason.strip()),
         )
 
     @rule(impact=st.integers(1, 3), urgency=st.integers(1, 3))
     def reprioritise(self, impact: int, urgency: int) -> None:
         self._try(
             None,
-            lambda: inc.set_impact_urgency(self.desk, self.ana, self.id, self.version, impact, urgency),
+            lambda: inc.set_impact_urgency(
+                self.desk, self.ana, self.id, self.version, impact, urgency
+            ),
             self.state.active,  # a resolved incident's fields wait for a reopen
         )
         # a P1 runs around the clock, the others on office hours: the model weighs the same

@@ -52,4 +52,3 @@ def test_a_reconnected_feed_replays_what_it_missed(engine) -> None:  # type: ign
         assert [(c.entity_id, c.kind) for c in again.read()] == [(missed.id, "created")]
     with open_feed(desk) as fresh:  # a new client starts from now
         assert fresh.read() == []
-

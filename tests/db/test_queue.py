@@ -64,6 +64,7 @@ PY_KEYS: dict[str, Callable[[Row], tuple[Any, ...]]] = {
     "caller": lambda r: (_name(CALLERS, r["caller_id"]), r["id"]),
     "group": lambda r: (_name(GROUPS, r["group_id"]), r["id"]),
     "assignee": lambda r: (_name(AGENTS, r["assignee_id"]), r["id"]),
+    "ping_pong": lambda r: (r["group_returns"], r["id"]),
 }
 
 

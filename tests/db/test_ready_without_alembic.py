@@ -54,7 +54,11 @@ def test_a_current_database_starts_without_alembic(engine: Engine, db_url: str) 
     engine.dispose()
     out = subprocess.run(
         [sys.executable, "-c", START, db_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])

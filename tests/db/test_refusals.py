@@ -24,16 +24,33 @@ def desk(engine):  # type: ignore[no-untyped-def]
     root = d.actor("dev")
     sd = catalog.add_group(d, root, "Service Desk", 1)
     net = catalog.add_group(d, root, "Network", 2)
-    users.add_user(d, root, "carla", "Carla Rossi", "supervisor", groups=["Service Desk"], password="carla-pass")
-    users.add_user(d, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"], password="ana-password")
-    users.add_user(d, root, "ben", "Ben Okafor", "specialist", groups=["Network"], password="ben-password")
+    users.add_user(
+        d,
+        root,
+        "carla",
+        "Carla Rossi",
+        "supervisor",
+        groups=["Service Desk"],
+        password="carla-pass",
+    )
+    users.add_user(
+        d, root, "ana", "Ana Garcia", "agent", groups=["Service Desk"], password="ana-password"
+    )
+    users.add_user(
+        d, root, "ben", "Ben Okafor", "specialist", groups=["Network"], password="ben-password"
+    )
     users.add_user(d, root, "nogroup", "Nora Nobody", "agent", password="nora-password")
     d.ids = {"sd": sd, "net": net}  # type: ignore[attr-defined]
     return d
 
 
 def _log(desk: Desk, **kw: object):  # type: ignore[no-untyped-def]
-    fields = {"title": "Printer on floor 2 jams", "impact": 3, "urgency": 3, "group_id": desk.ids["sd"]}  # type: ignore[attr-defined]
+    fields = {
+        "title": "Printer on floor 2 jams",
+        "impact": 3,
+        "urgency": 3,
+        "group_id": desk.ids["sd"],
+    }  # type: ignore[attr-defined]
     fields.update(kw)
     return inc.log_incident(desk, desk.actor("ana"), inc.NewIncident(**fields))  # type: ignore[arg-type]
 
@@ -58,15 +75,36 @@ def test_every_journal_refusal_names_the_problem_and_writes_nothing(desk: Desk) 
     rec = _log(desk)
     before = _writes(desk)
     refusals = [
-        (lambda: inc.add_journal(desk, ana, rec.id, "work_note", ""), ValidationError, "The note is empty", "body"),
-        (lambda: inc.add_journal(desk, ana, rec.id, "work_note", " \n\t "), ValidationError, "The note is empty",
-         "body"),
-        (lambda: inc.add_journal(desk, ana, rec.id, "memo", "Called back"), ValidationError,
-         "Unknown journal kind 'memo'; use work_note or comment", "kind"),
-        (lambda: inc.add_journal(desk, ana, rec.id, "system", "Escalated by nobody"), PermissionDenied,
-         "System entries are written by the desk itself", None),
-        (lambda: inc.add_journal(desk, ana, 999_999, "work_note", "Lost"), Exception, "No incident with id 999999",
-         None),
+        (
+            lambda: inc.add_journal(desk, ana, rec.id, "work_note", ""),
+            ValidationError,
+            "The note is empty",
+            "body",
+        ),
+        (
+            lambda: inc.add_journal(desk, ana, rec.id, "work_note", " \n\t "),
+            ValidationError,
+            "The note is empty",
+            "body",
+        ),
+        (
+            lambda: inc.add_journal(desk, ana, rec.id, "memo", "Called back"),
+            ValidationError,
+            "Unknown journal kind 'memo'; use work_note or comment",
+            "kind",
+        ),
+        (
+            lambda: inc.add_journal(desk, ana, rec.id, "system", "Escalated by nobody"),
+            PermissionDenied,
+            "System entries are written by the desk itself",
+            None,
+        ),
+        (
+            lambda: inc.add_journal(desk, ana, 999_999, "work_note", "Lost"),
+            Exception,
+            "No incident with id 999999",
+            None,
+        ),
     ]
     for call, kind, message, field in refusals:
         with pytest.raises(kind) as err:
@@ -94,37 +132,69 @@ def test_every_assignment_refusal_names_the_problem_and_writes_nothing(desk: Des
     ana, ben, carla = desk.actor("ana"), desk.actor("ben"), desk.actor("carla")
     sd, net = desk.ids["sd"], desk.ids["net"]  # type: ignore[attr-defined]
     rec = _log(desk)
-    loose = inc.log_incident(desk, desk.actor("nogroup"), inc.NewIncident("Monitor flickers", impact=3, urgency=3))
+    loose = inc.log_incident(
+        desk, desk.actor("nogroup"), inc.NewIncident("Monitor flickers", impact=3, urgency=3)
+    )
     assert loose.group_id is None
     before = _writes(desk)
     refusals = [
         # no group
-        (lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=None, assignee_id=None),
-         ValidationError, "A group is required", "group"),
+        (
+            lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=None, assignee_id=None),
+            ValidationError,
+            "A group is required",
+            "group",
+        ),
         # a group that does not exist
-        (lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=999, assignee_id=None),
-         ValidationError, "No group with id 999", "group"),
+        (
+            lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=999, assignee_id=None),
+            ValidationError,
+            "No group with id 999",
+            "group",
+        ),
         # someone who is not in the group
-        (lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=sd, assignee_id=ben.id),
-         ValidationError, "Ben Okafor is not a member of Service Desk", "assignee"),
+        (
+            lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=sd, assignee_id=ben.id),
+            ValidationError,
+            "Ben Okafor is not a member of Service Desk",
+            "assignee",
+        ),
         # nobody of that id
-        (lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=sd, assignee_id=999),
-         ValidationError, "No active agent with id 999", "assignee"),
+        (
+            lambda: inc.assign(desk, carla, rec.id, rec.version, group_id=sd, assignee_id=999),
+            ValidationError,
+            "No active agent with id 999",
+            "assignee",
+        ),
         # an agent may not name someone else
-        (lambda: inc.assign(desk, ana, rec.id, rec.version, group_id=sd, assignee_id=carla.id),
-         PermissionDenied, "Only a specialist, a supervisor or an admin may assign an incident to someone else",
-         None),
+        (
+            lambda: inc.assign(desk, ana, rec.id, rec.version, group_id=sd, assignee_id=carla.id),
+            PermissionDenied,
+            "Only a specialist, a supervisor or an admin may assign an incident to someone else",
+            None,
+        ),
         # a specialist names someone else only in their own groups
-        (lambda: inc.assign(desk, ben, rec.id, rec.version, group_id=sd, assignee_id=ana.id),
-         PermissionDenied, None, None),
+        (
+            lambda: inc.assign(desk, ben, rec.id, rec.version, group_id=sd, assignee_id=ana.id),
+            PermissionDenied,
+            None,
+            None,
+        ),
         # taking another group's incident
-        (lambda: inc.assign_to_me(desk, desk.actor("nogroup"), rec.id, rec.version),
-         PermissionDenied, f"{rec.number} belongs to Service Desk, not to one of your groups: an agent may take "
-         "an incident (assign it to themselves) only in their own groups", None),
+        (
+            lambda: inc.assign_to_me(desk, desk.actor("nogroup"), rec.id, rec.version),
+            PermissionDenied,
+            f"{rec.number} belongs to Service Desk, not to one of your groups: an agent may take "
+            "an incident (assign it to themselves) only in their own groups",
+            None,
+        ),
         # taking an incident of no group, without a group to take it in
-        (lambda: inc.assign_to_me(desk, desk.actor("nogroup"), loose.id, loose.version),
-         IllegalTransition, "You belong to no group: an admin must add you to one before you can take incidents",
-         None),
+        (
+            lambda: inc.assign_to_me(desk, desk.actor("nogroup"), loose.id, loose.version),
+            IllegalTransition,
+            "You belong to no group: an admin must add you to one before you can take incidents",
+            None,
+        ),
     ]
     for call, kind, message, field in refusals:
         with pytest.raises(kind) as err:
@@ -181,15 +251,21 @@ def test_a_deactivated_user_can_neither_sign_in_nor_act_nor_be_assigned(desk: De
     assert "Ana Garcia" not in offered and "Carla Rossi" in offered
     before = _writes(desk)
     with pytest.raises(ValidationError) as err:
-        inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=signed_in.id)  # type: ignore[attr-defined]
+        inc.assign(
+            desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=signed_in.id
+        )  # type: ignore[attr-defined]
     assert str(err.value) == "Ana Garcia is deactivated: assign the incident to someone else"
     assert err.value.field == "assignee"
     # the session opened before can no longer change incidents (every door checks it)
     for call in (
         lambda: inc.add_journal(desk, signed_in, rec.id, "work_note", "Still here"),
         lambda: inc.assign_to_me(desk, signed_in, rec.id, rec.version),
-        lambda: inc.update_fields(desk, signed_in, rec.id, rec.version, {"title": "Printer fixed?"}),
-        lambda: inc.log_incident(desk, signed_in, inc.NewIncident("Another one", impact=3, urgency=3)),
+        lambda: inc.update_fields(
+            desk, signed_in, rec.id, rec.version, {"title": "Printer fixed?"}
+        ),
+        lambda: inc.log_incident(
+            desk, signed_in, inc.NewIncident("Another one", impact=3, urgency=3)
+        ),
     ):
         with pytest.raises(PermissionDenied) as refused:
             call()
@@ -200,7 +276,9 @@ def test_a_deactivated_user_can_neither_sign_in_nor_act_nor_be_assigned(desk: De
 def test_a_service_without_a_name_or_of_an_unknown_kind_is_refused_in_words(desk: Desk) -> None:
     root = desk.actor("dev")
     before = _writes(desk)
-    with pytest.raises(ValidationError, match=r"^Printers: the kind is 'service' or 'ci', not 'printer'$"):
+    with pytest.raises(
+        ValidationError, match=r"^Printers: the kind is 'service' or 'ci', not 'printer'$"
+    ):
         catalog.add_service(desk, root, "Printers", kind="printer")
     with pytest.raises(ValidationError, match=r"^A service needs a name$"):
         catalog.add_service(desk, root, "   ")

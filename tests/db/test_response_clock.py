@@ -67,7 +67,9 @@ def _p3(desk: Desk) -> int:
     """A P3 for the Service Desk, logged Monday 09:00 local by Ana, nobody assigned.
     P3: respond in 4 business hours (08:00-17:00), resolve in 2 business days."""
     rec = inc.log_incident(
-        desk, desk.actor("ana"), inc.NewIncident("Shared drive slow", impact=2, urgency=2, group_id=desk.sd)  # type: ignore[attr-defined]
+        desk,
+        desk.actor("ana"),
+        inc.NewIncident("Shared drive slow", impact=2, urgency=2, group_id=desk.sd),  # type: ignore[attr-defined]
     )
     assert rec.priority == 3
     return rec.id
@@ -82,7 +84,9 @@ def test_the_response_thresholds_are_stored_while_the_clock_runs(desk: Desk) -> 
     incident_id = _p3(desk)
     # 50% at 11:00, 75% at 12:00, due at 13:00 local
     assert _response_columns(desk, incident_id) == (utc(13), utc(11), utc(12), 0)
-    inc.assign_to_me(desk, desk.actor("ana"), incident_id, queries.get_incident(desk, incident_id).version)
+    inc.assign_to_me(
+        desk, desk.actor("ana"), incident_id, queries.get_incident(desk, incident_id).version
+    )
     due, warn, at_risk, _stage = _response_columns(desk, incident_id)
     assert (due, warn, at_risk) == (utc(13), None, None)  # responded: nothing left to announce
 
@@ -98,11 +102,15 @@ def test_the_sweep_announces_each_response_threshold_once(desk: Desk, clock: Clo
     assert [(c.clock, c.threshold) for c in sweep(desk)] == [("response", Threshold.AT_RISK)]
     clock.at_local(13, 0, 1)
     got = sweep(desk)
-    assert [(c.clock, c.threshold, c.group_name) for c in got] == [("response", Threshold.BREACHED, "Service Desk")]
+    assert [(c.clock, c.threshold, c.group_name) for c in got] == [
+        ("response", Threshold.BREACHED, "Service Desk")
+    ]
     assert sweep(desk) == []
     bodies = [j.body for j in queries.journal(desk, incident_id)]
     assert [b.split(":")[0] for b in bodies if b.startswith("Response")] == [
-        "Response warning", "Response at risk", "Response breached",
+        "Response warning",
+        "Response at risk",
+        "Response breached",
     ]
     assert _response_columns(desk, incident_id)[3] == 100
     record = queries.get_incident(desk, incident_id)
@@ -112,7 +120,9 @@ def test_the_sweep_announces_each_response_threshold_once(desk: Desk, clock: Clo
 def test_a_response_given_in_time_is_never_announced(desk: Desk, clock: Clock) -> None:
     incident_id = _p3(desk)
     clock.at_local(10, 30)
-    inc.assign_to_me(desk, desk.actor("ola"), incident_id, queries.get_incident(desk, incident_id).version)
+    inc.assign_to_me(
+        desk, desk.actor("ola"), incident_id, queries.get_incident(desk, incident_id).version
+    )
     clock.at_local(16)
     assert [c for c in sweep(desk) if c.clock == "response"] == []
 
@@ -146,8 +156,14 @@ def test_the_group_is_told_when_nobody_takes_an_incident_in_time(desk: Desk, clo
                 told[name] += [(n.kind, n.text) for n in got]
     assert kinds == ["response_50", "response_75", "response_100"]
     expected = [  # 50% is in the journal, not a notice (as for the resolution clock)
-        ("response_75", f"{number} passed 75% of its response target: Shared drive slow (nobody in Service Desk has taken it yet)"),
-        ("response_100", f"{number} breached its response target: Shared drive slow (nobody in Service Desk has taken it yet)"),
+        (
+            "response_75",
+            f"{number} passed 75% of its response target: Shared drive slow (nobody in Service Desk has taken it yet)",
+        ),
+        (
+            "response_100",
+            f"{number} breached its response target: Shared drive slow (nobody in Service Desk has taken it yet)",
+        ),
     ]
     assert told["ana"] == expected and told["ola"] == expected
     assert told["ben"] == []  # not his group

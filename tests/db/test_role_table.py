@@ -91,7 +91,9 @@ ACTORS = [
 def make(w: Desk4, state: State, group: str, *, major: bool) -> IncidentRecord:
     """An incident in `state`, in `group`, made by the admin through the services."""
     d, dev = w.desk, w.desk.actor("dev")
-    r = inc.log_incident(d, dev, inc.NewIncident("Printer jams", group_id=w.groups[group], major=major))
+    r = inc.log_incident(
+        d, dev, inc.NewIncident("Printer jams", group_id=w.groups[group], major=major)
+    )
     if state in (State.IN_PROGRESS, State.ON_HOLD):
         r = inc.start_work(d, dev, r.id, r.version)
     if state is State.ON_HOLD:
@@ -131,30 +133,44 @@ def do(w: Desk4, actor: Actor, action: IncidentAction, r: IncidentRecord) -> obj
     """`action` through its use case, with good input (only the rule can refuse it)."""
     d, v = w.desk, r.version
     group_id = r.group_id or 0
-    other_group = w.groups["Desktop"] if group_id == w.groups["Service Desk"] else w.groups["Service Desk"]
+    other_group = (
+        w.groups["Desktop"] if group_id == w.groups["Service Desk"] else w.groups["Service Desk"]
+    )
     higher = w.groups["Network"] if r.support_line == 1 else w.groups["Datacenter"]
     calls = {
         A.ADD_NOTE: lambda: inc.add_journal(d, actor, r.id, "work_note", "Called the caller back"),
         A.EDIT: lambda: inc.update_fields(d, actor, r.id, v, {"title": "Printer jams on floor 2"}),
         A.START: lambda: inc.start_work(d, actor, r.id, v),
         A.ASSIGN_TO_ME: lambda: inc.assign_to_me(d, actor, r.id, v),
-        A.ASSIGN_GROUP: lambda: inc.assign(d, actor, r.id, v, group_id=other_group, assignee_id=None),
+        A.ASSIGN_GROUP: lambda: inc.assign(
+            d, actor, r.id, v, group_id=other_group, assignee_id=None
+        ),
         A.ASSIGN_PERSON: lambda: inc.assign(
             d, actor, r.id, v, group_id=group_id, assignee_id=w.colleague[group_id]
         ),
-        A.ESCALATE: lambda: inc.escalate_functional(d, actor, r.id, v, higher, "Needs the next line"),
-        A.ESCALATE_TO_SUPERVISOR: lambda: inc.escalate_hierarchical(d, actor, r.id, v, "Caller is the CFO"),
+        A.ESCALATE: lambda: inc.escalate_functional(
+            d, actor, r.id, v, higher, "Needs the next line"
+        ),
+        A.ESCALATE_TO_SUPERVISOR: lambda: inc.escalate_hierarchical(
+            d, actor, r.id, v, "Caller is the CFO"
+        ),
         A.HOLD: lambda: inc.hold(d, actor, r.id, v, "awaiting_vendor"),
         A.RESUME: lambda: inc.resume(d, actor, r.id, v),
-        A.RESOLVE: lambda: inc.resolve(d, actor, r.id, v, "solution_provided", "Cleaned the rollers"),
+        A.RESOLVE: lambda: inc.resolve(
+            d, actor, r.id, v, "solution_provided", "Cleaned the rollers"
+        ),
         A.CLOSE: lambda: inc.close(d, actor, r.id, v),
         A.REOPEN: lambda: inc.reopen(d, actor, r.id, v, "The caller says it jams again"),
         A.CANCEL: lambda: inc.cancel(d, actor, r.id, v, "Duplicate of INC0000001"),
         A.MARK_MAJOR: lambda: inc.mark_major(d, actor, r.id, v, True),
         A.UNMARK_MAJOR: lambda: inc.mark_major(d, actor, r.id, v, False),
-        A.OVERRIDE_PRIORITY: lambda: inc.override_priority(d, actor, r.id, v, 1, "The CFO's printer"),
+        A.OVERRIDE_PRIORITY: lambda: inc.override_priority(
+            d, actor, r.id, v, 1, "The CFO's printer"
+        ),
         A.LINK_PARENT: lambda: inc.link_parent(d, actor, r.id, v, w.parent_id),
-        A.LINK_RELATED: lambda: inc.set_related(d, actor, r.id, v, inc.RelatedLinks(change_ref="CHG0030012")),
+        A.LINK_RELATED: lambda: inc.set_related(
+            d, actor, r.id, v, inc.RelatedLinks(change_ref="CHG0030012")
+        ),
     }
     return calls[action]()
 
@@ -198,12 +214,16 @@ def _audit_rows(desk: Desk, incident_id: int) -> int:
     with desk.read() as conn:
         return int(
             conn.execute(
-                select(func.count()).select_from(AuditEntry).where(AuditEntry.incident_id == incident_id)
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.incident_id == incident_id)
             ).scalar_one()
         )
 
 
-def test_a_closed_incident_keeps_its_priority_and_major_flag_even_for_an_admin(world: Desk4) -> None:
+def test_a_closed_incident_keeps_its_priority_and_major_flag_even_for_an_admin(
+    world: Desk4,
+) -> None:
     w = world
     dev = w.desk.actor("dev")
     closed = make(w, State.CLOSED, "Desktop", major=False)
@@ -212,7 +232,9 @@ def test_a_closed_incident_keeps_its_priority_and_major_flag_even_for_an_admin(w
     attempts = [
         lambda: inc.mark_major(w.desk, dev, closed.id, closed.version, True),
         lambda: inc.set_impact_urgency(w.desk, dev, closed.id, closed.version, 1, 1),
-        lambda: inc.update_fields(w.desk, dev, closed.id, closed.version, {"impact": 1, "urgency": 1}),
+        lambda: inc.update_fields(
+            w.desk, dev, closed.id, closed.version, {"impact": 1, "urgency": 1}
+        ),
         lambda: inc.override_priority(w.desk, dev, closed.id, closed.version, 1, "CEO"),
     ]
     for attempt in attempts:
@@ -223,13 +245,22 @@ def test_a_closed_incident_keeps_its_priority_and_major_flag_even_for_an_admin(w
     assert _audit_rows(w.desk, closed.id) == rows  # no audit row written
     # what stays settable: problem, change, caused-by
     linked = inc.set_related(
-        w.desk, dev, closed.id, closed.version,
+        w.desk,
+        dev,
+        closed.id,
+        closed.version,
         inc.RelatedLinks(change_ref="CHG0030012", caused_by_id=w.parent_id),
         reason="Found in the change review",
     )
-    assert (linked.state, linked.change_ref, linked.caused_by_number) == (State.CLOSED, "CHG0030012", "INC0000001")
+    assert (linked.state, linked.change_ref, linked.caused_by_number) == (
+        State.CLOSED,
+        "CHG0030012",
+        "INC0000001",
+    )
     with pytest.raises(IllegalTransition, match=refusal):
-        inc.set_related(w.desk, w.desk.actor("carla"), closed.id, linked.version, inc.RelatedLinks())
+        inc.set_related(
+            w.desk, w.desk.actor("carla"), closed.id, linked.version, inc.RelatedLinks()
+        )
     fields = {h.field: (h.new, h.reason) for h in queries.history(w.desk, closed.id)}
     assert fields["change_ref"] == ("CHG0030012", "Found in the change review")
 
@@ -248,24 +279,58 @@ def test_escalating_to_the_supervisor_twice_is_refused_and_writes_nothing(world:
         assert str(err.value) == f"{r.number} was escalated to its group's supervisor already"
     assert queries.get_incident(w.desk, r.id).version == up.version
     with w.desk.read() as conn:
-        assert conn.execute(select(func.count()).select_from(ChangeLogEntry)).scalar_one() == before_log
-        assert conn.execute(select(func.count()).select_from(JournalEntry)).scalar_one() == before_notes
+        assert (
+            conn.execute(select(func.count()).select_from(ChangeLogEntry)).scalar_one()
+            == before_log
+        )
+        assert (
+            conn.execute(select(func.count()).select_from(JournalEntry)).scalar_one()
+            == before_notes
+        )
 
 
-def test_an_agent_routes_to_a_group_but_names_nobody_and_a_specialist_names_a_colleague(world: Desk4) -> None:
+def test_an_agent_routes_to_a_group_but_names_nobody_and_a_specialist_names_a_colleague(
+    world: Desk4,
+) -> None:
     w = world
     ana, ben = w.desk.actor("ana"), w.desk.actor("ben")
     r = make(w, State.NEW, "Service Desk", major=False)
-    with pytest.raises(PermissionDenied, match=r"^Only a specialist, a supervisor or an admin may assign an incident to someone else$"):
-        inc.assign(w.desk, ana, r.id, r.version, group_id=w.groups["Network"], assignee_id=w.colleague[w.groups["Network"]])
-    routed = inc.assign(w.desk, ana, r.id, r.version, group_id=w.groups["Network"], assignee_id=None)
+    with pytest.raises(
+        PermissionDenied,
+        match=r"^Only a specialist, a supervisor or an admin may assign an incident to someone else$",
+    ):
+        inc.assign(
+            w.desk,
+            ana,
+            r.id,
+            r.version,
+            group_id=w.groups["Network"],
+            assignee_id=w.colleague[w.groups["Network"]],
+        )
+    routed = inc.assign(
+        w.desk, ana, r.id, r.version, group_id=w.groups["Network"], assignee_id=None
+    )
     assert (routed.group_name, routed.assignee_id) == ("Network", None)
     handed = inc.assign(
-        w.desk, ben, r.id, routed.version, group_id=w.groups["Network"], assignee_id=w.colleague[w.groups["Network"]]
+        w.desk,
+        ben,
+        r.id,
+        routed.version,
+        group_id=w.groups["Network"],
+        assignee_id=w.colleague[w.groups["Network"]],
     )
     assert handed.assignee_name == "Bea Lund"
-    with pytest.raises(PermissionDenied, match="only within their own groups, and Service Desk is not one of them"):
-        inc.assign(w.desk, ben, r.id, handed.version, group_id=w.groups["Service Desk"], assignee_id=w.colleague[w.groups["Service Desk"]])
+    with pytest.raises(
+        PermissionDenied, match="only within their own groups, and Service Desk is not one of them"
+    ):
+        inc.assign(
+            w.desk,
+            ben,
+            r.id,
+            handed.version,
+            group_id=w.groups["Service Desk"],
+            assignee_id=w.colleague[w.groups["Service Desk"]],
+        )
     # and Ana may no longer work it: it is Network's now, but she may still add a note
     with pytest.raises(PermissionDenied, match="belongs to Network, not to one of your groups"):
         inc.hold(w.desk, ana, r.id, handed.version, "awaiting_vendor")

@@ -134,8 +134,11 @@ def test_a_stored_view_that_cannot_be_read_is_named(desk: Desk) -> None:
     ana = _ana(desk)
     saved_views.save_view(desk, ana, "Odd", MINE)
     with desk.write() as s:
-        s.execute(update(SavedViewRow).values(
-            filter={"filter": {"states": ["sleeping"]}, "sort": "priority"}))
+        s.execute(
+            update(SavedViewRow).values(
+                filter={"filter": {"states": ["sleeping"]}, "sort": "priority"}
+            )
+        )
     with pytest.raises(ValidationError, match="Saved view 'Odd': unknown state 'sleeping'"):
         saved_views.list_views(desk, ana)
 
@@ -143,19 +146,26 @@ def test_a_stored_view_that_cannot_be_read_is_named(desk: Desk) -> None:
 def test_import_keeps_what_is_stored_and_names_what_it_refuses(desk: Desk) -> None:
     ana = _ana(desk)
     saved_views.save_view(desk, ana, "Stored", MINE)
-    result = saved_views.import_views(desk, ana, [
-        SavedView("Stored", QueueFilter(major=True), own=True),  # the stored one wins
-        SavedView("From this workstation", QueueFilter(unassigned=True), "sla", own=True),
-        SavedView("All open", QueueFilter(), own=True),  # a built-in name
-        SavedView("Bad sort", QueueFilter(), "nonsense", own=True),
-    ])
+    result = saved_views.import_views(
+        desk,
+        ana,
+        [
+            SavedView("Stored", QueueFilter(major=True), own=True),  # the stored one wins
+            SavedView("From this workstation", QueueFilter(unassigned=True), "sla", own=True),
+            SavedView("All open", QueueFilter(), own=True),  # a built-in name
+            SavedView("Bad sort", QueueFilter(), "nonsense", own=True),
+        ],
+    )
     assert result.added == ("From this workstation",)
     assert result.kept == ("Stored",)
     assert [r.split(":")[0] for r in result.refused] == ["All open", "Bad sort"]
     views = {v.name: v for v in saved_views.list_views(desk, ana)}
     assert views["Stored"].flt == MINE
     assert views["From this workstation"] == SavedView(
-        "From this workstation", QueueFilter(unassigned=True), "sla", own=True)
+        "From this workstation", QueueFilter(unassigned=True), "sla", own=True
+    )
     with desk.read() as conn:
         assert conn.execute(select(SavedViewRow.name)).scalars().all() == [
-            "Stored", "From this workstation"]
+            "Stored",
+            "From this workstation",
+        ]

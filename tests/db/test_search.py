@@ -230,6 +230,7 @@ def test_the_queue_search_matches_a_half_typed_last_word(conn) -> None:  # type:
     from app.domain.records import QueueFilter
 
     now = datetime.now(UTC)
+
     def n(text: str) -> int:
         return count(conn, QueueFilter(active_only=False, text=text), now)
 

@@ -44,7 +44,9 @@ def desk(engine, clock):  # type: ignore[no-untyped-def]
     software = catalog.add_category(d, root, "Software")
     email = catalog.add_category(d, root, "Email", parent_id=software, default_group_id=msg)
     d.ids = {"sd": sd, "net": net, "msg": msg, "email": email}  # type: ignore[attr-defined]
-    d.john = callers.add_caller(d, root, "John Smith", department="Finance", email="john@example.com")  # type: ignore[attr-defined]
+    d.john = callers.add_caller(
+        d, root, "John Smith", department="Finance", email="john@example.com"
+    )  # type: ignore[attr-defined]
     return d
 
 
@@ -56,7 +58,9 @@ def _log(desk: Desk, **kw: object) -> object:
 
 
 def test_logging_gives_number_priority_group_and_history(desk: Desk) -> None:
-    rec = _log(desk, caller_id=desk.john, category_id=desk.ids["email"], description="since the update")  # type: ignore[attr-defined]
+    rec = _log(
+        desk, caller_id=desk.john, category_id=desk.ids["email"], description="since the update"
+    )  # type: ignore[attr-defined]
     assert rec.number == "INC0000001"
     assert (rec.priority, rec.priority_label) == (4, "4 - Low")
     assert rec.group_name == "Messaging" and rec.support_line == 2  # the category routes it
@@ -105,7 +109,12 @@ def test_functional_escalation_moves_group_counts_and_explains(desk: Desk) -> No
     assert rec.assignee_name == "Ana Garcia" and rec.state is State.IN_PROGRESS
     assert rec.reassignment_count == 0
     out = inc.escalate_functional(
-        desk, ana, rec.id, rec.version, desk.ids["net"], "VPN concentrator unreachable from office B"  # type: ignore[attr-defined]
+        desk,
+        ana,
+        rec.id,
+        rec.version,
+        desk.ids["net"],
+        "VPN concentrator unreachable from office B",  # type: ignore[attr-defined]
     )
     assert (out.group_name, out.support_line, out.assignee_id) == ("Network", 2, None)
     assert out.reassignment_count == 1
@@ -124,12 +133,16 @@ def test_functional_escalation_moves_group_counts_and_explains(desk: Desk) -> No
 
 def test_hierarchical_escalation_flags_the_supervisor(desk: Desk) -> None:
     rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
-    out = inc.escalate_hierarchical(desk, desk.actor("ana"), rec.id, rec.version, "Caller is the CFO")
+    out = inc.escalate_hierarchical(
+        desk, desk.actor("ana"), rec.id, rec.version, "Caller is the CFO"
+    )
     assert out.escalated_to_supervisor
     assert "supervisor Carla Rossi" in queries.journal(desk, rec.id)[-1].body
 
 
-def test_hold_pauses_the_clock_and_resume_does_not_count_the_pause(desk: Desk, clock: Clock) -> None:
+def test_hold_pauses_the_clock_and_resume_does_not_count_the_pause(
+    desk: Desk, clock: Clock
+) -> None:
     ana = desk.actor("ana")
     rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
     rec = inc.assign_to_me(desk, ana, rec.id, rec.version)
@@ -150,7 +163,9 @@ def test_hold_pauses_the_clock_and_resume_does_not_count_the_pause(desk: Desk, c
     assert back.state is State.IN_PROGRESS and not back.sla_paused
     assert back.resolution is not None and back.resolution.elapsed_s == 3600
     assert back.resolution_due == due_before + timedelta(hours=2)
-    assert [(p.reason, p.end is not None) for p in queries.pauses(desk, rec.id)] == [("awaiting_caller", True)]
+    assert [(p.reason, p.end is not None) for p in queries.pauses(desk, rec.id)] == [
+        ("awaiting_caller", True)
+    ]
 
 
 def test_priority_change_keeps_the_original_start(desk: Desk, clock: Clock) -> None:
@@ -177,7 +192,11 @@ def test_resolve_close_reopen_cancel(desk: Desk, clock: Clock) -> None:
     assert done.state is State.RESOLVED and done.resolution is not None and done.resolution.stopped
     clock.advance(hours=3)
     again = inc.reopen(desk, ana, rec.id, done.version, "Crashes again")
-    assert again.state is State.IN_PROGRESS and again.reopen_count == 1 and again.resolution_code is None
+    assert (
+        again.state is State.IN_PROGRESS
+        and again.reopen_count == 1
+        and again.resolution_code is None
+    )
     # the three resolved hours are not counted
     assert again.resolution is not None and again.resolution.elapsed_s == 0
     done = inc.resolve(desk, ana, rec.id, again.version, "solution_provided", "New profile")
@@ -188,9 +207,13 @@ def test_resolve_close_reopen_cancel(desk: Desk, clock: Clock) -> None:
     other = _log(desk)
     with pytest.raises(ValidationError, match="reason"):
         inc.cancel(desk, desk.actor("carla"), other.id, other.version, " ")
-    with pytest.raises(PermissionDenied, match=r"^Only a supervisor or an admin may cancel an incident$"):
+    with pytest.raises(
+        PermissionDenied, match=r"^Only a supervisor or an admin may cancel an incident$"
+    ):
         inc.cancel(desk, ana, other.id, other.version, "Duplicate of INC0000001")
-    cancelled = inc.cancel(desk, desk.actor("carla"), other.id, other.version, "Duplicate of INC0000001")
+    cancelled = inc.cancel(
+        desk, desk.actor("carla"), other.id, other.version, "Duplicate of INC0000001"
+    )
     assert cancelled.state is State.CANCELLED
     with pytest.raises(IllegalTransition, match="INC0000002 is Cancelled: only its problem"):
         inc.reopen(desk, ana, other.id, cancelled.version, "no")
@@ -214,7 +237,9 @@ def test_auto_close_after_seven_business_days_but_never_a_major(desk: Desk, cloc
 
 def test_roles_are_checked_for_every_door(desk: Desk) -> None:
     rec = _log(desk)
-    with pytest.raises(PermissionDenied, match=r"^Only a supervisor or an admin may mark an incident major$"):
+    with pytest.raises(
+        PermissionDenied, match=r"^Only a supervisor or an admin may mark an incident major$"
+    ):
         inc.mark_major(desk, desk.actor("ana"), rec.id, rec.version)
     out = inc.mark_major(desk, desk.actor("carla"), rec.id, rec.version)
     assert out.major
@@ -232,7 +257,9 @@ def test_sign_in(desk: Desk) -> None:
         users.authenticate(desk, "nobody", "admin-pass")
 
 
-def test_two_workstations_edit_one_incident_and_nothing_is_lost(desk: Desk, db_url: str, clock: Clock) -> None:
+def test_two_workstations_edit_one_incident_and_nothing_is_lost(
+    desk: Desk, db_url: str, clock: Clock
+) -> None:
     """Ben edits the description of his group's incident while Carla (supervisor) changes its
     urgency; Ben's save is refused with Carla's change attached; Ben merges and saves; both
     edits are there."""
@@ -254,7 +281,9 @@ def test_two_workstations_edit_one_incident_and_nothing_is_lost(desk: Desk, db_u
         assert "urgency" in str(err.value)
         current = queries.get_incident(desk, rec.id)
         assert current.description == ""  # Ben's edit was not half-applied
-        merged = inc.update_fields(desk, ben, rec.id, current.version, {"description": "Crash log attached"})
+        merged = inc.update_fields(
+            desk, ben, rec.id, current.version, {"description": "Crash log attached"}
+        )
         assert (merged.description, merged.urgency) == ("Crash log attached", 1)
         assert any(j.body == "Called John back" for j in queries.journal(desk, rec.id))
     finally:
@@ -276,13 +305,22 @@ def test_matrix_change_preview_save_and_recompute_keeps_history(desk: Desk) -> N
     admin = desk.actor("dev")  # the matrix is the admin's
     a = _log(desk, title="Payroll export fails", impact=2, urgency=1)  # P2
     b = _log(desk, title="Printer jam", impact=3, urgency=3)  # P5
-    done = _log(desk, title="Old one", impact=2, urgency=1, resolution_code="solution_provided", resolution_notes="ok")
+    done = _log(
+        desk,
+        title="Old one",
+        impact=2,
+        urgency=1,
+        resolution_code="solution_provided",
+        resolution_notes="ok",
+    )
     current = queries.matrix(desk)
     proposed = current.with_cell(2, 1, 1)
     shifts = matrix_service.preview(desk, proposed)
     assert [(s.number, s.old_priority, s.new_priority) for s in shifts] == [(a.number, 2, 1)]
     for not_admin in ("ana", "carla"):
-        with pytest.raises(PermissionDenied, match=r"^Only an admin may configure the desk: the priority matrix"):
+        with pytest.raises(
+            PermissionDenied, match=r"^Only an admin may configure the desk: the priority matrix"
+        ):
             matrix_service.save(desk, desk.actor(not_admin), proposed)
     saved = matrix_service.save(desk, admin, proposed, note="impact 2 x urgency 1 is critical")
     assert saved.version == current.version + 1
@@ -315,7 +353,9 @@ def test_sla_sweep_announces_each_threshold_once(desk: Desk, clock: Clock) -> No
     assert sweep(desk) == []
     clock.advance(hours=2)
     got = sweep(desk)
-    assert [(c.number, c.threshold, c.group_name) for c in got] == [(rec.number, Threshold.BREACHED, "Service Desk")]
+    assert [(c.number, c.threshold, c.group_name) for c in got] == [
+        (rec.number, Threshold.BREACHED, "Service Desk")
+    ]
     now = queries.get_incident(desk, rec.id)
     assert now.sla_breached and now.resolution is not None and now.resolution.breached
     assert queries.journal(desk, rec.id)[-1].body.startswith("SLA breached")
@@ -357,7 +397,9 @@ def test_auto_close_goes_on_past_an_incident_someone_else_changed(
         if meanwhile or "incidents.resolved_at" not in statement or "UPDATE" in statement:
             return
         again = inc.reopen(other, ana, a.id, a.version, "the caller called back")
-        meanwhile.append(inc.resolve(other, ana, a.id, again.version, "solution_provided", "Again").version)
+        meanwhile.append(
+            inc.resolve(other, ana, a.id, again.version, "solution_provided", "Again").version
+        )
 
     event.listen(desk.engine, "after_cursor_execute", after_the_read)
     try:
@@ -367,7 +409,11 @@ def test_auto_close_goes_on_past_an_incident_someone_else_changed(
         other_engine.dispose()
     assert meanwhile, "the other workstation's change came after the run's read"
     now_a = queries.get_incident(desk, a.id)
-    assert (now_a.state, now_a.version, now_a.resolution_notes) == (State.RESOLVED, meanwhile[0], "Again")
+    assert (now_a.state, now_a.version, now_a.resolution_notes) == (
+        State.RESOLVED,
+        meanwhile[0],
+        "Again",
+    )
     assert queries.get_incident(desk, b.id).state is State.CLOSED
     assert not [h for h in queries.history(desk, a.id) if h.field == "close_reason"]
 
@@ -430,7 +476,9 @@ def test_every_stored_field_a_resolve_changes_is_audited(desk: Desk) -> None:
     ]
 
 
-def test_another_workstation_sees_a_new_matrix_when_it_logs(desk: Desk, db_url: str, clock: Clock) -> None:
+def test_another_workstation_sees_a_new_matrix_when_it_logs(
+    desk: Desk, db_url: str, clock: Clock
+) -> None:
     from app.services import matrix as matrix_service
 
     other_engine = make_engine(db_url)
@@ -447,14 +495,25 @@ def test_another_workstation_sees_a_new_matrix_when_it_logs(desk: Desk, db_url: 
 def test_reassignment_counts_moves_not_first_assignments(desk: Desk) -> None:
     carla = desk.actor("carla")
     rec = _log(desk, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
-    rec = inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=desk.actor("ana").id)  # type: ignore[attr-defined]
+    rec = inc.assign(
+        desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=desk.actor("ana").id
+    )  # type: ignore[attr-defined]
     assert rec.reassignment_count == 0 and rec.state is State.IN_PROGRESS
-    rec = inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=carla.id)  # type: ignore[attr-defined]
+    rec = inc.assign(
+        desk, carla, rec.id, rec.version, group_id=desk.ids["sd"], assignee_id=carla.id
+    )  # type: ignore[attr-defined]
     assert rec.reassignment_count == 1
     rec = inc.categorise(desk, carla, rec.id, rec.version, desk.ids["email"], reroute=True)  # type: ignore[attr-defined]
     assert (rec.group_name, rec.assignee_id, rec.reassignment_count) == ("Messaging", None, 2)
     with pytest.raises(ValidationError, match="Ana Garcia is not a member of Messaging"):
-        inc.assign(desk, carla, rec.id, rec.version, group_id=desk.ids["msg"], assignee_id=desk.actor("ana").id)  # type: ignore[attr-defined]
+        inc.assign(
+            desk,
+            carla,
+            rec.id,
+            rec.version,
+            group_id=desk.ids["msg"],
+            assignee_id=desk.actor("ana").id,
+        )  # type: ignore[attr-defined]
 
 
 def test_start_work_and_parent_links(desk: Desk) -> None:
@@ -478,10 +537,19 @@ def test_the_form_saves_fields_category_and_priority_in_one_step(desk: Desk) -> 
         ana,
         rec.id,
         rec.version,
-        {"description": "Crash log attached", "category_id": desk.ids["email"], "impact": 1, "urgency": 1},  # type: ignore[attr-defined]
+        {
+            "description": "Crash log attached",
+            "category_id": desk.ids["email"],
+            "impact": 1,
+            "urgency": 1,
+        },  # type: ignore[attr-defined]
     )
     assert out.version == rec.version + 1  # one transaction, one version
-    assert (out.description, out.category_path, out.priority) == ("Crash log attached", "Software > Email", 1)
+    assert (out.description, out.category_path, out.priority) == (
+        "Crash log attached",
+        "Software > Email",
+        1,
+    )
     assert out.group_name == "Service Desk"  # a field edit does not re-route
     with pytest.raises(ValidationError, match="Impact must be 1 to 3"):
         inc.update_fields(desk, ana, rec.id, out.version, {"description": "lost?", "impact": 7})
@@ -533,11 +601,15 @@ def test_a_new_caller_with_a_known_e_mail_is_the_caller_that_exists(desk: Desk) 
     def callers_named(name: str) -> int:
         with desk.read() as conn:
             return int(
-                conn.execute(select(func.count()).select_from(Caller).where(Caller.name == name)).scalar_one()
+                conn.execute(
+                    select(func.count()).select_from(Caller).where(Caller.name == name)
+                ).scalar_one()
             )
 
     # the form typed John again, with his address in other letters: John is the caller
-    rec = _log(desk, new_caller=NewCaller("J. Smith", email="John@Example.com", department="Finance"))
+    rec = _log(
+        desk, new_caller=NewCaller("J. Smith", email="John@Example.com", department="Finance")
+    )
     assert rec.caller_id == desk.john  # type: ignore[attr-defined]
     assert callers_named("J. Smith") == 0
     # a new address: a new caller, with what the form said about them
@@ -551,7 +623,9 @@ def test_a_new_caller_with_a_known_e_mail_is_the_caller_that_exists(desk: Desk) 
 def test_history_in_words_names_rows_levels_and_local_times(desk: Desk, clock: Clock) -> None:
     ana, ben = desk.actor("ana"), desk.actor("ben")
     rec = _log(desk, caller_id=desk.john, group_id=desk.ids["sd"])  # type: ignore[attr-defined]
-    rec = inc.escalate_functional(desk, ana, rec.id, rec.version, desk.ids["net"], "Needs the network team")  # type: ignore[attr-defined]
+    rec = inc.escalate_functional(
+        desk, ana, rec.id, rec.version, desk.ids["net"], "Needs the network team"
+    )  # type: ignore[attr-defined]
     rec = inc.assign_to_me(desk, ben, rec.id, rec.version)
     rec = inc.hold(desk, ben, rec.id, rec.version, "awaiting_vendor")
     clock.advance(hours=1)

@@ -77,7 +77,9 @@ def _feed_count(desk: Desk) -> int:
 # -- calendars -------------------------------------------------------------------------------
 
 
-def test_a_calendar_change_reaches_another_workstation_through_the_feed(desk: Desk, second: Desk) -> None:
+def test_a_calendar_change_reaches_another_workstation_through_the_feed(
+    desk: Desk, second: Desk
+) -> None:
     office = _office(desk)
     assert policy_book(second).calendars[office.id].week[0] == ((time(8), time(17)),)  # cached
     with open_feed(second) as feed:
@@ -86,12 +88,16 @@ def test_a_calendar_change_reaches_another_workstation_through_the_feed(desk: De
             week=(SPLIT,) * 5 + ((), ()),
             custom_holidays=(date(2026, 12, 24),),
         )
-        saved = calendars.save_calendar(desk, desk.actor("dev"), spec, office.id, reason="lunch break")
+        saved = calendars.save_calendar(
+            desk, desk.actor("dev"), spec, office.id, reason="lunch break"
+        )
         assert saved.week[2] == SPLIT
         # the other workstation still has the old calendar until it reads the feed...
         assert policy_book(second).calendars[office.id].week[0] == ((time(8), time(17)),)
         changes = feed.read()
-        assert [(c.entity, c.entity_id, c.kind) for c in changes] == [("calendar", office.id, "updated")]
+        assert [(c.entity, c.entity_id, c.kind) for c in changes] == [
+            ("calendar", office.id, "updated")
+        ]
     # ...then its clocks use the split shift and the closure
     cal = policy_book(second).calendars[office.id]
     assert cal.week[0] == SPLIT
@@ -106,8 +112,11 @@ def test_a_calendar_change_reaches_another_workstation_through_the_feed(desk: De
 
 def test_a_new_calendar_is_audited_with_every_field(desk: Desk) -> None:
     spec = CalendarSpec(
-        "New York office", "America/New_York", (((time(9), time(18)),),) * 5 + ((), ()),
-        holiday_country="us", holiday_subdiv="ny",
+        "New York office",
+        "America/New_York",
+        (((time(9), time(18)),),) * 5 + ((), ()),
+        holiday_country="us",
+        holiday_subdiv="ny",
     )
     saved = calendars.save_calendar(desk, desk.actor("dev"), spec)
     assert (saved.holiday_country, saved.holiday_subdiv) == ("US", "NY")
@@ -115,7 +124,9 @@ def test_a_new_calendar_is_audited_with_every_field(desk: Desk) -> None:
     assert {"name", "time zone", "Monday hours", "Sunday hours", "holiday country"} <= fields
     with desk.read() as conn:
         kinds = conn.execute(
-            select(ChangeLogEntry.entity, ChangeLogEntry.kind).where(ChangeLogEntry.entity_id == saved.id)
+            select(ChangeLogEntry.entity, ChangeLogEntry.kind).where(
+                ChangeLogEntry.entity_id == saved.id
+            )
         ).all()
     assert ("calendar", "created") in [tuple(k) for k in kinds]
 
@@ -124,8 +135,14 @@ def test_a_new_calendar_is_audited_with_every_field(desk: Desk) -> None:
     ("change", "message"),
     [
         ({"tz": "Mars/Olympus"}, "Unknown time zone 'Mars/Olympus'"),
-        ({"week": (((time(8), time(13)), (time(12), time(17))),) + ((),) * 6}, "Monday: intervals must be sorted and must not overlap"),
-        ({"week": ((),) + (((time(17), time(8)),),) + ((),) * 5}, "Tuesday: interval 17:00:00-08:00:00 must end after it starts"),
+        (
+            {"week": (((time(8), time(13)), (time(12), time(17))),) + ((),) * 6},
+            "Monday: intervals must be sorted and must not overlap",
+        ),
+        (
+            {"week": ((),) + (((time(17), time(8)),),) + ((),) * 5},
+            "Tuesday: interval 17:00:00-08:00:00 must end after it starts",
+        ),
         ({"week": ((),) * 7}, "no working hours on any weekday"),
         ({"holiday_country": "XX"}, "Unknown holiday country 'XX'"),
         ({"holiday_country": "BE", "holiday_subdiv": "ZZ"}, "BE has no holiday subdivision 'ZZ'"),
@@ -140,7 +157,9 @@ def test_a_bad_calendar_is_refused_with_the_reason_and_nothing_is_written(
     office = _office(desk)
     before = _feed_count(desk)
     with pytest.raises(ValidationError, match=message):
-        calendars.save_calendar(desk, desk.actor("dev"), dataclasses.replace(office.spec(), **change), office.id)
+        calendars.save_calendar(
+            desk, desk.actor("dev"), dataclasses.replace(office.spec(), **change), office.id
+        )
     assert _office(desk) == office
     assert _audit(desk, "calendar") == [] and _feed_count(desk) == before
 
@@ -168,14 +187,19 @@ def test_the_admin_audit_is_append_only(desk: Desk) -> None:
 # -- policies --------------------------------------------------------------------------------
 
 
-def test_a_policy_change_reaches_another_workstation_through_the_feed(desk: Desk, second: Desk) -> None:
+def test_a_policy_change_reaches_another_workstation_through_the_feed(
+    desk: Desk, second: Desk
+) -> None:
     policy = _default_policy(desk)
     assert policy_book(second).target(None, 4)[0].resolution_s == 27 * H  # 3 business days
     targets = dict(policy.spec().targets)
     targets[4] = TargetSpec(8 * H, 45 * H)  # 5 business days
     with open_feed(second) as feed:
         sla_policies.save_policy(
-            desk, desk.actor("dev"), dataclasses.replace(policy.spec(), targets=targets, auto_close_days=5), policy.id
+            desk,
+            desk.actor("dev"),
+            dataclasses.replace(policy.spec(), targets=targets, auto_close_days=5),
+            policy.id,
         )
         assert policy_book(second).target(None, 4)[0].resolution_s == 27 * H  # not read yet
         assert [(c.entity, c.kind) for c in feed.read()] == [("policy", "updated")]
@@ -194,8 +218,12 @@ def test_a_write_on_a_workstation_that_has_not_read_the_feed_uses_the_new_target
     policy_book(second)  # cached before the change
     targets = dict(policy.spec().targets)
     targets[4] = TargetSpec(4 * H, 9 * H)  # one business day
-    sla_policies.save_policy(desk, desk.actor("dev"), dataclasses.replace(policy.spec(), targets=targets), policy.id)
-    rec = inc.log_incident(second, second.actor("ana"), inc.NewIncident("Printer jam", impact=3, urgency=2))
+    sla_policies.save_policy(
+        desk, desk.actor("dev"), dataclasses.replace(policy.spec(), targets=targets), policy.id
+    )
+    rec = inc.log_incident(
+        second, second.actor("ana"), inc.NewIncident("Printer jam", impact=3, urgency=2)
+    )
     assert rec.priority == 4
     # Monday 09:00 local + 9 business hours of 08:00-17:00 -> Tuesday 09:00 local
     assert rec.resolution_due == datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
@@ -205,10 +233,15 @@ def test_a_write_on_a_workstation_that_has_not_read_the_feed_uses_the_new_target
 def test_a_per_priority_calendar_override_is_kept(desk: Desk) -> None:
     policy = _default_policy(desk)
     always = next(c for c in calendars.calendars(desk) if c.always)
-    assert policy.targets[0].calendar_name == "24x7" and policy.targets[1].calendar_name == "Office hours"
+    assert (
+        policy.targets[0].calendar_name == "24x7"
+        and policy.targets[1].calendar_name == "Office hours"
+    )
     targets = dict(policy.spec().targets)
     targets[2] = dataclasses.replace(targets[2], calendar_id=always.id)
-    saved = sla_policies.save_policy(desk, desk.actor("dev"), dataclasses.replace(policy.spec(), targets=targets), policy.id)
+    saved = sla_policies.save_policy(
+        desk, desk.actor("dev"), dataclasses.replace(policy.spec(), targets=targets), policy.id
+    )
     assert [t.calendar_name for t in saved.targets][:3] == ["24x7", "24x7", "Office hours"]
     assert ("P2 calendar", "the policy's", "24x7", "Dev Patel") in _audit(desk, "policy")
     assert policy_book(desk).target(None, 2)[1].always
@@ -218,12 +251,28 @@ def test_a_per_priority_calendar_override_is_kept(desk: Desk) -> None:
     ("change", "message"),
     [
         ({"targets": {p: TargetSpec(H, 2 * H) for p in (1, 2, 3, 4)}}, "missing: P5"),
-        ({"targets": {**{p: TargetSpec(H, 2 * H) for p in range(1, 6)}, 3: TargetSpec(5 * H, 2 * H)}},
-         "P3: the response target \\(5 hours\\) is longer than the resolution target \\(2 hours\\)"),
-        ({"targets": {**{p: TargetSpec(H, 2 * H) for p in range(1, 6)}, 2: TargetSpec(0, 2 * H)}},
-         "P2: the response target must be more than 0"),
-        ({"targets": {**{p: TargetSpec(H, 2 * H) for p in range(1, 6)}, 2: TargetSpec(H, 2.5)}},  # type: ignore[arg-type]
-         "P2: the resolution target must be a whole number of seconds, got 2.5"),
+        (
+            {
+                "targets": {
+                    **{p: TargetSpec(H, 2 * H) for p in range(1, 6)},
+                    3: TargetSpec(5 * H, 2 * H),
+                }
+            },
+            "P3: the response target \\(5 hours\\) is longer than the resolution target \\(2 hours\\)",
+        ),
+        (
+            {
+                "targets": {
+                    **{p: TargetSpec(H, 2 * H) for p in range(1, 6)},
+                    2: TargetSpec(0, 2 * H),
+                }
+            },
+            "P2: the response target must be more than 0",
+        ),
+        (
+            {"targets": {**{p: TargetSpec(H, 2 * H) for p in range(1, 6)}, 2: TargetSpec(H, 2.5)}},  # type: ignore[arg-type]
+            "P2: the resolution target must be a whole number of seconds, got 2.5",
+        ),
         ({"auto_close_days": 0}, "Auto-close needs 1 to 365 business days, got 0"),
         ({"calendar_id": 999}, "No calendar with id 999"),
         ({"active": False}, "needs one active SLA policy"),
@@ -236,7 +285,9 @@ def test_a_bad_policy_is_refused_with_the_reason_and_nothing_is_written(
     policy = _default_policy(desk)
     before = _feed_count(desk)
     with pytest.raises(ValidationError, match=message):
-        sla_policies.save_policy(desk, desk.actor("dev"), dataclasses.replace(policy.spec(), **change), policy.id)
+        sla_policies.save_policy(
+            desk, desk.actor("dev"), dataclasses.replace(policy.spec(), **change), policy.id
+        )
     assert _default_policy(desk) == policy
     assert _audit(desk, "policy") == [] and _feed_count(desk) == before
 
@@ -277,9 +328,13 @@ def test_without_a_site_section_the_system_zone_is_taken_with_no_holidays(
     assert d.zone == ZoneInfo("America/Chicago")
 
 
-def test_a_holiday_country_nobody_knows_names_the_config_file(engine: Engine, isolated_config: Path) -> None:
+def test_a_holiday_country_nobody_knows_names_the_config_file(
+    engine: Engine, isolated_config: Path
+) -> None:
     _ini(isolated_config, "[site]\ntimezone = Europe/Brussels\nholiday_country = Narnia\n")
-    with pytest.raises(ValidationError, match=r"incidentdesk.ini: \[site\] Unknown holiday country 'NARNIA'"):
+    with pytest.raises(
+        ValidationError, match=r"incidentdesk.ini: \[site\] Unknown holiday country 'NARNIA'"
+    ):
         defaults.ensure_defaults(Desk(engine))
 
 
@@ -351,11 +406,19 @@ def test_a_database_from_before_the_site_setting_keeps_its_calendars_zone(engine
 # -- retroactive start ----------------------------------------------------------------------------
 
 
-def _raise_to_p1(desk: Desk, clock: Clock, *, retroactive: bool, hold: tuple[float, float] | None = None,
-                 raise_after_h: float = 48) -> IncidentRecord:
+def _raise_to_p1(
+    desk: Desk,
+    clock: Clock,
+    *,
+    retroactive: bool,
+    hold: tuple[float, float] | None = None,
+    raise_after_h: float = 48,
+) -> IncidentRecord:
     """A P4 logged Monday 09:00 local, raised to P1 `raise_after_h` hours later; optionally
     worked at once and on hold from `hold[0]` to `hold[1]` hours after logging."""
-    sla_policies.set_retroactive_start(desk, desk.actor("dev"), _default_policy(desk).id, retroactive)
+    sla_policies.set_retroactive_start(
+        desk, desk.actor("dev"), _default_policy(desk).id, retroactive
+    )
     ana = desk.actor("ana")
     rec = inc.log_incident(desk, ana, inc.NewIncident("Invoices not printing", impact=3, urgency=2))
     assert rec.priority == 4
@@ -367,7 +430,9 @@ def _raise_to_p1(desk: Desk, clock: Clock, *, retroactive: bool, hold: tuple[flo
         clock.now = start + timedelta(hours=at)
         version = queries.get_incident(desk, rec.id).version
         if what == "raise":
-            rec = inc.set_impact_urgency(desk, ana, rec.id, version, 1, 1, reason="whole office down")
+            rec = inc.set_impact_urgency(
+                desk, ana, rec.id, version, 1, 1, reason="whole office down"
+            )
         elif what == "start":
             rec = inc.start_work(desk, ana, rec.id, version)
         elif what == "hold":
@@ -377,7 +442,9 @@ def _raise_to_p1(desk: Desk, clock: Clock, *, retroactive: bool, hold: tuple[flo
     return queries.get_incident(desk, rec.id)
 
 
-def test_with_retroactive_start_a_p1_raise_re_measures_the_whole_life(desk: Desk, clock: Clock) -> None:
+def test_with_retroactive_start_a_p1_raise_re_measures_the_whole_life(
+    desk: Desk, clock: Clock
+) -> None:
     rec = _raise_to_p1(desk, clock, retroactive=True)
     # P1: 4 hours around the clock from Monday 09:00 local -> Monday 13:00 local, long past
     assert rec.priority == 1
@@ -386,7 +453,9 @@ def test_with_retroactive_start_a_p1_raise_re_measures_the_whole_life(desk: Desk
     assert rec.response_due == datetime(2026, 3, 2, 8, 15, tzinfo=UTC)  # 15 minutes from opening
 
 
-def test_without_retroactive_start_the_p1_clock_starts_at_the_raise(desk: Desk, clock: Clock) -> None:
+def test_without_retroactive_start_the_p1_clock_starts_at_the_raise(
+    desk: Desk, clock: Clock
+) -> None:
     rec = _raise_to_p1(desk, clock, retroactive=False)
     # raised Wednesday 09:00 local: P1's 4 hours around the clock -> Wednesday 13:00 local
     assert rec.resolution_due == datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -396,7 +465,9 @@ def test_without_retroactive_start_the_p1_clock_starts_at_the_raise(desk: Desk, 
     assert ("retroactive start", "yes", "no", "Dev Patel") in _audit(desk, "policy")
 
 
-def test_without_retroactive_start_a_pause_running_at_the_raise_still_pauses(desk: Desk, clock: Clock) -> None:
+def test_without_retroactive_start_a_pause_running_at_the_raise_still_pauses(
+    desk: Desk, clock: Clock
+) -> None:
     # on hold from Tuesday 16:00 to Wednesday 11:00 local, raised Wednesday 09:00 while held:
     # the P1 clock starts at 09:00, paused until 11:00 -> due 15:00 local
     rec = _raise_to_p1(desk, clock, retroactive=False, hold=(31, 50))
@@ -411,7 +482,9 @@ def test_pauses_before_a_raise_count_only_with_retroactive_start(desk: Desk, clo
     assert rec.resolution_due == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
-def test_pauses_before_a_raise_do_not_matter_without_retroactive_start(desk: Desk, clock: Clock) -> None:
+def test_pauses_before_a_raise_do_not_matter_without_retroactive_start(
+    desk: Desk, clock: Clock
+) -> None:
     # not retroactive: 4 h of P1 from the raise at 14:00 -> 18:00 local
     rec = _raise_to_p1(desk, clock, retroactive=False, hold=(1, 3), raise_after_h=5)
     assert rec.resolution_due == datetime(2026, 3, 2, 17, 0, tzinfo=UTC)

@@ -105,6 +105,7 @@ def test_each_built_in_view_shows_what_its_name_says(qtbot, world, window, desk_
         "Breaching soon": {ids["breaching"]},
         "On hold": {ids["held"]},
         "Major incidents": {ids["major"]},
+        "Ping-pong": set(),
         "Awaiting confirmation": {ids["resolved"]},
     }
     assert [window.views_list.item(i).text() for i in range(window.views_list.count())] == list(expected)
@@ -209,7 +210,7 @@ def test_save_a_view_then_delete_it(qtbot, world, window, desk_with_incidents, m
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a: said.append(text)))
     window.delete_view_action.trigger()
     assert said == ["“My incidents” is built in and cannot be deleted."]
-    assert window.views_list.count() == 7
+    assert window.views_list.count() == 8
 
 
 def test_f1_lists_every_shortcut(qtbot, window) -> None:

@@ -353,6 +353,27 @@ def guard(
     check(actor, facts_of(session, inc), action, target)
 
 
+def count_group_return(session: Session, inc: Incident, old_group: object) -> None:
+    """Ping-pong: one more return when the incident comes to a group it had left. Every group
+    it was in before is the old value of one of its group rows in the audit (the one that
+    took it away), so one indexed look-up answers (the migration that added the count
+    backfilled it the same way)."""
+    new = inc.group_id
+    if new is None or old_group is None or new == old_group:
+        return
+    been = session.execute(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.incident_id == inc.id,
+            AuditEntry.field == "group_id",
+            AuditEntry.old_value == audit_text(new),
+        )
+        .limit(1)
+    ).first()
+    if been is not None:
+        inc.group_returns = (inc.group_returns or 0) + 1
+
+
 def apply_change(
     session: Session,
     book: PolicyBook,
@@ -374,6 +395,7 @@ def apply_change(
     version = inc.version + 1
     inc.version = version  # one new version per use case (see the Incident model)
     reason = change(session, inc, now)
+    count_group_return(session, inc, before.get("group_id"))
     apply_sla(session, inc, book, now)
     changed = write_audit(session, inc, before, actor, now, reason, version)
     if not changed and not session.new:
