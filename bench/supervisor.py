@@ -60,7 +60,7 @@ def log(message: str) -> None:
 def spread_and_resolve(conn_engine: Any, now: datetime) -> None:
     """Openings over the year before `now`; 80% resolved (by id) some hours after."""
     epoch = int(now.timestamp())
-    back = "((id * 7919) % 31536000)"
+    back = "((CAST(id AS BIGINT) * 7919) % 31536000)"  # past int4 on PostgreSQL
     if conn_engine.dialect.name == "sqlite":
 
         def ts(expr: str) -> str:

@@ -11,11 +11,15 @@ conflicted (with who changed it meanwhile).
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from app.domain.errors import ConflictError, DeskError, EnvironmentProblem
 from app.domain.lifecycle import CloseReason
 from app.domain.roles import Permission
+from app.models import Incident
 from app.services import incidents
 from app.services.context import Actor, Desk
 
@@ -80,6 +84,25 @@ class Item:
     incident_id: int
     number: str
     version: int | None
+
+
+ITEMS_CHUNK = 500  # ids per look-up of the rows a selection holds but the queue never read
+
+
+def items_for(desk: Desk, incident_ids: Sequence[int]) -> list[Item]:
+    """The selection's incidents that the queue never read (a Ctrl+A over a large view): their
+    numbers and current versions, a chunk of ids per query, in the order given; an id that is
+    gone is left out."""
+    found: dict[int, Item] = {}
+    with desk.read() as conn:
+        for start in range(0, len(incident_ids), ITEMS_CHUNK):
+            chunk = list(incident_ids[start : start + ITEMS_CHUNK])
+            rows = conn.execute(
+                select(Incident.id, Incident.number, Incident.version).where(Incident.id.in_(chunk))
+            )
+            for r in rows:
+                found[int(r.id)] = Item(int(r.id), str(r.number), int(r.version))
+    return [found[i] for i in incident_ids if i in found]
 
 
 def check_may_bulk(actor: Actor) -> None:

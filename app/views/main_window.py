@@ -49,6 +49,7 @@ from app.domain.records import AgentRecord, GroupRecord, IncidentRecord
 from app.domain.roles import Permission, can
 from app.domain.wording import plural
 from app.services import escalation, incidents, queries, saved_views
+from app.services.bulk import Item, items_for
 from app.services.context import Actor, Desk
 from app.services.notifications import Notice
 from app.services.priority_colors import priority_colors
@@ -248,6 +249,15 @@ class MainWindow(QMainWindow):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Ctrl+A selects the whole view, also the rows whose keys are not read yet
+        self.select_all_action = QAction("Select &all", self.table)
+        self.select_all_action.setShortcut(QKeySequence(QKeySequence.StandardKey.SelectAll))
+        self.select_all_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.select_all_action.setStatusTip("Select every incident of the view (for a bulk change)")
+        self.select_all_action.triggered.connect(lambda _checked=False: self.select_all_rows())
+        self.table.addAction(self.select_all_action)
+        self._selecting_all = False
+        self.model.all_keys.connect(self._all_keys_loaded)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -1046,10 +1056,37 @@ class MainWindow(QMainWindow):
 
     # -- incidents -------------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        if not rows and self.table.currentIndex().isValid():
-            rows = [self.table.currentIndex().row()]
-        return [i for i in (self.model.incident_id(r) for r in rows) if i is not None]
+        """The selected incidents in the queue's order: from the selection's ranges (a Ctrl+A
+        over a million rows is one range, not a million indexes)."""
+        selection = self.table.selectionModel().selection()
+        ranges = (selection.at(k) for k in range(selection.count()))
+        spans = sorted((r.top(), r.bottom()) for r in ranges if r.isValid())
+        ids: list[int] = []
+        seen: set[int] = set()
+        for top, bottom in spans:
+            for i in self.model.ids_between(top, bottom):
+                if i not in seen:
+                    seen.add(i)
+                    ids.append(i)
+        if not ids and self.table.currentIndex().isValid():
+            current = self.model.incident_id(self.table.currentIndex().row())
+            ids = [current] if current is not None else []
+        return ids
+
+    def select_all_rows(self) -> None:
+        """Ctrl+A in the queue: every incident of the view, its keys read to the end first."""
+        self._selecting_all = True
+        if self.model.has_more():
+            self.statusBar().showMessage("Selecting every incident of the view…")
+        self.model.load_all_keys()
+
+    def _all_keys_loaded(self) -> None:
+        if not self._selecting_all:
+            return
+        self._selecting_all = False
+        self.table.selectAll()
+        n = self.model.rowCount()
+        self.statusBar().showMessage(f"{plural(n, 'incident')} selected", 5000)
 
     def _open_index(self, index: QModelIndex) -> None:
         incident_id = index.data(ID_ROLE)
@@ -1158,17 +1195,39 @@ class MainWindow(QMainWindow):
 
     def bulk_change(self) -> None:
         """The bulk dialog over the selection, at the versions the queue shows now."""
-        from app.services.bulk import Item
-        from app.views.bulk import BulkDialog
-
-        items = []
-        for incident_id in self.selected_ids():
-            row = self.model.cached_row(incident_id)
-            if row is not None:
-                items.append(Item(incident_id, row.number, row.version))
-        if not items:
+        ids = self.selected_ids()
+        if not ids:
             self.statusBar().showMessage("Select the incidents to change first", 5000)
             return
+        shown: dict[int, Item] = {}
+        for incident_id in ids:
+            row = self.model.cached_row(incident_id)
+            if row is not None:  # at the version the queue shows
+                shown[incident_id] = Item(incident_id, row.number, row.version)
+        unread = [i for i in ids if i not in shown]
+        if not unread:
+            self._open_bulk([shown[i] for i in ids])
+            return
+        # rows the queue never read (a Ctrl+A over a large view): their numbers and versions
+        # now, a chunk of ids per query, off the GUI thread
+        desk = self.desk
+
+        def read() -> list[Item]:
+            return items_for(desk, unread)
+
+        def arrived(more: list[Item]) -> None:
+            by_id = shown | {it.incident_id: it for it in more}
+            self._open_bulk([by_id[i] for i in ids if i in by_id])
+
+        self.statusBar().showMessage(f"Reading {plural(len(unread), 'selected incident')}…")
+        self.runner.run(
+            read, arrived, lambda exc: show_problem(self, str(exc)), what="the selection"
+        )
+
+    def _open_bulk(self, items: list[Item]) -> None:
+        from app.views.bulk import BulkDialog
+
+        self.statusBar().clearMessage()
         self.bulk_dialog = BulkDialog(self.desk, self.actor, self.runner, items, self)
         self.bulk_dialog.finished_all.connect(
             lambda outcomes: self.model.refresh_incidents({o.incident_id for o in outcomes})

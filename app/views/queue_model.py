@@ -98,6 +98,7 @@ class QueueTableModel(QAbstractTableModel):
 
     loaded = Signal()  # the first page of a new query arrived
     fetching = Signal(bool)
+    all_keys = Signal()  # every key of the query is loaded (after load_all_keys)
 
     def __init__(self, desk: Desk, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +122,7 @@ class QueueTableModel(QAbstractTableModel):
         self._cursor: tuple[object, ...] | None = None
         self._more = False
         self._fetching_keys = False
+        self._want_all = False  # load_all_keys: go on fetching keys until the end
         self._refreshing = False
         self._refresh_queue: set[int] = set()
         self._now = desk.now()
@@ -140,6 +142,7 @@ class QueueTableModel(QAbstractTableModel):
         """Show another query (filter or sort); the rows are replaced when they arrive."""
         self._query = query
         self._generation += 1
+        self._want_all = False
         gen = self._generation
         desk, q = self._desk, query
         self._runner.run(
@@ -321,6 +324,7 @@ class QueueTableModel(QAbstractTableModel):
 
     def _keys_failed(self, gen: int) -> None:
         if gen == self._generation:
+            self._want_all = False
             self._fetching_keys = False
             self.fetching.emit(False)
 
@@ -343,6 +347,26 @@ class QueueTableModel(QAbstractTableModel):
                 self.endInsertRows()
             if moved:
                 self.refresh_incidents(moved)
+        if self._want_all:
+            if self._more:
+                self.fetchMore()
+            else:
+                self._want_all = False
+                self.all_keys.emit()
+
+    def load_all_keys(self) -> None:
+        """Fetch the rest of the query's keys (ids only, KEY_CHUNK per read, off the GUI
+        thread; rows stay lazy), then emit all_keys: what Ctrl+A selects is the whole view."""
+        if not self._more:
+            self.all_keys.emit()
+            return
+        self._want_all = True
+        if not self._fetching_keys:
+            self.fetchMore()
+
+    def ids_between(self, first: int, last: int) -> list[int]:
+        """The ids of rows first..last (a selection range), without an index per row."""
+        return list(self._ids[max(first, 0) : last + 1])
 
     def _changed_since(self, ids: Iterable[int], seq: int) -> set[int]:
         """Of `ids`, those a remote change reached after sequence number `seq`."""

@@ -16,6 +16,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Queue", "Ctrl+N", "New incident"),
     ("Queue", "Enter / Ctrl+O", "Open the selected incident"),
     ("Queue", "Ctrl+M", "Assign the selected incidents to me"),
+    ("Queue", "Ctrl+A", "Select every incident of the view (also the rows not read yet)"),
     ("Queue", "Ctrl+Shift+B", "Bulk change the selected incidents (supervisors)"),
     ("Queue", "Ctrl+F", "Search"),
     ("Queue", "F5", "Refresh"),

@@ -64,3 +64,22 @@ def test_one_conflict_and_one_refusal_leave_the_others_done(engine: Engine, db_u
         (recs[0].id, "the whole floor is down"),
         (recs[2].id, "the whole floor is down"),
     ]
+
+
+def test_items_for_reads_numbers_and_versions_by_id_in_chunks(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """What a Ctrl+A selection holds beyond the rows the queue read: in the order given, a
+    chunk of ids per query, an id that is gone left out."""
+    from app.services import bulk
+    from tests.db.seed import incident_values, insert_incidents, seed_people
+
+    with engine.begin() as conn:
+        seed_people(conn)
+        insert_incidents(conn, [incident_values(i, version=i % 4 + 1) for i in range(1, 8)])
+    monkeypatch.setattr(bulk, "ITEMS_CHUNK", 3)
+    items = bulk.items_for(Desk(engine), [7, 2, 99, 5, 1])
+    assert [(it.incident_id, it.number, it.version) for it in items] == [
+        (7, "INC0000007", 4),
+        (2, "INC0000002", 3),
+        (5, "INC0000005", 2),
+        (1, "INC0000001", 2),
+    ]

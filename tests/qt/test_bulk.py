@@ -168,3 +168,46 @@ def test_the_result_model_passes_the_model_tester(qtmodeltester) -> None:  # typ
     model.add(BulkOutcome(2, "INC0000002", Outcome.CONFLICTED, "Changed meanwhile by Ana"))
     qtmodeltester.check(model)
     assert QApplication.instance() is not None
+
+
+def test_ctrl_a_selects_the_whole_filtered_view_also_the_rows_not_read(
+    qtbot, world, runner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Over a filtered view read in small pieces (a first page of 3, keys 4 at a time: a
+    million-row view in small), Ctrl+A selects every row of the view; the bulk dialog gets
+    every incident, those whose rows the queue never read looked up by id."""
+    from app.views import queue_model
+
+    monkeypatch.setattr(queue_model, "FIRST_PAGE", 3)
+    monkeypatch.setattr(queue_model, "KEY_CHUNK", 4)
+    recs = _log(world, 11)
+    incidents.log_incident(
+        world.desk, world.admin, NewIncident("VPN drops", group_id=world.network)
+    )
+    window = open_main(qtbot, world, runner, world.carla)
+    try:
+        window.model.set_filter(queue_model.QueueFilter(group_ids=(world.service_desk,)))
+        qtbot.waitUntil(lambda: window.model.showing_query())
+        window.table.setFocus()
+        qtbot.keyClick(window.table, Qt.Key.Key_A, CTRL)
+        qtbot.waitUntil(lambda: len(window.selected_ids()) == 11)
+        assert set(window.selected_ids()) == {r.id for r in recs}
+        assert not window.model.has_more()
+        assert "11 incidents selected" in window.statusBar().currentMessage()
+        # as if the queue had never read the rows of the first five (beyond the screen)
+        unread = {r.id for r in recs[:5]}
+        cached = window.model.cached_row
+        monkeypatch.setattr(
+            window.model, "cached_row", lambda i: None if i in unread else cached(i)
+        )
+        qtbot.keyClick(window.table, Qt.Key.Key_B, CTRL | SHIFT)
+        qtbot.waitUntil(lambda: getattr(window, "bulk_dialog", None) is not None)
+        dialog = window.bulk_dialog
+        assert [i.incident_id for i in dialog.items] == window.selected_ids()
+        assert {(i.incident_id, i.number, i.version) for i in dialog.items} == {
+            (r.id, r.number, r.version) for r in recs
+        }
+        dialog.reject()
+    finally:
+        window.shutdown()
+        runner.wait()
