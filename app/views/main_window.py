@@ -670,6 +670,8 @@ class MainWindow(QMainWindow):
 
             for dialog in self.findChildren(NewIncidentDialog):
                 dialog.matrix_changed()
+            for window in self._windows.values():  # and an open incident: levels, priority
+                window.matrix_changed()  # type: ignore[attr-defined]
         if entities - {saved_views.ENTITY}:
             self._load_lookups()
 

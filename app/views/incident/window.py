@@ -11,6 +11,7 @@ shows both sides to merge or reload. Nothing of theirs is saved as ours, nothing
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
     HoldReason,
 )
+from app.domain.matrix import PriorityMatrix
 from app.domain.permissions import IncidentFacts
 from app.domain.permissions import why_not as rule_why_not
 from app.domain.records import (
@@ -68,7 +70,7 @@ from app.domain.records import (
 )
 from app.domain.roles import Permission, can
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
-from app.services import incidents
+from app.services import incidents, queries
 from app.services.context import Actor, Desk
 from app.views.colors import ERROR_SIGN, error_look, muted_color, priority_color, threshold_color
 from app.views.dialogs import ActionDialog, ConflictDialog
@@ -453,9 +455,23 @@ class IncidentWindow(QMainWindow):
             self.service_edit.addItem(s.name, s.id)
         for c in lookups.categories:
             self.category_edit.addItem(c.path, c.id)
+        self._fill_levels(lookups.matrix)
+
+    def matrix_changed(self) -> None:
+        """A new priority matrix was saved (here or on another workstation): the impact and
+        urgency levels it defines, and the incident as it is now (its priority, if it moved)."""
+        desk = self.desk
+        self.runner.run(
+            lambda: queries.matrix(desk), self._fill_levels, key=f"incident-matrix-{id(self)}"
+        )
+        self.reload()
+
+    def _fill_levels(self, matrix: PriorityMatrix) -> None:
+        if self._lookups is not None and self._lookups.matrix is not matrix:
+            self._lookups = dataclasses.replace(self._lookups, matrix=matrix)
         for combo, levels in (
-            (self.impact_edit, lookups.matrix.impact_levels()),
-            (self.urgency_edit, lookups.matrix.urgency_levels()),
+            (self.impact_edit, matrix.impact_levels()),
+            (self.urgency_edit, matrix.urgency_levels()),
         ):
             current = combo.currentData()  # what the record or the user put there: kept
             combo.blockSignals(True)
