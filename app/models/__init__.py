@@ -1,7 +1,7 @@
 """The schema: SQLAlchemy 2 mapped classes. Import this package to register every table."""
 
 from app.models.base import NAMING, Base, UTCDateTime, utcnow
-from app.models.catalog import Category, ConfigItem
+from app.models.catalog import Category, ConfigItem, IncidentService
 from app.models.escalation import EscalationFired, EscalationRuleRow, Lease
 from app.models.history import AdminAuditEntry, AuditEntry, ChangeLogEntry, JournalEntry, SlaPause
 from app.models.incident import NO_DUE, Incident
@@ -48,6 +48,7 @@ __all__ = [
     "ImportedRecord",
     "Incident",
     "IncidentReview",
+    "IncidentService",
     "IncidentTask",
     "JournalEntry",
     "KnownError",

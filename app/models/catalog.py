@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, UTCDateTime, utcnow
 
 
 class Category(Base):
@@ -30,3 +32,23 @@ class ConfigItem(Base):
     description: Mapped[str | None] = mapped_column(String(1000))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class IncidentService(Base):
+    """A service or configuration item an incident also affects, beside its primary one
+    (`incidents.config_item_id`)."""
+
+    __tablename__ = "incident_services"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    config_item_id: Mapped[int] = mapped_column(ForeignKey("config_items.id"), primary_key=True)
+    # the order the agent listed them in
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# the open incidents on a service: its secondary listings (the primary ones: ix_incidents_service)
+Index("ix_incident_services_item", IncidentService.config_item_id, IncidentService.incident_id)

@@ -132,6 +132,8 @@ Index(
     Incident.due_sort,
     Incident.id,
 )
+# the open incidents on a service (the Related tab, the major-incident warning while logging)
+Index("ix_incidents_service", Incident.config_item_id, Incident.active, Incident.id)
 Index("ix_incidents_state", Incident.state, Incident.priority, Incident.due_sort, Incident.id)
 Index("ix_incidents_updated", Incident.updated_at, Incident.id)
 Index("ix_incidents_at_risk", Incident.active, Incident.at_risk_at)

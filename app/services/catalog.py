@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
@@ -18,6 +18,7 @@ from app.models import (
     ConfigItem,
     Group,
     Incident,
+    IncidentService,
     KnownError,
     Problem,
     agent_groups,
@@ -204,7 +205,19 @@ def delete_service(desk: Desk, actor: Actor, name: str) -> None:
             raise NotFound(f"No service or configuration item named {name.strip()!r}")
         _refuse(
             f"The {'service' if c.kind == 'service' else 'configuration item'} {c.name}",
-            [_incidents_text(s, Incident.config_item_id == c.id)],
+            [
+                _incidents_text(
+                    s,
+                    or_(
+                        Incident.config_item_id == c.id,
+                        Incident.id.in_(
+                            select(IncidentService.incident_id).where(
+                                IncidentService.config_item_id == c.id
+                            )
+                        ),
+                    ),
+                )
+            ],
             "Deactivate it instead: it leaves the pickers and stays in the history",
         )
         record_changes(

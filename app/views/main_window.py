@@ -989,6 +989,9 @@ class MainWindow(QMainWindow):
             window = self._windows.get(incident_id)
             if window is not None:
                 window.changed_elsewhere()  # type: ignore[attr-defined]
+        for incident_id, window in self._windows.items():
+            if ids - {incident_id}:  # another one changed: maybe on the same services
+                window.related_changed()  # type: ignore[attr-defined]
 
     _counts_pending = False
 
@@ -1106,6 +1109,7 @@ class MainWindow(QMainWindow):
         if window is None:
             window = IncidentWindow(self.desk, self.actor, self.runner, incident_id)
             window.closed.connect(lambda i=incident_id: self._windows.pop(i, None))
+            window.open_requested.connect(self.open_incident)
             self._windows[incident_id] = window
         window.show()
         window.raise_()

@@ -168,6 +168,11 @@ class NewIncidentDialog(QDialog):
         self.service.setAccessibleName("Affected service")
         self.service.setMinimumWidth(260)
         self.service.addItem("(none)", None)
+        # the others it affects, beside the primary one: checked in a short list
+        self.also_affects = QListWidget()
+        self.also_affects.setAccessibleName("Also affects")
+        self.also_affects.setToolTip("Space ticks a service or CI the incident also affects")
+        self.also_affects.setMaximumHeight(72)
         self.impact = QComboBox()
         self.impact.setAccessibleName("Impact")
         self.urgency = QComboBox()
@@ -238,6 +243,7 @@ class NewIncidentDialog(QDialog):
         cat_box.addWidget(self.route_info)
         form.addRow("Cat&egory:", self._with_error("category", cat_box))
         form.addRow("&Service:", self._with_error("service", self.service))
+        form.addRow("Also a&ffects:", self.also_affects)
         iu = QHBoxLayout()
         iu.addWidget(QLabel("&Impact:"))
         iu.itemAt(0).widget().setBuddy(self.impact)  # type: ignore[union-attr]
@@ -333,6 +339,7 @@ class NewIncidentDialog(QDialog):
             self.channel,
             self.category,
             self.service,
+            self.also_affects,
             self.impact,
             self.urgency,
             self.first_contact,
@@ -399,6 +406,12 @@ class NewIncidentDialog(QDialog):
             self.category.addItem(c.path, c.id)
         for s in data.services:
             self.service.addItem(s.name, s.id)
+            kind = " (configuration item)" if s.kind == "ci" else ""
+            item = QListWidgetItem(s.name + kind)
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.also_affects.addItem(item)
         self._fill_levels(data.matrix)
 
     def matrix_changed(self) -> None:
@@ -653,6 +666,7 @@ class NewIncidentDialog(QDialog):
             channel=str(self.channel.currentData()),
             category_id=self.category.currentData(),
             config_item_id=self.service.currentData(),
+            also_affects=tuple(self.also_affected()),
             impact=int(self.impact.currentData()),
             urgency=int(self.urgency.currentData()),
             parent_id=self.parent_id,
@@ -660,6 +674,15 @@ class NewIncidentDialog(QDialog):
             resolution_code=(self.resolution_code.currentData() or "") if first else None,
             resolution_notes=self.resolution_notes.toPlainText() if first else None,
         )
+
+    def also_affected(self) -> list[int]:
+        """The ticked services and CIs, as listed."""
+        items = (self.also_affects.item(r) for r in range(self.also_affects.count()))
+        return [
+            int(i.data(Qt.ItemDataRole.UserRole))
+            for i in items
+            if i.checkState() == Qt.CheckState.Checked
+        ]
 
     def save(self) -> None:
         if self._saving:

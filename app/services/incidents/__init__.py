@@ -14,6 +14,12 @@ parent, problem, and the admin fields problem, change and caused-by), ``journal`
 ``mutation`` is the mechanism they share.
 """
 
+from app.services.incidents.affected import (
+    add_affected,
+    make_primary,
+    remove_affected,
+    set_affected,
+)
 from app.services.incidents.fields import (
     EDITABLE,
     categorise,
@@ -54,6 +60,7 @@ __all__ = [
     "MAX_TITLE",
     "NewIncident",
     "RelatedLinks",
+    "add_affected",
     "add_journal",
     "apply_sla",
     "assign",
@@ -69,11 +76,14 @@ __all__ = [
     "link_parent",
     "link_problem",
     "log_incident",
+    "make_primary",
     "mark_major",
     "override_priority",
+    "remove_affected",
     "reopen",
     "resolve",
     "resume",
+    "set_affected",
     "set_impact_urgency",
     "set_related",
     "start_work",

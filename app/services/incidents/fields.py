@@ -21,6 +21,7 @@ from app.models import (
     Incident,
 )
 from app.services.context import Actor, Desk
+from app.services.incidents.affected import keep_primary_apart
 from app.services.incidents.mutation import (
     MAX_TITLE,
     check_exists,
@@ -125,6 +126,8 @@ def update_fields(
             impact = int(changes.get("impact", inc.impact))  # type: ignore[call-overload]
             urgency = int(changes.get("urgency", inc.urgency))  # type: ignore[call-overload]
             _set_priority(desk, session, inc, impact, urgency, now)
+        if "config_item_id" in changes:
+            keep_primary_apart(session, inc, actor, now)
         return reason
 
     return mutate(desk, actor, incident_id, version, change, action=IncidentAction.EDIT)
@@ -146,6 +149,7 @@ def categorise(
         _set_category(session, inc, category_id, reroute, now)
         if config_item_id is not None:
             _set_field(session, inc, "config_item_id", config_item_id)
+            keep_primary_apart(session, inc, actor, now)
         return None
 
     return mutate(desk, actor, incident_id, version, change, action=IncidentAction.EDIT)

@@ -290,7 +290,7 @@ def audit_entry(
     now: datetime,
     field: str,
     old: str | None,
-    new: str,
+    new: str | None,
     reason: str | None = None,
 ) -> None:
     """One line of the incident's history written by `actor` in this transaction: `field`

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
+from app.domain.affected import affected_list
 from app.domain.errors import (
     ValidationError,
 )
@@ -32,6 +33,7 @@ from app.services.assignment import AUDIT_BY, auto_assign
 from app.services.callers import NewCaller, caller_for
 from app.services.context import Actor, Desk
 from app.services.incident_records import load_record
+from app.services.incidents.affected import check_items, write_others
 from app.services.incidents.mutation import (
     MAX_TITLE,
     agent_in_group,
@@ -55,7 +57,8 @@ class NewIncident:
     new_caller: NewCaller | str | None = None
     channel: str = Channel.PHONE.value
     category_id: int | None = None
-    config_item_id: int | None = None
+    config_item_id: int | None = None  # the primary service or CI
+    also_affects: tuple[int, ...] = ()  # the others it affects, in order
     impact: int = 3
     urgency: int = 3
     group_id: int | None = None  # None: the category's default group, else the agent's first
@@ -117,7 +120,9 @@ def log_in_session(
             raise ValidationError("Give a caller or a new caller, not both", field="caller")
         caller_id = caller_for(session, actor.id, new.new_caller)
     check_exists(session, Caller, caller_id, "caller", "caller")
-    check_exists(session, ConfigItem, new.config_item_id, "service", "service")
+    primary, others = affected_list(new.config_item_id, new.also_affects)
+    check_exists(session, ConfigItem, primary, "service", "service")
+    check_items(session, others, ())
     check_exists(session, Incident, new.parent_id, "parent", "incident")
     check_exists(session, KnownError, new.known_error_id, "known_error", "known error")
     check_exists(session, Problem, new.problem_id, "problem", "problem")
@@ -140,7 +145,7 @@ def log_in_session(
         caller_id=caller_id,
         channel=channel.value,
         category_id=new.category_id,
-        config_item_id=new.config_item_id,
+        config_item_id=primary,
         impact=new.impact,
         urgency=new.urgency,
         priority=priority,
@@ -165,6 +170,8 @@ def log_in_session(
     session.add(inc)
     session.flush()
     inc.number = incident_number(inc.id)
+    if others:
+        write_others(session, inc, others, actor, now)
     how = f"Logged by {actor.full_name} via {channel.label.lower()}"
     if first_contact:
         inc.state = State.RESOLVED.value

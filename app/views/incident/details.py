@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.domain.affected import AffectedItem, OnService
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import (
     AuditRecord,
@@ -17,7 +18,7 @@ from app.domain.records import (
     ServiceRecord,
 )
 from app.domain.tasks import TaskRecord
-from app.services import attachments, queries, tasks
+from app.services import affected, attachments, queries, tasks
 from app.services.attachments import AttachmentRecord
 from app.services.context import Desk
 from app.services.tasks import TimeTotals
@@ -35,6 +36,8 @@ class Details:
     attachments: list[AttachmentRecord] = field(default_factory=list)
     images: dict[int, bytes] = field(default_factory=dict)  # the images' bytes, for thumbnails
     time: TimeTotals | None = None  # time worked, per person and group
+    affected: list[AffectedItem] = field(default_factory=list)  # the primary first
+    others: list[OnService] = field(default_factory=list)  # other open incidents on them
 
 
 @dataclass(frozen=True)
@@ -71,4 +74,6 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         attachments.attachments(desk, incident_id),
         attachments.image_bytes(desk, incident_id),
         tasks.time_totals(desk, incident_id),
+        affected.affected(desk, incident_id),
+        affected.others_on(desk, incident_id),
     )

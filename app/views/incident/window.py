@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -50,6 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.affected import AffectedItem, OnService
 from app.domain.errors import ConflictError, DeskError, EnvironmentProblem, ValidationError
 from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import (
@@ -70,7 +72,7 @@ from app.domain.records import (
 )
 from app.domain.roles import Permission, can
 from app.domain.wording import clock_sla, clock_text, clock_tooltip
-from app.services import incidents, queries
+from app.services import affected, incidents, queries
 from app.services.context import Actor, Desk
 from app.views.colors import ERROR_SIGN, error_look, muted_color, priority_color, threshold_color
 from app.views.dialogs import ActionDialog, ConflictDialog
@@ -146,6 +148,7 @@ class JournalEdit(QPlainTextEdit):
 class IncidentWindow(QMainWindow):
     closed = Signal()
     reloaded = Signal()
+    open_requested = Signal(int)  # another incident to open (a child, one on the same service)
 
     def __init__(
         self,
@@ -164,6 +167,7 @@ class IncidentWindow(QMainWindow):
         # the latest record, a dirty one keeps the value its edit started from)
         self.base_values: dict[str, Any] = {}
         self._lookups: Lookups | None = None
+        self.affected_items: list[AffectedItem] = []
         self._saving = False
         self._adding_note = False
         self._changed_elsewhere = False
@@ -334,11 +338,52 @@ class IncidentWindow(QMainWindow):
         self.related_view.setAccessibleName("Related")
         self.children_list = QListWidget()
         self.children_list.setAccessibleName("Child incidents")
+        self.children_list.itemActivated.connect(self._open_item)
+        # what the incident affects: the primary (its Service) first, then the others
+        self.affected_list = QListWidget()
+        self.affected_list.setAccessibleName("Affected services and CIs")
+        self.affected_list.currentRowChanged.connect(lambda _r: self._affected_buttons())
+        self.affected_pick = QComboBox()
+        self.affected_pick.setAccessibleName("Service or CI to add")
+        self.affected_add_button = QPushButton("Add")
+        self.affected_add_button.setToolTip("The incident also affects the chosen service or CI")
+        self.affected_add_button.clicked.connect(self.add_affected)
+        self.affected_remove_button = QPushButton("Remove")
+        self.affected_remove_button.clicked.connect(self.remove_affected)
+        self.affected_primary_button = QPushButton("Make primary")
+        self.affected_primary_button.setToolTip("The selected one becomes the incident's Service")
+        self.affected_primary_button.clicked.connect(self.make_primary)
+        self.related_summary = QLabel("")
+        self.related_summary.setAccessibleName("Other open incidents on these services")
+        self.related_summary.setWordWrap(True)
+        self.related_list = QListWidget()
+        self.related_list.setAccessibleName("Other open incidents")
+        self.related_list.setToolTip("Return or a double click opens the incident")
+        self.related_list.itemActivated.connect(self._open_item)
         rt = QWidget()
-        rl = QVBoxLayout(rt)
-        rl.addWidget(self.related_view, 2)
-        rl.addWidget(QLabel("Child incidents:"))
-        rl.addWidget(self.children_list, 1)
+        rl = QHBoxLayout(rt)
+        left = QVBoxLayout()
+        left.addWidget(self.related_view, 2)
+        left.addWidget(QLabel("Child incidents:"))
+        left.addWidget(self.children_list, 1)
+        right = QVBoxLayout()
+        affects = QLabel("&Affects:")
+        affects.setBuddy(self.affected_list)
+        right.addWidget(affects)
+        right.addWidget(self.affected_list, 1)
+        pick_row = QHBoxLayout()
+        pick_row.addWidget(self.affected_pick, 1)
+        pick_row.addWidget(self.affected_add_button)
+        right.addLayout(pick_row)
+        edit_row = QHBoxLayout()
+        edit_row.addStretch(1)
+        edit_row.addWidget(self.affected_primary_button)
+        edit_row.addWidget(self.affected_remove_button)
+        right.addLayout(edit_row)
+        right.addWidget(self.related_summary)
+        right.addWidget(self.related_list, 2)
+        rl.addLayout(left, 3)
+        rl.addLayout(right, 2)
         self.tabs.addTab(rt, "Re&lated")
         self.tasks_tab = TasksTab(desk, actor, runner, self)
         self.tasks_tab.changed.connect(self.reload)
@@ -453,6 +498,8 @@ class IncidentWindow(QMainWindow):
         self.tasks_tab.groups = lookups.groups
         for s in lookups.services:
             self.service_edit.addItem(s.name, s.id)
+            kind = " (configuration item)" if s.kind == "ci" else ""
+            self.affected_pick.addItem(s.name + kind, s.id)
         for c in lookups.categories:
             self.category_edit.addItem(c.path, c.id)
         self._fill_levels(lookups.matrix)
@@ -510,6 +557,7 @@ class IncidentWindow(QMainWindow):
         self._fill_journal(details.journal, details)
         self._fill_history(details.history)
         self._fill_related(record, details.children, details.known_error)
+        self._fill_affected(details)
         self._fill_sla(record, details.pauses)
         self.tasks_tab.fill(record, details.tasks)
         self.time_label.setText(time_text(details.time))
@@ -907,6 +955,111 @@ class IncidentWindow(QMainWindow):
         self.children_list.clear()
         for c in children:
             self.children_list.addItem(f"{c.number} · {c.state.label} · {c.title}")
+
+    def _fill_affected(self, details: Details) -> None:
+        row = self.affected_list.currentRow()
+        self.affected_list.clear()
+        for a in details.affected:
+            text = a.name + (" · primary" if a.primary else f" · {a.kind_label}")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, a.id)
+            self.affected_list.addItem(item)
+        if 0 <= row < self.affected_list.count():
+            self.affected_list.setCurrentRow(row)
+        self.affected_items = details.affected
+        lines = [o.summary for o in details.others]
+        self.related_summary.setText(
+            "\n".join(lines) if lines else "No service or CI listed: add the ones it affects."
+        )
+        self.related_list.clear()
+        for on in details.others:
+            for o in on.incidents:
+                star = " ★ major" if o.major else ""
+                item = QListWidgetItem(
+                    f"{o.number}{star} · {o.priority_label} · {o.state_label} · {o.title} "
+                    f"(on {on.item.name})"
+                )
+                item.setData(Qt.ItemDataRole.UserRole, o.id)
+                self.related_list.addItem(item)
+            if on.count > len(on.incidents):
+                more = QListWidgetItem(
+                    f"… and {on.count - len(on.incidents)} more on {on.item.name}"
+                )
+                more.setFlags(Qt.ItemFlag.NoItemFlags)
+                self.related_list.addItem(more)
+        self._affected_buttons()
+
+    def _affected_buttons(self) -> None:
+        r = self.record
+        why = None if r is None else rule_why_not(self.actor, IncidentFacts.of(r), IncidentAction.EDIT)
+        item = self.affected_list.currentItem()
+        chosen = item is not None and why is None
+        primary = item is not None and item.text().endswith(" · primary")
+        for w in (self.affected_pick, self.affected_add_button):
+            w.setEnabled(r is not None and why is None)
+            w.setToolTip("" if why is None else f"Read-only: {why}")
+        self.affected_remove_button.setEnabled(chosen)
+        self.affected_primary_button.setEnabled(chosen and not primary)
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        incident_id = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(incident_id, int):
+            self.open_requested.emit(incident_id)
+
+    def _affected_write(self, what: str, call: Callable[[], IncidentRecord]) -> None:
+        self.runner.run(
+            call, self._acted, self._action_failed, write=True, what=f"{what} on {self._name()}"
+        )
+
+    def add_affected(self) -> None:
+        item_id = self.affected_pick.currentData()
+        if item_id is None:
+            return
+        desk, actor, iid = self.desk, self.actor, self.incident_id
+        self._affected_write(
+            "the affected service",
+            lambda: incidents.add_affected(desk, actor, iid, None, int(item_id)),
+        )
+
+    def _selected_affected(self) -> int | None:
+        item = self.affected_list.currentItem()
+        value = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return int(value) if isinstance(value, int) else None
+
+    def remove_affected(self) -> None:
+        item_id = self._selected_affected()
+        if item_id is None:
+            return
+        desk, actor, iid = self.desk, self.actor, self.incident_id
+        self._affected_write(
+            "taking off the affected service",
+            lambda: incidents.remove_affected(desk, actor, iid, None, item_id),
+        )
+
+    def make_primary(self) -> None:
+        item_id = self._selected_affected()
+        if item_id is None:
+            return
+        desk, actor, iid = self.desk, self.actor, self.incident_id
+        self._affected_write(
+            "the primary service",
+            lambda: incidents.make_primary(desk, actor, iid, None, item_id),
+        )
+
+    def related_changed(self) -> None:
+        """Another incident changed: the other open incidents on these services may have."""
+        desk, iid = self.desk, self.incident_id
+        self.runner.run(
+            lambda: affected.others_on(desk, iid),
+            self._others_loaded,
+            key=f"incident-others-{id(self)}",
+        )
+
+    def _others_loaded(self, others: list[OnService]) -> None:
+        if self.record is not None:
+            self._fill_affected(
+                Details(self.record, [], [], [], [], affected=self.affected_items, others=others)
+            )
 
     def _fill_sla(self, r: IncidentRecord, pauses: list[PauseRecord]) -> None:
         self.sla_view.setHtml(sla_html(r, pauses, self.desk.now(), self.desk.zone))
