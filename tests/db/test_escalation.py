@@ -364,7 +364,11 @@ def test_a_lease_has_one_holder_and_a_dead_holders_lease_passes_on_within_a_minu
         assert a._conn is not None
         pid = a._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         with desk.engine.connect() as admin:
-            admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            # wait=5000: returns once the backend has exited (and its lock is gone), not at the signal
+            gone = admin.execute(
+                text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid}
+            ).scalar_one()
+        assert gone
         assert b.hold()
     else:
         # "a" stops renewing (it died): "b" is refused until the lease runs out, then takes it
