@@ -11,6 +11,7 @@ Without a command it starts the desktop application. Commands::
     incidentdesk groups|categories|services list [--json] | delete NAME --as ADMIN
     incidentdesk matrix show [--json] | preview FILE [--json] | apply FILE --reason R [--as ADMIN]
     incidentdesk calendars|policies list|show NAME [--json] | edit NAME ... [--preview] --as ADMIN
+    incidentdesk policies rules NAME [--json] | set-rules NAME --rule C:T:ACTION[:GROUP]... --as ADMIN
     incidentdesk calendars due NAME --start T --response D --resolution D | month NAME YYYY-MM
     incidentdesk priorities list [--json] | color P COLOR --as ADMIN
     incidentdesk incident new --title T [--description D] [--caller NAME-or-id] [--channel C]

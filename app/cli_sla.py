@@ -10,6 +10,8 @@ Admin > SLA policies and calendars does; the same services, rules and audit).
                   [--holidays CC] [--subdiv S] [--day-off DATE]... [--no-day-off DATE]...
                   [--preview] [--reason R] [--json]
     policies list|show NAME [--json]
+    policies rules NAME [--json]
+    policies set-rules NAME (--rule CLOCK:THRESHOLD:ACTION[:GROUP]... | --none) [--reason R]
     policies edit NAME [--rename N] [--calendar C] [--target P=RESPONSE/RESOLUTION]...
                   [--target-calendar P=CALENDAR]... [--auto-close N] [--retroactive yes|no]
                   [--active yes|no] [--preview] [--reason R] [--json]
@@ -17,7 +19,10 @@ Admin > SLA policies and calendars does; the same services, rules and audit).
     priorities color P COLOR|default [--reason R]
 
 DAYS is a weekday, a range or a list ("mon-fri", "sat,sun"), HOURS "08:00-12:00,13:00-17:00" or
-"closed". An edit of a calendar or a policy saves it and recomputes the due times of the open
+"closed". A rule is "resolution:75:notify_group" or "resolution:100:escalate_functional:Network"
+(CLOCK response|resolution, THRESHOLD 50|75|100, ACTION one of notify_assignee, notify_group,
+notify_supervisor, escalate_functional, escalate_hierarchical, flag); ``set-rules`` replaces
+every rule of the policy. An edit of a calendar or a policy saves it and recomputes the due times of the open
 incidents it re-measures, in one transaction; ``--preview`` says which, and writes nothing.
 """
 
@@ -32,6 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.domain.errors import NotFound, ValidationError
+from app.domain.escalation import EscalationRule, check_rule
 from app.domain.sla_config import (
     WEEKDAYS,
     CalendarRecord,
@@ -45,7 +51,7 @@ from app.domain.sla_config import (
     parse_duration,
 )
 from app.domain.wording import plural
-from app.services import calendars, queries, sla_changes, sla_policies
+from app.services import calendars, escalation_rules, queries, sla_changes, sla_policies
 from app.services import priority_colors as colors_service
 from app.services.context import Actor, Desk
 
@@ -114,6 +120,21 @@ def add_commands(
     show = psub.add_parser("show", parents=[plain], help="one policy's targets")
     show.add_argument("name", metavar="NAME")
     show.add_argument("--json", action="store_true")
+    rules = psub.add_parser("rules", parents=[plain], help="what a policy does by itself")
+    rules.add_argument("name", metavar="NAME")
+    rules.add_argument("--json", action="store_true")
+    set_rules = psub.add_parser(
+        "set-rules", parents=[acting], help="replace what a policy does by itself"
+    )
+    set_rules.add_argument("name", metavar="NAME")
+    which = set_rules.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--rule", action="append", default=[], metavar="CLOCK:THRESHOLD:ACTION[:GROUP]",
+        help="resolution:75:notify_group (repeatable)",
+    )  # fmt: skip
+    which.add_argument("--none", action="store_true", help="no rule at all")
+    set_rules.add_argument("--reason")
+    set_rules.add_argument("--json", action="store_true")
     edit = psub.add_parser(
         "edit", parents=[acting], help="change a policy and recompute the incidents it measures"
     )
@@ -148,7 +169,7 @@ def add_commands(
 
 
 def needs_actor(args: argparse.Namespace) -> bool:
-    return bool(args.sla_verb in ("add", "edit", "color"))
+    return bool(args.sla_verb in ("add", "edit", "color", "set-rules"))
 
 
 def _print_json(data: Any) -> None:
@@ -494,6 +515,15 @@ def _run_policies(args: argparse.Namespace, desk: Desk, actor: Actor | None, ver
                 f"resolve {duration_words(t.resolution_s)} ({t.calendar_name})"
             )
         return 0
+    if verb == "rules":
+        return _rules_out(desk, escalation_rules.list_rules(desk, record.id), args.json)
+    if verb == "set-rules":
+        assert actor is not None
+        wanted = [] if args.none else [_parse_rule(desk, text) for text in args.rule]
+        saved = escalation_rules.set_rules(desk, actor, record.id, wanted, args.reason)
+        if not args.json:
+            print(f"{record.name}: {plural(len(saved), 'rule')} saved")
+        return _rules_out(desk, saved, args.json)
     assert verb == "edit" and actor is not None
     spec = _policy_spec(desk, args, record)
     if args.preview:
@@ -504,6 +534,51 @@ def _run_policies(args: argparse.Namespace, desk: Desk, actor: Actor | None, ver
         )
     done = sla_changes.apply_policy(desk, actor, spec, record.id, reason=args.reason)
     return _applied_out(done, f"the policy {spec.name.strip()}", args.json)
+
+
+def _parse_rule(desk: Desk, text: str) -> EscalationRule:
+    """'resolution:100:escalate_functional:Network' -> a rule; a ValidationError naming it."""
+    parts = [p.strip() for p in text.split(":")]
+    if len(parts) not in (3, 4) or not parts[1].isdigit():
+        raise ValidationError(
+            f"--rule {text!r}: write CLOCK:THRESHOLD:ACTION[:GROUP], like resolution:75:notify_group",
+            field="rules",
+        )
+    group_id = None
+    if len(parts) == 4:
+        wanted = " ".join(parts[3].split()).lower()
+        groups = queries.groups(desk)
+        found = next((g for g in groups if g.name.lower() == wanted), None)
+        if found is None:
+            known = ", ".join(g.name for g in groups)
+            raise ValidationError(f"--rule {text!r}: no group named {parts[3]!r} (groups: {known})")
+        group_id = found.id
+    try:
+        return check_rule(parts[0], int(parts[1]), parts[2], group_id)
+    except ValidationError as exc:
+        raise ValidationError(f"--rule {text!r}: {exc}", field="rules") from None
+
+
+def _rules_out(desk: Desk, rules: list[EscalationRule], as_json: bool) -> int:
+    names = {g.id: g.name for g in queries.groups(desk)}
+    if as_json:
+        _print_json(
+            [
+                {
+                    "clock": r.clock,
+                    "threshold": r.threshold,
+                    "action": r.action.value,
+                    "group": names.get(r.group_id) if r.group_id is not None else None,
+                }
+                for r in rules
+            ]
+        )
+        return 0
+    for r in rules:
+        print("  " + r.describe(names.get(r.group_id) if r.group_id is not None else None))
+    if not rules:
+        print("  no rule: this policy's clocks only show, nobody is told")
+    return 0
 
 
 def _run_priorities(args: argparse.Namespace, desk: Desk, actor: Actor | None, verb: str) -> int:

@@ -237,6 +237,26 @@ def main() -> int:
     sla.policy_dirty = False  # a throwaway draft: nothing to ask on close
     sla.close()
 
+    # Admin > Escalation rules, the default policy's with one change drafted
+    from app.domain.escalation import RuleAction
+    from app.views.admin.escalation_window import ACTIONS, COLUMNS, EscalationWindow
+
+    rules = EscalationWindow(desk, desk.actor(admin.username), runner)
+    rules.resize(1100, 640)
+    rules.show()
+    settle(1200)
+    cell = rules.model.index(
+        ACTIONS.index(RuleAction.ESCALATE_FUNCTIONAL), COLUMNS.index(("resolution", 100))
+    )
+    rules.model.setData(cell, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    rules.grid.setCurrentIndex(cell)
+    rules.reason.setText("Breaches go to the next line")
+    settle(600)
+    rules.grab().save(str(out / "escalation-rules.png"))
+    print("wrote", out / "escalation-rules.png")
+    rules.dirty = False  # a throwaway draft
+    rules.close()
+
     # Supervisor > Workload board, over the demo desk
     from app.views.workload import WorkloadWindow
 

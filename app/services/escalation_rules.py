@@ -54,6 +54,7 @@ from app.services.incidents.mutation import (
 from app.services.incidents.routing import reassign
 from app.services.policies import PolicyBook, bump_configuration_revision
 
+RULES_FIELD = "escalation rules"  # the admin audit's field for a policy's rules
 TELL = "tell"  # change-log kinds: tell_<who>_<clock>_<threshold>
 _WHO = {
     RuleAction.NOTIFY_ASSIGNEE: "assignee",
@@ -112,6 +113,12 @@ def _order(rule: EscalationRule) -> tuple[int, int, int]:
     return (rule.threshold, CLOCKS.index(rule.clock), ACTION_ORDER.index(rule.action))
 
 
+def all_rules(desk: Desk) -> dict[int, tuple[EscalationRule, ...]]:
+    """Every policy's rules (a policy without any is absent)."""
+    with desk.read() as conn:
+        return rules_by_policy(conn)
+
+
 def list_rules(desk: Desk, policy_id: int) -> list[EscalationRule]:
     with desk.read() as conn:
         if (
@@ -123,9 +130,13 @@ def list_rules(desk: Desk, policy_id: int) -> list[EscalationRule]:
 
 
 def set_rules(
-    desk: Desk, actor: Actor, policy_id: int, rules: Sequence[EscalationRule]
+    desk: Desk,
+    actor: Actor,
+    policy_id: int,
+    rules: Sequence[EscalationRule],
+    reason: str | None = None,
 ) -> list[EscalationRule]:
-    """Replace a policy's rules (an admin's change, in the admin audit)."""
+    """Replace a policy's rules (an admin's change, in the admin audit with `reason`)."""
     actor.require(Permission.CONFIGURE)
     checked = [check_rule(r.clock, r.threshold, r.action.value, r.group_id) for r in rules]
     keys = [(r.clock, r.threshold, r.action) for r in checked]
@@ -164,8 +175,9 @@ def set_rules(
                 "policy",
                 policy_id,
                 policy.name,
-                [FieldDiff("escalation rules", before, after)],
+                [FieldDiff(RULES_FIELD, before, after)],
                 desk.now(),
+                reason,
             )
             bump_configuration_revision(session)
             append_change(session, "policy", policy_id, "updated", actor.id)

@@ -524,6 +524,13 @@ class MainWindow(QMainWindow):
         admin_menu.addAction(self.users_action)
         self.sla_action = self._action("&SLA policies and calendars…", None, self.open_sla_window)
         admin_menu.addAction(self.sla_action)
+        self.escalation_action = self._action(
+            "&Escalation rules…",
+            None,
+            self.open_escalation_window,
+            "What each SLA policy does by itself at 50%, 75% and the breach of its clocks",
+        )
+        admin_menu.addAction(self.escalation_action)
         if not can(self.actor.role, Permission.CONFIGURE):  # the one answer says why not
             from app.views.admin.matrix_editor import may_edit_matrix
 
@@ -531,6 +538,8 @@ class MainWindow(QMainWindow):
             self.matrix_action.setToolTip(may_edit_matrix(self.actor) or "")
             self.sla_action.setEnabled(False)
             self.sla_action.setToolTip(may_edit_matrix(self.actor) or "")
+            self.escalation_action.setEnabled(False)
+            self.escalation_action.setToolTip(may_edit_matrix(self.actor) or "")
         if not can(self.actor.role, Permission.MANAGE_USERS):
             from app.views.admin.users_window import may_manage_users
 
@@ -1147,6 +1156,22 @@ class MainWindow(QMainWindow):
                 return None
             self.feed.other_changed.connect(window.others_changed)
             self._admin_windows["sla"] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def open_escalation_window(self) -> QWidget | None:
+        """Escalation rules (one per main window), or a refusal in words."""
+        from app.views.admin.escalation_window import open_escalation_window
+
+        window = self._admin_windows.get("escalation")
+        if window is None:
+            window = open_escalation_window(self.desk, self.actor, self.runner, self)
+            if window is None:
+                return None
+            self.feed.other_changed.connect(window.others_changed)
+            self._admin_windows["escalation"] = window
         window.show()
         window.raise_()
         window.activateWindow()

@@ -112,3 +112,66 @@ def test_an_agent_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> No
         capsys, "--db", url, "--as", "ana", "calendars", "edit", "Office hours", "--tz", "UTC"
     )
     assert code == 2 and "admin" in one_error_line(err).lower()
+
+
+def test_a_policy_s_rules_are_shown_replaced_and_audited(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--db", url, "policies", "rules", "Default", "--json")
+    assert code == 0, err
+    assert {"clock": "resolution", "threshold": 75, "action": "notify_group", "group": None} in (
+        json.loads(out)
+    )
+    code, _, err = run(
+        capsys, "--db", url, "--as", "root", "groups", "add", "Network", "--line", "2"
+    )
+    assert code == 0, err
+    code, out, err = run(
+        capsys, "--db", url, "--as", "root", "policies", "set-rules", "Default",
+        "--rule", "resolution:100:escalate_functional:network", "--rule", "response:50:flag",
+        "--reason", "Network takes the breaches",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.splitlines() == [
+        "Default: 2 rules saved",
+        "  At 50% of the response target: raise a flag",
+        "  At breach of the resolution target: escalate to the next line's group (Network)",
+    ]
+    code, out, err = run(capsys, "--db", url, "policies", "rules", "Default", "--json")
+    assert json.loads(out) == [
+        {"clock": "response", "threshold": 50, "action": "flag", "group": None},
+        {"clock": "resolution", "threshold": 100, "action": "escalate_functional",
+         "group": "Network"},
+    ]  # fmt: skip
+    code, out, err = run(capsys, "--db", url, "--as", "root", "policies", "set-rules", "Default",
+                         "--none")  # fmt: skip
+    assert code == 0 and "no rule" in out
+    code, _, err = run(
+        capsys, "--db", url, "--as", "ana", "policies", "set-rules", "Default", "--none"
+    )
+    assert code == 2 and "admin" in one_error_line(err).lower()
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("resolution:75", "write CLOCK:THRESHOLD:ACTION[:GROUP]"),
+        ("resolution:80:flag", "fires at 50, 75 or 100 percent of a target, not 80"),
+        ("reply:75:flag", "Unknown clock 'reply'"),
+        ("resolution:75:page_everyone", "Unknown rule action 'page_everyone'"),
+        ("resolution:75:flag:Network", "no group named 'Network'"),
+        ("resolution:75:notify_group:Service Desk", "no group named"),
+    ],
+)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_wrong_rule_is_one_line_and_nothing_changes(
+    url: str, capsys: pytest.CaptureFixture[str], rule: str, message: str
+) -> None:
+    before = run(capsys, "--db", url, "policies", "rules", "Default", "--json")[1]
+    code, _, err = run(
+        capsys, "--db", url, "--as", "root", "policies", "set-rules", "Default", "--rule", rule
+    )
+    assert code == 2
+    line = one_error_line(err)
+    assert message in line and rule in line
+    assert run(capsys, "--db", url, "policies", "rules", "Default", "--json")[1] == before
