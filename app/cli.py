@@ -182,8 +182,12 @@ def build_parser() -> _Parser:
     new.add_argument("--caller", metavar="NAME-or-id")
     new.add_argument("--channel", default=Channel.PHONE.value, choices=[c.value for c in Channel])
     new.add_argument("--category", metavar='"Software > Email"')
-    new.add_argument("--impact", type=int, default=3, metavar="N")
-    new.add_argument("--urgency", type=int, default=3, metavar="N")
+    new.add_argument(
+        "--impact", type=int, metavar="N", help="default: the category's, else 3"
+    )
+    new.add_argument(
+        "--urgency", type=int, metavar="N", help="default: the category's, else 3"
+    )
     new.add_argument("--json", action="store_true")
     show = inc_sub.add_parser(
         "show", help="one incident: fields, clocks, journal, history", parents=[acting]

@@ -64,6 +64,25 @@ class GroupRecord:
     line: int
     supervisor_id: int | None
     supervisor_name: str | None
+    email: str | None = None
+    assignment: str = "manual"  # app.domain.assignment.AssignmentMode
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class GroupDetail:
+    """A group as its admin edits it: with its members and how many open incidents it has."""
+
+    id: int
+    name: str
+    line: int
+    supervisor_username: str | None
+    supervisor_name: str | None
+    email: str | None
+    assignment: str  # app.domain.assignment.AssignmentMode
+    active: bool
+    members: tuple[tuple[str, str], ...]  # (username, full name), by name
+    open_incidents: int
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,9 @@ class CategoryRecord:
     path: str  # "Software > Email"
     default_group_id: int | None
     default_group_name: str | None
+    default_impact: int | None = None  # what an incident logged in it starts with
+    default_urgency: int | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,6 +142,10 @@ class ServiceRecord:
     id: int
     name: str
     kind: str  # "service" or "ci"
+    group_id: int | None = None  # the owner group
+    group_name: str | None = None
+    description: str | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     default_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    # what an incident logged in the category starts with (None: the form's own default)
+    default_impact: Mapped[int | None] = mapped_column(Integer)
+    default_urgency: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -51,6 +51,8 @@ class Group(Base):
     assignment: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
     # round robin: the member who got the last one
     last_assigned_id: Mapped[int | None] = mapped_column(Integer)
+    # a deactivated group leaves the pickers and takes no new incidents; its history stays
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     members: Mapped[list[Agent]] = relationship(
         secondary=agent_groups, back_populates="groups", lazy="raise"

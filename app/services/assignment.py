@@ -27,7 +27,9 @@ from app.domain.assignment import (
 from app.domain.errors import NotFound, ValidationError
 from app.domain.records import JournalKind
 from app.domain.roles import Permission
+from app.domain.sla_config import FieldDiff
 from app.models import Agent, Group, Incident, JournalEntry, agent_groups
+from app.services.admin_audit import record_changes
 from app.services.context import SYSTEM_USER, Actor, Desk
 
 # session.info key: field -> (agent id, reason) for audit rows written by someone else than the
@@ -147,6 +149,9 @@ def set_mode(desk: Desk, actor: Actor, group_id: int, mode: str) -> AssignmentMo
         group = s.get(Group, group_id)
         if group is None:
             raise ValidationError(f"No group with id {group_id}", field="group")
+        if group.assignment != chosen.value:
+            diff = FieldDiff("Assignment", check_mode(group.assignment).label, chosen.label)
+            record_changes(s, actor, "group", group.id, group.name, [diff], desk.now(), None)
         group.assignment = chosen.value
         append_change(s, "group", group.id, "updated", actor.id)
     return chosen

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from app.db import changes as change_feed
 from app.db import queue as queue_db
 from app.db import search as search_db
+from app.domain.catalog import paths as category_paths
 from app.domain.errors import NotFound, ValidationError
 from app.domain.matrix import PriorityMatrix
 from app.domain.records import (
@@ -231,7 +231,12 @@ def groups(desk: Desk) -> list[GroupRecord]:
             .outerjoin(Agent, Agent.id == Group.supervisor_id)
             .order_by(Group.line, Group.name)
         ).all()
-    return [GroupRecord(g.id, g.name, g.line, g.supervisor_id, name) for g, name in rows]
+    return [
+        GroupRecord(
+            g.id, g.name, g.line, g.supervisor_id, name, g.email, g.assignment, bool(g.active)
+        )
+        for g, name in rows
+    ]
 
 
 def agents(desk: Desk, group_id: int | None = None) -> list[AgentRecord]:
@@ -266,41 +271,46 @@ def agents(desk: Desk, group_id: int | None = None) -> list[AgentRecord]:
     ]
 
 
-def categories(desk: Desk) -> list[CategoryRecord]:
-    parent = aliased(Category)
+def categories(desk: Desk, *, inactive: bool = False) -> list[CategoryRecord]:
+    """The categories by path ("Software > Email"), active ones only unless `inactive`."""
     with desk.query() as conn:
         rows = conn.execute(
-            select(Category, parent.name, Group.name)
-            .outerjoin(parent, parent.id == Category.parent_id)
-            .outerjoin(Group, Group.id == Category.default_group_id)
-            .where(Category.active)
-            .order_by(
-                func.coalesce(parent.name, Category.name),
-                Category.parent_id.isnot(None),
-                Category.name,
-            )
+            select(Category, Group.name).outerjoin(Group, Group.id == Category.default_group_id)
         ).all()
-    return [
+    path = category_paths((c.id, c.name, c.parent_id) for c, _g in rows)
+    out = [
         CategoryRecord(
             c.id,
             c.name,
             c.parent_id,
-            f"{pname} > {c.name}" if pname else c.name,
+            path[c.id],
             c.default_group_id,
             gname,
+            c.default_impact,
+            c.default_urgency,
+            bool(c.active),
         )
-        for c, pname, gname in rows
+        for c, gname in rows
+        if inactive or c.active
     ]
+    return sorted(out, key=lambda c: [p.casefold() for p in c.path.split(" > ")])
 
 
-def services(desk: Desk) -> list[ServiceRecord]:
+def services(desk: Desk, *, inactive: bool = False) -> list[ServiceRecord]:
+    """Services and configuration items by name, active ones only unless `inactive`."""
+    stmt = (
+        select(ConfigItem, Group.name)
+        .outerjoin(Group, Group.id == ConfigItem.group_id)
+        .order_by(ConfigItem.name)
+    )
+    if not inactive:
+        stmt = stmt.where(ConfigItem.active)
     with desk.query() as conn:
-        rows = (
-            conn.execute(select(ConfigItem).where(ConfigItem.active).order_by(ConfigItem.name))
-            .scalars()
-            .all()
-        )
-    return [ServiceRecord(s.id, s.name, s.kind) for s in rows]
+        rows = conn.execute(stmt).all()
+    return [
+        ServiceRecord(s.id, s.name, s.kind, s.group_id, gname, s.description, bool(s.active))
+        for s, gname in rows
+    ]
 
 
 def known_errors(desk: Desk) -> list[KnownErrorRecord]:

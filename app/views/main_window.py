@@ -531,6 +531,8 @@ class MainWindow(QMainWindow):
             "What each SLA policy does by itself at 50%, 75% and the breach of its clocks",
         )
         admin_menu.addAction(self.escalation_action)
+        self.groups_action = self._action("&Groups…", None, self.open_groups_window)
+        admin_menu.addAction(self.groups_action)
         if not can(self.actor.role, Permission.CONFIGURE):  # the one answer says why not
             from app.views.admin.matrix_editor import may_edit_matrix
 
@@ -540,6 +542,9 @@ class MainWindow(QMainWindow):
             self.sla_action.setToolTip(may_edit_matrix(self.actor) or "")
             self.escalation_action.setEnabled(False)
             self.escalation_action.setToolTip(may_edit_matrix(self.actor) or "")
+            for action in (self.groups_action,):
+                action.setEnabled(False)
+                action.setToolTip(may_edit_matrix(self.actor) or "")
         if not can(self.actor.role, Permission.MANAGE_USERS):
             from app.views.admin.users_window import may_manage_users
 
@@ -1144,6 +1149,26 @@ class MainWindow(QMainWindow):
         window.raise_()
         window.activateWindow()
         return window
+
+    def _open_admin(self, key: str, opener: Callable[..., QWidget | None]) -> QWidget | None:
+        """One admin window of its kind per main window, following the live feed."""
+        window = self._admin_windows.get(key)
+        if window is None:
+            window = opener(self.desk, self.actor, self.runner, self)
+            if window is None:
+                return None
+            self.feed.other_changed.connect(window.others_changed)  # type: ignore[attr-defined]
+            self._admin_windows[key] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def open_groups_window(self) -> QWidget | None:
+        """Groups, or a refusal in words."""
+        from app.views.admin.groups_window import open_groups_window
+
+        return self._open_admin("groups", open_groups_window)
 
     def open_sla_window(self) -> QWidget | None:
         """SLA policies and calendars (one per main window), or a refusal in words."""

@@ -450,6 +450,16 @@ def get_group(session: Session, group_id: int) -> Group:
     return group
 
 
+def routable_group(session: Session, group_id: int) -> Group:
+    """A group an incident is routed to by a person: it exists and is not deactivated."""
+    group = get_group(session, group_id)
+    if not group.active:
+        raise ValidationError(
+            f"The group {group.name} is deactivated: route to another group", field="group"
+        )
+    return group
+
+
 def agent_in_group(session: Session, agent_id: int, group_id: int | None) -> Agent:
     agent = session.get(Agent, agent_id)
     if agent is None:

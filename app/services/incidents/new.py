@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
 from app.domain.affected import affected_list
+from app.domain.catalog import starting_levels
 from app.domain.errors import (
     ValidationError,
 )
@@ -39,8 +40,8 @@ from app.services.incidents.mutation import (
     agent_in_group,
     apply_sla,
     check_exists,
-    get_group,
     require_active,
+    routable_group,
     write_journal,
 )
 from app.services.policies import fresh_policy_book, policy_book
@@ -59,8 +60,9 @@ class NewIncident:
     category_id: int | None = None
     config_item_id: int | None = None  # the primary service or CI
     also_affects: tuple[int, ...] = ()  # the others it affects, in order
-    impact: int = 3
-    urgency: int = 3
+    # None: the category's default, else level 3 (app.domain.catalog.starting_levels)
+    impact: int | None = None
+    urgency: int | None = None
     group_id: int | None = None  # None: the category's default group, else the agent's first
     assignee_id: int | None = None
     parent_id: int | None = None
@@ -105,7 +107,8 @@ def log_in_session(
             f"Unknown channel {new.channel!r}; use one of: {', '.join(c.value for c in Channel)}",
             field="channel",
         ) from None
-    policy_book(desk).matrix.priority(new.impact, new.urgency)  # bad levels: before any write
+    if new.impact is not None and new.urgency is not None:  # bad levels: before any write
+        policy_book(desk).matrix.priority(new.impact, new.urgency)
     first_contact = new.resolution_code is not None
     if first_contact:
         code, notes = check_resolve(State.NEW, new.resolution_code, new.resolution_notes)
@@ -113,7 +116,18 @@ def log_in_session(
     require_active(session, actor)
     book = fresh_policy_book(desk, session)
     matrix = book.matrix
-    priority = matrix.priority(new.impact, new.urgency)
+    category = session.get(Category, new.category_id) if new.category_id is not None else None
+    if new.category_id is not None and category is None:
+        raise ValidationError(f"No category with id {new.category_id}", field="category")
+    impact, urgency = starting_levels(
+        new.impact,
+        new.urgency,
+        category.default_impact if category is not None else None,
+        category.default_urgency if category is not None else None,
+        matrix.impacts,
+        matrix.urgencies,
+    )
+    priority = matrix.priority(impact, urgency)
     caller_id = new.caller_id
     if new.new_caller is not None:
         if caller_id is not None:
@@ -127,15 +141,11 @@ def log_in_session(
     check_exists(session, KnownError, new.known_error_id, "known_error", "known error")
     check_exists(session, Problem, new.problem_id, "problem", "problem")
     group_id = new.group_id
-    if new.category_id is not None:
-        category = session.get(Category, new.category_id)
-        if category is None:
-            raise ValidationError(f"No category with id {new.category_id}", field="category")
-        if group_id is None:
-            group_id = category.default_group_id
+    if category is not None and group_id is None:
+        group_id = category.default_group_id
     if group_id is None and actor.group_ids:
         group_id = actor.group_ids[0]
-    line = get_group(session, group_id).line if group_id is not None else 1
+    line = routable_group(session, group_id).line if group_id is not None else 1
     if new.assignee_id is not None:
         agent_in_group(session, new.assignee_id, group_id)
     inc = Incident(
@@ -146,8 +156,8 @@ def log_in_session(
         channel=channel.value,
         category_id=new.category_id,
         config_item_id=primary,
-        impact=new.impact,
-        urgency=new.urgency,
+        impact=impact,
+        urgency=urgency,
         priority=priority,
         matrix_version=matrix.version,
         state=State.IN_PROGRESS.value if new.assignee_id else State.NEW.value,

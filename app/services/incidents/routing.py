@@ -30,6 +30,7 @@ from app.services.incidents.mutation import (
     agent_in_group,
     get_group,
     mutate,
+    routable_group,
     write_journal,
 )
 
@@ -80,7 +81,8 @@ def assign(
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         if group_id is None:
             raise ValidationError("A group is required", field="group")
-        get_group(session, group_id)
+        if group_id != inc.group_id:
+            routable_group(session, group_id)
         if assignee_id is not None:
             agent_in_group(session, assignee_id, group_id)
         state = State(inc.state)
@@ -122,7 +124,7 @@ def escalate_functional(
     """Move to a group on a higher support line, with a reason; it leaves the current assignee."""
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        group = get_group(session, group_id)
+        group = routable_group(session, group_id)
         text = check_functional(inc.support_line, group.name, group.line, reason)
         reassign(session, inc, group.id, None, now)
         write_journal(
