@@ -61,7 +61,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_admin, cli_intake, cli_lifecycle, cli_sla, cli_tasks
+from app import cli_admin, cli_intake, cli_lifecycle, cli_problems, cli_sla, cli_tasks
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -237,6 +237,7 @@ def build_parser() -> _Parser:
     cli_admin.add_commands(sub, plain, acting)
     cli_admin.add_catalog_commands(sub, plain, acting)
     cli_sla.add_commands(sub, plain, acting)
+    cli_problems.add_commands(sub, plain, acting)
     return parser
 
 
@@ -316,6 +317,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sla_admin(args)
     if command == "task":
         return _task(args)
+    if command == cli_problems.NOUN:
+        return _problems(args)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
@@ -816,6 +819,12 @@ def _task(args: argparse.Namespace) -> int:
     else:
         _table(cli_tasks.HEADER, cli_tasks.rows(found, zone))
     return 0
+
+
+def _problems(args: argparse.Namespace) -> int:
+    name = _actor_name(args)
+    with _desk(args) as desk:
+        return cli_problems.run(args, desk, _require_actor(desk, name))
 
 
 def _incident_list(args: argparse.Namespace) -> int:

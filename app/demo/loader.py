@@ -849,7 +849,7 @@ def _ensure_known_errors(
                     s.execute(
                         update(Problem)
                         .where(Problem.id == problem_id)
-                        .values(state="known_error", root_cause=k.symptom)
+                        .values(state="root_cause_analysis", root_cause=k.symptom)
                     )
             kid = problem_service.add_known_error(
                 desk,

@@ -70,6 +70,7 @@ class ImportedIncident:
     reopen_count: int | None = None
     change_ref: str | None = None
     major: bool = False
+    made_sla: bool | None = None  # the source's own SLA verdict (ServiceNow's made_sla)
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
                 if last.get("reopen_count", "").isdigit()
                 else None,
                 change_ref=(_none(last.get("rfc", "")) or None),
+                made_sla={"true": True, "false": False}.get(last.get("made_sla", "").lower()),
             )
         )
     return out

@@ -81,6 +81,8 @@ class IncidentFacts:
     support_line: int = 1
     major: bool = False
     escalated_to_supervisor: bool = False
+    # the parent, while it is not closed or cancelled: "INC0000001 (Resolved)"
+    open_parent: str | None = None
 
     @classmethod
     def of(cls, r: IncidentRecord) -> IncidentFacts:
@@ -93,7 +95,15 @@ class IncidentFacts:
             support_line=r.support_line,
             major=r.major,
             escalated_to_supervisor=r.escalated_to_supervisor,
+            open_parent=open_parent(r.parent_number, r.parent_state),
         )
+
+
+def open_parent(number: str | None, state: State | None) -> str | None:
+    """The parent in words while it is still open or resolved (a child waits for it)."""
+    if number is None or state is None or state.final:
+        return None
+    return f"{number} ({state.label})"
 
 
 @dataclass(frozen=True)
@@ -213,6 +223,12 @@ def _facts(actor: Who, incident: IncidentFacts, action: IncidentAction) -> Refus
             return Refusal(
                 f"{number} is in no group, so it has no supervisor to escalate to", Why.FACT
             )
+    if action is A.CLOSE and incident.open_parent:
+        return Refusal(
+            f"{number} cannot close before its parent {incident.open_parent}: it closes "
+            "when the parent has",
+            Why.FACT,
+        )
     if action is A.MARK_MAJOR and incident.major:
         return Refusal(f"{number} is a major incident already", Why.FACT)
     if action is A.UNMARK_MAJOR and not incident.major:

@@ -220,6 +220,8 @@ class IncidentRecord:
     caused_by_number: str | None = None
     caused_by_change: str | None = None
     priority_overridden: bool = False
+    # the parent's state (None without a parent): a child closes only after its parent
+    parent_state: State | None = None
 
 
 @dataclass(frozen=True)

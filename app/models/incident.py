@@ -64,6 +64,10 @@ class Incident(Base):
     caused_by_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     caused_by_change: Mapped[str | None] = mapped_column(String(40))
 
+    # the SLA verdict the source of an import gave (ServiceNow's made_sla); None for the
+    # desk's own incidents, whose clocks say it (sla_breached)
+    made_sla: Mapped[bool | None] = mapped_column(Boolean)
+
     resolution_code: Mapped[str | None] = mapped_column(String(40))
     resolution_notes: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -158,7 +158,8 @@ def _write(
         "priority": inc.priority,
         "hold_reason": None,
     }
-    reassignments = reopens = 0
+    reassignments = reopens = returns = 0
+    left: set[object] = set()  # the groups it was taken away from (ping-pong)
     pause_start: datetime | None = None
     resolved_at: datetime | None = None
     for step in item.steps:
@@ -182,6 +183,9 @@ def _write(
         version += 1
         if "group_id" in changed and current["group_id"] is not None:
             reassignments += 1
+            left.add(current["group_id"])
+            if changed["group_id"] in left:
+                returns += 1
         old_state = State(str(current["state"]))
         if "state" in changed:
             if old_state in (State.RESOLVED, State.CLOSED) and step.state.active:
@@ -239,6 +243,8 @@ def _write(
     )
     inc.reopen_count = item.reopen_count if item.reopen_count is not None else reopens
     inc.change_ref = item.change_ref[:40] if item.change_ref else None
+    inc.made_sla = item.made_sla
+    inc.group_returns = returns
     started = [st.at for st in item.steps if st.state is not State.NEW]
     inc.responded_at = min(started) if started else None
     last_at = item.steps[-1].at

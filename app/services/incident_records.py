@@ -38,6 +38,7 @@ def _incident_select() -> Select[Any]:
             _closer.full_name.label("closed_by"),
             _opener.full_name.label("opened_by"),
             _parent.number.label("parent_number"),
+            _parent.state.label("parent_state"),
             Problem.number.label("problem_number"),
             _cause.number.label("caused_by_number"),
         )
@@ -143,6 +144,7 @@ def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime)
         caused_by_number=row.caused_by_number,
         caused_by_change=inc.caused_by_change,
         priority_overridden=inc.priority_overridden,
+        parent_state=State(row.parent_state) if row.parent_state else None,
         resolution_code=inc.resolution_code,
         resolution_notes=inc.resolution_notes,
         resolved_at=inc.resolved_at,

@@ -123,11 +123,42 @@ def test_the_windows_snapshot_of_a_record() -> None:
         support_line=2,
         major=True,
         escalated_to_supervisor=True,
+        parent_number="INC0000041",
+        parent_state=State.RESOLVED,
         title="not part of the facts",
     )
     assert IncidentFacts.of(record) == IncidentFacts(  # type: ignore[arg-type]
-        "INC0000042", State.ON_HOLD, NET, "Network", BEN.id, 2, True, True
+        "INC0000042", State.ON_HOLD, NET, "Network", BEN.id, 2, True, True, "INC0000041 (Resolved)"
     )
+
+
+@pytest.mark.parametrize(
+    ("parent_state", "refused"),
+    [
+        (State.RESOLVED, True),
+        (State.IN_PROGRESS, True),
+        (State.CLOSED, False),
+        (State.CANCELLED, False),
+    ],
+)
+def test_a_child_closes_only_after_its_parent(parent_state: State, refused: bool) -> None:
+    from app.domain.permissions import open_parent
+
+    child = IncidentFacts(
+        "INC0000042",
+        State.RESOLVED,
+        SD,
+        "Service Desk",
+        open_parent=open_parent("INC0000041", parent_state),
+    )
+    found = refusal(ANA, child, A.CLOSE)
+    if refused:
+        assert found is not None and found.why is Why.FACT
+        assert found.reason.startswith(
+            f"INC0000042 cannot close before its parent INC0000041 ({parent_state.label})"
+        )
+    else:
+        assert found is None
 
 
 def test_a_conflict_says_what_the_other_side_changed() -> None:

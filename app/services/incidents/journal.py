@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.db.changes import append_change
 from app.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
 from app.domain.incident_rights import IncidentAction
+from app.domain.lifecycle import State
 from app.domain.records import JournalKind, JournalRecord
+from app.models import Incident
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
     guard,
@@ -16,6 +23,33 @@ from app.services.incidents.mutation import (
     write_journal,
 )
 from app.services.incidents.task_rule import clean_time
+
+
+def _to_children(session: Session, inc: Incident, text: str, actor: Actor, now: datetime) -> None:
+    """A comment the caller sees goes to the callers of the children too (open or resolved
+    ones, and theirs in turn), saying where it came from."""
+    seen = {inc.id}
+    parents = [(inc.id, inc.number)]
+    while parents:
+        pid, number = parents.pop()
+        children = (
+            session.execute(
+                select(Incident).where(
+                    Incident.parent_id == pid,
+                    Incident.state.notin_([State.CLOSED.value, State.CANCELLED.value]),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for child in children:
+            if child.id in seen:
+                continue
+            seen.add(child.id)
+            write_journal(session, child, JournalKind.COMMENT, f"From {number}: {text}", actor, now)
+            session.flush()
+            append_change(session, "incident", child.id, "journal", actor.id)
+            parents.append((child.id, child.number))
 
 
 def add_journal(
@@ -48,4 +82,6 @@ def add_journal(
         entry.time_worked_s = seconds
         session.flush()
         append_change(session, "incident", inc.id, "journal", actor.id)
+        if jk is JournalKind.COMMENT:
+            _to_children(session, inc, text, actor, now)
         return JournalRecord(entry.id, inc.id, jk, text, actor.full_name, now, seconds)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import (
     ConflictError,
+    DeskError,
     IllegalTransition,
     NotFound,
     ValidationError,
@@ -34,11 +35,14 @@ from app.models import (
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
     DEFAULT_AUTO_CLOSE_DAYS,
+    Mutation,
+    apply_change,
+    load_locked,
     mutate,
     write_journal,
 )
 from app.services.incidents.task_rule import settle_open_tasks
-from app.services.policies import policy_book
+from app.services.policies import fresh_policy_book, policy_book
 
 # lifecycle
 
@@ -107,20 +111,19 @@ def end_pauses(session: Session, inc: Incident, now: datetime) -> None:
     )
 
 
-def resolve(
+def resolve_change(
     desk: Desk,
     actor: Actor,
-    incident_id: int,
-    version: int | None,
     code: str,
     notes: str,
+    close_tasks: str | None,
     *,
-    close_tasks: str | None = None,
-) -> IncidentRecord:
-    """Resolved with one of the ten codes and notes; the resolution clock stops.
-
-    Refused while one of its tasks is open (naming them), unless `close_tasks` gives the
-    reason to close them (Closed incomplete) in the same step and the site allows it."""
+    via: str | None = None,
+) -> Mutation:
+    """The change that resolves an incident with `code` and `notes` (the use case `resolve`,
+    a problem's resolution, a parent's): its open children are resolved with it, in the same
+    transaction, with the same code and notes; a child the actor may not resolve stays open
+    and the parent's journal names it with the reason."""
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
         rc, text = check_resolve(State(inc.state), code, notes)
@@ -146,14 +149,101 @@ def resolve(
             session,
             inc,
             JournalKind.SYSTEM,
-            f"Resolved by {actor.full_name} ({rc.label}): {text}",
+            f"Resolved by {actor.full_name} ({rc.label}{f', with {via}' if via else ''}): {text}",
             actor,
             now,
         )
+        resolve_children(session, desk, actor, inc, rc.value, text, now)
         return text
 
+    return change
+
+
+def resolve_children(
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    parent: Incident,
+    code: str,
+    notes: str,
+    now: datetime,
+) -> list[str]:
+    """Resolve the open children of `parent` (in the caller's transaction) with its code and
+    notes, each through the rules and with its own history; the numbers resolved."""
+    ids = session.scalars(
+        select(Incident.id)
+        .where(Incident.parent_id == parent.id, Incident.active.is_(True))
+        .order_by(Incident.id)
+    ).all()
+    if not ids:
+        return []
+    book = fresh_policy_book(desk, session)
+    done: list[str] = []
+    left: list[str] = []
+    for child_id in ids:
+        child = load_locked(session, child_id, desk)
+        try:
+            with session.begin_nested():
+                apply_change(
+                    session,
+                    book,
+                    actor,
+                    child,
+                    resolve_change(
+                        desk, actor, code, notes, None, via=f"its parent {parent.number}"
+                    ),
+                    now,
+                    action=IncidentAction.RESOLVE,
+                    kind="resolved",
+                )
+            done.append(child.number)
+        except DeskError as exc:
+            session.expire(child)
+            left.append(f"{child.number} ({exc})")
+    if done:
+        write_journal(
+            session,
+            parent,
+            JournalKind.SYSTEM,
+            f"Resolved with it: {', '.join(done)}",
+            actor,
+            now,
+        )
+    if left:
+        write_journal(
+            session,
+            parent,
+            JournalKind.SYSTEM,
+            f"Children left open: {'; '.join(left)}",
+            actor,
+            now,
+        )
+    return done
+
+
+def resolve(
+    desk: Desk,
+    actor: Actor,
+    incident_id: int,
+    version: int | None,
+    code: str,
+    notes: str,
+    *,
+    close_tasks: str | None = None,
+) -> IncidentRecord:
+    """Resolved with one of the ten codes and notes; the resolution clock stops. Its open
+    children are resolved with it (same code and notes).
+
+    Refused while one of its tasks is open (naming them), unless `close_tasks` gives the
+    reason to close them (Closed incomplete) in the same step and the site allows it."""
     return mutate(
-        desk, actor, incident_id, version, change, action=IncidentAction.RESOLVE, kind="resolved"
+        desk,
+        actor,
+        incident_id,
+        version,
+        resolve_change(desk, actor, code, notes, close_tasks),
+        action=IncidentAction.RESOLVE,
+        kind="resolved",
     )
 
 

@@ -22,7 +22,7 @@ from app.domain.errors import (
 )
 from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import State
-from app.domain.permissions import IncidentFacts, Target, check
+from app.domain.permissions import IncidentFacts, Target, check, open_parent
 from app.domain.records import IncidentRecord, JournalKind
 from app.domain.sla import Pause, restart_at
 from app.models import (
@@ -319,6 +319,7 @@ Mutation = Callable[[Session, Incident, datetime], str | None]
 def facts_of(session: Session, inc: Incident) -> IncidentFacts:
     """What the rules read of the (locked) row."""
     group = session.get(Group, inc.group_id) if inc.group_id is not None else None
+    parent = session.get(Incident, inc.parent_id) if inc.parent_id is not None else None
     return IncidentFacts(
         number=inc.number,
         state=State(inc.state),
@@ -328,6 +329,7 @@ def facts_of(session: Session, inc: Incident) -> IncidentFacts:
         support_line=inc.support_line,
         major=inc.major,
         escalated_to_supervisor=inc.escalated_to_supervisor,
+        open_parent=open_parent(parent.number, State(parent.state)) if parent else None,
     )
 
 
