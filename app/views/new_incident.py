@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.affected import MajorOnService
 from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
 from app.domain.lifecycle import ResolutionCode
 from app.domain.matrix import PriorityMatrix
@@ -51,10 +52,19 @@ from app.domain.records import (
     SlaTargetsRecord,
 )
 from app.domain.similar import SimilarEntry, rank_similar
+from app.domain.sla import Threshold
 from app.domain.wording import plural
-from app.services import callers, incidents, queries
+from app.services import affected, callers, incidents, queries
 from app.services.context import Actor, Desk
-from app.views.colors import error_look, error_words, muted_color, plain_words, priority_color
+from app.views.colors import (
+    ERROR_SIGN,
+    error_look,
+    error_words,
+    muted_color,
+    plain_words,
+    priority_color,
+    threshold_color,
+)
 from app.views.mnemonics import link_form_buddies
 from app.views.tasks import TaskRunner
 
@@ -173,6 +183,32 @@ class NewIncidentDialog(QDialog):
         self.also_affects.setAccessibleName("Also affects")
         self.also_affects.setToolTip("Space ticks a service or CI the incident also affects")
         self.also_affects.setMaximumHeight(72)
+        self.also_affects.itemChanged.connect(lambda _i: self._look_up_majors())
+        self.service.currentIndexChanged.connect(lambda _i: self._look_up_majors())
+        # an open major incident on the chosen services: named, with the offer to be its child
+        self.majors: list[MajorOnService] = []
+        self.major_warning = QLabel()
+        self.major_warning.setAccessibleName("Open major incident")
+        self.major_warning.setWordWrap(True)
+        pal = self.major_warning.palette()
+        pal.setColor(self.major_warning.foregroundRole(), threshold_color(Threshold.AT_RISK))
+        self.major_warning.setPalette(pal)
+        bold = self.major_warning.font()
+        bold.setBold(True)
+        self.major_warning.setFont(bold)
+        # the whole row's width, and the height its wrapped lines need
+        self.major_warning.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.link_major = QCheckBox()
+        self.link_major.setAccessibleName("Link as a child of the major incident")
+        self.link_major.toggled.connect(lambda _on: self._show_links())
+        self.major_box = QWidget()
+        mb = QVBoxLayout(self.major_box)
+        mb.setContentsMargins(0, 0, 0, 0)
+        mb.setSpacing(2)
+        mb.addWidget(self.major_warning)
+        mb.addWidget(self.link_major)
+        self.major_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.major_box.hide()
         self.impact = QComboBox()
         self.impact.setAccessibleName("Impact")
         self.urgency = QComboBox()
@@ -244,6 +280,7 @@ class NewIncidentDialog(QDialog):
         form.addRow("Cat&egory:", self._with_error("category", cat_box))
         form.addRow("&Service:", self._with_error("service", self.service))
         form.addRow("Also a&ffects:", self.also_affects)
+        form.addRow("", self.major_box)
         iu = QHBoxLayout()
         iu.addWidget(QLabel("&Impact:"))
         iu.itemAt(0).widget().setBuddy(self.impact)  # type: ignore[union-attr]
@@ -340,6 +377,7 @@ class NewIncidentDialog(QDialog):
             self.category,
             self.service,
             self.also_affects,
+            self.link_major,
             self.impact,
             self.urgency,
             self.first_contact,
@@ -635,8 +673,15 @@ class NewIncidentDialog(QDialog):
         else:
             self.parent_id = hit.id
             self.parent_number = hit.number
+            self.link_major.setChecked(False)  # the agent chose another parent
+        self._show_links()
+
+    def _show_links(self) -> None:
         parts = []
-        if self.parent_number:
+        major = self.linked_major()
+        if major is not None:
+            parts.append(f"Parent: {major.number} (the major incident)")
+        elif self.parent_number:
             parts.append(f"Parent: {self.parent_number}")
         if self.known_error_id is not None:
             ke = next(
@@ -658,6 +703,7 @@ class NewIncidentDialog(QDialog):
     # -- saving -----------------------------------------------------------------------------------
     def new_incident(self) -> incidents.NewIncident:
         first = self.first_contact.isChecked()
+        major = self.linked_major()
         return incidents.NewIncident(
             title=self.title.text(),
             description=self.description.toPlainText(),
@@ -669,11 +715,49 @@ class NewIncidentDialog(QDialog):
             also_affects=tuple(self.also_affected()),
             impact=int(self.impact.currentData()),
             urgency=int(self.urgency.currentData()),
-            parent_id=self.parent_id,
+            parent_id=major.id if major is not None else self.parent_id,
+            parent_reason=major.warning if major is not None else None,
             known_error_id=self.known_error_id,
             resolution_code=(self.resolution_code.currentData() or "") if first else None,
             resolution_notes=self.resolution_notes.toPlainText() if first else None,
         )
+
+    # -- an open major incident on the chosen services ---------------------------------------
+    def _look_up_majors(self) -> None:
+        ids = [self.service.currentData(), *self.also_affected()]
+        chosen = [int(i) for i in ids if i is not None]
+        desk = self.desk
+        self.runner.run(
+            lambda: affected.open_majors(desk, chosen),
+            self._majors_found,
+            key=f"majors-{id(self)}",
+        )
+
+    def _majors_found(self, majors: list[MajorOnService]) -> None:
+        before = self.linked_major()
+        self.majors = majors
+        if not majors:
+            self.major_box.hide()
+            self.link_major.setChecked(False)
+            self._show_links()
+            return
+        self.major_warning.setText("\n".join(f"{ERROR_SIGN} {m.warning}" for m in majors))
+        first = majors[0]
+        self.link_major.setText(f"Lin&k this incident as a child of {first.number}")
+        self.link_major.setToolTip(
+            f"Logging links it under the major incident {first.number} “{first.title}”: "
+            "both histories say so"
+        )
+        if before is not None and before.id != first.id:
+            self.link_major.setChecked(False)  # another major: the agent decides again
+        self.major_box.show()
+        self._show_links()
+
+    def linked_major(self) -> MajorOnService | None:
+        """The major incident the new one is logged under (the offer, accepted)."""
+        if self.link_major.isChecked() and self.majors:
+            return self.majors[0]
+        return None
 
     def also_affected(self) -> list[int]:
         """The ticked services and CIs, as listed."""

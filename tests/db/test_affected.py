@@ -150,3 +150,39 @@ def test_the_open_major_incidents_on_the_chosen_services(desk: Desk) -> None:
     assert affected.open_majors(desk, []) == []
     inc.mark_major(desk, carla, major, None, False)
     assert affected.open_majors(desk, [ids["hq"]]) == []
+
+
+def test_logged_as_the_child_of_the_major_incident_each_history_says_so(desk: Desk) -> None:
+    ids = desk.ids  # type: ignore[attr-defined]
+    major = _log(desk, "HQ remote access outage", ids["hq"])
+    inc.mark_major(desk, desk.actor("carla"), major, None)
+    [found] = affected.open_majors(desk, [ids["hq"]])
+    with desk.read() as conn:
+        seen = conn.execute(select(func.max(ChangeLogEntry.seq))).scalar_one()
+    child = inc.log_incident(
+        desk,
+        desk.actor("ana"),
+        inc.NewIncident(
+            title="Cannot connect from HQ",
+            config_item_id=ids["hq"],
+            parent_id=found.id,
+            parent_reason=found.warning,
+        ),
+    )
+    assert child.parent_number == found.number
+    [on_child] = [h for h in queries.history(desk, child.id) if h.field == "parent_id"]
+    assert (on_child.label, on_child.old_text, on_child.new_text, on_child.by) == (
+        "Parent incident",
+        None,
+        found.number,
+        "Ana Garcia",
+    )
+    assert on_child.reason == found.warning
+    [on_parent] = [h for h in queries.history(desk, major) if h.field == "child"]
+    assert (on_parent.label, on_parent.new_text) == ("Child incident", child.number)
+    assert [c.number for c in queries.children(desk, major)] == [child.number]
+    with desk.read() as conn:
+        told = conn.execute(
+            select(ChangeLogEntry.entity_id).where(ChangeLogEntry.seq > seen)
+        ).scalars()
+        assert major in set(told)

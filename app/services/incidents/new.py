@@ -39,6 +39,7 @@ from app.services.incidents.mutation import (
     MAX_TITLE,
     agent_in_group,
     apply_sla,
+    audit_entry,
     check_exists,
     require_active,
     routable_group,
@@ -66,6 +67,7 @@ class NewIncident:
     group_id: int | None = None  # None: the category's default group, else the agent's first
     assignee_id: int | None = None
     parent_id: int | None = None
+    parent_reason: str | None = None  # why it was linked (the major incident on its service)
     known_error_id: int | None = None
     problem_id: int | None = None
     major: bool = False
@@ -222,9 +224,41 @@ def log_in_session(
     )
     write_journal(session, inc, JournalKind.SYSTEM, how, actor, now)
     session.flush()
+    if new.parent_id is not None:
+        link_child(session, inc, new.parent_id, actor, now, new.parent_reason)
     if assigned is not None:
         session.add(assigned)
         session.flush()
     append_change(session, "incident", inc.id, "created", actor.id)
     session.flush()
     return inc
+
+
+def link_child(
+    session: Session,
+    inc: Incident,
+    parent_id: int,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """The new incident `inc` logged as a child of `parent_id`: a line in the history of each
+    ("Parent incident — → INC..." on the child, "Child incident — → INC..." on the parent),
+    and the parent's windows told (its list of children grew)."""
+    session.add(
+        AuditEntry(
+            incident_id=inc.id,
+            field="parent_id",
+            old_value=None,
+            new_value=str(parent_id),
+            agent_id=actor.id,
+            at=now,
+            reason=reason,
+            incident_version=1,
+        )
+    )
+    parent = session.get(Incident, parent_id)
+    assert parent is not None, "checked before the insert"
+    audit_entry(session, parent, actor, now, "child", None, str(inc.id), reason)
+    session.flush()
+    append_change(session, "incident", parent.id, "child", actor.id)
