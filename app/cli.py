@@ -138,6 +138,12 @@ def build_parser() -> _Parser:
         help=f"on a database without incidents: set it up and load {DEMO_ON_FIRST_START} demo "
         "incidents before the application starts",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: offscreen, on a temporary database, open the main "
+        "window, log and resolve an incident; exit 0 when it works",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     plain = _common(with_actor=False)
@@ -289,6 +295,10 @@ def _fail(message: str) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
+    if args.self_test:
+        from app.self_test import run_self_test
+
+        return run_self_test()
     if command is None:
         return _gui(args)
     if command == "db":
