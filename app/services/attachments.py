@@ -1,14 +1,18 @@
-"""Attachments: files kept on an incident (from mail today; the incident window builds on this).
+"""Attachments: files kept on an incident or on one of its journal entries (the incident
+window's drops and file dialog, a screenshot pasted into a note, mail intake).
 
 The bytes live in the database (`attachment_blobs`), once per content: two identical files,
 on one incident or on many, share one blob keyed by their SHA-256. Each file on an incident
-is an `attachments` row with its own name, content type and who added it, when. A file over
-MAX_BYTES is refused with its size and the limit; an empty one is kept (a zero-byte log is
-evidence too)."""
+is an `attachments` row with its own name, content type, the journal entry it came with (if
+any) and who added it, when; each writes a line of the incident's history. A file over the
+admin's limit (`attachment_max_mb`, 25 MB unless set) is refused with its size and the limit,
+whichever door it came through; an empty one is kept (a zero-byte log is evidence too).
+Lists never read the bytes."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
 from app.domain.errors import NotFound, ValidationError
-from app.models import Attachment, AttachmentBlob
+from app.models import Attachment, AttachmentBlob, Incident
 from app.services.context import Actor, Desk
 
-MAX_BYTES = 25 * 1024 * 1024  # what most mail servers let through, and then some
 MAX_NAME = 255
 
 
@@ -34,6 +37,11 @@ class AttachmentRecord:
     sha256: str
     added_at: datetime
     added_by_id: int | None
+    journal_id: int | None = None  # the journal entry it came with
+
+    @property
+    def image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 def _clean_name(filename: str) -> str:
@@ -41,6 +49,17 @@ def _clean_name(filename: str) -> str:
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in base if ch.isprintable()).strip() or "attachment"
     return name[:MAX_NAME]
+
+
+def over_limit(name: str, size: int, limit: int) -> str:
+    """'capture.pcap is 30 MB: the limit is 10 MB a file (set by the admin)'."""
+    return f"{name} is {_mb(size)}: the limit is {_mb(limit)} a file (set by the admin)"
+
+
+def check_size(session: Session, name: str, size: int, then: str = "") -> None:
+    limit = limit_bytes(session)
+    if size > limit:
+        raise ValidationError(over_limit(name, size, limit) + then, field="attachment")
 
 
 def add_in_session(
@@ -51,31 +70,67 @@ def add_in_session(
     content_type: str,
     data: bytes,
     now: datetime,
+    journal_id: int | None = None,
 ) -> Attachment:
-    """Keep `data` on the incident inside the caller's transaction (mail intake logs the
-    incident and its attachments in one commit)."""
-    if len(data) > max(MAX_BYTES, limit_bytes(session)):
-        raise ValidationError(
-            f"The attachment {filename!r} has {len(data):,} bytes; at most {MAX_BYTES:,}",
-            field="attachment",
-        )
+    """Keep `data` on the incident (on its journal entry `journal_id`) inside the caller's
+    transaction (mail intake logs the incident and its attachments in one commit), within the
+    admin's limit; a line of the incident's history says what was attached."""
+    from app.services.incidents.mutation import audit_entry
+
+    name = _clean_name(filename)
+    check_size(session, name, len(data))
     digest = hashlib.sha256(data).hexdigest()
-    if session.get(AttachmentBlob, digest) is None:
+    # does the blob exist? its key only: never the bytes
+    if session.scalar(select(AttachmentBlob.sha256).where(AttachmentBlob.sha256 == digest)) is None:
         session.add(AttachmentBlob(sha256=digest, size=len(data), data=data))
         session.flush()
     row = Attachment(
         incident_id=incident_id,
         sha256=digest,
-        filename=_clean_name(filename),
+        journal_id=journal_id,
+        filename=name,
         content_type=(content_type or "application/octet-stream").strip().lower()[:120],
         size=len(data),
         added_by_id=actor.id,
         added_at=now,
     )
     session.add(row)
+    inc = session.get(Incident, incident_id)
+    if inc is None:
+        raise NotFound(f"No incident with id {incident_id}")
+    audit_entry(session, inc, actor, now, "attachment", None, f"{name} ({size_words(len(data))})")
     session.flush()
     append_change(session, "incident", incident_id, "attachment", actor.id)
     return row
+
+
+def add_to_entry(
+    session: Session,
+    actor: Actor,
+    incident_id: int,
+    journal_id: int,
+    files: Sequence[tuple[str, bytes]],
+    now: datetime,
+) -> list[Attachment]:
+    """The files that came with a journal entry, in the entry's transaction: one over the
+    limit refuses them all, and the entry with them (nothing half-written)."""
+    for filename, data in files:
+        check_size(session, _clean_name(filename), len(data), "; nothing was added")
+    return [
+        add_in_session(
+            session, actor, incident_id, name, detect_type(data, name), data, now, journal_id
+        )
+        for name, data in files
+    ]
+
+
+def size_words(n: int) -> str:
+    """'512 B', '12 KB', '4.8 MB'."""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def _record(row: Attachment) -> AttachmentRecord:
@@ -88,6 +143,7 @@ def _record(row: Attachment) -> AttachmentRecord:
         row.sha256,
         row.added_at,
         row.added_by_id,
+        row.journal_id,
     )
 
 
@@ -171,14 +227,8 @@ def add_attachment(
 
     now = desk.now()
     with desk.write() as session:
-        limit = limit_bytes(session)
         name = _clean_name(filename)
-        if len(data) > limit:
-            raise ValidationError(
-                f"{name} is {_mb(len(data))}: the limit is {_mb(limit)} a file "
-                "(set by the admin); nothing was attached",
-                field="attachment",
-            )
+        check_size(session, name, len(data), "; nothing was attached")
         inc = load_locked(session, incident_id, desk)
         guard(session, inc, actor, IncidentAction.ADD_NOTE)
         row = add_in_session(session, actor, inc.id, name, detect_type(data, name), data, now)

@@ -328,3 +328,29 @@ def test_the_callers_reply_to_resolved_closes_reopens_or_comments(
         )
     if state is State.CLOSED:
         assert rec.close_reason == "caller_confirmed"
+
+
+def test_an_attachment_over_the_admins_lower_limit_is_refused_naming_it(
+    smtp: MailServer, desk: Desk
+) -> None:
+    from app.models import Setting
+
+    with desk.write() as s:  # the admin lowered the limit to 1 MB a file
+        s.merge(Setting(key=attachment_service.LIMIT_SETTING, value=1))
+    msg = EmailMessage()
+    msg["From"] = "ops@example.com"
+    msg["Subject"] = "Dump and log attached"
+    msg.set_content("The dump and the log.")
+    msg.add_attachment(
+        b"\x00" * (2 * 1024 * 1024), "application", "octet-stream", filename="core.dump"
+    )
+    msg.add_attachment(b"10:00 crash\n", "text", "plain", filename="app.log")
+    send(smtp, msg, "ops@example.com")
+    rec = only_incident(desk)  # the mail's incident is kept
+    assert rec.title == "Dump and log attached" and rec.description == "The dump and the log."
+    assert [a.filename for a in attachment_service.attachments(desk, rec.id)] == ["app.log"]
+    notes = [j.body for j in queries.journal(desk, rec.id)]
+    assert "Not kept: core.dump is 2 MB: the limit is 1 MB a file (set by the admin)" in notes
+    assert [h.new for h in queries.history(desk, rec.id) if h.field == "attachment"] == [
+        "app.log (12 B)"
+    ]
