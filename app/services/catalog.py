@@ -463,13 +463,18 @@ def set_category_active(
 
 def category_levels(
     category: CategoryRecord | None, impacts: int, urgencies: int
-) -> tuple[int, int] | None:
-    """The impact and urgency a category starts an incident with, or None when it names
-    neither (the form keeps what it shows)."""
-    if category is None or (category.default_impact is None and category.default_urgency is None):
-        return None
-    return starting_levels(
+) -> tuple[int | None, int | None]:
+    """The impact and urgency a category starts an incident with (None: it names none), as
+    ``starting_levels`` takes them: the new-incident form shows them when the category is
+    picked."""
+    if category is None:
+        return None, None
+    impact, urgency = starting_levels(
         None, None, category.default_impact, category.default_urgency, impacts, urgencies
+    )
+    return (
+        impact if category.default_impact is not None else None,
+        urgency if category.default_urgency is not None else None,
     )
 
 

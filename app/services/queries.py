@@ -298,19 +298,16 @@ def categories(desk: Desk, *, inactive: bool = False) -> list[CategoryRecord]:
 
 def services(desk: Desk, *, inactive: bool = False) -> list[ServiceRecord]:
     """Services and configuration items by name, active ones only unless `inactive`."""
-    stmt = (
-        select(ConfigItem, Group.name)
-        .outerjoin(Group, Group.id == ConfigItem.group_id)
-        .order_by(ConfigItem.name)
-    )
+    stmt = select(ConfigItem, Group.name).outerjoin(Group, Group.id == ConfigItem.group_id)
     if not inactive:
         stmt = stmt.where(ConfigItem.active)
     with desk.query() as conn:
         rows = conn.execute(stmt).all()
-    return [
+    out = [
         ServiceRecord(s.id, s.name, s.kind, s.group_id, gname, s.description, bool(s.active))
         for s, gname in rows
     ]
+    return sorted(out, key=lambda s: s.name.casefold())
 
 
 def known_errors(desk: Desk) -> list[KnownErrorRecord]:

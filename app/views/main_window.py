@@ -533,6 +533,10 @@ class MainWindow(QMainWindow):
         admin_menu.addAction(self.escalation_action)
         self.groups_action = self._action("&Groups…", None, self.open_groups_window)
         admin_menu.addAction(self.groups_action)
+        self.catalog_action = self._action(
+            "&Categories and services…", None, self.open_catalog_window
+        )
+        admin_menu.addAction(self.catalog_action)
         if not can(self.actor.role, Permission.CONFIGURE):  # the one answer says why not
             from app.views.admin.matrix_editor import may_edit_matrix
 
@@ -542,7 +546,7 @@ class MainWindow(QMainWindow):
             self.sla_action.setToolTip(may_edit_matrix(self.actor) or "")
             self.escalation_action.setEnabled(False)
             self.escalation_action.setToolTip(may_edit_matrix(self.actor) or "")
-            for action in (self.groups_action,):
+            for action in (self.groups_action, self.catalog_action):
                 action.setEnabled(False)
                 action.setToolTip(may_edit_matrix(self.actor) or "")
         if not can(self.actor.role, Permission.MANAGE_USERS):
@@ -1169,6 +1173,12 @@ class MainWindow(QMainWindow):
         from app.views.admin.groups_window import open_groups_window
 
         return self._open_admin("groups", open_groups_window)
+
+    def open_catalog_window(self) -> QWidget | None:
+        """Categories and services, or a refusal in words."""
+        from app.views.admin.catalog_window import open_catalog_window
+
+        return self._open_admin("catalog", open_catalog_window)
 
     def open_sla_window(self) -> QWidget | None:
         """SLA policies and calendars (one per main window), or a refusal in words."""

@@ -54,7 +54,7 @@ from app.domain.records import (
 from app.domain.similar import SimilarEntry, rank_similar
 from app.domain.sla import Threshold
 from app.domain.wording import plural
-from app.services import affected, callers, incidents, queries
+from app.services import affected, callers, catalog, incidents, queries
 from app.services.context import Actor, Desk
 from app.views.colors import (
     ERROR_SIGN,
@@ -217,6 +217,7 @@ class NewIncidentDialog(QDialog):
             # the levels of the active priority matrix, filled when the form data arrives
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._priority_inputs_changed)
+            combo.activated.connect(self._levels_chosen)
         self.priority_info = QLabel("…")
         self.priority_info.setAccessibleName("Priority and SLA targets")
         self.priority_info.setWordWrap(False)
@@ -394,6 +395,7 @@ class NewIncidentDialog(QDialog):
         self.caller.setFocus()
         self._form_loaded = False
         self._levels = 5  # how many priorities the matrix defines (colours), until it arrives
+        self._levels_picked = False  # the agent chose impact or urgency: a category keeps them
         self._load_form_data()
         self._priority_inputs_changed()
 
@@ -474,6 +476,9 @@ class NewIncidentDialog(QDialog):
             combo.blockSignals(False)
         self._priority_inputs_changed()
 
+    def _levels_chosen(self, _index: int) -> None:
+        self._levels_picked = True
+
     def _category_changed(self) -> None:
         cid = self.category.currentData()
         found = next((c for c in self._categories if c.id == cid), None)
@@ -481,6 +486,12 @@ class NewIncidentDialog(QDialog):
             self.route_info.setText("")
         else:
             self.route_info.setText(f"→ {found.default_group_name}")
+        # the category's impact and urgency, as the desk would start it (unless the agent chose)
+        levels = catalog.category_levels(found, self.impact.count(), self.urgency.count())
+        for combo, level in zip((self.impact, self.urgency), levels, strict=True):
+            idx = combo.findData(level) if level is not None and not self._levels_picked else -1
+            if idx >= 0:
+                combo.setCurrentIndex(idx)
         self._clear_error("category")
 
     def _priority_inputs_changed(self) -> None:

@@ -79,7 +79,10 @@ def draft_of(rules: tuple[EscalationRule, ...] | list[EscalationRule]) -> Draft:
 
 def rules_of(draft: Draft) -> list[EscalationRule]:
     order = {k: i for i, k in enumerate((c, t, a) for (c, t) in COLUMNS for a in ACTIONS)}
-    return [EscalationRule(c, t, a, g) for (c, t, a), g in sorted(draft.items(), key=lambda kv: order[kv[0]])]
+    return [
+        EscalationRule(c, t, a, g)
+        for (c, t, a), g in sorted(draft.items(), key=lambda kv: order[kv[0]])
+    ]
 
 
 class RulesGridModel(QAbstractTableModel):
@@ -205,9 +208,7 @@ class GroupDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._groups = groups
 
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
-    ) -> QWidget:
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
         combo.setAccessibleName("Escalate to")
         combo.addItem("Next line's first group", None)

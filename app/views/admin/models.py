@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor, QFont
 
 from app.domain.matrix import PriorityMatrix
+from app.domain.records import CategoryRecord
 from app.views.colors import priority_color
 
 Index = QModelIndex | QPersistentModelIndex
@@ -181,4 +188,100 @@ class RowsTableModel(QAbstractTableModel):
             return self.headers[section]
         if orientation == Qt.Orientation.Vertical and 0 <= section < len(self.rows):
             return str(section + 1)
+        return None
+
+
+class CategoryTreeModel(QAbstractItemModel):
+    """The category tree (parents above their subcategories, each level by name): name, default
+    group, default impact and urgency (in the matrix's words), active or not. An index's
+    internal id is the category's id."""
+
+    HEADERS = ("Category", "Default group", "Impact", "Urgency", "Status")
+
+    def __init__(self, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self._by_id: dict[int, CategoryRecord] = {}
+        self._children: dict[int | None, list[int]] = {None: []}
+        self._impact: Callable[[int], str] = str
+        self._urgency: Callable[[int], str] = str
+
+    def set_categories(
+        self,
+        categories: Sequence[CategoryRecord],
+        impact_label: Callable[[int], str] = str,
+        urgency_label: Callable[[int], str] = str,
+    ) -> None:
+        self.beginResetModel()
+        self._by_id = {c.id: c for c in categories}
+        self._children = {None: []}
+        for c in sorted(categories, key=lambda c: c.name.casefold()):
+            parent = c.parent_id if c.parent_id in self._by_id else None
+            self._children.setdefault(parent, []).append(c.id)
+        self._impact, self._urgency = impact_label, urgency_label
+        self.endResetModel()
+
+    def category(self, index: Index) -> CategoryRecord | None:
+        return self._by_id.get(int(index.internalId())) if index.isValid() else None
+
+    def index_of(self, category_id: int) -> QModelIndex:
+        c = self._by_id.get(category_id)
+        if c is None:
+            return QModelIndex()
+        parent = c.parent_id if c.parent_id in self._by_id else None
+        return self.createIndex(self._children[parent].index(category_id), 0, category_id)
+
+    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
+        key = int(parent.internalId()) if parent.isValid() else None
+        kids = self._children.get(key, [])
+        if not (0 <= row < len(kids) and 0 <= column < len(self.HEADERS)):
+            return QModelIndex()
+        if parent.isValid() and parent.column() != 0:
+            return QModelIndex()
+        return self.createIndex(row, column, kids[row])
+
+    def parent(self, index: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
+        c = self.category(index)
+        if c is None or c.parent_id not in self._by_id or c.parent_id is None:
+            return QModelIndex()
+        return self.index_of(c.parent_id)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        key = int(parent.internalId()) if parent.isValid() else None
+        return len(self._children.get(key, []))
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        c = self.category(index)
+        if c is None:
+            return None
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return c.name
+            if col == 1:
+                return c.default_group_name or ""
+            if col == 2:
+                return self._impact(c.default_impact) if c.default_impact else ""
+            if col == 3:
+                return self._urgency(c.default_urgency) if c.default_urgency else ""
+            return "Active" if c.active else "Deactivated"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return c.path
+        if role == Qt.ItemDataRole.ForegroundRole and not c.active:
+            return QColor("#808080")
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
         return None
