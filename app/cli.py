@@ -6,9 +6,10 @@ Without a command it starts the desktop application. Commands::
     incidentdesk demo --incidents N [--seed S]
     incidentdesk users add USERNAME --name "Full Name" --role ROLE [--group G ...]
                                     [--email E] [--password-stdin] [--as ADMIN]
-    incidentdesk users list [--json]
-    incidentdesk users edit|deactivate|activate|reset-password|delete USERNAME ... --as ADMIN
-    incidentdesk groups|categories|services list [--json] | delete NAME --as ADMIN
+    incidentdesk users list [--json] | show USERNAME [--json]
+    incidentdesk users edit|deactivate|activate|reset-password|delete USERNAME ... [--json] --as ADMIN
+    incidentdesk groups|categories|services list [--all] [--json] | show NAME [--json]
+    incidentdesk groups|categories|services add|edit|deactivate|activate|delete NAME ... --as ADMIN
     incidentdesk matrix show [--json] | preview FILE [--json] | apply FILE --reason R [--as ADMIN]
     incidentdesk calendars|policies list|show NAME [--json] | edit NAME ... [--preview] --as ADMIN
     incidentdesk policies rules NAME [--json] | set-rules NAME --rule C:T:ACTION[:GROUP]... --as ADMIN
@@ -176,8 +177,12 @@ def build_parser() -> _Parser:
         action="store_true",
         help="read the password from standard input (else prompt when on a terminal)",
     )
+    add.add_argument("--json", action="store_true")
     lst = us_sub.add_parser("list", help="list users", parents=[plain])
     lst.add_argument("--json", action="store_true")
+    ushow = us_sub.add_parser("show", help="one user, with their admin history", parents=[plain])
+    ushow.add_argument("username")
+    ushow.add_argument("--json", action="store_true")
     cli_admin.add_user_verbs(us_sub, acting)
 
     inc = sub.add_parser("incident", help="log, show, list and work incidents", parents=[plain])
@@ -188,12 +193,8 @@ def build_parser() -> _Parser:
     new.add_argument("--caller", metavar="NAME-or-id")
     new.add_argument("--channel", default=Channel.PHONE.value, choices=[c.value for c in Channel])
     new.add_argument("--category", metavar='"Software > Email"')
-    new.add_argument(
-        "--impact", type=int, metavar="N", help="default: the category's, else 3"
-    )
-    new.add_argument(
-        "--urgency", type=int, metavar="N", help="default: the category's, else 3"
-    )
+    new.add_argument("--impact", type=int, metavar="N", help="default: the category's, else 3")
+    new.add_argument("--urgency", type=int, metavar="N", help="default: the category's, else 3")
     new.add_argument("--json", action="store_true")
     show = inc_sub.add_parser(
         "show", help="one incident: fields, clocks, journal, history", parents=[acting]
@@ -308,6 +309,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "users":
         if args.users_command in cli_admin.USER_VERBS:
             return _admin_users(args)
+        if args.users_command == "show":
+            with _desk(args) as desk:
+                return cli_admin.show_user(args, desk)
         return _users_add(args) if args.users_command == "add" else _users_list(args)
     if command == "sla":
         return _sla_sweep(args)
@@ -599,7 +603,10 @@ def _users_add(args: argparse.Namespace) -> int:
             email=args.email,
         )
     groups = ", ".join(record.group_names) or "no group"
-    print(f"Added {record.username} ({record.full_name}, {record.role}; {groups}).")
+    if args.json:
+        _print_json(_plain(record))
+    else:
+        print(f"Added {record.username} ({record.full_name}, {record.role}; {groups}).")
     if password is None:
         print(
             f"{record.username} has no password yet and cannot sign in; "

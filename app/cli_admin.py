@@ -174,6 +174,7 @@ def add_user_verbs(
         p = us_sub.add_parser(verb, parents=[acting], help=f"{verb} a user ({what})")
         p.add_argument("username")
         p.add_argument("--reason")
+        p.add_argument("--json", action="store_true")
     reset = us_sub.add_parser(
         "reset-password",
         parents=[acting],
@@ -182,6 +183,11 @@ def add_user_verbs(
     reset.add_argument("username")
     reset.add_argument(
         "--password-stdin", action="store_true", help="read the new password from standard input"
+    )
+    reset.add_argument(
+        "--json",
+        action="store_true",
+        help='{"username": U, "password": P}; P only when generated (shown once)',
     )
     delete = us_sub.add_parser(
         "delete", parents=[acting], help="delete a user nothing refers to (else: deactivate)"
@@ -217,11 +223,23 @@ def run_users(args: argparse.Namespace, desk: Desk, actor: Actor, password: str 
         return 0
     if verb in ("deactivate", "activate"):
         rec = users.set_active(desk, actor, args.username, verb == "activate", reason=args.reason)
+        if args.json:
+            import dataclasses
+
+            _print_json(dataclasses.asdict(rec))
+            return 0
         print(f"{rec.username} ({rec.full_name}) is {'active' if rec.active else 'deactivated'}.")
         return 0
     if verb == "reset-password":
         new = users.reset_password(desk, actor, args.username, password)
-        if password is None:
+        if args.json:
+            _print_json(
+                {
+                    "username": args.username.strip().lower(),
+                    "password": new if password is None else None,
+                }
+            )
+        elif password is None:
             print(f"New password for {args.username.strip().lower()} (shown once): {new}")
         else:
             print(f"The password of {args.username.strip().lower()} is changed.")
@@ -232,9 +250,37 @@ def run_users(args: argparse.Namespace, desk: Desk, actor: Actor, password: str 
     return 0
 
 
+def show_user(args: argparse.Namespace, desk: Desk) -> int:
+    """`users show USERNAME`: the user, their groups and their admin history."""
+    import dataclasses
+
+    from app.domain.errors import NotFound
+    from app.domain.roles import Role
+    from app.services import users
+
+    name = args.username.strip().lower()
+    rec = next((u for u in users.list_users(desk) if u.username == name), None)
+    if rec is None:
+        raise NotFound(f"No user named {args.username!r}")
+    if args.json:
+        _print_json(dataclasses.asdict(rec))
+        return 0
+    print(
+        f"{rec.username}  {rec.full_name} ({Role(rec.role).label}{'' if rec.active else ', deactivated'})"
+    )
+    print(f"  e-mail: {rec.email or '-'}")
+    print(f"  groups: {', '.join(rec.group_names) or '-'}")
+    history = _history_lines(desk, "user", rec.id)
+    if history:
+        print("History:")
+        print("\n".join(history))
+    return 0
+
+
 # -- groups, categories, services --------------------------------------------------------------
 
 CATALOG = ("groups", "categories", "services")
+READS = ("list", "show")
 
 
 def add_catalog_commands(
@@ -242,108 +288,409 @@ def add_catalog_commands(
     plain: argparse.ArgumentParser,
     acting: argparse.ArgumentParser,
 ) -> None:
-    for noun, what, key in (
-        ("groups", "support groups", "NAME"),
-        ("categories", "the category tree", "PATH"),
-        ("services", "services and configuration items", "NAME"),
+    from app.domain.assignment import AssignmentMode
+
+    modes = [m.value for m in AssignmentMode]
+    for noun, what, key, key_help in (
+        ("groups", "support groups", "NAME", None),
+        ("categories", "the category tree", "PATH", 'a category by its path: "Software > Email"'),
+        ("services", "services and configuration items", "NAME", None),
     ):
         p = sub.add_parser(noun, help=what, parents=[plain])
         psub = p.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
         lst = psub.add_parser("list", parents=[plain], help=f"list {what}")
+        lst.add_argument("--all", action="store_true", help="deactivated ones too")
         lst.add_argument("--json", action="store_true")
+        show = psub.add_parser("show", parents=[plain], help="one, with its admin history")
+        show.add_argument("name", metavar=key, help=key_help)
+        show.add_argument("--json", action="store_true")
+        for verb, does in (
+            ("deactivate", "it leaves the pickers; what refers to it keeps it"),
+            ("activate", "offered again"),
+        ):
+            v = psub.add_parser(verb, parents=[acting], help=f"{verb} ({does})")
+            v.add_argument("name", metavar=key, help=key_help)
+            v.add_argument("--reason")
+            v.add_argument("--json", action="store_true")
         delete = psub.add_parser(
             "delete",
             parents=[acting],
             help="delete one nothing refers to (else: the refusal names what does)",
         )
-        delete.add_argument(
-            "name",
-            metavar=key,
-            help='a category by its path: "Software > Email"' if noun == "categories" else None,
-        )
+        delete.add_argument("name", metavar=key, help=key_help)
+        add = psub.add_parser("add", parents=[acting], help=f"a new one of the {what}")
+        edit = psub.add_parser("edit", parents=[acting], help="change what is given")
+        edit.add_argument("name", metavar=key, help=key_help)
+        edit.add_argument("--rename", metavar="NEW_NAME")
+        edit.add_argument("--reason", help="why: kept in the admin history")
+        for q in (add, edit):
+            q.add_argument("--json", action="store_true")
         if noun == "groups":
-            add = psub.add_parser("add", parents=[acting], help="a new support group")
             add.add_argument("name", metavar="NAME")
             add.add_argument(
                 "--line", type=int, required=True, choices=(1, 2, 3), help="support line"
             )
-            add.add_argument("--supervisor", metavar="USERNAME")
-            add.add_argument("--email")
-            edit = psub.add_parser(
-                "edit", parents=[acting], help="rename, move to a line, supervisor, e-mail"
+            edit.add_argument("--line", type=int, choices=(1, 2, 3), help="support line")
+            for q in (add, edit):
+                q.add_argument("--supervisor", metavar="USERNAME", help="'' for none")
+                q.add_argument("--email", help="'' for none")
+                q.add_argument(
+                    "--assignment", choices=modes, help="how its incidents get an assignee"
+                )
+                q.add_argument(
+                    "--member",
+                    action="append",
+                    metavar="USERNAME",
+                    help="its members, all of them (repeatable)",
+                )
+            edit.add_argument("--no-members", action="store_true", help="nobody in it")
+            edit.add_argument("--add-member", action="append", metavar="USERNAME", default=[])
+            edit.add_argument("--remove-member", action="append", metavar="USERNAME", default=[])
+        elif noun == "categories":
+            add.add_argument(
+                "name",
+                metavar="PATH",
+                help='the new one\'s path: "Software > Email" (under Software)',
             )
-            edit.add_argument("name", metavar="NAME")
-            edit.add_argument("--rename", metavar="NEW_NAME")
-            edit.add_argument("--line", type=int, choices=(1, 2, 3))
-            edit.add_argument("--supervisor", metavar="USERNAME", help="'' for none")
-            edit.add_argument("--email", help="'' for none")
+            edit.add_argument(
+                "--parent", metavar="PATH", help="move it under PATH ('' for the top)"
+            )
+            for q in (add, edit):
+                q.add_argument("--group", metavar="NAME", help="its default group ('' for none)")
+                q.add_argument(
+                    "--impact", type=int, metavar="N", help="its default impact (0: none)"
+                )
+                q.add_argument(
+                    "--urgency", type=int, metavar="N", help="its default urgency (0: none)"
+                )
+        else:
+            add.add_argument("name", metavar="NAME")
+            for q in (add, edit):
+                q.add_argument(
+                    "--kind", choices=("service", "ci"), help="a service or a configuration item"
+                )
+                q.add_argument("--group", metavar="NAME", help="its owner group ('' for none)")
+                q.add_argument("--description", help="'' for none")
 
 
 def catalog_needs_actor(args: argparse.Namespace) -> bool:
-    return bool(args.catalog_command != "list")
+    return bool(args.catalog_command not in READS)
+
+
+def _group_json(g: Any) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "name": g.name,
+        "line": g.line,
+        "supervisor": g.supervisor_username,
+        "supervisor_name": g.supervisor_name,
+        "email": g.email,
+        "assignment": g.assignment,
+        "active": g.active,
+        "members": [{"username": u, "name": n} for u, n in g.members],
+        "open_incidents": g.open_incidents,
+    }
+
+
+def _category_json(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "path": c.path,
+        "parent_id": c.parent_id,
+        "default_group": c.default_group_name,
+        "default_impact": c.default_impact,
+        "default_urgency": c.default_urgency,
+        "active": c.active,
+    }
+
+
+def _service_json(x: Any) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "name": x.name,
+        "kind": x.kind,
+        "group": x.group_name,
+        "description": x.description,
+        "active": x.active,
+    }
+
+
+def _group_line(g: Any) -> str:
+    from app.domain.assignment import AssignmentMode
+
+    off = "" if g.active else "; deactivated"
+    return (
+        f"{g.name}  (line {g.line}; supervisor: {g.supervisor_name or '-'}; "
+        f"{AssignmentMode(g.assignment).label.lower()}; "
+        f"{plural(len(g.members), 'member')}; {g.open_incidents:,} open{off})"
+    )
+
+
+def _category_line(c: Any) -> str:
+    parts = [f"-> {c.default_group_name or 'no default group'}"]
+    if c.default_impact:
+        parts.append(f"impact {c.default_impact}")
+    if c.default_urgency:
+        parts.append(f"urgency {c.default_urgency}")
+    if not c.active:
+        parts.append("deactivated")
+    return f"{c.path}  ({'; '.join(parts)})"
+
+
+def _service_line(x: Any) -> str:
+    from app.domain.catalog import KINDS
+
+    parts = [KINDS[x.kind].lower(), f"owner: {x.group_name or '-'}"]
+    if not x.active:
+        parts.append("deactivated")
+    return f"{x.name}  ({'; '.join(parts)})"
+
+
+def _history_lines(desk: Desk, entity: str, entity_id: int) -> list[str]:
+    from app.domain.wording import local_time
+    from app.services import admin_audit
+
+    out = []
+    for e in admin_audit.admin_history(desk, entity, entity_id, limit=50):
+        why = f"  ({e.reason})" if e.reason else ""
+        out.append(
+            f"  {local_time(e.at, desk.zone)}  {e.who or '-'}  {e.field}: "
+            f"{e.old or '-'} -> {e.new or '-'}{why}"
+        )
+    return out
+
+
+def _members(args: argparse.Namespace, desk: Desk) -> list[str] | None:
+    from app.services import catalog
+
+    if args.member and args.no_members:
+        raise ValidationError("--member and --no-members contradict each other", field="members")
+    if (args.member or args.no_members) and (args.add_member or args.remove_member):
+        raise ValidationError(
+            "give all the members (--member, --no-members) or changes (--add-member, "
+            "--remove-member), not both",
+            field="members",
+        )
+    if args.no_members:
+        return []
+    if args.member:
+        return list(args.member)
+    if not (args.add_member or args.remove_member):
+        return None
+    now = [u for u, _n in catalog.group_detail(desk, args.name).members]
+    gone = {m.strip().lower() for m in args.remove_member}
+    return [u for u in now if u not in gone] + [m for m in args.add_member if m not in now]
 
 
 def run_catalog(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
-    import dataclasses
+    noun, verb = args.command, args.catalog_command
+    if noun == "groups":
+        return _run_groups(args, desk, actor, verb)
+    if noun == "categories":
+        return _run_categories(args, desk, actor, verb)
+    return _run_services(args, desk, actor, verb)
 
+
+def _say(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
+    if getattr(args, "json", False):
+        _print_json(data)
+    else:
+        print(text)
+    return 0
+
+
+def _run_groups(args: argparse.Namespace, desk: Desk, actor: Actor | None, verb: str) -> int:
     from app.services import catalog
 
-    noun = args.command
-    if args.catalog_command == "list":
-        records: list[Any]
-        if noun == "groups":
-            records = queries.groups(desk)
-            rows = [
-                f"{g.name}  (line {g.line}; supervisor: {g.supervisor_name or '-'})"
-                for g in records
-            ]
-        elif noun == "categories":
-            records = queries.categories(desk)
-            rows = [f"{c.path}  (-> {c.default_group_name or 'no default group'})" for c in records]
-        else:
-            records = queries.services(desk)
-            rows = [
-                f"{s.name}  ({'service' if s.kind == 'service' else 'configuration item'})"
-                for s in records
-            ]
+    if verb == "list":
+        groups = [g for g in catalog.group_details(desk) if args.all or g.active]
         if args.json:
-            _print_json([dataclasses.asdict(r) for r in records])
+            _print_json([_group_json(g) for g in groups])
         else:
-            for line in rows:
-                print(line)
+            for g in groups:
+                print(_group_line(g))
+        return 0
+    if verb == "show":
+        g = catalog.group_detail(desk, args.name)
+        if args.json:
+            _print_json(_group_json(g))
+            return 0
+        print(_group_line(g))
+        print(f"  e-mail: {g.email or '-'}")
+        print(f"  members: {', '.join(f'{n} ({u})' for u, n in g.members) or '-'}")
+        history = _history_lines(desk, "group", g.id)
+        if history:
+            print("History:")
+            print("\n".join(history))
         return 0
     assert actor is not None
-    if args.catalog_command == "add":
-        catalog.add_group(desk, actor, args.name, args.line)
-        if args.supervisor or args.email:
-            catalog.edit_group(
-                desk, actor, args.name.strip(), supervisor=args.supervisor, email=args.email
-            )
-        print(f"Added the group {args.name.strip()} (line {args.line}).")
-        return 0
-    if args.catalog_command == "edit":
+    name = args.name.strip()
+    if verb == "add":
+        catalog.add_group(
+            desk,
+            actor,
+            name,
+            args.line,
+            supervisor=args.supervisor,
+            email=args.email,
+            assignment=args.assignment or "manual",
+            members=args.member or (),
+        )
+        g = catalog.group_detail(desk, name)
+        return _say(args, _group_json(g), f"Added the group {g.name} (line {g.line}).")
+    if verb == "edit":
+        members = _members(args, desk)
         catalog.edit_group(
             desk,
             actor,
-            args.name,
+            name,
             new_name=args.rename,
             line=args.line,
             supervisor=args.supervisor,
             email=args.email,
+            assignment=args.assignment,
+            members=members,
+            reason=args.reason,
         )
-        print(f"Saved the group {(args.rename or args.name).strip()}.")
+        g = catalog.group_detail(desk, args.rename or name)
+        return _say(args, _group_json(g), f"Saved the group {g.name}.")
+    if verb in ("deactivate", "activate"):
+        catalog.set_group_active(desk, actor, name, verb == "activate", reason=args.reason)
+        g = catalog.group_detail(desk, name)
+        state = "active" if g.active else "deactivated"
+        return _say(args, _group_json(g), f"The group {g.name} is {state}.")
+    assert verb == "delete"
+    catalog.delete_group(desk, actor, name)
+    print(f"Deleted {name}.")
+    return 0
+
+
+def _run_categories(args: argparse.Namespace, desk: Desk, actor: Actor | None, verb: str) -> int:
+    from app.services import catalog
+
+    if verb == "list":
+        cats = queries.categories(desk, inactive=args.all)
+        if args.json:
+            _print_json([_category_json(c) for c in cats])
+        else:
+            for c in cats:
+                print(_category_line(c))
         return 0
-    if noun == "groups":
-        catalog.delete_group(desk, actor, args.name)
-    elif noun == "services":
-        catalog.delete_service(desk, actor, args.name)
-    else:
-        path = " > ".join(part.strip() for part in args.name.split(">"))
-        found = next((c for c in queries.categories(desk) if c.path.lower() == path.lower()), None)
-        if found is None:
-            raise ValidationError(
-                f'No category {args.name!r} (write its path: "Software > Email")', field="category"
-            )
-        catalog.delete_category(desk, actor, found.id)
+    if verb == "show":
+        c = catalog.find_category(desk, args.name)
+        if args.json:
+            _print_json(_category_json(c))
+            return 0
+        print(_category_line(c))
+        history = _history_lines(desk, "category", c.id)
+        if history:
+            print("History:")
+            print("\n".join(history))
+        return 0
+    assert actor is not None
+    if verb == "add":
+        *above, last = [part.strip() for part in args.name.split(">")]
+        parent = catalog.find_category(desk, " > ".join(above)).id if above else None
+        group_id = catalog.group_detail(desk, args.group).id if args.group else None
+        new_id = catalog.add_category(
+            desk,
+            actor,
+            last,
+            parent_id=parent,
+            default_group_id=group_id,
+            default_impact=args.impact or None,
+            default_urgency=args.urgency or None,
+        )
+        c = next(x for x in queries.categories(desk, inactive=True) if x.id == new_id)
+        return _say(args, _category_json(c), f"Added the category {c.path}.")
+    c = catalog.find_category(desk, args.name)
+    if verb == "edit":
+        parent = None
+        if args.parent is not None:
+            parent = catalog.find_category(desk, args.parent).id if args.parent.strip() else 0
+        catalog.edit_category(
+            desk,
+            actor,
+            c.id,
+            name=args.rename,
+            parent_id=parent,
+            default_group=args.group,
+            default_impact=args.impact,
+            default_urgency=args.urgency,
+            reason=args.reason,
+        )
+        c = next(x for x in queries.categories(desk, inactive=True) if x.id == c.id)
+        return _say(args, _category_json(c), f"Saved the category {c.path}.")
+    if verb in ("deactivate", "activate"):
+        n = catalog.set_category_active(desk, actor, c.id, verb == "activate", reason=args.reason)
+        c = next(x for x in queries.categories(desk, inactive=True) if x.id == c.id)
+        under = n - 1 if n else 0
+        more = f" with {plural(under, 'category', 'categories')} under it" if under else ""
+        state = "active" if c.active else "deactivated"
+        return _say(args, _category_json(c), f"The category {c.path} is {state}{more}.")
+    assert verb == "delete"
+    catalog.delete_category(desk, actor, c.id)
     print(f"Deleted {args.name.strip()}.")
+    return 0
+
+
+def _run_services(args: argparse.Namespace, desk: Desk, actor: Actor | None, verb: str) -> int:
+    from app.domain.catalog import KINDS
+    from app.services import catalog
+
+    if verb == "list":
+        items = queries.services(desk, inactive=args.all)
+        if args.json:
+            _print_json([_service_json(x) for x in items])
+        else:
+            for x in items:
+                print(_service_line(x))
+        return 0
+    if verb == "show":
+        x = catalog.find_service(desk, args.name)
+        if args.json:
+            _print_json(_service_json(x))
+            return 0
+        print(_service_line(x))
+        print(f"  description: {x.description or '-'}")
+        history = _history_lines(desk, "service", x.id)
+        if history:
+            print("History:")
+            print("\n".join(history))
+        return 0
+    assert actor is not None
+    name = args.name.strip()
+    if verb == "add":
+        catalog.add_service(
+            desk,
+            actor,
+            name,
+            kind=args.kind or "service",
+            group=args.group,
+            description=args.description,
+        )
+        x = catalog.find_service(desk, name)
+        return _say(args, _service_json(x), f"Added the {KINDS[x.kind].lower()} {x.name}.")
+    if verb == "edit":
+        catalog.edit_service(
+            desk,
+            actor,
+            name,
+            new_name=args.rename,
+            kind=args.kind,
+            group=args.group,
+            description=args.description,
+            reason=args.reason,
+        )
+        x = catalog.find_service(desk, args.rename or name)
+        return _say(args, _service_json(x), f"Saved {x.name}.")
+    if verb in ("deactivate", "activate"):
+        catalog.set_service_active(desk, actor, name, verb == "activate", reason=args.reason)
+        x = catalog.find_service(desk, name)
+        state = "active" if x.active else "deactivated"
+        return _say(args, _service_json(x), f"{x.name} is {state}.")
+    assert verb == "delete"
+    catalog.delete_service(desk, actor, name)
+    print(f"Deleted {name}.")
     return 0

@@ -197,6 +197,43 @@ def main() -> int:
     print("wrote", out / "users.png")
     people.close()
 
+    # Admin > Groups: one group's line, supervisor, assignment and members
+    from app.views.admin.catalog_window import CatalogWindow
+    from app.views.admin.groups_window import GroupsWindow
+
+    groups = GroupsWindow(desk, desk.actor(admin.username), runner)
+    groups.resize(1200, 640)
+    groups.show()
+    settle(1200)
+    groups.table.selectRow(min(3, groups.list_model.rowCount() - 1))
+    settle(800)
+    groups.grab().save(str(out / "groups.png"))
+    print("wrote", out / "groups.png")
+    groups.close()
+
+    # Admin > Categories and services: the tree with an email category's defaults, and the
+    # services with their owner groups
+    shelf = CatalogWindow(desk, desk.actor(admin.username), runner)
+    shelf.resize(1200, 660)
+    shelf.show()
+    settle(1200)
+    picked = (
+        next((c for c in shelf.data.categories if c.parent_id is not None), None)
+        if shelf.data
+        else None
+    )
+    if picked is not None:
+        shelf.tree.setCurrentIndex(shelf.tree_model.index_of(picked.id))
+    settle(800)
+    shelf.grab().save(str(out / "categories.png"))
+    print("wrote", out / "categories.png")
+    shelf.tabs.setCurrentIndex(1)
+    shelf.svc_table.selectRow(1)
+    settle(800)
+    shelf.grab().save(str(out / "services.png"))
+    print("wrote", out / "services.png")
+    shelf.close()
+
     # Admin > SLA policies and calendars: a calendar edited (split shifts, Belgian holidays, a site
     # closure) with its month view and due times; then the policies and the History
     from datetime import UTC, datetime

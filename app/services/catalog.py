@@ -49,7 +49,7 @@ def _find_agent(s: Session, username: str, field: str) -> Agent:
 
 
 def _group_by_name(s: Session, name: str, *, lock: bool = True) -> Group:
-    stmt = select(Group).where(Group.name == name.strip())
+    stmt = select(Group).where(func.lower(Group.name) == name.strip().lower())
     g = s.scalar(stmt.with_for_update() if lock else stmt)
     if g is None:
         known = ", ".join(s.scalars(select(Group.name).order_by(Group.name))) or "none yet"
@@ -299,6 +299,10 @@ def add_category(
         group = s.get(Group, default_group_id) if default_group_id is not None else None
         if default_group_id is not None and group is None:
             raise ValidationError(f"No group with id {default_group_id}", field="group")
+        if group is not None and not group.active:
+            raise ValidationError(
+                f"The group {group.name} is deactivated: pick an active group", field="group"
+            )
         c = Category(
             name=name,
             parent_id=parent_id,
