@@ -15,6 +15,7 @@ Without a command it starts the desktop application. Commands::
     incidentdesk policies rules NAME [--json] | set-rules NAME --rule C:T:ACTION[:GROUP]... --as ADMIN
     incidentdesk calendars due NAME --start T --response D --resolution D | month NAME YYYY-MM
     incidentdesk priorities list [--json] | color P COLOR --as ADMIN
+    incidentdesk mail server [--host H --from A ...|--off] | outbox [--waiting] [--json] | send | retry
     incidentdesk incident new --title T [--description D] [--caller NAME-or-id] [--channel C]
                               [--category "Software > Email"] [--impact N] [--urgency N] [--json]
     incidentdesk incident show INC0000001 [--json]
@@ -62,7 +63,7 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_admin, cli_intake, cli_lifecycle, cli_problems, cli_sla, cli_tasks
+from app import cli_admin, cli_intake, cli_lifecycle, cli_mail, cli_problems, cli_sla, cli_tasks
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -75,6 +76,7 @@ from app.domain.sla import ClockStatus, format_remaining
 from app.domain.wording import local_time, plural
 from app.services import defaults, queries, users
 from app.services import incidents as incident_service
+from app.services.callers import NewCaller
 from app.services.context import Actor, Desk, environment_problem
 
 PROG = "incidentdesk"
@@ -191,6 +193,7 @@ def build_parser() -> _Parser:
     new.add_argument("--title", required=True)
     new.add_argument("--description", default="")
     new.add_argument("--caller", metavar="NAME-or-id")
+    new.add_argument("--caller-email", metavar="ADDRESS", help="a new caller's e-mail address")
     new.add_argument("--channel", default=Channel.PHONE.value, choices=[c.value for c in Channel])
     new.add_argument("--category", metavar='"Software > Email"')
     new.add_argument("--impact", type=int, metavar="N", help="default: the category's, else 3")
@@ -245,6 +248,7 @@ def build_parser() -> _Parser:
     cli_admin.add_catalog_commands(sub, plain, acting)
     cli_sla.add_commands(sub, plain, acting)
     cli_problems.add_commands(sub, plain, acting)
+    cli_mail.add_commands(sub, plain, acting)
     return parser
 
 
@@ -329,6 +333,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _catalog(args)
     if command in cli_sla.NOUNS:
         return _sla_admin(args)
+    if command in cli_mail.NOUNS:
+        return _mail(args)
     if command == "task":
         return _task(args)
     if command == cli_problems.NOUN:
@@ -500,6 +506,12 @@ def _sla_admin(args: argparse.Namespace) -> int:
         return cli_sla.run(args, desk, _actor(desk, name))
 
 
+def _mail(args: argparse.Namespace) -> int:
+    name = _actor_name(args, required=cli_mail.needs_actor(args))
+    with _desk(args) as desk:
+        return cli_mail.run(args, desk, _actor(desk, name))
+
+
 def _matrix(args: argparse.Namespace) -> int:
     name = _actor_name(args, required=cli_admin.needs_actor(args))
     with _desk(args) as desk:
@@ -555,7 +567,13 @@ def _escalate(args: argparse.Namespace) -> int:
                     print(
                         f"{plural(len(result.crossed), 'threshold')} crossed, "
                         f"{plural(len(result.fired), 'rule action')}, "
-                        f"{plural(len(result.closed), 'incident')} closed",
+                        f"{plural(len(result.closed), 'incident')} closed"
+                        + (
+                            f", {plural(result.mail.sent, 'mail')} to callers sent"
+                            + (f" ({result.mail.problem})" if result.mail.problem else "")
+                            if result.mail.tried
+                            else ""
+                        ),
                         file=sys.stderr,
                     )
                 if args.once:
@@ -689,6 +707,11 @@ def _incident_new(args: argparse.Namespace) -> int:
         caller_id, new_caller = (None, None)
         if args.caller:
             caller_id, new_caller = _find_caller(desk, actor, args.caller)
+        if args.caller_email and not new_caller:
+            raise CliError("--caller-email is for a new caller (--caller names one not known yet)")
+        new: NewCaller | str | None = new_caller
+        if new_caller and args.caller_email:
+            new = NewCaller(new_caller, email=args.caller_email)
         category_id = _find_category(desk, args.category) if args.category else None
         record = incident_service.log_incident(
             desk,
@@ -697,7 +720,7 @@ def _incident_new(args: argparse.Namespace) -> int:
                 title=args.title,
                 description=args.description,
                 caller_id=caller_id,
-                new_caller=new_caller,
+                new_caller=new,
                 channel=args.channel,
                 category_id=category_id,
                 impact=args.impact,

@@ -11,6 +11,7 @@ from app.models.intake import (
     Attachment,
     AttachmentBlob,
     ImportedRecord,
+    MailOutRow,
     MailRow,
 )
 from app.models.people import Agent, Caller, Group, agent_groups
@@ -53,6 +54,7 @@ __all__ = [
     "JournalEntry",
     "KnownError",
     "Lease",
+    "MailOutRow",
     "MailRow",
     "MatrixVersion",
     "Problem",

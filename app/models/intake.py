@@ -128,3 +128,32 @@ class ImportedRecord(Base):
 
 
 Index("ix_attachments_incident", Attachment.incident_id, Attachment.id)
+
+
+class MailOutRow(Base):
+    """A mail to a caller, queued in the transaction of the change it tells about (logged, a
+    comment for the caller, resolved: please confirm) and sent from there by whichever runner
+    holds the escalation lease, or ``incidentdesk mail send``. It stays queued while the mail
+    server is down, tried again later (`next_attempt_at`), until sent or given up; a runner
+    claims a row (`claimed_until`) before it sends, so two runners never send it twice."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "gave_up_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    to_address: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

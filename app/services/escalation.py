@@ -13,6 +13,7 @@ what make every action happen once, whoever runs.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import threading
@@ -25,7 +26,7 @@ from sqlalchemy import exc as sa_exc
 
 from app.domain.errors import EnvironmentProblem
 from app.models import Lease as LeaseRow
-from app.services import sla_sweep
+from app.services import outbox, sla_sweep
 from app.services.context import Desk, translated_errors
 from app.services.sla_sweep import SweepResult
 
@@ -181,8 +182,10 @@ def holder_of(desk: Desk, name: str = ESCALATION) -> LeaseInfo | None:
 
 
 def run_once(desk: Desk) -> SweepResult:
-    """One round: the SLA sweep with the escalation rules, then auto-close."""
-    return sla_sweep.sweep_all(desk)
+    """One round: the SLA sweep with the escalation rules, auto-close, then the mail to callers
+    that is due (app.services.outbox)."""
+    result = sla_sweep.sweep_all(desk)
+    return dataclasses.replace(result, mail=outbox.deliver(desk))
 
 
 def tick(desk: Desk, lease: Lease) -> SweepResult | None:

@@ -19,6 +19,7 @@ from app.domain.errors import DeskError, ValidationError
 from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import CloseReason, HoldReason, State
 from app.domain.mail import CONFIRM, REJECT, MailIn, reply_verdict, title_of
+from app.domain.mail_out import Notice
 from app.domain.records import Channel, JournalKind
 from app.domain.roles import Permission
 from app.domain.wording import plural
@@ -30,6 +31,7 @@ from app.services.context import Actor, Desk
 from app.services.incidents.lifecycle import close, reopen, resume
 from app.services.incidents.mutation import guard, write_journal
 from app.services.incidents.new import NewIncident, log_in_session
+from app.services.outbox import queue_notice
 
 CREATED = "created"
 COMMENT = "comment"
@@ -162,6 +164,7 @@ def receive_mail(desk: Desk, actor: Actor, mail: MailIn) -> MailOutcome:
                 now,
             )
             notes = _attach(s, actor, new, mail, now)
+            queue_notice(s, new, Notice.LOGGED, now)
             row.incident_id = new.id
             row.reason = refused.lstrip("; ") or None
             number = new.number

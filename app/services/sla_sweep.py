@@ -16,7 +16,7 @@ same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -24,6 +24,7 @@ from sqlalchemy import CursorResult, and_, or_, select, update
 
 from app.db.changes import append_change
 from app.domain.escalation import EscalationRule
+from app.domain.mail_out import Delivery
 from app.domain.records import JournalKind
 from app.domain.sla import Threshold
 from app.models import Group, Incident, JournalEntry
@@ -107,6 +108,7 @@ class SweepResult:
     crossed: list[ThresholdCrossed]
     fired: list[Fired]  # what the escalation rules did
     closed: list[str]  # the numbers auto-closed
+    mail: Delivery = field(default_factory=Delivery)  # the mail to callers sent in the round (app.services.outbox)
 
 
 def sweep(desk: Desk, *, auto_close: bool = True) -> list[ThresholdCrossed]:

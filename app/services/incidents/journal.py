@@ -14,6 +14,7 @@ from app.domain.errors import (
 )
 from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import State
+from app.domain.mail_out import Notice
 from app.domain.records import JournalKind, JournalRecord
 from app.models import Incident
 from app.services.context import Actor, Desk
@@ -23,6 +24,7 @@ from app.services.incidents.mutation import (
     write_journal,
 )
 from app.services.incidents.task_rule import clean_time
+from app.services.outbox import queue_notice
 
 
 def _to_children(session: Session, inc: Incident, text: str, actor: Actor, now: datetime) -> None:
@@ -47,6 +49,7 @@ def _to_children(session: Session, inc: Incident, text: str, actor: Actor, now: 
                 continue
             seen.add(child.id)
             write_journal(session, child, JournalKind.COMMENT, f"From {number}: {text}", actor, now)
+            queue_notice(session, child, Notice.COMMENT, now, f"From {number}: {text}")
             session.flush()
             append_change(session, "incident", child.id, "journal", actor.id)
             parents.append((child.id, child.number))
@@ -80,6 +83,8 @@ def add_journal(
         guard(session, inc, actor, IncidentAction.ADD_NOTE)
         entry = write_journal(session, inc, jk, text, actor, now)
         entry.time_worked_s = seconds
+        if jk is JournalKind.COMMENT:
+            queue_notice(session, inc, Notice.COMMENT, now, text)
         session.flush()
         append_change(session, "incident", inc.id, "journal", actor.id)
         if jk is JournalKind.COMMENT:

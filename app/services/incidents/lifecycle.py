@@ -27,6 +27,7 @@ from app.domain.lifecycle import (
     check_resolve,
     next_state,
 )
+from app.domain.mail_out import Notice
 from app.domain.records import IncidentRecord, JournalKind
 from app.models import (
     Incident,
@@ -42,6 +43,7 @@ from app.services.incidents.mutation import (
     write_journal,
 )
 from app.services.incidents.task_rule import settle_open_tasks
+from app.services.outbox import queue_notice
 from app.services.policies import fresh_policy_book, policy_book
 
 # lifecycle
@@ -77,6 +79,8 @@ def hold(
                 JournalKind.COMMENT if why is HoldReason.AWAITING_CALLER else JournalKind.WORK_NOTE
             )
             write_journal(session, inc, kind, comment.strip(), actor, now)
+            if kind is JournalKind.COMMENT:
+                queue_notice(session, inc, Notice.COMMENT, now, comment.strip())
         session.flush()
         return why.label
 
@@ -154,6 +158,7 @@ def resolve_change(
             now,
         )
         resolve_children(session, desk, actor, inc, rc.value, text, now)
+        queue_notice(session, inc, Notice.RESOLVED, now, text)
         return text
 
     return change

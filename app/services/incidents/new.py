@@ -18,6 +18,7 @@ from app.domain.lifecycle import (
     State,
     check_resolve,
 )
+from app.domain.mail_out import Notice
 from app.domain.records import Channel, IncidentRecord, JournalKind, incident_number
 from app.domain.roles import Permission
 from app.models import (
@@ -45,6 +46,7 @@ from app.services.incidents.mutation import (
     routable_group,
     write_journal,
 )
+from app.services.outbox import queue_notice
 from app.services.policies import fresh_policy_book, policy_book
 
 
@@ -86,6 +88,7 @@ def log_incident(desk: Desk, actor: Actor, new: NewIncident) -> IncidentRecord:
     now = desk.now()
     with desk.write() as session:
         inc = log_in_session(desk, session, actor, new, now)
+        queue_notice(session, inc, Notice.LOGGED, now)
         return load_record(session.connection(), inc.id, policy_book(desk), now)
 
 
