@@ -198,14 +198,22 @@ def main() -> int:
     people.close()
 
     # Admin > Groups: one group's line, supervisor, assignment and members
+    from app.services import catalog
     from app.views.admin.catalog_window import CatalogWindow
     from app.views.admin.groups_window import GroupsWindow
 
-    groups = GroupsWindow(desk, desk.actor(admin.username), runner)
+    boss = desk.actor(admin.username)
+    shown_group = queries.groups(desk)[min(3, len(queries.groups(desk)) - 1)]
+    catalog.edit_group(
+        desk, boss, shown_group.name, email="dba@example.com", assignment="least_loaded"
+    )
+    groups = GroupsWindow(desk, boss, runner)
     groups.resize(1200, 640)
     groups.show()
     settle(1200)
-    groups.table.selectRow(min(3, groups.list_model.rowCount() - 1))
+    groups.table.selectRow(
+        next(i for i, g in enumerate(groups.groups) if g.name == shown_group.name)
+    )
     settle(800)
     groups.grab().save(str(out / "groups.png"))
     print("wrote", out / "groups.png")
@@ -223,6 +231,9 @@ def main() -> int:
         else None
     )
     if picked is not None:
+        catalog.edit_category(desk, boss, picked.id, default_impact=2, default_urgency=1)
+        shelf.load()
+        settle(800)
         shelf.tree.setCurrentIndex(shelf.tree_model.index_of(picked.id))
     settle(800)
     shelf.grab().save(str(out / "categories.png"))

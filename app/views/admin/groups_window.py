@@ -159,7 +159,7 @@ class GroupsWindow(QMainWindow):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
-        split.setSizes([560, 640])
+        split.setSizes([640, 560])
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(10, 10, 10, 10)
@@ -247,7 +247,9 @@ class GroupsWindow(QMainWindow):
                     self.supervisor.addItem(f"{p.full_name} ({p.username})", p.username)
             self.supervisor.setCurrentIndex(max(self.supervisor.findData(supervisor or ""), 0))
             self.member_list.clear()
-            for p in self.people:
+            # its members first (by name), then everyone else who could join
+            ordered = sorted(self.people, key=lambda p: p.username not in members)
+            for p in ordered:
                 if not p.active and p.username not in members:
                     continue
                 away = "" if p.active else ", deactivated"
