@@ -26,13 +26,16 @@ from app.domain.sla_config import FieldDiff
 from app.domain.wording import plural
 from app.models import (
     Agent,
+    AlertRuleRow,
     Category,
     ConfigItem,
+    EscalationRuleRow,
     Group,
     Incident,
     IncidentService,
     KnownError,
     Problem,
+    SlaPolicyRow,
     agent_groups,
 )
 from app.services import queries
@@ -208,6 +211,8 @@ def set_group_active(
                     "active category",
                     "active categories",
                 ),
+                _names(s, AlertRuleRow.name, AlertRuleRow.group_id == g.id, "alert rule"),
+                _rules_text(s, g.id),
             ]
             found = [p for p in parts if p]
             if found:
@@ -651,6 +656,20 @@ def _open_text(s: Session, where: ColumnElement[bool]) -> str | None:
     )
     more = ", ..." if n > len(numbers) else ""
     return f"{plural(n, 'open incident')} ({', '.join(numbers)}{more})"
+
+
+def _rules_text(s: Session, group_id: int) -> str | None:
+    """'2 escalation rules (of Default)': the SLA policies whose rules escalate to the group."""
+    rows = s.execute(
+        select(SlaPolicyRow.name)
+        .join(EscalationRuleRow, EscalationRuleRow.policy_id == SlaPolicyRow.id)
+        .where(EscalationRuleRow.group_id == group_id)
+        .order_by(SlaPolicyRow.name)
+    ).all()
+    if not rows:
+        return None
+    policies = ", ".join(dict.fromkeys(r[0] for r in rows))
+    return f"{plural(len(rows), 'escalation rule')} (of {policies})"
 
 
 def _refuse(what: str, parts: list[str | None], instead: str) -> None:

@@ -211,6 +211,7 @@ class BulkDialog(QDialog):
 
     def _lookups(self, data: tuple[list[GroupRecord], list[AgentRecord], PriorityMatrix]) -> None:
         groups, self._agents, matrix = data
+        groups = [g for g in groups if g.active]  # a deactivated group takes nothing new
         for g in groups:
             self.group.addItem(f"{g.name} (line {g.line})", g.id)
         self.escalate_group.addItem("The group's supervisor (hierarchical)", None)

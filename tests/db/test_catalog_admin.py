@@ -209,3 +209,28 @@ def test_services_with_an_owner_group_edited_and_deactivated(desk: Desk) -> None
         catalog.edit_service(desk, root, "db-07", new_name="VPN gateway")
     with pytest.raises(ValidationError, match="the kind is 'service' or 'ci', not 'box'"):
         catalog.add_service(desk, root, "Fax", kind="box")
+
+
+def test_deactivating_a_group_an_escalation_rule_points_at_is_refused(desk: Desk) -> None:
+    from app.domain.escalation import EscalationRule, RuleAction
+    from app.services import escalation_rules, sla_policies
+
+    root = desk.actor("dev")
+    desktop = catalog.add_group(desk, root, "Desktop", 3)
+    policy = sla_policies.policies(desk)[0]
+    kept = escalation_rules.list_rules(desk, policy.id)
+    escalation_rules.set_rules(
+        desk,
+        root,
+        policy.id,
+        [*kept, EscalationRule("resolution", 100, RuleAction.ESCALATE_FUNCTIONAL, desktop)],
+    )
+    with pytest.raises(ValidationError) as err:
+        catalog.set_group_active(desk, root, "Desktop", False)
+    assert str(err.value) == (
+        "The group Desktop cannot be deactivated while something routes to it: "
+        f"1 escalation rule (of {policy.name}). Move them to another group first"
+    )
+    escalation_rules.set_rules(desk, root, policy.id, kept)
+    catalog.set_group_active(desk, root, "Desktop", False)
+    assert [g.name for g in queries.groups(desk) if not g.active] == ["Desktop"]

@@ -116,6 +116,18 @@ def test_a_new_group_added_then_deactivated(qtbot, world, runner) -> None:  # ty
     qtbot.waitUntil(lambda: window.message.error)
     assert window.message.text() == "A group named 'Network' exists already"
     assert window.name.text() == "Network" and window.name.hasFocus()
+    # an incident's Assign dialog no longer offers it
+    from tests.qt.test_incident_actions import CTRL, SHIFT, _action, _close
+    from tests.qt.test_incident_actions import _window as incident_window
+
+    rec = incidents.log_incident(world.desk, world.ana, NewIncident("Printer jam"))
+    inc = incident_window(qtbot, world, runner, world.carla, rec.id)
+    dialog = _action(qtbot, inc, Qt.Key.Key_A, CTRL | SHIFT)
+    group = dialog.fields["group"]
+    offered = [group.itemText(i) for i in range(group.count())]
+    assert "Network" in offered and "Desktop" not in offered
+    dialog.reject()
+    _close(inc)
 
 
 def test_deactivate_and_delete_refused_naming_what_refers_to_the_group(

@@ -105,7 +105,8 @@ def action_dialog(
             ver0,
             parent,
         )
-        group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in groups])
+        offered = [g for g in groups if g.active or g.id == r.group_id]  # not a deactivated one
+        group_combo = d.add_combo("group", "&Group:", [(g.name, g.id) for g in offered])
         group_combo.setCurrentIndex(max(group_combo.findData(r.group_id), 0))
         assignee = d.add_combo("assignee", "&Assignee:", [("(group only)", None)])
         d.add_line("reason", "&Reason:")
@@ -133,7 +134,7 @@ def action_dialog(
         fill_agents()
         return d
     if name == "escalate":
-        higher = [g for g in groups if g.line > r.support_line]
+        higher = [g for g in groups if g.line > r.support_line and g.active]
         d = ActionDialog(
             "Escalate…",
             runner,

@@ -195,7 +195,8 @@ class AddTaskDialog(_Form):
         self.group_combo.setAccessibleName("Task group")
         self.group_combo.addItem("(choose a group)", None)
         for g in groups:
-            self.group_combo.addItem(g.name, g.id)
+            if g.active:  # a deactivated group is asked nothing new
+                self.group_combo.addItem(g.name, g.id)
         self.assignee_combo = QComboBox()
         self.assignee_combo.setAccessibleName("Task assignee")
         self.assignee_combo.addItem("(anyone in the group)", None)
