@@ -333,40 +333,18 @@ def add_import(
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _read_text(path: Path) -> str:
-    import gzip
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ValidationError(f"{path}: a damaged gzip file ({exc})") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
-
-
 def run_import(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
     import csv
     import time
 
     from tqdm import tqdm
 
-    from app.domain.imports import read_bpi2013, read_servicenow
     from app.services import imports as import_service
 
     who = actor or desk.system()
     started = time.perf_counter()
-    text = _read_text(args.file)
-    log = (
-        read_servicenow(text, desk.zone)
-        if args.import_command == "servicenow"
-        else read_bpi2013(text)
+    log = import_service.read_log(
+        args.import_command, import_service.read_text(args.file), desk.zone
     )
     for p in log.problems:
         print(f"{args.file}:{p.line}: {p.reason}", file=sys.stderr)

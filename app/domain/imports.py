@@ -87,13 +87,21 @@ class ReadLog:
 
 
 def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number in the file, row) of a CSV text with a header (a byte-order mark dropped)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """(line number in the file, row) of a CSV text with a header (a byte-order mark dropped),
+    as csv.DictReader reads it: values stripped, a short row filled with "", a long one's extra
+    values dropped, blank lines skipped."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if header is None:
+        return
+    keys = [k.strip() for k in header]
+    width = len(keys)
     for row in reader:
-        yield (
-            reader.line_num,
-            {k.strip(): (v or "").strip() for k, v in row.items() if k is not None},
-        )
+        if not row:
+            continue
+        if len(row) != width:
+            row = (row + [""] * width)[:width]
+        yield reader.line_num, dict(zip(keys, [v.strip() for v in row], strict=True))
 
 
 def _group_runs(
@@ -149,12 +157,21 @@ SERVICENOW_COLUMNS = (
 )
 
 
-def _sn_time(text: str, zone: tzinfo) -> datetime:
-    return datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=zone)
+def _sn_time(text: str, zone: tzinfo, seen: dict[str, datetime] | None = None) -> datetime:
+    """A `d/m/Y H:M` time in `zone`; `seen` keeps those already read (a log repeats them)."""
+    if seen is not None:
+        found = seen.get(text)
+        if found is not None:
+            return found
+    at = datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=zone)
+    if seen is not None:
+        seen[text] = at
+    return at
 
 
 def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
     out = ReadLog()
+    seen: dict[str, datetime] = {}
     rows = list(csv_rows(text))
     out.rows = len(rows)
     if rows:
@@ -178,7 +195,7 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
                 )
                 continue
             try:
-                at = _sn_time(row["sys_updated_at"], zone)
+                at = _sn_time(row["sys_updated_at"], zone, seen)
             except ValueError:
                 out.problems.append(
                     Problem(
@@ -213,7 +230,7 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
         _, last_line, last = max(good, key=lambda g: (g[0], g[1]))  # its latest update
         number = last["number"]
         try:
-            opened = _sn_time(last["opened_at"], zone)
+            opened = _sn_time(last["opened_at"], zone, seen)
         except ValueError:
             out.problems.append(
                 Problem(
@@ -228,7 +245,7 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
             if value is None:
                 return None
             try:
-                return _sn_time(value, zone)
+                return _sn_time(value, zone, seen)
             except ValueError:
                 out.problems.append(
                     Problem(line, f"{row['number']}: {name} {value!r} is not d/m/Y H:M; left empty")
