@@ -551,7 +551,8 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
         "priority": priority,
         "hold_reason": None,
     }
-    reassignments = reopens = 0
+    reassignments = reopens = returns = 0
+    left: set[object] = set()  # the groups it was taken away from (ping-pong)
     pause_start: datetime | None = None
     resolved_at: datetime | None = None
     pauses: list[Pause] = []
@@ -576,6 +577,9 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
         version += 1
         if "group_id" in changed and current["group_id"] is not None:
             reassignments += 1
+            left.add(current["group_id"])
+            if changed["group_id"] in left:
+                returns += 1
         if "state" in changed:
             old_state = State(str(current["state"]))
             if old_state in (State.RESOLVED, State.CLOSED) and step.state.active:
@@ -650,7 +654,7 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
         if item.reassignment_count is not None
         else reassignments,
         "reopen_count": item.reopen_count if item.reopen_count is not None else reopens,
-        "group_returns": 0,
+        "group_returns": returns,
         "escalated_to_supervisor": False,
         "flagged": False,
         "parent_id": None,
@@ -658,6 +662,7 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
         "problem_id": None,
         "known_error_id": None,
         "change_ref": item.change_ref[:40] if item.change_ref else None,
+        "made_sla": item.made_sla,
         "caused_by_id": None,
         "caused_by_change": None,
         "resolution_code": None,
