@@ -63,7 +63,16 @@ from typing import Any, NoReturn, TextIO
 
 from sqlalchemy import exc as sa_exc
 
-from app import cli_admin, cli_intake, cli_lifecycle, cli_mail, cli_problems, cli_sla, cli_tasks
+from app import (
+    cli_admin,
+    cli_intake,
+    cli_lifecycle,
+    cli_mail,
+    cli_problems,
+    cli_reports,
+    cli_sla,
+    cli_tasks,
+)
 from app.db import schema as db_schema
 from app.db.config import DatabaseConfig, resolve
 from app.db.engine import make_engine, sqlite_path
@@ -249,6 +258,7 @@ def build_parser() -> _Parser:
     cli_sla.add_commands(sub, plain, acting)
     cli_problems.add_commands(sub, plain, acting)
     cli_mail.add_commands(sub, plain, acting)
+    cli_reports.add_command(sub, plain)
     return parser
 
 
@@ -339,6 +349,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _task(args)
     if command == cli_problems.NOUN:
         return _problems(args)
+    if command == cli_reports.NOUN:
+        with _desk(args) as desk:
+            return cli_reports.run(args, desk)
     if command == "incident":
         handlers: dict[str, Callable[[argparse.Namespace], int]] = {
             "new": _incident_new,
