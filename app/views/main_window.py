@@ -690,6 +690,11 @@ class MainWindow(QMainWindow):
                 dialog.matrix_changed()
             for window in self._windows.values():  # and an open incident: levels, priority
                 window.matrix_changed()  # type: ignore[attr-defined]
+        if entities & {"category", "service"}:  # an open new-incident form lists what is active
+            from app.views.new_incident import NewIncidentDialog
+
+            for dialog in self.findChildren(NewIncidentDialog):
+                dialog.catalog_changed()
         if entities - {saved_views.ENTITY}:
             self._load_lookups()
 

@@ -454,6 +454,48 @@ class NewIncidentDialog(QDialog):
             self.also_affects.addItem(item)
         self._fill_levels(data.matrix)
 
+    def catalog_changed(self) -> None:
+        """Categories or services changed (here or on another workstation): the pickers list
+        what is active now; what the agent picked stays picked while it is offered."""
+        if not self._form_loaded:
+            return
+        desk = self.desk
+        self.runner.run(
+            lambda: (queries.categories(desk), queries.services(desk)),
+            self._catalog_read,
+            key=f"catalog-{id(self)}",
+        )
+
+    def _catalog_read(self, data: tuple[list[CategoryRecord], list[ServiceRecord]]) -> None:
+        categories, services = data
+        picked_category, picked_service = self.category.currentData(), self.service.currentData()
+        ticked = set(self.also_affected())
+        self._categories = categories
+        for combo, items, picked in (
+            (self.category, [(c.path, c.id) for c in categories], picked_category),
+            (self.service, [(x.name, x.id) for x in services], picked_service),
+        ):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("(none)", None)
+            for text, key in items:
+                combo.addItem(text, key)
+            idx = combo.findData(picked)
+            combo.setCurrentIndex(max(idx, 0))
+            combo.blockSignals(False)
+            if idx < 0 and picked is not None:  # it left the catalog: the form says so
+                combo.currentIndexChanged.emit(0)
+        self.also_affects.blockSignals(True)
+        self.also_affects.clear()
+        for x in services:
+            kind = " (configuration item)" if x.kind == "ci" else ""
+            item = QListWidgetItem(x.name + kind)
+            item.setData(Qt.ItemDataRole.UserRole, x.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if x.id in ticked else Qt.CheckState.Unchecked)
+            self.also_affects.addItem(item)
+        self.also_affects.blockSignals(False)
+
     def matrix_changed(self) -> None:
         """A new priority matrix was saved (here or on another workstation): the impact and
         urgency levels it defines, and the priority the chosen ones give now."""

@@ -230,3 +230,27 @@ def test_an_agent_is_refused(qtbot, world, runner, no_dialogs) -> None:  # type:
     finally:
         window.shutdown()
         runner.wait()
+
+
+def test_an_open_new_incident_form_follows_the_catalog(qtbot, world, runner, other_desk) -> None:  # type: ignore[no-untyped-def]
+    main = open_main(qtbot, world, runner, world.ana)
+    try:
+        dialog = main.new_incident()
+        assert isinstance(dialog, NewIncidentDialog)
+        qtbot.waitUntil(lambda: dialog.category.count() > 1)
+        dialog.category.setCurrentIndex(dialog.category.findData(world.email_category))
+        admin = other_desk.actor("admin")
+        catalog.add_category(other_desk, admin, "Hardware", default_impact=2)
+        catalog.add_service(other_desk, admin, "Printers")
+        catalog.set_service_active(other_desk, admin, "VPN", False)
+        qtbot.waitUntil(lambda: dialog.category.findText("Hardware") >= 0, timeout=10_000)
+        qtbot.waitUntil(lambda: dialog.service.findText("VPN") < 0, timeout=10_000)
+        assert dialog.category.currentData() == world.email_category  # the agent's pick stays
+        assert [dialog.service.itemText(i) for i in range(dialog.service.count())] == [
+            "(none)", "E-mail", "Printers",
+        ]  # fmt: skip
+        assert dialog.also_affects.count() == 2
+        dialog.reject()
+    finally:
+        main.shutdown()
+        runner.wait()
