@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from app.db.private_files import is_builtin, make_private
 from app.domain.errors import ValidationError
 
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ncpfs", "davfs"}
@@ -51,7 +52,10 @@ def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engin
     path = sqlite_path(url)
     journal = "WAL"
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if is_builtin(path):
+            make_private(path)  # its -wal and -shm take the database file's mode from SQLite
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
         if on_network_share(path.parent):
             journal = "DELETE"
     engine = create_engine(
