@@ -112,6 +112,15 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
         return
     conn = s.connection()
     sqlite = conn.dialect.name == "sqlite"
+    # a column the rows do not name gets its model's plain default, as the ORM would give it
+    # (a server default, or NULL, otherwise)
+    extra = {
+        c.name: c.default.arg  # type: ignore[attr-defined]
+        for c in table.columns
+        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+    }
+    if extra:
+        rows = [{**r, **extra} for r in rows]
     names = list(rows[0])
     columns = ", ".join(names)
     times = [i for i, n in enumerate(names) if isinstance(table.c[n].type, UTCDateTime)]
