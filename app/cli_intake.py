@@ -24,6 +24,7 @@ from types import FrameType
 
 from app.db.config import ENV_INTAKE_TOKEN, intake_token
 from app.domain.alerts import AlertRule, rules_from_json, rules_to_json
+from app.domain.csv_import import CsvMapping
 from app.domain.errors import ValidationError
 from app.domain.wording import local_time, plural
 from app.services import alerts as alert_service
@@ -327,14 +328,51 @@ def add_import(
     for name, what in (
         ("servicenow", "a ServiceNow incident audit export (CSV, or .csv.gz)"),
         ("bpi2013", "the BPI Challenge 2013 incident log (CSV, or .csv.gz)"),
+        ("csv", "any CSV of incidents, by a column mapping (README: Generic CSV import)"),
     ):
         p = isub.add_parser(name, parents=[acting], help=what)
         p.add_argument("file", type=Path, metavar="FILE")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        if name == "csv":
+            p.add_argument(
+                "--mapping",
+                type=Path,
+                metavar="MAPPING.json",
+                help="which column is which field; kept in the database for the next file with "
+                "the same columns (default: the one kept, else guessed from the column names)",
+            )
+
+
+def _csv_mapping(args: argparse.Namespace, desk: Desk, actor: Actor, text: str) -> CsvMapping:
+    """--mapping (then kept for the next run), else the kept one, else the guess (said)."""
+    from app.domain.csv_import import FIELDS, header_of, parse_mapping
+    from app.services import imports as import_service
+
+    header = header_of(text)
+    if args.mapping is not None:
+        try:
+            mapping_text = args.mapping.read_text("utf-8")
+        except OSError as exc:
+            raise ValidationError(f"Cannot read {args.mapping}: {exc.strerror or exc}") from exc
+        mapping = parse_mapping(mapping_text, str(args.mapping))
+        mapping.check(header)
+        import_service.save_mapping(desk, actor, header, mapping)
+        return mapping
+    mapping, saved = import_service.mapping_for(desk, header)
+    how = "the mapping kept from the last import of these columns" if saved else "guessed"
+    said = ", ".join(f"{c} -> {f}" for c, f in mapping.columns.items()) or "nothing"
+    print(f"Columns {how}: {said}", file=sys.stderr)
+    try:
+        mapping.check(header)
+    except ValidationError as exc:
+        raise ValidationError(
+            f'{exc} Write a mapping file (JSON: {{"columns": {{"COLUMN": "FIELD"}}}}; '
+            f"fields: {', '.join(FIELDS)}) and give it with --mapping."
+        ) from None
+    return mapping
 
 
 def run_import(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
-    import csv
     import time
 
     from tqdm import tqdm
@@ -343,9 +381,11 @@ def run_import(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int
 
     who = actor or desk.system()
     started = time.perf_counter()
-    log = import_service.read_log(
-        args.import_command, import_service.read_text(args.file), desk.zone
-    )
+    text = import_service.read_text(args.file)
+    mapping = None
+    if args.import_command == "csv":
+        mapping = _csv_mapping(args, desk, who, text)
+    log = import_service.read_log(args.import_command, text, desk.zone, mapping)
     for p in log.problems:
         print(f"{args.file}:{p.line}: {p.reason}", file=sys.stderr)
     steps = sum(len(i.steps) for i in log.incidents)
@@ -361,13 +401,7 @@ def run_import(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int
     for p in result.problems:
         print(f"{args.file}:{p.line}: {p.reason}", file=sys.stderr)
     problems = sorted([*log.problems, *result.problems], key=lambda p: p.line)
-    report = args.file.with_name(args.file.name + ".errors.csv")
-    if problems:
-        with report.open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["line", "problem"])
-            for p in problems:
-                w.writerow([p.line, p.reason])
+    report = import_service.write_report(args.file, problems)
     seconds = max(time.perf_counter() - started, 1e-9)
     print(
         f"{plural(log.rows, 'row')}, {plural(result.incidents, 'incident')} imported"

@@ -71,6 +71,7 @@ class ImportedIncident:
     change_ref: str | None = None
     major: bool = False
     made_sla: bool | None = None  # the source's own SLA verdict (ServiceNow's made_sla)
+    service: str | None = None  # the affected service or CI, by name (the desk's own)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,10 @@ running an import twice changes nothing, and a killed import resumes where it st
 
 from __future__ import annotations
 
+import csv
 import gzip
+import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -32,7 +35,8 @@ from sqlalchemy.orm import Session
 
 from app.db.changes import CHANNEL, append_change, change_log
 from app.domain.assignment import AssignmentMode
-from app.domain.errors import DeskError, ValidationError
+from app.domain.csv_import import CsvMapping, guess_mapping, mapping_from_json, read_csv
+from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
 from app.domain.imports import (
     ImportedIncident,
     Problem,
@@ -48,10 +52,12 @@ from app.models import (
     AuditEntry,
     Caller,
     Category,
+    ConfigItem,
     Group,
     ImportedRecord,
     Incident,
     JournalEntry,
+    Setting,
     SlaPause,
 )
 from app.models.base import UTCDateTime, utcnow
@@ -67,6 +73,7 @@ from app.services.incidents.mutation import (
 )
 from app.services.incidents.new import NewIncident, log_in_session
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
+from app.services.settings import read_setting, write_setting
 
 BATCH = 1000
 _LOOKUP_CHUNK = 500  # names per IN (...) look-up
@@ -200,6 +207,7 @@ class _Names:
         self.group_line: dict[int, int] = {}
         self.group_mode: dict[int, str] = {}
         self.category_group: dict[int, int | None] = {}
+        self.services: dict[str, int] = {}  # the desk's services and CIs by name
         self._loaded = False
 
     def load(self, s: Session) -> None:
@@ -222,6 +230,9 @@ class _Names:
             r = ids[cid]
             return (*path(int(r.parent_id)), r.name) if r.parent_id in ids else (r.name,)
 
+        self.services = {
+            name: int(cid) for cid, name in s.execute(select(ConfigItem.id, ConfigItem.name))
+        }
         for r in rows:
             self.category_group[int(r.id)] = r.default_group_id
             if r.parent_id is None or r.parent_id in ids:
@@ -388,6 +399,7 @@ class _Names:
         self.group_line.clear()
         self.group_mode.clear()
         self.category_group.clear()
+        self.services.clear()
         self._loaded = False
 
 
@@ -647,7 +659,7 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
         "caller_id": names.callers[item.caller] if item.caller else None,
         "channel": channel.value,
         "category_id": names.categories.get(item.category) if item.category else None,
-        "config_item_id": None,
+        "config_item_id": names.services.get(item.service) if item.service else None,
         "impact": int(current["impact"]),  # type: ignore[call-overload]
         "urgency": int(current["urgency"]),  # type: ignore[call-overload]
         "priority": int(current["priority"]),  # type: ignore[call-overload]
@@ -740,6 +752,7 @@ def _write_orm(
             caller_id=names.caller(s, actor, item.caller) if item.caller else None,
             channel=item.channel,
             category_id=names.category(s, item.category),
+            config_item_id=names.services.get(item.service) if item.service else None,
             impact=level(first.impact, size[0]),
             urgency=level(first.urgency, size[1]),
             group_id=group_id,
@@ -947,6 +960,14 @@ def import_incidents(
                 if todo:
                     book = fresh_policy_book(desk, s)
                     names.prepare(s, actor, todo)
+                    problems.extend(
+                        Problem(
+                            i.first_line,
+                            f"{i.external_id}: no service named {i.service!r}; left empty",
+                        )
+                        for i in todo
+                        if i.service and i.service not in names.services
+                    )
                     plan = _Plan(desk, s, actor, names, now, book)
                     plan.reference = reference
                     runs = [0] * (len(todo) + 1)
@@ -990,13 +1011,134 @@ def read_text(path: Path) -> str:
         raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
 
 
-def read_log(kind: str, text: str, zone: tzinfo) -> ReadLog:
-    """The incidents of a `kind` ("servicenow", "bpi2013") log's text."""
+KINDS = ("servicenow", "bpi2013", "csv")
+
+
+def read_log(kind: str, text: str, zone: tzinfo, mapping: CsvMapping | None = None) -> ReadLog:
+    """The incidents of a `kind` ("servicenow", "bpi2013", or "csv" by `mapping`) log's text."""
     if kind == "servicenow":
         return read_servicenow(text, zone)
     if kind == "bpi2013":
         return read_bpi2013(text)
-    raise ValidationError(f"Unknown log kind {kind!r}; use servicenow or bpi2013")
+    if kind == "csv":
+        if mapping is None:
+            raise ValidationError("A CSV import needs a column mapping", field="mapping")
+        return read_csv(text, mapping, zone)
+    raise ValidationError(f"Unknown log kind {kind!r}; use one of: {', '.join(KINDS)}")
+
+
+def report_path(path: Path) -> Path:
+    """Where the problems of importing `path` are written: next to it."""
+    return path.with_name(path.name + ".errors.csv")
+
+
+def write_report(path: Path, problems: Sequence[Problem]) -> Path | None:
+    """The problems (by line) as CSV next to the imported file; None when there were none.
+    A report of an earlier run is replaced."""
+    report = report_path(path)
+    if not problems:
+        return None
+    try:
+        with report.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["line", "problem"])
+            for p in sorted(problems, key=lambda p: p.line):
+                w.writerow([p.line, p.reason])
+    except OSError as exc:
+        raise EnvironmentProblem(
+            f"Cannot write the error report {report}: {exc.strerror or exc}"
+        ) from exc
+    return report
+
+
+@dataclass(frozen=True)
+class FileImport:
+    """What an import of a file did (the command's last line, the wizard's result page)."""
+
+    rows: int
+    incidents: int
+    skipped: int
+    problems: tuple[Problem, ...]
+    report: Path | None
+    seconds: float
+    cancelled: bool = False
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / max(self.seconds, 1e-9)
+
+
+def import_file(
+    desk: Desk,
+    actor: Actor,
+    kind: str,
+    path: Path,
+    *,
+    mapping: CsvMapping | None = None,
+    started: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> FileImport:
+    """Read, import and report `path` (see `import_incidents`); `started(rows)` once the file
+    is read, with the rows its incidents hold, then `progress(rows)` after each batch."""
+    clock = time.perf_counter()
+    log = read_log(kind, read_text(path), desk.zone, mapping)
+    if started is not None:
+        started(sum(len(i.steps) for i in log.incidents))
+    result = import_incidents(desk, actor, log.incidents, progress=progress, cancelled=cancelled)
+    problems = sorted([*log.problems, *result.problems], key=lambda p: p.line)
+    report = write_report(path, problems)
+    stopped = result.incidents + result.skipped < len(log.incidents)
+    return FileImport(
+        log.rows,
+        result.incidents,
+        result.skipped,
+        tuple(problems),
+        report,
+        time.perf_counter() - clock,
+        stopped,
+    )
+
+
+# -- CSV mappings, kept in the database for the next run --------------------------------------
+
+MAPPINGS = "csv_import_mappings"  # settings key: {json(header): mapping}
+
+
+def _signature(header: Sequence[str]) -> str:
+    return json.dumps(list(header), ensure_ascii=False)
+
+
+def saved_mapping(desk: Desk, header: Sequence[str]) -> CsvMapping | None:
+    """The mapping last used for a file with this header (any workstation), or None."""
+    saved = read_setting(desk, MAPPINGS, {})
+    data = saved.get(_signature(header)) if isinstance(saved, dict) else None
+    if data is None:
+        return None
+    try:
+        return mapping_from_json(data)
+    except ValidationError:
+        return None  # written by a newer release: guessed anew
+
+
+def save_mapping(desk: Desk, actor: Actor, header: Sequence[str], mapping: CsvMapping) -> None:
+    """Keep `mapping` for the next file with this header."""
+    actor.require(Permission.CONFIGURE)
+    mapping.check(header)
+    with desk.write() as s:
+        saved = s.scalar(select(Setting.value).where(Setting.key == MAPPINGS))
+        value = dict(saved) if isinstance(saved, dict) else {}
+        value[_signature(header)] = mapping.to_json()
+        write_setting(s, MAPPINGS, value)
+
+
+def mapping_for(desk: Desk, header: Sequence[str]) -> tuple[CsvMapping, bool]:
+    """The saved mapping for this header, else the one its names suggest; and whether it was
+    saved."""
+    saved = saved_mapping(desk, header)
+    if saved is not None:
+        return saved, True
+    return guess_mapping(header), False
 
 
 def imported_count(desk: Desk, source: str) -> int:
