@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from app.domain.errors import ValidationError
 from app.domain.imports import ImportedIncident, Problem, ReadLog, Step, csv_rows
@@ -409,7 +409,7 @@ def read_csv(text: str, mapping: CsvMapping, zone: tzinfo) -> ReadLog:
         if len(run) == 1 and mapping.column_of("updated_at") is None:
             timeline = _single_row_history(timeline[0], opened, resolved, closed)
         channel_text = r.value(last, "channel")
-        channel = _CHANNELS.get(_words(channel_text), None) if channel_text else "phone"
+        channel = _CHANNELS.get(_words(channel_text)) if channel_text else "phone"
         if channel is None:
             r.problems.append(
                 Problem(last_line, f"{number}: unknown channel {channel_text!r}; phone kept")
@@ -460,6 +460,5 @@ def _single_row_history(
         at = closed or opened
         out.append(Step(step.line, max(at, opened), State.CANCELLED, None, step.group))
         return out
-    later = opened + timedelta(0)
-    out.append(Step(step.line, later, state, step.hold_reason, step.group))
+    out.append(Step(step.line, opened, state, step.hold_reason, step.group))  # no time for it
     return out
