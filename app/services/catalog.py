@@ -378,8 +378,14 @@ def edit_category(
             )
         new_parent = c.parent_id if parent_id is None else (parent_id or None)
         if new_parent is not None:
-            if s.get(Category, new_parent) is None:
+            target = s.get(Category, new_parent)
+            if target is None:
                 raise ValidationError(f"No category with id {new_parent}", field="parent")
+            if c.active and not target.active and new_parent != c.parent_id:
+                raise ValidationError(
+                    f"{before[new_parent]} is deactivated: {before[c.id]} cannot move under it",
+                    field="parent",
+                )
             under = _under(s, c.id)
             if new_parent == c.id or new_parent in under:
                 raise ValidationError(

@@ -181,8 +181,13 @@ def test_a_category_deactivated_with_what_is_under_it(desk: Desk) -> None:
     }
     with pytest.raises(ValidationError, match="is under Software, which is deactivated"):
         catalog.set_category_active(desk, root, email, True)
+    other = catalog.add_category(desk, root, "Other")
+    with pytest.raises(
+        ValidationError, match="Software is deactivated: Other cannot move under it"
+    ):
+        catalog.edit_category(desk, root, other, parent_id=software)
     assert catalog.set_category_active(desk, root, software, True) == 1
-    assert [c.path for c in queries.categories(desk)] == ["Software"]
+    assert [c.path for c in queries.categories(desk)] == ["Other", "Software"]
     assert ("Active", "yes", "no") in _audit(desk, "category", email)
 
 

@@ -271,7 +271,8 @@ class UsersWindow(QMainWindow):
     def _fill_groups(self, checked: set[str]) -> None:
         self.group_list.clear()
         for g in self.groups:
-            item = QListWidgetItem(f"{g.name} (line {g.line})")
+            off = "" if g.active else ", deactivated"
+            item = QListWidgetItem(f"{g.name} (line {g.line}{off})")
             item.setData(Qt.ItemDataRole.UserRole, g.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(
