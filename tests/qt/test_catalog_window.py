@@ -254,3 +254,15 @@ def test_an_open_new_incident_form_follows_the_catalog(qtbot, world, runner, oth
     finally:
         main.shutdown()
         runner.wait()
+
+
+def test_every_alt_letter_is_unique_on_each_tab(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
+    from tests.qt.test_groups_window import _letters
+
+    window = _window(qtbot, world, runner)
+    for tab, new in ((0, window.cat_new), (1, window.svc_new)):
+        window.tabs.setCurrentIndex(tab)
+        for _state in ("selected", "new"):
+            letters = _letters(window)
+            assert len(letters) == len(set(letters)) and len(letters) >= 12, letters
+            qtbot.mouseClick(new, Qt.MouseButton.LeftButton)

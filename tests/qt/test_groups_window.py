@@ -196,3 +196,34 @@ def test_an_agent_is_refused(qtbot, world, runner, no_dialogs) -> None:  # type:
     finally:
         window.shutdown()
         runner.wait()
+
+
+def _letters(widget) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Alt+letter of every visible label, button and tab in `widget`."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel, QTabBar
+
+    texts = [w.text() for w in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton)
+             if w.isVisibleTo(widget)]  # fmt: skip
+    for bar in (b for b in widget.findChildren(QTabBar) if b.isVisibleTo(widget)):
+        texts += [bar.tabText(i) for i in range(bar.count())]
+    out = []
+    for text in texts:
+        i = text.replace("&&", "").find("&")
+        if i >= 0:
+            out.append(text.replace("&&", "")[i + 1].lower())
+    return out
+
+
+def test_every_alt_letter_is_unique_for_a_new_and_a_deactivated_group(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, world, runner)
+    qtbot.mouseClick(window.new_button, Qt.MouseButton.LeftButton)  # Add group
+    letters = _letters(window)
+    assert len(letters) == len(set(letters)), letters
+    catalog.add_group(world.desk, world.admin, "Old", 3)
+    catalog.set_group_active(world.desk, world.admin, "Old", False)
+    window.load()
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == 4)
+    _pick(qtbot, window, "Old")
+    assert window.active_button.text() == "&Activate"
+    letters = _letters(window)
+    assert len(letters) == len(set(letters)), letters

@@ -103,10 +103,10 @@ class GroupsWindow(QMainWindow):
         self.status_label.setWordWrap(True)
         form = QFormLayout()
         form.addRow("&Name:", self.name)
-        form.addRow("Support &line:", self.line)
-        form.addRow("Su&pervisor:", self.supervisor)
+        form.addRow("Su&pport line:", self.line)
+        form.addRow("Super&visor:", self.supervisor)
         form.addRow("&E-mail:", self.email)
-        form.addRow("&Assignment:", self.assignment)
+        form.addRow("Assi&gnment:", self.assignment)
         form.addRow("&Members:", self.member_list)
         form.addRow("Status:", self.status_label)
         self._fields = {
