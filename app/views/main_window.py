@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import (
     QByteArray,
@@ -493,6 +494,13 @@ class MainWindow(QMainWindow):
         inc_menu = menu.addMenu("&Incident")
         inc_menu.addAction(self.open_action)
         inc_menu.addAction(self.take_action)
+        self.problem_from_selection_action = self._action(
+            "Create &problem from the selection…",
+            None,
+            self.problem_from_selection,
+            "A problem record for the selected incidents' cause, each linked to it",
+        )
+        inc_menu.addAction(self.problem_from_selection_action)
         inc_menu.addSeparator()
         self.available_action = AvailabilityAction(self.desk, self.actor, self.runner, self)
         inc_menu.addAction(self.available_action)
@@ -516,6 +524,10 @@ class MainWindow(QMainWindow):
             "My group's &tasks…", None, self.open_group_tasks, "The open tasks asked of your groups"
         )
         view_menu.addAction(self.group_tasks_action)
+        self.problems_action = self._action(
+            "&Problems…", "Ctrl+Shift+P", self.open_problems, "Problem records and known errors"
+        )
+        view_menu.addAction(self.problems_action)
         self.matrix_action = self._action("Priority &matrix…", None, self.open_matrix_editor)
         admin_menu = menu.addMenu("&Admin")
         admin_menu.setToolTipsVisible(True)
@@ -578,6 +590,14 @@ class MainWindow(QMainWindow):
             "resolve, ageing, first-line resolution",
         )
         supervisor_menu.addAction(self.dashboard_action)
+        self.reports_action = self._action(
+            "&Reports…",
+            None,
+            self.open_reports,
+            "Time to resolve, SLA, first contact, push to front, reassignments, ping-pong, "
+            "down a line, reopens, waiting on the caller, backlog",
+        )
+        supervisor_menu.addAction(self.reports_action)
         if not can(self.actor.role, Permission.BULK_EDIT):
             self.bulk_action.setEnabled(False)
             self.bulk_action.setToolTip(
@@ -1314,6 +1334,51 @@ class MainWindow(QMainWindow):
             window.open_incident.connect(self.open_incident)
             self.feed.other_changed.connect(window.others_changed)
             self.group_tasks_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def open_problems(self) -> QWidget:
+        from app.views.problems import ProblemsWindow
+
+        window = getattr(self, "problems_window", None)
+        if window is None:
+            window = ProblemsWindow(self.desk, self.actor, self.runner, self)
+            window.open_incident.connect(self.open_incident)
+            self.feed.other_changed.connect(window.others_changed)
+            self.feed.incidents_changed.connect(window.incidents_changed)
+            self.problems_window = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def problem_from_selection(self) -> None:
+        from app.views.problems import create_problem
+
+        ids = self.selected_ids()
+        if not ids:
+            self.statusBar().showMessage("Select the incidents the problem is about")
+            return
+        row = self.model.cached_row(ids[0])
+
+        def done(problem: Any) -> None:
+            self.statusBar().showMessage(
+                f"{problem.number} created with {plural(len(problem.incidents), 'incident')}"
+            )
+            self.open_problems().show_problem(problem.id)  # type: ignore[attr-defined]
+
+        self.problem_dialog = create_problem(
+            self, self.desk, self.actor, self.runner, ids, row.title if row else "", done
+        )
+
+    def open_reports(self) -> None:
+        from app.views.reports import ReportsWindow
+
+        window = getattr(self, "reports_window", None)
+        if window is None:
+            window = ReportsWindow(self.desk, self.runner, self)
+            self.reports_window = window
         window.show()
         window.raise_()
         window.activateWindow()

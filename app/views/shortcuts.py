@@ -24,6 +24,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Queue", "Ctrl+1", "Go to the saved views"),
     ("Queue", "Ctrl+2", "Show or hide the notifications"),
     ("Queue", "Ctrl+Shift+S", "Save the current filter as a view"),
+    ("Queue", "Ctrl+Shift+P", "Problems (the problem records and known errors)"),
     ("Queue", "Ctrl+Q", "Quit"),
     ("New incident", "Ctrl+Enter", "Log the incident"),
     (

@@ -452,6 +452,11 @@ class IncidentWindow(QMainWindow):
             self.review_action.triggered.connect(self.open_review)
             self.toolbar.addSeparator()
             self.toolbar.addAction(self.review_action)
+        self.problem_action = QAction("Create problem…", self)
+        self.problem_action.setIconText("Problem")
+        self.problem_action.triggered.connect(self.create_problem)
+        self.toolbar.addAction(self.problem_action)
+        self.problem_dialog: QWidget | None = None
         QShortcut(QKeySequence("Ctrl+S"), self, self.save)
         QShortcut(QKeySequence("F5"), self, self.reload)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
@@ -793,6 +798,22 @@ class IncidentWindow(QMainWindow):
             self._fill_fields(self.record, only_clean=False)
             self._hide_banner()
 
+    def create_problem(self) -> None:
+        """A problem record for this incident, linked to it (Related names it after)."""
+        from app.views.problems import create_problem
+
+        r = self.record
+        if r is None:
+            return
+
+        def done(problem: Any) -> None:
+            self.statusBar().showMessage(f"{problem.number} created, {r.number} linked to it")
+            self.reload()
+
+        self.problem_dialog = create_problem(
+            self, self.desk, self.actor, self.runner, [r.id], r.title, done
+        )
+
     def open_review(self) -> None:
         wizard = ReviewWizard(self.desk, self.actor, self.runner, self.incident_id, self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -991,7 +1012,11 @@ class IncidentWindow(QMainWindow):
 
     def _affected_buttons(self) -> None:
         r = self.record
-        why = None if r is None else rule_why_not(self.actor, IncidentFacts.of(r), IncidentAction.EDIT)
+        why = (
+            None
+            if r is None
+            else rule_why_not(self.actor, IncidentFacts.of(r), IncidentAction.EDIT)
+        )
         item = self.affected_list.currentItem()
         chosen = item is not None and why is None
         primary = item is not None and item.text().endswith(" · primary")
@@ -1106,6 +1131,15 @@ class IncidentWindow(QMainWindow):
     def _update_actions(self) -> None:
         if self.record is None:
             return
+        no_problem = rule_why_not(
+            self.actor, IncidentFacts.of(self.record), IncidentAction.LINK_RELATED
+        )
+        self.problem_action.setEnabled(no_problem is None)
+        self.problem_action.setToolTip(
+            "A problem record for this incident's cause, the incident linked to it"
+            if no_problem is None
+            else f"Create problem…\nUnavailable: {no_problem}"
+        )
         for spec in ACTIONS:
             action = self.actions_by_name[spec.name]
             reason = why_not(spec, self.actor, self.record)
