@@ -7,13 +7,14 @@ group added, edited and deactivated; a change on another workstation reaching th
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.services import catalog, incidents, queries
 from app.services.incidents import NewIncident
 from app.views.admin.catalog_window import CatalogWindow, open_catalog_window
 from app.views.new_incident import NewIncidentDialog
-from tests.qt.conftest import open_main
+from tests.qt.conftest import BOTH_ENGINES, open_main
 
 
 def _window(qtbot, world, runner) -> CatalogWindow:  # type: ignore[no-untyped-def]
@@ -197,6 +198,7 @@ def test_services_and_cis_with_an_owner_group(
     assert catalog.find_service(world.desk, "VPN").active
 
 
+@pytest.mark.parametrize("world", BOTH_ENGINES, indirect=True)
 def test_a_change_on_another_workstation_reaches_the_open_window(
     qtbot, world, runner, other_desk
 ) -> None:  # type: ignore[no-untyped-def]

@@ -6,12 +6,13 @@ refused."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.services import catalog, incidents
 from app.services.incidents import NewIncident
 from app.views.admin.groups_window import GroupsWindow, open_groups_window
-from tests.qt.conftest import open_main
+from tests.qt.conftest import BOTH_ENGINES, open_main
 
 
 def _window(qtbot, world, runner) -> GroupsWindow:  # type: ignore[no-untyped-def]
@@ -159,6 +160,7 @@ def test_deactivate_and_delete_refused_naming_what_refers_to_the_group(
     assert _row(window, "Network")[6] == "Active"
 
 
+@pytest.mark.parametrize("world", BOTH_ENGINES, indirect=True)
 def test_a_change_on_another_workstation_reaches_the_open_window(
     qtbot, world, runner, other_desk
 ) -> None:  # type: ignore[no-untyped-def]
