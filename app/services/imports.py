@@ -1085,7 +1085,9 @@ def import_file(
     log = read_log(kind, read_text(path), desk.zone, mapping)
     if started is not None:
         started(sum(len(i.steps) for i in log.incidents))
-    result = import_incidents(desk, actor, log.incidents, progress=progress, cancelled=cancelled)
+    result = import_incidents(
+        desk, actor, log.incidents, progress=progress, cancelled=cancelled, batch=BATCH
+    )
     problems = sorted([*log.problems, *result.problems], key=lambda p: p.line)
     report = write_report(path, problems)
     stopped = result.incidents + result.skipped < len(log.incidents)

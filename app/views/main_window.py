@@ -489,6 +489,10 @@ class MainWindow(QMainWindow):
             "&Export view as CSV…", None, self.export_view, "Save every row of this view as CSV"
         )
         file_menu.addAction(self.export_action)
+        self.import_action = self._action(
+            "&Import…", None, self.open_import_wizard, "Incidents from another tool, with history"
+        )
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         inc_menu = menu.addMenu("&Incident")
@@ -558,7 +562,7 @@ class MainWindow(QMainWindow):
             self.sla_action.setToolTip(may_edit_matrix(self.actor) or "")
             self.escalation_action.setEnabled(False)
             self.escalation_action.setToolTip(may_edit_matrix(self.actor) or "")
-            for action in (self.groups_action, self.catalog_action):
+            for action in (self.groups_action, self.catalog_action, self.import_action):
                 action.setEnabled(False)
                 action.setToolTip(may_edit_matrix(self.actor) or "")
         if not can(self.actor.role, Permission.MANAGE_USERS):
@@ -717,6 +721,13 @@ class MainWindow(QMainWindow):
                 dialog.catalog_changed()
         if entities - {saved_views.ENTITY}:
             self._load_lookups()
+
+    def open_import_wizard(self) -> None:
+        from app.views.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.desk, self.runner, self.actor, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.show()
 
     def export_view(self) -> None:
         from app.views.export_csv import export_view
