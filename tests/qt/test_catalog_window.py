@@ -66,6 +66,7 @@ def test_defaults_set_by_keyboard_a_subcategory_and_the_new_incident_form(
     _choose(qtbot, window.cat_impact, "2")
     _choose(qtbot, window.cat_urgency, "1")
     assert window.category_dirty
+    qtbot.keyClicks(window.cat_reason, "Mail outages hurt")
     qtbot.keyClick(window.cat_urgency, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: window.cat_message.text() == "Saved Email")
     qtbot.waitUntil(lambda: _tree(window)[3][2] == "2 - Medium")
@@ -75,6 +76,7 @@ def test_defaults_set_by_keyboard_a_subcategory_and_the_new_incident_form(
         ("Default impact", "", "2"),
         ("Default urgency", "", "1"),
     }
+    assert {r[5] for r in window.cat_history_model.rows[:2]} == {"Mail outages hurt"}
     qtmodeltester.check(window.cat_history_model)
 
     # a subcategory under it

@@ -64,6 +64,7 @@ def test_line_supervisor_email_assignment_members_saved_and_in_history(
     qtbot.keyClick(window.member_list, Qt.Key.Key_Space)
     assert ben.checkState() == Qt.CheckState.Checked
     assert window.dirty
+    qtbot.keyClicks(window.reason, "Mail moves to the vendor team")
     qtbot.mouseClick(window.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.message.text() == "Saved Messaging")
     qtbot.waitUntil(lambda: _row(window, "Messaging")[1] == "3rd line")
@@ -84,6 +85,8 @@ def test_line_supervisor_email_assignment_members_saved_and_in_history(
         ("Members", "", "Ben Network"),
     } <= changes
     assert window.history_model.rows[0][1] == "Dev Admin"
+    assert window.history_model.rows[0][5] == "Mail moves to the vendor team"
+    assert window.reason.text() == ""  # a reason is for one change
     qtmodeltester.check(window.history_model)
 
     # removing a member with the mouse

@@ -157,7 +157,11 @@ class CatalogWindow(QMainWindow):
         impact_label.setBuddy(self.cat_impact)
         form.addRow(impact_label, levels)
         form.addRow("", note)
+        self.cat_reason = QLineEdit()
+        self.cat_reason.setAccessibleName("Reason")
+        self.cat_reason.setPlaceholderText("Why (optional): kept in the History tab")
         form.addRow("Status:", self.cat_status)
+        form.addRow("R&eason:", self.cat_reason)
         self._category_fields = {
             "name": self.cat_name,
             "parent": self.cat_parent,
@@ -226,7 +230,11 @@ class CatalogWindow(QMainWindow):
         form.addRow("&Kind:", self.svc_kind)
         form.addRow("&Owner group:", self.svc_group)
         form.addRow("Desc&ription:", self.svc_description)
+        self.svc_reason = QLineEdit()
+        self.svc_reason.setAccessibleName("Reason")
+        self.svc_reason.setPlaceholderText("Why (optional): kept in the History tab")
         form.addRow("Status:", self.svc_status)
+        form.addRow("R&eason:", self.svc_reason)
         self._service_fields = {
             "name": self.svc_name,
             "kind": self.svc_kind,
@@ -514,8 +522,10 @@ class CatalogWindow(QMainWindow):
         def finished(_result: object) -> None:
             if message is self.cat_message:
                 self.category_dirty = False
+                self.cat_reason.clear()
             else:
                 self.service_dirty = False
+                self.svc_reason.clear()
             message.say(done_text)
             self.changed.emit()
             self.load()
@@ -537,6 +547,7 @@ class CatalogWindow(QMainWindow):
         group = str(self.cat_group.currentData() or "")
         impact = int(self.cat_impact.currentData() or 0)
         urgency = int(self.cat_urgency.currentData() or 0)
+        reason = self.cat_reason.text().strip() or None
         if c is None:
             groups = {g.name: g.id for g in (self.data.groups if self.data else [])}
 
@@ -571,6 +582,7 @@ class CatalogWindow(QMainWindow):
                 default_group=group,
                 default_impact=impact,
                 default_urgency=urgency,
+                reason=reason,
             ),
             self.cat_message,
             f"Saved {' '.join(name.split())}",
@@ -583,9 +595,11 @@ class CatalogWindow(QMainWindow):
         if c is None:
             return
         active = not c.active
+        reason = self.cat_reason.text().strip() or None
 
         def done(n: int) -> None:
             self.category_dirty = False
+            self.cat_reason.clear()
             if active:
                 self.cat_message.say(f"{c.path} is active again")
             else:
@@ -600,7 +614,7 @@ class CatalogWindow(QMainWindow):
             self.load()
 
         self.runner.run(
-            lambda: catalog.set_category_active(desk, actor, c.id, active),
+            lambda: catalog.set_category_active(desk, actor, c.id, active, reason=reason),
             done,
             self._category_failed,
             write=True,
@@ -643,6 +657,7 @@ class CatalogWindow(QMainWindow):
         name, description = self.svc_name.text(), self.svc_description.text()
         kind, group = str(self.svc_kind.currentData()), str(self.svc_group.currentData() or "")
         shown = " ".join(name.split())
+        reason = self.svc_reason.text().strip() or None
         if svc is None:
 
             def added(new_id: int) -> None:
@@ -671,6 +686,7 @@ class CatalogWindow(QMainWindow):
                 kind=kind,
                 group=group,
                 description=description,
+                reason=reason,
             ),
             self.svc_message,
             f"Saved {shown}",
@@ -683,8 +699,9 @@ class CatalogWindow(QMainWindow):
         if svc is None:
             return
         active = not svc.active
+        reason = self.svc_reason.text().strip() or None
         self._write(
-            lambda: catalog.set_service_active(desk, actor, svc.name, active),
+            lambda: catalog.set_service_active(desk, actor, svc.name, active, reason=reason),
             self.svc_message,
             f"{svc.name} is {'active again' if active else 'deactivated: not offered when logging'}",
             self._service_failed,

@@ -108,7 +108,11 @@ class GroupsWindow(QMainWindow):
         form.addRow("&E-mail:", self.email)
         form.addRow("Assi&gnment:", self.assignment)
         form.addRow("&Members:", self.member_list)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason")
+        self.reason.setPlaceholderText("Why (optional): kept in the History tab")
         form.addRow("Status:", self.status_label)
+        form.addRow("&Reason:", self.reason)
         self._fields = {
             "name": self.name,
             "line": self.line,
@@ -329,6 +333,7 @@ class GroupsWindow(QMainWindow):
     def _write(self, fn: object, done_text: str, select: str | None = None) -> None:
         def finished(_result: object) -> None:
             self.dirty = False
+            self.reason.clear()
             self.message.say(done_text)
             self.changed.emit()
             self.load(select)
@@ -341,6 +346,7 @@ class GroupsWindow(QMainWindow):
         line, mode = int(self.line.currentData()), str(self.assignment.currentData())
         supervisor = str(self.supervisor.currentData() or "")
         members = sorted(self._checked_members())
+        reason = self.reason.text().strip() or None
         if group is None:
             self._write(
                 lambda: catalog.add_group(
@@ -368,6 +374,7 @@ class GroupsWindow(QMainWindow):
                 email=email,
                 assignment=mode,
                 members=members,
+                reason=reason,
             ),
             f"Saved {name}",
             name,
@@ -378,8 +385,9 @@ class GroupsWindow(QMainWindow):
         if group is None:
             return
         active = not group.active
+        reason = self.reason.text().strip() or None
         self._write(
-            lambda: catalog.set_group_active(desk, actor, group.name, active),
+            lambda: catalog.set_group_active(desk, actor, group.name, active, reason=reason),
             f"{group.name} is {'active again' if active else 'deactivated: not offered for new incidents'}",
             group.name,
         )
