@@ -327,6 +327,35 @@ def main() -> int:
     print("wrote", out / "dashboard.png")
     dash.close()
 
+    # View > Problems: the demo's problem records, the first one's form
+    from app.views.problems import ProblemsWindow
+
+    probs = ProblemsWindow(desk, actor, runner)
+    probs.resize(1280, 680)
+    probs.show()
+    settle(1200)
+    probs.filter_box.setCurrentIndex(1)  # All
+    settle(800)
+    with_incidents = next((k for k, r in enumerate(probs.model.rows) if r.incidents), 0)
+    probs.table.selectRow(with_incidents)
+    settle(1000)
+    probs.grab().save(str(out / "problems.png"))
+    print("wrote", out / "problems.png")
+    probs.close()
+
+    # Supervisor > Reports: reassignments over the demo desk
+    from app.views.reports import ReportsWindow
+
+    reps = ReportsWindow(desk, runner)
+    reps.resize(1180, 560)
+    reps.show()
+    settle(800)
+    reps.name_box.setCurrentIndex(reps.name_box.findData("reassignments"))
+    settle(1200)
+    reps.grab().save(str(out / "reports.png"))
+    print("wrote", out / "reports.png")
+    reps.close()
+
     window.shutdown()
     runner.shutdown()
     engine.dispose()

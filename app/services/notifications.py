@@ -2,7 +2,8 @@
 groups, their incident's resolution clock passing 75% (and 100%), the response clock of an
 incident nobody has taken yet in one of their groups (of their own incident, if assigned)
 passing 75% (and 100%), for a supervisor, an incident of their group escalated to them
-(hierarchical escalation), and whatever an SLA policy's escalation rules say to tell the
+(hierarchical escalation) and a P1, P2 or major incident of their group resolved (the
+post-incident review offered), and whatever an SLA policy's escalation rules say to tell the
 assignee, the group or its supervisor ("tell_group_resolution_75", app.services.escalation_rules).
 
 The desktop passes the change feed's entries through :func:`notices`; a :class:`Watch` holds what
@@ -29,6 +30,7 @@ from app.services.escalation_rules import parse_tell
 
 URGENT = (1, 2)  # the priorities a group is told about
 ESCALATED_TO_SUPERVISOR = "escalated_to_supervisor"  # the change kind incidents.py writes
+RESOLVED = "resolved"  # a P1, P2 or major incident resolved offers its group's supervisor a review
 SLA_KINDS = {"sla_75": 75, "sla_100": 100}
 RESPONSE_KINDS = {"response_75": 75, "response_100": 100}
 _IGNORED_KINDS = {"bulk", "journal", "sla_50", "response_50"}
@@ -105,6 +107,8 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
                     Incident.group_id,
                     Incident.assignee_id,
                     Incident.active,
+                    Incident.major,
+                    Incident.state,
                     Group.name.label("group_name"),
                     Group.supervisor_id,
                 )
@@ -117,12 +121,15 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
     sla: dict[int, int] = {}
     response: dict[int, int] = {}
     to_supervisor: set[int] = set()
+    resolved: set[int] = set()
     tells: dict[int, list[tuple[str, str, int]]] = {}
     for c in wanted:
         told = parse_tell(c.kind)
         if told is not None:
             tells.setdefault(c.entity_id, []).append(told)
             continue
+        if c.kind == RESOLVED:
+            resolved.add(c.entity_id)
         if c.kind == ESCALATED_TO_SUPERVISOR and authors.get(c.seq) != watch.agent_id:
             to_supervisor.add(c.entity_id)
         if authors.get(c.seq) != watch.agent_id:
@@ -151,6 +158,20 @@ def notices(desk: Desk, watch: Watch, changes: Sequence[Change]) -> tuple[list[N
             out.append(notice("urgent", f"P{r.priority} for {r.group_name}: {r.number} {r.title}"))
         if incident_id in to_supervisor and r.supervisor_id == watch.agent_id:
             out.append(notice("escalated", f"{r.number} was escalated to you: {r.title}"))
+        if (
+            incident_id in resolved
+            and r.state == "resolved"
+            and (r.priority in URGENT or r.major)
+            and r.supervisor_id == watch.agent_id
+        ):
+            what = "major incident" if r.major else f"P{r.priority}"
+            out.append(
+                notice(
+                    "review",
+                    f"{r.number} ({what}, {r.group_name}) is resolved: run its post-incident "
+                    f"review: {r.title}",
+                )
+            )
         level = sla.get(incident_id)
         if level is not None and mine:
             if level >= 100:

@@ -42,6 +42,7 @@ _TITLES = {
     "response_75": "Response at risk (75%)",
     "response_100": "Response breached",
     "escalated": "Escalated to you",
+    "review": "Post-incident review",
 }
 
 
