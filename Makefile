@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test clock setup lint bench screenshots clean coverage mutation
+.PHONY: run test clock setup lint bench screenshots clean coverage mutation package
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
@@ -43,6 +43,14 @@ lint: $(STAMP)
 ## and the views (the lines no test runs listed); `make test` prints the three totals.
 coverage: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q --cov --cov-report=term-missing:skip-covered
+
+## The workstation installers, built and checked (a few minutes, one PyInstaller build): the
+## one-folder bundle, the .deb and the .tar.gz (tests/packaging/test_bundle.py), left in
+## build/packages. Admins build their site's with `incidentdesk package` (packaging/README.md).
+package: $(STAMP)
+	$(VENV)/bin/python -m pip install -q -e ".[package]"
+	INCIDENTDESK_TEST_PACKAGE=1 INCIDENTDESK_PACKAGE_OUT=build/packages QT_QPA_PLATFORM=offscreen \
+		$(VENV)/bin/pytest -q -p no:xdist --timeout 1200 tests/packaging/test_bundle.py
 
 bench: $(STAMP)
 	$(PY) bench/queue.py --incidents 100000 --db sqlite

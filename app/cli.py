@@ -30,6 +30,9 @@ Without a command it starts the desktop application. Commands::
     incidentdesk sla sweep
     incidentdesk escalate [--once]
     incidentdesk task add|list|start|assign|close ...
+    incidentdesk package --db-url URL --out DIR [--name NAME] [--version V] [--timezone Z]
+                         [--holiday-country CC]
+    incidentdesk --self-test
 
 The lifecycle verbs (``app/cli_lifecycle.py``): assign (``--to USER`` and/or ``--group G``),
 escalate (``--group G --reason R``), escalate-supervisor (``--reason R``), hold (``--reason
@@ -68,6 +71,7 @@ from app import (
     cli_intake,
     cli_lifecycle,
     cli_mail,
+    cli_package,
     cli_problems,
     cli_reports,
     cli_sla,
@@ -256,6 +260,7 @@ def build_parser() -> _Parser:
     cli_admin.add_commands(sub, plain, acting)
     cli_admin.add_catalog_commands(sub, plain, acting)
     cli_sla.add_commands(sub, plain, acting)
+    cli_package.add_parser(sub, plain)
     cli_problems.add_commands(sub, plain, acting)
     cli_mail.add_commands(sub, plain, acting)
     cli_reports.add_command(sub, plain)
@@ -345,6 +350,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sla_admin(args)
     if command in cli_mail.NOUNS:
         return _mail(args)
+    if command == "package":
+        try:
+            return cli_package.run(args)
+        except cli_package.PackageError as exc:
+            raise CliError(str(exc)) from exc
     if command == "task":
         return _task(args)
     if command == cli_problems.NOUN:

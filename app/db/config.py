@@ -1,5 +1,6 @@
 """Where the database is: --db, then INCIDENTDESK_DB, then the user's or the site's config file,
-then the built-in SQLite file in the user data folder. And the site a new database is set up
+then the one an installer baked into the application's folder (``incidentdesk package``), then
+the built-in SQLite file in the user data folder. And the site a new database is set up
 for (its time zone and public holidays): the `[site]` section of the same config file, else the
 system's time zone with no public holidays."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,7 @@ from app.domain.errors import ValidationError
 APP_NAME = "IncidentDesk"
 ENV_DB = "INCIDENTDESK_DB"
 CONFIG_FILE = "incidentdesk.ini"
+BUNDLE_CONFIG_FILE = "incidentdesk-site.ini"  # next to the built application's executable
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,24 @@ def user_config_file() -> Path:
 
 def site_config_file() -> Path:
     return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / CONFIG_FILE
+
+
+def bundle_config_file() -> Path | None:
+    """The site configuration an installer built in (``incidentdesk package``): next to the
+    executable of a built application; None when running from the source tree."""
+    if not getattr(sys, "frozen", False):
+        return None
+    return Path(sys.executable).resolve().parent / BUNDLE_CONFIG_FILE
+
+
+def config_files() -> list[Path]:
+    """The config files, first wins: the user's, the site's (/etc/xdg/IncidentDesk on Linux),
+    the installer's."""
+    files = [user_config_file(), site_config_file()]
+    bundled = bundle_config_file()
+    if bundled is not None:
+        files.append(bundled)
+    return files
 
 
 def default_sqlite_url() -> str:
@@ -86,11 +107,27 @@ def resolve(cli_value: str | None = None, environ: dict[str, str] | None = None)
         return DatabaseConfig(normalise_url(cli_value), "--db")
     if env.get(ENV_DB):
         return DatabaseConfig(normalise_url(env[ENV_DB]), ENV_DB)
-    for path in (user_config_file(), site_config_file()):
+    for path in config_files():
         url = _from_file(path)
         if url:
             return DatabaseConfig(normalise_url(url), str(path))
     return DatabaseConfig(default_sqlite_url(), "built-in")
+
+
+def save_user_database(url: str) -> Path:
+    """The user's database address (never a password) in their incidentdesk.ini, the rest of
+    the file kept; the file."""
+    path = user_config_file()
+    parser = _parse(path) or configparser.ConfigParser()
+    if not parser.has_section("database"):
+        parser.add_section("database")
+    parser.set("database", "url", url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        parser.write(f)
+    tmp.replace(path)
+    return path
 
 
 # -- the site -----------------------------------------------------------------------------------
@@ -147,7 +184,7 @@ def site_config(environ: dict[str, str] | None = None) -> SiteConfig:
     A missing `timezone` is the system's; no `holiday_country`, no public holidays. Without a
     `[site]` section: the system's zone, no public holidays. A zone that does not exist is an
     error that names the file (the holiday country is checked where the calendar is made)."""
-    for path in (user_config_file(), site_config_file()):
+    for path in config_files():
         parser = _parse(path)
         if parser is None or not parser.has_section("site"):
             continue
@@ -180,7 +217,7 @@ def intake_token(environ: dict[str, str] | None = None) -> tuple[str, str] | Non
     token = env.get(ENV_INTAKE_TOKEN, "").strip()
     if token:
         return token, ENV_INTAKE_TOKEN
-    for path in (user_config_file(), site_config_file()):
+    for path in config_files():
         parser = _parse(path)
         if parser is None:
             continue
