@@ -501,7 +501,13 @@ def _gui(args: argparse.Namespace) -> int:
                 f"Qt cannot start: {exc}. Install the libraries it needs (scripts/setup.sh does)"
             ) from exc
         raise
-    return int(run_gui(config, demo_if_empty=args.demo_if_empty) or 0)
+    first_run = (
+        config.source == "built-in"
+        and not args.demo_if_empty
+        and (path := sqlite_path(config.url)) is not None
+        and not path.exists()
+    )  # nothing configured, no local database yet: the connection wizard asks
+    return int(run_gui(config, demo_if_empty=args.demo_if_empty, first_run=first_run) or 0)
 
 
 def _intake(args: argparse.Namespace) -> int:

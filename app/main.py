@@ -108,6 +108,7 @@ def run_gui(
     *,
     on_window: Callable[[Any], None] | None = None,
     signed_in_as: str | None = None,
+    first_run: bool = False,
 ) -> int:
     """Start the desktop client on `db_config` (app.db.config.DatabaseConfig); the exit code.
 
@@ -134,6 +135,19 @@ def run_gui(
     app.setDesktopFileName("incidentdesk")
     app.setWindowIcon(app_icon())
     install_excepthook()
+
+    if first_run or db_config.url.startswith("postgresql"):
+        from app.views.connection_wizard import for_start
+
+        wizard_runner = TaskRunner()
+        try:
+            chosen = for_start(db_config, wizard_runner, first_run=first_run)
+        finally:
+            wizard_runner.shutdown()
+        if chosen is None:
+            return 0
+        db_config, demo = chosen
+        demo_if_empty = demo_if_empty or demo
 
     while True:
         try:

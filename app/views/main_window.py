@@ -494,6 +494,11 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(self.import_action)
         file_menu.addSeparator()
+        self.connection_action = self._action(
+            "Change &connection…", None, self.change_connection, "Work on another database"
+        )
+        file_menu.addAction(self.connection_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         inc_menu = menu.addMenu("&Incident")
         inc_menu.addAction(self.open_action)
@@ -1170,6 +1175,12 @@ class MainWindow(QMainWindow):
         window.activateWindow()
         self.incident_opened.emit(window)
         return window
+
+    def change_connection(self) -> None:
+        from app.views.connection_wizard import change_connection
+
+        url = self.desk.engine.url.render_as_string(hide_password=False)
+        change_connection(self, self.runner, url)
 
     def incident_window(self, incident_id: int) -> QWidget | None:
         return self._windows.get(incident_id)
