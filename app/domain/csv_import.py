@@ -278,8 +278,11 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     seen: dict[str, datetime] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.column = {target: column for column, target in self.mapping.columns.items()}
+
     def value(self, row: Mapping[str, str], name: str) -> str | None:
-        column = self.mapping.column_of(name)
+        column = self.column.get(name)
         if column is None:
             return None
         return row.get(column) or None
@@ -342,7 +345,7 @@ class _Reader:
 def read_csv(text: str, mapping: CsvMapping, zone: tzinfo) -> ReadLog:
     """The incidents of a CSV text by `mapping`; problems with their line numbers."""
     out = ReadLog()
-    rows = list(csv_rows(text))
+    rows = list(csv_rows(text, mapping.columns))
     out.rows = len(rows)
     mapping.check(header_of(text))
     r = _Reader(mapping, zone)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -87,22 +88,44 @@ class ReadLog:
     rows: int = 0
 
 
-def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(
+    text: str, keep: Iterable[str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number in the file, row) of a CSV text with a header (a byte-order mark dropped),
     as csv.DictReader reads it: values stripped, a short row filled with "", a long one's extra
-    values dropped, blank lines skipped."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    values dropped, blank lines skipped. With `keep`, each row holds only those columns (the
+    ones a reader uses: a row of a wide export costs less)."""
+    reader = csv.reader(io.StringIO(text[1:] if text.startswith("\ufeff") else text))
     header = next(reader, None)
     if header is None:
         return
-    keys = [k.strip() for k in header]
-    width = len(keys)
+    names = [k.strip() for k in header]
+    width = len(names)
+    wanted = set(keep) if keep is not None else None
+    pairs = [(i, k) for i, k in enumerate(names) if wanted is None or k in wanted]
+    if len(pairs) == width:  # every column: the row as it is
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != width:
+                row = (row + [""] * width)[:width]
+            yield reader.line_num, dict(zip(names, map(str.strip, row), strict=True))
+        return
+    keys = [k for _, k in pairs]
+    if not pairs:
+        for row in reader:
+            if row:
+                yield reader.line_num, {}
+        return
+    pick = operator.itemgetter(*(i for i, _ in pairs))
+    single = len(pairs) == 1
     for row in reader:
         if not row:
             continue
         if len(row) != width:
             row = (row + [""] * width)[:width]
-        yield reader.line_num, dict(zip(keys, [v.strip() for v in row], strict=True))
+        values = (pick(row),) if single else pick(row)
+        yield reader.line_num, dict(zip(keys, map(str.strip, values), strict=True))
 
 
 def _group_runs(
@@ -157,6 +180,28 @@ SERVICENOW_COLUMNS = (
     "urgency",
 )
 
+# every column the reader looks at (the others are not kept)
+SERVICENOW_USED = (
+    *SERVICENOW_COLUMNS,
+    "sys_mod_count",
+    "assignment_group",
+    "category",
+    "subcategory",
+    "u_symptom",
+    "closed_code",
+    "resolved_by",
+    "cmdb_ci",
+    "location",
+    "caller_id",
+    "contact_type",
+    "resolved_at",
+    "closed_at",
+    "reassignment_count",
+    "reopen_count",
+    "rfc",
+    "made_sla",
+)
+
 
 def _sn_time(text: str, zone: tzinfo, seen: dict[str, datetime] | None = None) -> datetime:
     """A `d/m/Y H:M` time in `zone`; `seen` keeps those already read (a log repeats them)."""
@@ -173,7 +218,7 @@ def _sn_time(text: str, zone: tzinfo, seen: dict[str, datetime] | None = None) -
 def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
     out = ReadLog()
     seen: dict[str, datetime] = {}
-    rows = list(csv_rows(text))
+    rows = list(csv_rows(text, SERVICENOW_USED))
     out.rows = len(rows)
     if rows:
         missing = [c for c in SERVICENOW_COLUMNS if c not in rows[0][1]]
@@ -319,11 +364,19 @@ BPI_STATES: Mapping[tuple[str, str], tuple[State, HoldReason | None]] = {
 BPI_IMPACT = {"Low": 3, "Medium": 2, "High": 1, "Major": 1}
 BPI_LINES = {"L1": 1, "L2": 2, "L3": 3, "L2/L3": 2}
 BPI_COLUMNS = ("SR Number", "Change Date+Time", "Status", "Sub Status", "Involved ST", "ST Level")
+BPI_USED = (
+    *BPI_COLUMNS,
+    "SR Latest Impact",
+    "Product",
+    "Country",
+    "Owner First Name",
+    "Owner Country",
+)
 
 
 def read_bpi2013(text: str) -> ReadLog:
     out = ReadLog()
-    rows = list(csv_rows(text))
+    rows = list(csv_rows(text, BPI_USED))
     out.rows = len(rows)
     if rows:
         missing = [c for c in BPI_COLUMNS if c not in rows[0][1]]
