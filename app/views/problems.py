@@ -245,6 +245,9 @@ class ProblemsWindow(QWidget):
         self.incidents = QListWidget()
         self.incidents.setAccessibleName("Linked incidents")
         self.incidents.setMaximumHeight(120)
+        self.history = QListWidget()
+        self.history.setAccessibleName("History")
+        self.history.setMaximumHeight(110)
         self.link_edit = QLineEdit()
         self.link_edit.setPlaceholderText("INC0000042")
         self.link_edit.setAccessibleName("Incident to link")
@@ -283,6 +286,8 @@ class ProblemsWindow(QWidget):
         right_layout.addWidget(QLabel("Linked incidents:"))
         right_layout.addWidget(self.incidents)
         right_layout.addLayout(links)
+        right_layout.addWidget(QLabel("History:"))
+        right_layout.addWidget(self.history)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.save_button)
@@ -377,12 +382,27 @@ class ProblemsWindow(QWidget):
 
     def _load(self, problem_id: int) -> None:
         desk = self.desk
-        self.runner.run(
-            lambda: problems.get_problem(desk, problem_id),
-            self._show,
-            self._failed,
-            key=f"problem-{id(self)}",
-        )
+
+        def read() -> tuple[ProblemRecord, list[Any]]:
+            return problems.get_problem(desk, problem_id), problems.problem_history(
+                desk, problem_id
+            )
+
+        def shown(result: tuple[ProblemRecord, list[Any]]) -> None:
+            self._show(result[0])
+            self._show_history(result[1])
+
+        self.runner.run(read, shown, self._failed, key=f"problem-{id(self)}")
+
+    def _show_history(self, entries: list[Any]) -> None:
+        self.history.clear()
+        zone = self.desk.zone
+        for h in entries:  # newest first
+            why = f" ({h.reason})" if h.reason else ""
+            self.history.addItem(
+                f"{local_time(h.at, zone)}  {h.who or '-'}: {h.field} "
+                f"{h.old or '—'} → {h.new or '—'}{why}"
+            )
 
     def _show(self, rec: ProblemRecord) -> None:
         self.record = rec
@@ -443,6 +463,7 @@ class ProblemsWindow(QWidget):
             rec = result.problem if isinstance(result, Resolution) else result
             if isinstance(rec, ProblemRecord):
                 self._show(rec)
+                self._load(rec.id)  # and its history
             if done is not None:
                 done(result)
             self.refresh()

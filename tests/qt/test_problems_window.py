@@ -167,3 +167,37 @@ def test_the_reports_window_runs_a_report_and_exports_it(
     rows = list(csv.reader(path.open(encoding="utf-8")))
     assert rows[0][0] == "Group now" and rows[1][:2] == ["Network", "3"]
     window.grab().save("/tmp/reports-window.png")
+
+
+def test_a_problem_changed_on_another_workstation_reaches_the_open_window(
+    qtbot, world, runner, other_desk
+) -> None:  # type: ignore[no-untyped-def]
+    pid = problems.add_problem(world.desk, world.ben, "Disk controller firmware")
+    window = open_main(qtbot, world, runner, world.carla)
+    try:
+        window.select_view("All open")
+        qtbot.waitUntil(lambda: window.model.showing_query())
+        window.table.setFocus()
+        qtbot.keyClick(
+            window.table,
+            Qt.Key.Key_P,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        qtbot.waitUntil(lambda: getattr(window, "problems_window", None) is not None)
+        pw = window.problems_window
+        qtbot.waitUntil(lambda: pw.model.row_of(pid) is not None)
+        pw.table.selectRow(pw.model.row_of(pid))
+        qtbot.waitUntil(lambda: pw.record is not None and pw.record.id == pid)
+        problems.move_problem(
+            other_desk, other_desk.actor("ben"), pid, None, "assessed", reason="Seen on 3 hosts"
+        )
+        qtbot.waitUntil(lambda: pw.state_label.text() == "Assessed", timeout=5000)
+        qtbot.waitUntil(lambda: pw.history.count() == 2)
+        assert (
+            pw.history.item(0)
+            .text()
+            .endswith("Ben Network: state New → Assessed (Seen on 3 hosts)")
+        )
+    finally:
+        window.shutdown()
+        runner.wait()
