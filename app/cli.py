@@ -170,6 +170,14 @@ def build_parser() -> _Parser:
     db_sub.add_parser(
         "upgrade", help="create or migrate the schema to this release", parents=[plain]
     )
+    roles = db_sub.add_parser(
+        "roles",
+        help="PostgreSQL: set up or repair the group roles, grants and users' login roles",
+        parents=[plain],
+    )
+    roles.add_argument(
+        "--prefix", help="of the role names (default: as before, else the database's name)"
+    )
 
     demo = sub.add_parser("demo", help="load realistic demo data", parents=[plain])
     demo.add_argument("--incidents", type=_count, required=True, metavar="N")
@@ -322,7 +330,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command is None:
         return _gui(args)
     if command == "db":
-        return _db_upgrade(args)
+        return _db_roles(args) if args.db_command == "roles" else _db_upgrade(args)
     if command == "demo":
         return _demo(args)
     if command == "users":
@@ -447,6 +455,21 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     with _desk(args, schema=False) as desk:
         revision = defaults.upgrade_database(desk.engine)
     print(f"Database {_where(config)} is at schema {revision}.")
+    return 0
+
+
+def _db_roles(args: argparse.Namespace) -> int:
+    from app.services import db_roles
+
+    config = _config(args)
+    with _desk(args) as desk:
+        if desk.dialect != "postgresql":
+            raise CliError(f"{db_roles.SQLITE_CANNOT} (database: {_where(config)})")
+        report = db_roles.setup_roles(desk, args.prefix)
+    print(f"Database {_where(config)}: roles with the prefix {report.prefix}.")
+    for role, group in report.groups.items():
+        print(f"  {role:<11} {group}")
+    print(f"  {len(report.users)} user login role(s) in step: {', '.join(report.users) or 'none'}")
     return 0
 
 

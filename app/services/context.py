@@ -165,9 +165,15 @@ class Desk:
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction; commits on success, rolls back on any error."""
+        """One write transaction; commits on success, rolls back on any error.
+
+        On PostgreSQL the transaction says it is the application's (the transaction-local
+        setting ``incidentdesk.app``): the database's own audit of changes made around the
+        application (migration 0017) leaves these alone, the services audit them."""
         with translated_errors(), self._sessions() as session:
-            session.connection(execution_options={"sqlite_immediate": True})
+            conn = session.connection(execution_options={"sqlite_immediate": True})
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT set_config('incidentdesk.app', 'on', true)")
             yield session
             session.commit()
 

@@ -25,6 +25,7 @@ from app.models import (
     JournalEntry,
     agent_groups,
 )
+from app.services import db_roles
 from app.services.admin_audit import record_changes
 from app.services.context import SYSTEM_USER, Actor, Desk
 from app.services.queries import agents
@@ -99,6 +100,7 @@ def add_user(
         s.flush()
         for gid in group_ids:
             s.execute(agent_groups.insert().values(agent_id=agent.id, group_id=gid))
+        db_roles.sync_user(s, agent, password)  # PostgreSQL: their LOGIN role, in their group
         append_change(s, "agent", agent.id, "created", actor.id if actor else None)
         agent_id = agent.id
     return next(a for a in agents(desk) if a.id == agent_id)
@@ -211,6 +213,7 @@ def edit_user(
                 )
             diffs.append(FieldDiff("Role", Role(agent.role).label, role_.label))
             agent.role = role_.value
+            db_roles.sync_user(s, agent)  # PostgreSQL: into the new role's group, out of the old
         if groups is not None:
             wanted = _group_ids(s, groups)
             after_groups = sorted({*groups})
@@ -252,6 +255,7 @@ def set_active(
                 )
         diff = FieldDiff("Active", "yes" if agent.active else "no", "yes" if active else "no")
         agent.active = active
+        db_roles.sync_user(s, agent)  # PostgreSQL: their role LOGIN or NOLOGIN with it
         record_changes(s, actor, "user", agent.id, agent.username, [diff], desk.now(), reason)
         append_change(s, "agent", agent.id, "updated", actor.id)
         agent_id = agent.id
@@ -289,6 +293,7 @@ def reset_password(desk: Desk, actor: Actor, username: str, password: str | None
     with desk.write() as s:
         agent = _load(s, username)
         agent.password_hash = hashed
+        db_roles.sync_user(s, agent, new)  # PostgreSQL: their role's SCRAM verifier too
         record_changes(
             s,
             actor,
@@ -384,5 +389,6 @@ def delete_user(desk: Desk, actor: Actor, username: str) -> None:
             None,
         )
         s.execute(agent_groups.delete().where(agent_groups.c.agent_id == agent.id))
+        db_roles.drop_user(s, agent.username)
         s.delete(agent)
         append_change(s, "agent", agent.id, "deleted", actor.id)
