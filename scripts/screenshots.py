@@ -112,6 +112,31 @@ def main() -> int:
         settle(1200)
         inc.grab().save(str(out / "incident.png"))
         print("wrote", out / "incident.png")
+
+        # a screenshot pasted into a journal entry (Ctrl+V), added, as the journal shows it
+        from PySide6.QtGui import QColor, QImage, QPainter
+
+        shot = QImage(480, 300, QImage.Format.Format_RGB32)
+        shot.fill(QColor("#dfe6ee"))
+        paint = QPainter(shot)
+        paint.fillRect(0, 0, 480, 34, QColor("#2b5797"))
+        paint.setPen(QColor("white"))
+        paint.drawText(12, 22, "Microsoft Outlook")
+        paint.fillRect(60, 90, 360, 150, QColor("white"))
+        paint.setPen(QColor("#b00020"))
+        paint.drawText(80, 130, "Outlook has stopped working")
+        paint.setPen(QColor("#333333"))
+        paint.drawText(80, 160, "A problem caused the program to stop working")
+        paint.drawText(80, 180, "correctly. Please close the program.")
+        paint.fillRect(330, 205, 76, 24, QColor("#2b5797"))
+        paint.end()
+        inc.tabs.setCurrentIndex(0)
+        inc.journal_edit.setPlainText("The caller's screen when the shared calendar opens")
+        inc.entry_files.add_image(shot, "screenshot-outlook.png")
+        inc.add_note()
+        settle(1200)
+        inc.grab().save(str(out / "journal-attachment.png"))
+        print("wrote", out / "journal-attachment.png")
         inc.close()
 
     # the conflict dialog: a supervisor changed the urgency and the title while the agent edited

@@ -12,7 +12,7 @@ Lists never read the bytes."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -235,16 +235,25 @@ def add_attachment(
         return _record(row)
 
 
-def image_bytes(desk: Desk, incident_id: int, max_size: int = 8 * 1024 * 1024) -> dict[int, bytes]:
-    """The bytes of the incident's images (for thumbnails), those up to `max_size`."""
+def image_bytes(
+    desk: Desk,
+    incident_id: int,
+    max_size: int = 8 * 1024 * 1024,
+    known: Iterable[int] = (),
+) -> dict[int, bytes]:
+    """The bytes of the incident's images (for thumbnails), those up to `max_size`, but for
+    the `known` ones (a window that has their thumbnails already does not read them again)."""
+    skip = sorted(set(known))
+    query = (
+        select(Attachment.id, AttachmentBlob.data)
+        .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
+        .where(
+            Attachment.incident_id == incident_id,
+            Attachment.content_type.like("image/%"),
+            Attachment.size <= max_size,
+        )
+    )
+    if skip:
+        query = query.where(Attachment.id.notin_(skip))
     with desk.query() as s:
-        rows = s.execute(
-            select(Attachment.id, AttachmentBlob.data)
-            .join(AttachmentBlob, AttachmentBlob.sha256 == Attachment.sha256)
-            .where(
-                Attachment.incident_id == incident_id,
-                Attachment.content_type.like("image/%"),
-                Attachment.size <= max_size,
-            )
-        ).all()
-        return {r.id: bytes(r.data) for r in rows}
+        return {r.id: bytes(r.data) for r in s.execute(query).all()}

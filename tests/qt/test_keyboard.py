@@ -36,6 +36,12 @@ def _check_every_mnemonic(qtbot, window: QWidget, expected: set[str]) -> None:  
                 continue
             with qtbot.waitSignal(m.source.clicked, timeout=2000):
                 qtbot.keyClick(where, key, ALT)
+            opened = QApplication.activeModalWidget()  # the button opened a dialog: closed again
+            if opened is not None and opened is not window:
+                opened.close()
+                qtbot.waitUntil(lambda: QApplication.activeModalWidget() in (None, window))
+                window.activateWindow()
+                qtbot.waitUntil(window.isActiveWindow)
         else:
             assert m.target is not None, f"Alt+{m.letter} ({m.source.text()}) has nothing to focus"
             target = m.target.focusProxy() or m.target
@@ -88,7 +94,7 @@ def test_every_letter_of_the_incident_window_works(qtbot, world, runner) -> None
     qtbot.addWidget(inc)
     inc.show()
     qtbot.waitUntil(lambda: inc.record is not None and inc._lookups is not None)
-    _check_every_mnemonic(qtbot, inc, set("tdhcgiusvjylakm"))
+    _check_every_mnemonic(qtbot, inc, set("tdhcgiusvjylakmf"))
     inc.close()
 
 

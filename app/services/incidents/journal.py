@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -62,10 +63,15 @@ def add_journal(
     kind: str,
     body: str,
     time_worked_s: int | None = None,
+    files: Sequence[tuple[str, bytes]] = (),
 ) -> JournalRecord:
     """A work note (internal) or a comment (the caller sees it), with the time the author
-    worked on it if they say. Appending needs no version."""
+    worked on it if they say, and the files that come with it (a pasted screenshot: `files`
+    as (name, bytes), kept on the entry in the same transaction; one over the admin's limit
+    refuses the whole entry, naming it). Appending needs no version."""
     text = (body or "").strip()
+    if not text and files:
+        text = "Attached " + ", ".join(name for name, _data in files)
     if not text:
         raise ValidationError("The note is empty", field="body")
     try:
@@ -86,6 +92,10 @@ def add_journal(
         if jk is JournalKind.COMMENT:
             queue_notice(session, inc, Notice.COMMENT, now, text)
         session.flush()
+        if files:
+            from app.services.attachments import add_to_entry
+
+            add_to_entry(session, actor, inc.id, entry.id, files, now)
         append_change(session, "incident", inc.id, "journal", actor.id)
         if jk is JournalKind.COMMENT:
             _to_children(session, inc, text, actor, now)

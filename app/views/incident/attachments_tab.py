@@ -45,6 +45,7 @@ from app.views.tasks import TaskRunner
 
 COLUMNS = ("Name", "Type", "Size", "Added")
 THUMB = 64
+PREVIEW = 240  # an image in the journal: a screenshot still readable at a glance
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -62,6 +63,7 @@ class AttachmentsTableModel(QAbstractTableModel):
         self.zone = zone
         self.rows: list[AttachmentRecord] = []
         self.thumbs: dict[int, QPixmap] = {}
+        self.previews: dict[int, QImage] = {}  # larger, for the journal
 
     def set_rows(self, rows: list[AttachmentRecord], images: dict[int, bytes]) -> None:
         self.beginResetModel()
@@ -70,6 +72,16 @@ class AttachmentsTableModel(QAbstractTableModel):
             if key not in self.thumbs:
                 image = QImage.fromData(data)
                 if not image.isNull():
+                    self.previews[key] = (
+                        image
+                        if max(image.width(), image.height()) <= PREVIEW
+                        else image.scaled(
+                            PREVIEW,
+                            PREVIEW,
+                            Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation,
+                        )
+                    )
                     self.thumbs[key] = QPixmap.fromImage(
                         image.scaled(
                             THUMB,
@@ -256,8 +268,11 @@ class AttachmentsTab(QWidget):
 
     def open_selected(self) -> None:
         a = self.selected()
-        if a is None:
-            return
+        if a is not None:
+            self.open_record(a)
+
+    def open_record(self, a: AttachmentRecord) -> None:
+        """A copy in a new temporary folder, opened with the desktop's application for it."""
         folder = Path(tempfile.mkdtemp(prefix="incidentdesk-"))
         self.save_to(
             a, folder / a.filename, lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))

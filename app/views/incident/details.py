@@ -61,7 +61,9 @@ def load_lookups(desk: Desk) -> Lookups:
     )
 
 
-def load_details(desk: Desk, incident_id: int) -> Details:
+def load_details(
+    desk: Desk, incident_id: int, known_images: frozenset[int] = frozenset()
+) -> Details:
     record = queries.get_incident(desk, incident_id)
     return Details(
         record,
@@ -72,7 +74,7 @@ def load_details(desk: Desk, incident_id: int) -> Details:
         queries.known_error(desk, record.known_error_id) if record.known_error_id else None,
         tasks.incident_tasks(desk, incident_id),
         attachments.attachments(desk, incident_id),
-        attachments.image_bytes(desk, incident_id),
+        attachments.image_bytes(desk, incident_id, known=known_images),
         tasks.time_totals(desk, incident_id),
         affected.affected(desk, incident_id),
         affected.others_on(desk, incident_id),

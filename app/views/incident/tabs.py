@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, tzinfo
 
 from app.domain.lifecycle import (
@@ -17,7 +17,7 @@ from app.domain.records import (
     PauseRecord,
 )
 from app.domain.wording import clock_text, local_time
-from app.services.attachments import AttachmentRecord
+from app.services.attachments import AttachmentRecord, size_words
 from app.services.tasks import TimeTotals, duration_text
 
 # -- which action, when -------------------------------------------------------------------------
@@ -27,10 +27,18 @@ def journal_html(
     entries: list[JournalRecord],
     zone: tzinfo,
     muted: str,
-    pictures: Sequence[AttachmentRecord] = (),
+    files: Sequence[AttachmentRecord] = (),
+    thumbs: Collection[int] = (),
 ) -> str:
-    """Newest first; each image attached to the incident (a pasted screenshot) at its time, as
-    a thumbnail the document holds as the resource ``attachment:ID``."""
+    """Newest first. Each entry shows the files that came with it (an image as its thumbnail,
+    the resource ``attachment:ID`` of the document, when `thumbs` has it; any file as a link
+    that opens it); an image attached to the incident alone (dropped on the window) shows at
+    its time."""
+    by_entry: dict[int, list[AttachmentRecord]] = {}
+    for a in files:
+        if a.journal_id is not None:
+            by_entry.setdefault(a.journal_id, []).append(a)
+    entry_ids = {e.id for e in entries}
     items: list[tuple[datetime, int, str]] = []
     for e in entries:
         kind = {"work_note": "Work note", "comment": "Comment → caller", "system": "System"}[
@@ -38,27 +46,45 @@ def journal_html(
         ]
         body = html_text(e.body).replace("\n", "<br>")
         worked = f" · worked {duration_text(e.time_worked_s)}" if e.time_worked_s else ""
+        with_files = "".join(_file_html(a, a.id in thumbs, muted) for a in by_entry.get(e.id, []))
         items.append(
             (
                 e.created_at,
                 0,
                 f"<p><b>{html_text(kind)}</b> <span style='color:{muted}'>· "
                 f"{html_text(e.author or '')} · {local_time(e.created_at, zone)}{worked}</span>"
-                f"<br>{body}</p>",
+                f"<br>{body}</p>{with_files}",
             )
         )
-    for a in pictures:
-        items.append(
-            (
-                a.added_at,
-                1,
-                f"<p><b>Image</b> <span style='color:{muted}'>· {html_text(a.filename)} · "
-                f"{local_time(a.added_at, zone)}</span><br>"
-                f"<img src='attachment:{a.id}'></p>",
+    for a in files:
+        if a.id in thumbs and (a.journal_id is None or a.journal_id not in entry_ids):
+            items.append(
+                (
+                    a.added_at,
+                    1,
+                    f"<p><b>Image</b> <span style='color:{muted}'>· {html_text(a.filename)} · "
+                    f"{local_time(a.added_at, zone)}</span><br>"
+                    f"<a href='attachment:{a.id}'><img src='attachment:{a.id}'></a></p>",
+                )
             )
-        )
     items.sort(key=lambda item: (item[0], item[1]), reverse=True)
     return "".join(html for _at, _n, html in items) or "<p>No journal entries yet.</p>"
+
+
+def _file_html(a: AttachmentRecord, thumb: bool, muted: str) -> str:
+    """One file of an entry: its thumbnail (an image) or its name, linked to open it."""
+    name = html_text(a.filename)
+    size = size_words(a.size)
+    if thumb:
+        return (
+            f"<p style='margin-left:16px'><a href='attachment:{a.id}'>"
+            f"<img src='attachment:{a.id}'></a><br>"
+            f"<span style='color:{muted}'>{name} · {size}</span></p>"
+        )
+    return (
+        f"<p style='margin-left:16px'>File <a href='attachment:{a.id}'>{name}</a> "
+        f"<span style='color:{muted}'>· {html_text(a.content_type)} · {size}</span></p>"
+    )
 
 
 def time_text(totals: TimeTotals | None) -> str:

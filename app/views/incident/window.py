@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -82,6 +82,7 @@ from app.views.errors import show_problem
 from app.views.incident.actions import ACTIONS, action_dialog, why_not
 from app.views.incident.attachments_tab import AttachmentsTab
 from app.views.incident.details import Details, Lookups, load_details, load_lookups
+from app.views.incident.entry_files import EntryFiles, JournalEdit, PendingFile
 from app.views.incident.tabs import (
     history_cells,
     journal_html,
@@ -126,23 +127,6 @@ EDIT_FIELDS = {
     "urgency": "Urgency",
     "category_id": "Category",
 }
-
-
-class JournalEdit(QPlainTextEdit):
-    """The new journal entry: text pastes as text; an image (a screenshot) is attached."""
-
-    image_pasted = Signal(object)  # QImage
-
-    def canInsertFromMimeData(self, source: QMimeData) -> bool:
-        return source.hasImage() or super().canInsertFromMimeData(source)
-
-    def insertFromMimeData(self, source: QMimeData) -> None:
-        if source.hasImage():
-            image = QImage(source.imageData())
-            if not image.isNull():
-                self.image_pasted.emit(image)
-                return
-        super().insertFromMimeData(source)
 
 
 class IncidentWindow(QMainWindow):
@@ -293,14 +277,20 @@ class IncidentWindow(QMainWindow):
         self.tabs.setAccessibleName("Incident details")
         self.journal_view = QTextBrowser()
         self.journal_view.setAccessibleName("Journal")
+        self.journal_view.setOpenLinks(False)  # a file's link opens the file
+        self.journal_view.anchorClicked.connect(self._journal_link)
         self.journal_kind = QComboBox()
         self.journal_kind.setAccessibleName("Journal entry kind")
         self.journal_kind.addItem("Work note (internal)", JournalKind.WORK_NOTE.value)
         self.journal_kind.addItem("Comment (caller sees it)", JournalKind.COMMENT.value)
         self.journal_edit = JournalEdit()
         self.journal_edit.image_pasted.connect(self._image_pasted)
+        self.entry_files = EntryFiles()
+        self.journal_edit.files_dropped.connect(self.entry_files.add_paths)
         self.journal_edit.setAccessibleName("New journal entry")
-        self.journal_edit.setPlaceholderText("Type a note; Ctrl+Enter adds it")
+        self.journal_edit.setPlaceholderText(
+            "Type a note; Ctrl+V pastes a screenshot with it; Ctrl+Enter adds it"
+        )
         self.journal_edit.setMaximumHeight(90)
         self.journal_edit.setTabChangesFocus(True)
         add_note = QPushButton("Add (Ctrl+Enter)")
@@ -323,8 +313,10 @@ class IncidentWindow(QMainWindow):
         jrow.addWidget(QLabel("Time worked:"))
         jrow.addWidget(self.journal_minutes)
         jrow.addWidget(self.time_label, 1)
+        jrow.addWidget(self.entry_files.attach_button)
         jrow.addWidget(add_note)
         jl.addWidget(self.journal_edit)
+        jl.addWidget(self.entry_files)
         jl.addLayout(jrow)
         self.tabs.addTab(jt, "&Journal")
         self.history_table = QTableWidget(0, 5)
@@ -484,8 +476,9 @@ class IncidentWindow(QMainWindow):
     # -- loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
         desk, incident_id = self.desk, self.incident_id
+        known = frozenset(self.attachments_tab.model.thumbs)  # their bytes are not read again
         self.runner.run(
-            lambda: load_details(desk, incident_id),
+            lambda: load_details(desk, incident_id, known),
             self._loaded,
             self._load_failed,
             key=f"incident-{id(self)}",
@@ -937,22 +930,34 @@ class IncidentWindow(QMainWindow):
 
     # -- tabs -----------------------------------------------------------------------------------------
     def _fill_journal(self, entries: list[JournalRecord], details: Details | None = None) -> None:
-        pictures = []
+        files = details.attachments if details is not None else []
         document = self.journal_view.document()
-        thumbs = self.attachments_tab.model.thumbs if details is not None else {}
-        for a in details.attachments if details is not None else []:
-            thumb = thumbs.get(a.id)
-            if thumb is not None:
+        previews = self.attachments_tab.model.previews if details is not None else {}
+        shown = set()
+        for a in files:
+            preview = previews.get(a.id)
+            if preview is not None:
                 document.addResource(
                     QTextDocument.ResourceType.ImageResource.value,
                     QUrl(f"attachment:{a.id}"),
-                    thumb.toImage(),
+                    preview,
                 )
-                pictures.append(a)
+                shown.add(a.id)
+        bar = self.journal_view.verticalScrollBar()
+        at = bar.value()
         self.journal_view.setHtml(
-            journal_html(entries, self.desk.zone, muted_color().name(), pictures)
+            journal_html(entries, self.desk.zone, muted_color().name(), files, shown)
         )
+        bar.setValue(at)  # a change from elsewhere does not move what the reader looks at
         self.journal_entries = entries
+
+    def _journal_link(self, url: QUrl) -> None:
+        """A file in the journal was clicked: it opens (the Attachments tab saves it too)."""
+        if url.scheme() != "attachment" or not url.path().isdigit():
+            return
+        found = next((a for a in self.attachments_tab.model.rows if a.id == int(url.path())), None)
+        if found is not None:
+            self.attachments_tab.open_record(found)
 
     def _fill_history(self, rows: list[AuditRecord]) -> None:
         cells = history_cells(rows, self.desk.zone)
@@ -1091,7 +1096,8 @@ class IncidentWindow(QMainWindow):
 
     def add_note(self) -> None:
         text = self.journal_edit.toPlainText()
-        if not text.strip():
+        pending = self.entry_files.pending()
+        if not text.strip() and not pending:
             self._solved("note")
             return
         if self._adding_note:  # one at a time: a second Ctrl+Enter does not add it twice
@@ -1100,17 +1106,27 @@ class IncidentWindow(QMainWindow):
         desk, actor, incident_id = self.desk, self.actor, self.incident_id
         kind = str(self.journal_kind.currentData())
         seconds = self.journal_minutes.value() * 60
+
+        def work() -> JournalRecord:
+            files = [(p.name, p.read()) for p in pending]  # read here, off the GUI thread
+            return incidents.add_journal(desk, actor, incident_id, kind, text, seconds, files)
+
         self.runner.run(
-            lambda: incidents.add_journal(desk, actor, incident_id, kind, text, seconds),
-            lambda entry: self._note_added(entry, text),
+            work,
+            lambda entry: self._note_added(entry, text, pending),
             self._note_failed,
             write=True,
             what=f"the note on {self._name()}",
         )
 
-    def _note_added(self, _entry: JournalRecord, text: str) -> None:
+    def _note_added(
+        self, _entry: JournalRecord, text: str, sent: list[PendingFile] | None = None
+    ) -> None:
         self._adding_note = False
         self._solved("note")
+        if self._notice_error and self._notice == self._note_refusal:
+            self._hide_banner()  # the entry is in: its refusal is no longer news
+        self.entry_files.saved(sent or [])
         if self.journal_edit.toPlainText() == text:  # what was typed meanwhile stays
             self.journal_edit.clear()
             self.journal_minutes.setValue(0)
@@ -1125,7 +1141,10 @@ class IncidentWindow(QMainWindow):
                 self.add_note,
             )
         else:
+            self._note_refusal = str(exc)
             self._show_error(str(exc))
+
+    _note_refusal = ""  # why the last note was refused (a file over the limit)
 
     # -- actions -----------------------------------------------------------------------------------
     def _update_actions(self) -> None:
@@ -1218,16 +1237,26 @@ class IncidentWindow(QMainWindow):
             self.attachments_tab.add_files(files)
 
     def _image_pasted(self, image: QImage) -> None:
+        """A screenshot pasted into the entry: it goes with the entry when it is added."""
         stamp = self.desk.now().astimezone(self.desk.zone).strftime("%Y%m%d-%H%M%S")
-        self.attachments_tab.add_image(image, f"screenshot-{stamp}.png")
+        taken = set(self.entry_files.names())
+        name, n = f"screenshot-{stamp}.png", 1
+        while name in taken:  # two pasted in one second keep apart
+            n += 1
+            name = f"screenshot-{stamp}-{n}.png"
+        self.entry_files.add_image(image, name)
 
     # -- closing ------------------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.dirty_fields() and not getattr(self, "discard_ok", False):
+        waiting = self.entry_files.pending()
+        if (self.dirty_fields() or waiting) and not getattr(self, "discard_ok", False):
+            what = "changes that are not saved"
+            if waiting:
+                what = f"{len(waiting)} file(s) waiting for the journal entry" + (
+                    " and changes that are not saved" if self.dirty_fields() else ""
+                )
             answer = QMessageBox.question(
-                self,
-                "Unsaved changes",
-                "This incident has changes that are not saved. Close anyway?",
+                self, "Unsaved changes", f"This incident has {what}. Close anyway?"
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
