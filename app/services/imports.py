@@ -44,7 +44,7 @@ from app.domain.imports import (
     read_bpi2013,
     read_servicenow,
 )
-from app.domain.lifecycle import CloseReason, ResolutionCode, State
+from app.domain.lifecycle import CloseReason, HoldReason, ResolutionCode, State
 from app.domain.records import Channel, JournalKind, incident_number
 from app.domain.roles import Permission
 from app.domain.sla import Pause
@@ -133,15 +133,15 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     times = [i for i, n in enumerate(names) if isinstance(table.c[n].type, UTCDateTime)]
     mark = "?" if sqlite else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-    cache: dict[datetime, object] = {}
+    cache: dict[int, object] = {}  # by id: `rows` keeps every value alive meanwhile
 
     def db_time(value: datetime | None) -> object:
         if value is None:
             return None
-        out = cache.get(value)
+        out = cache.get(id(value))
         if out is None:
             naive = value.astimezone(UTC).replace(tzinfo=None)
-            out = cache[value] = naive.isoformat(" ", "microseconds") if sqlite else naive
+            out = cache[id(value)] = naive.isoformat(" ", "microseconds") if sqlite else naive
         return out
 
     params = []
@@ -505,6 +505,9 @@ class _Plan:
         return found
 
 
+_VALUES: dict[object, str] = {**{s: s.value for s in State}, **{h: h.value for h in HoldReason}}
+
+
 def _write(plan: _Plan, item: ImportedIncident) -> None:
     """Plan `item`'s rows (an incident, its audit, journal and pauses, its import record); an
     incident whose first group assigns automatically is written whole now, the ORM way."""
@@ -520,6 +523,8 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
 
     def level(value: int | None, n: int) -> int:
         return min(max(value or 3, 1), n)
+
+    values = _VALUES  # an enum's .value is a property: read once
 
     first = item.steps[0]
     inc_id = plan.next_id()
@@ -579,18 +584,19 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
     pauses: list[Pause] = []
     for step in item.steps:
         new: dict[str, object] = {
-            "state": step.state.value,
-            "hold_reason": step.hold_reason.value if step.hold_reason else None,
+            "state": values[step.state],
+            "hold_reason": values[step.hold_reason] if step.hold_reason else None,
         }
         if step.group:
             new["group_id"] = names.groups[step.group]
-        if step.impact is not None:
-            new["impact"] = level(step.impact, n_impact)
-        if step.urgency is not None:
-            new["urgency"] = level(step.urgency, n_urgency)
+        si, su = step.impact, step.urgency
+        if si is not None:
+            new["impact"] = si if 1 <= si <= n_impact else level(si, n_impact)
+        if su is not None:
+            new["urgency"] = su if 1 <= su <= n_urgency else level(su, n_urgency)
         new["priority"] = plan.priority(
-            int(new.get("impact", current["impact"])),  # type: ignore[call-overload]
-            int(new.get("urgency", current["urgency"])),  # type: ignore[call-overload]
+            new.get("impact", current["impact"]),  # type: ignore[arg-type]
+            new.get("urgency", current["urgency"]),  # type: ignore[arg-type]
         )
         changed = {k: v for k, v in new.items() if current.get(k) != v}
         if not changed:
