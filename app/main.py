@@ -117,6 +117,7 @@ def run_gui(
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from app.views import startup_probe
     from app.views.errors import ask_retry, install_excepthook
     from app.views.main_window import MainWindow
     from app.views.resources import app_icon
@@ -167,10 +168,12 @@ def run_gui(
             actor = desk.actor(signed_in_as)
         else:
             dialog = SignInDialog(desk, runner, database=label, demo_hint=_demo_hint(desk))
+            startup_probe.watch_sign_in(dialog)
             if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
                 return 0
             actor = dialog.actor
         window = MainWindow(desk, actor, runner, database=label)
+        startup_probe.watch_main_window(window)
         window.show()
         if on_window is not None:
             on_window(window)
