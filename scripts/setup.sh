@@ -14,8 +14,8 @@ client_tools="prometheus-alertmanager swaks"
 # the review's PDF export is opened and its pages counted (pdfinfo, pdftoppm)
 client_tools="$client_tools poppler-utils"
 # make package: PyInstaller strips the bundle's libraries (binutils), dpkg-deb builds the .deb;
-# the installed application is looked at in a virtual X display (xvfb-run, xauth)
-client_tools="$client_tools binutils xvfb xauth"
+# the installed application is looked at in a virtual X display (xvfb-run, xauth; xdotool types)
+client_tools="$client_tools binutils xvfb xauth xdotool"
 missing=""
 if command -v dpkg >/dev/null 2>&1; then
     for p in $qt_libs $client_tools; do
