@@ -96,7 +96,7 @@ def main() -> int:
         cold = one_run(args.binary, url, folder, args.platform)
         warm = [one_run(args.binary, url, folder, args.platform) for _ in range(max(args.runs - 1, 1))]
     bundle = args.binary.parent
-    size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file() and not f.is_symlink())
     print(json.dumps({
         "binary": str(args.binary),
         "platform": args.platform,
