@@ -298,8 +298,16 @@ def add_category(
     check_level(default_impact, impacts, "impact")
     check_level(default_urgency, urgencies, "urgency")
     with desk.write() as s:
-        if parent_id is not None and s.get(Category, parent_id) is None:
-            raise ValidationError(f"No category with id {parent_id}", field="parent")
+        if parent_id is not None:
+            parent = s.get(Category, parent_id)
+            if parent is None:
+                raise ValidationError(f"No category with id {parent_id}", field="parent")
+            if parent.parent_id is not None:
+                raise ValidationError(
+                    f"{_category_paths(s)[parent_id]} is a subcategory: a category has one "
+                    "level of subcategories, put it under a top-level one",
+                    field="parent",
+                )
         _check_sibling(s, name, parent_id, None)
         group = s.get(Group, default_group_id) if default_group_id is not None else None
         if default_group_id is not None and group is None:
@@ -390,6 +398,17 @@ def edit_category(
             if new_parent == c.id or new_parent in under:
                 raise ValidationError(
                     f"{before[c.id]} cannot move under {before[new_parent]}: that is inside it",
+                    field="parent",
+                )
+            if target.parent_id is not None or under:
+                why = (
+                    f"{before[new_parent]} is a subcategory"
+                    if target.parent_id is not None
+                    else f"{before[c.id]} has subcategories"
+                )
+                raise ValidationError(
+                    f"{before[c.id]} cannot move under {before[new_parent]}: {why}, and a "
+                    "category has one level of subcategories",
                     field="parent",
                 )
         if (new_name, new_parent) != (c.name, c.parent_id):

@@ -132,9 +132,11 @@ def test_the_category_tree_its_defaults_and_where_an_incident_starts(desk: Desk)
         desk, root, "Email", parent_id=software, default_group_id=net,
         default_impact=2, default_urgency=1,
     )  # fmt: skip
-    outlook = catalog.add_category(desk, root, "Outlook", parent_id=email)
+    outlook = catalog.add_category(desk, root, "Outlook", parent_id=software)
     paths = {c.id: c.path for c in queries.categories(desk)}
-    assert paths[outlook] == "Software > Email > Outlook"
+    assert paths[outlook] == "Software > Outlook"
+    with pytest.raises(ValidationError, match="Software > Email is a subcategory: a category has"):
+        catalog.add_category(desk, root, "Calendar", parent_id=email)
     assert catalog.find_category(desk, "software>EMAIL").id == email
     assert _audit(desk, "category", email) == {
         ("Category", None, "Software > Email"),
@@ -155,8 +157,11 @@ def test_the_category_tree_its_defaults_and_where_an_incident_starts(desk: Desk)
         catalog.add_category(desk, root, "Bad", default_impact=4)
     with pytest.raises(ValidationError, match="exists already under Software"):
         catalog.add_category(desk, root, "Email", parent_id=software)
-    with pytest.raises(ValidationError, match="cannot move under Software > Email > Outlook"):
+    with pytest.raises(ValidationError, match="cannot move under Software > Outlook: that is"):
         catalog.edit_category(desk, root, software, parent_id=outlook)
+    hardware = catalog.add_category(desk, root, "Hardware")
+    with pytest.raises(ValidationError, match="Software has subcategories, and a category has"):
+        catalog.edit_category(desk, root, software, parent_id=hardware)
     # moved to the top, renamed, a default cleared
     catalog.edit_category(desk, root, email, name="Mail", parent_id=0, default_urgency=0)
     got = catalog.find_category(desk, "Mail")
@@ -166,6 +171,7 @@ def test_the_category_tree_its_defaults_and_where_an_incident_starts(desk: Desk)
         ("Parent", "Software", None),
         ("Default urgency", "1", None),
     }
+    catalog.edit_category(desk, root, outlook, parent_id=email)  # under Mail, a top one now
     assert {c.id: c.path for c in queries.categories(desk)}[outlook] == "Mail > Outlook"
 
 

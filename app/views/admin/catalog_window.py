@@ -174,7 +174,9 @@ class CatalogWindow(QMainWindow):
         self.cat_new.clicked.connect(lambda: self.new_category(None))
         self.cat_new_sub = QPushButton("New s&ubcategory")
         self.cat_new_sub.clicked.connect(
-            lambda: self.new_category(self.category.id if self.category else None)
+            lambda: self.new_category(
+                (self.category.parent_id or self.category.id) if self.category else None
+            )
         )
         self.cat_save = QPushButton("&Save")
         self.cat_save.setDefault(True)
@@ -396,8 +398,8 @@ class CatalogWindow(QMainWindow):
             self.cat_parent.addItem("(the top)", 0)
             if data is not None:
                 under = catalog_descendants(data.categories, own) if own is not None else set()
-                for c in data.categories:
-                    if c.id != own and c.id not in under:
+                for c in data.categories:  # one level of subcategories: under a top one
+                    if c.id != own and c.id not in under and c.parent_id is None:
                         shown = c.path if c.active else f"{c.path} (deactivated)"
                         self.cat_parent.addItem(shown, c.id)
             self.cat_parent.setCurrentIndex(max(self.cat_parent.findData(parent or 0), 0))
