@@ -369,7 +369,11 @@ def for_start(
     check = connection.check(url)
     if check.failure not in (connection.Failure.PASSWORD_NEEDED, connection.Failure.WRONG_PASSWORD):
         return DatabaseConfig(url, config.source), False  # working, or what the start reports
-    site = config.url if config.source != "connection wizard" else None
+    from app.db.config import user_config_file
+
+    # the site's (installer's or machine's) address: only the password is asked; the user's own
+    # address (saved by this wizard): every field can change
+    site = None if config.source in ("connection wizard", str(user_config_file())) else config.url
     chosen = choose_connection(runner, current=config, site=site)
     return None if chosen is None else (chosen, False)
 

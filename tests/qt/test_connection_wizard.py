@@ -179,3 +179,29 @@ def test_cancelling_the_first_run_starts_nothing(qtbot, monkeypatch, app_state) 
     when_shown(ConnectionWizard, lambda w: w.reject())
     assert run_gui(resolve(None), first_run=True) == 0
     assert not user_config_file().exists()
+
+
+def test_a_server_wanting_a_password_the_workstation_lacks_opens_the_wizard(
+    qtbot, runner, monkeypatch, tmp_path  # type: ignore[no-untyped-def]
+) -> None:
+    """The site's address (here from the installer's file) and no keyring: the wizard asks for
+    the password; the user's own saved address opens it with every field free."""
+    from app.db.config import save_user_database
+    from app.services import connection
+
+    monkeypatch.setattr(
+        connection, "check",
+        lambda url, shared=None: connection.Check(connection.Failure.PASSWORD_NEEDED, None, "asks"),
+    )  # fmt: skip
+    seen: list[str | None] = []
+
+    def choose(_runner, *, current=None, site=None, parent=None):  # type: ignore[no-untyped-def]
+        seen.append(site)
+
+    monkeypatch.setattr(connection_wizard, "choose_connection", choose)
+    url = "postgresql+psycopg://desk@db.example.com/incidentdesk"
+    site = DatabaseConfig(url, str(tmp_path / "incidentdesk-site.ini"))
+    assert connection_wizard.for_start(site, runner, first_run=False) is None
+    own = DatabaseConfig(url, str(save_user_database(url)))
+    assert connection_wizard.for_start(own, runner, first_run=False) is None
+    assert seen == [url, None]
