@@ -78,7 +78,7 @@ from app import (
     cli_tasks,
 )
 from app.db import schema as db_schema
-from app.db.config import DatabaseConfig, resolve
+from app.db.config import DatabaseConfig, redact_url, resolve
 from app.db.engine import make_engine, sqlite_path
 from app.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
 from app.domain.errors import DeskError, ValidationError
@@ -389,13 +389,7 @@ def _config(args: argparse.Namespace) -> DatabaseConfig:
 
 
 def _where(config: DatabaseConfig) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        shown = make_url(config.url).render_as_string(hide_password=True)
-    except sa_exc.ArgumentError:
-        shown = config.url
-    return f"{shown} (from {config.source})"
+    return f"{redact_url(config.url)} (from {config.source})"
 
 
 @contextmanager

@@ -21,15 +21,9 @@ from app.domain.errors import DatabaseTooNew, DeskError, EnvironmentProblem
 
 def database_label(url: Any) -> str:
     """The database address for people: the URL without its password."""
-    try:
-        from sqlalchemy.engine import make_url
+    from app.db.config import redact_url
 
-        return make_url(str(url) if not hasattr(url, "render_as_string") else url).render_as_string(
-            hide_password=True
-        )
-    except Exception:  # an address we cannot parse is shown as it is, minus credentials
-        text = str(url)
-        return text.split("@", 1)[-1] if "@" in text else text
+    return redact_url(url)
 
 
 def _demo_hint(desk: Any) -> str | None:

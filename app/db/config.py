@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,20 @@ def _from_file(path: Path) -> str | None:
         return None
     url = parser.get("database", "url", fallback="").strip()
     return url or None
+
+
+_USERINFO_PASSWORD = re.compile(r"(://[^/@:?#]*):[^/?#]*@")
+_QUERY_PASSWORD = re.compile(r"((?:[?&;]|\s|^)password=)[^&;\s]*", re.IGNORECASE)
+HIDDEN = "***"
+
+
+def redact_url(url: object) -> str:
+    """The database address for any message or log: its password as ***, whether in the
+    user-info part (postgresql://ann:secret@host/db), in the query (?password=secret) or in a
+    libpq keyword string (host=x password=secret), even when the address cannot be parsed."""
+    text = url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") else str(url)
+    text = _USERINFO_PASSWORD.sub(rf"\1:{HIDDEN}@", text)
+    return _QUERY_PASSWORD.sub(rf"\1{HIDDEN}", text)
 
 
 def normalise_url(url: str) -> str:

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from app.db.config import redact_url
 from app.db.private_files import is_builtin, make_private
 from app.domain.errors import ValidationError
 
@@ -22,7 +24,10 @@ LOCK_TIMEOUT_MS = 5000
 
 
 def sqlite_path(url: str) -> Path | None:
-    u = make_url(url)
+    try:
+        u = make_url(url)
+    except (ValueError, ArgumentError):  # not an address at all: make_engine says so
+        return None
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None
     return Path(u.database)
@@ -100,7 +105,9 @@ def make_engine(
     try:
         u = make_url(url)
     except Exception as exc:  # sqlalchemy.exc.ArgumentError
-        raise ValidationError(f"Not a database address: {url!r} ({exc})", field="db") from exc
+        raise ValidationError(
+            f"Not a database address: {redact_url(url)!r} ({redact_url(exc)})", field="db"
+        ) from exc
     backend = u.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(url, sqlite_busy_ms, **kw)

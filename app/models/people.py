@@ -30,6 +30,10 @@ class Agent(Base):
     # the agent says whether automatic assignment may give them incidents (main window)
     available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sign-in lock-out (app.services.users.authenticate): wrong passwords in a row, and until
+    # when the user is locked out after too many
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     groups: Mapped[list[Group]] = relationship(
         secondary=agent_groups, back_populates="members", lazy="raise"

@@ -308,7 +308,7 @@ def save(url: str) -> None:
 
 def label(url: str) -> str:
     """The address for people: without the password."""
-    return make_url(url).render_as_string(hide_password=True)
+    return db_config.redact_url(url)
 
 
 def without_password(url: str) -> str:

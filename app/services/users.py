@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, or_, select, true
+from sqlalchemy import Connection, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change
@@ -110,16 +111,81 @@ def list_users(desk: Desk) -> list[AgentRecord]:
     return agents(desk)
 
 
+# sign-in lock-out: this many wrong passwords in a row lock the user out for LOCK_FOR; each lock
+# is an entry of the user's admin history (`users show`, the Users window), and a password reset
+# by an admin lifts it
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=15)
+WRONG = "Wrong user name or password"
+
+
 def authenticate(desk: Desk, username: str, password: str) -> Actor:
-    """The actor for a correct user name and password; one message for every failure."""
+    """The actor for a correct user name and password; one message for every failure, but a
+    locked-out user is told until when."""
     name = username.strip().lower()
     with desk.read() as conn:
         row = conn.execute(
-            select(Agent.password_hash, Agent.active).where(Agent.username == name)
+            select(
+                Agent.id,
+                Agent.password_hash,
+                Agent.active,
+                Agent.failed_sign_ins,
+                Agent.locked_until,
+            ).where(Agent.username == name)
         ).first()
-    if row is None or not row.active or not verify_password(password, row.password_hash):
-        raise PermissionDenied("Wrong user name or password")
+    if row is None or not row.active or name == SYSTEM_USER:
+        raise PermissionDenied(WRONG)
+    now = desk.now()
+    locked_until = row.locked_until
+    if locked_until is not None and locked_until > now:
+        raise PermissionDenied(_locked_message(desk, locked_until))
+    if not verify_password(password, row.password_hash):
+        until = _failed_sign_in(desk, row.id, now)
+        raise PermissionDenied(_locked_message(desk, until) if until else WRONG)
+    if row.failed_sign_ins or row.locked_until is not None:
+        with desk.write() as s:
+            s.execute(
+                update(Agent).where(Agent.id == row.id).values(failed_sign_ins=0, locked_until=None)
+            )
     return desk.actor(name)
+
+
+def _locked_message(desk: Desk, until: datetime) -> str:
+    local = until.astimezone(desk.zone)
+    return (
+        f"Too many wrong passwords: this user is locked out until {local:%H:%M} "
+        f"({LOCK_FOR.seconds // 60} minutes). Try again then, or ask an admin to reset the password"
+    )
+
+
+def _failed_sign_in(desk: Desk, agent_id: int, now: datetime) -> datetime | None:
+    """Count a wrong password; at LOCK_AFTER in a row, lock the user out (recorded in their
+    admin history) and return until when."""
+    with desk.write() as s:
+        agent = s.scalar(select(Agent).where(Agent.id == agent_id).with_for_update())
+        if agent is None:
+            return None
+        agent.failed_sign_ins = (agent.failed_sign_ins or 0) + 1
+        if agent.failed_sign_ins < LOCK_AFTER:
+            return None
+        until = now + LOCK_FOR
+        agent.failed_sign_ins = 0
+        agent.locked_until = until
+        s.add(
+            AdminAuditEntry(
+                at=now,
+                agent_id=None,  # the desk itself
+                entity="user",
+                entity_id=agent.id,
+                entity_name=agent.username,
+                field="Sign-in",
+                old_value=None,
+                new_value=f"locked out until {until.astimezone(desk.zone):%Y-%m-%d %H:%M}",
+                reason=f"{LOCK_AFTER} wrong passwords in a row",
+            )
+        )
+        append_change(s, "agent", agent.id, "updated", None)
+        return until
 
 
 # -- the admin's user management -------------------------------------------------------------
@@ -293,6 +359,8 @@ def reset_password(desk: Desk, actor: Actor, username: str, password: str | None
     with desk.write() as s:
         agent = _load(s, username)
         agent.password_hash = hashed
+        agent.failed_sign_ins = 0  # and a lock-out ends
+        agent.locked_until = None
         db_roles.sync_user(s, agent, new)  # PostgreSQL: their role's SCRAM verifier too
         record_changes(
             s,
