@@ -6,6 +6,8 @@ Roles are the cluster's: this test's are named after its own database and droppe
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +126,33 @@ def test_an_agents_credentials_cannot_go_around_the_application(world: World) ->
         names = conn.execute("SELECT username FROM agents ORDER BY username").fetchall()
         assert ("ann",) in names
         conn.execute("UPDATE incidents SET title = 'Changed in psql', impact = 1 WHERE id = 1")
+    if shutil.which("psql"):  # and psql itself, as a person with these credentials would
+        u = make_url(world.url)
+        for statement in ("DELETE FROM audit", "SELECT password_hash FROM agents"):
+            done = subprocess.run(
+                [
+                    "psql",
+                    "-X",
+                    "-q",
+                    "-h",
+                    str(u.host),
+                    "-p",
+                    str(u.port or 5432),
+                    "-U",
+                    role,
+                    "-d",
+                    str(u.database),
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-c",
+                    statement,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert done.returncode != 0 and "permission denied" in done.stderr, done.stderr
 
     with world.engine.connect() as conn:
         rows = conn.execute(
