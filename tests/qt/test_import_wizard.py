@@ -149,3 +149,61 @@ def test_the_preview_model_passes_the_model_tester(qtmodeltester) -> None:  # ty
     model.set_rows(["a", "b"], [["1", "2"], ["3"]])
     qtmodeltester.check(model)
     assert model.data(model.index(1, 1)) == ""
+
+
+def test_file_import_opens_the_wizard_for_an_admin_only(qtbot, world, runner) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    from tests.qt.conftest import open_main
+
+    agent = open_main(qtbot, world, runner, world.ana)
+    try:
+        assert not agent.import_action.isEnabled()
+        assert agent.import_action.toolTip()  # the one answer says why not
+    finally:
+        agent.shutdown()
+    window = open_main(qtbot, world, runner, world.admin)
+    try:
+        assert window.import_action.isEnabled()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        file_menu = window.menuBar().actions()[0].menu()
+        qtbot.keyClick(
+            QApplication.focusWidget() or window, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier
+        )
+        qtbot.waitUntil(file_menu.isVisible)
+        qtbot.keyClick(file_menu, Qt.Key.Key_I)
+        qtbot.waitUntil(lambda: bool(window.findChildren(ImportWizard)))
+        wizard = window.findChildren(ImportWizard)[0]
+        qtbot.waitUntil(wizard.isVisible)
+        assert wizard.currentPage() is wizard.file_page
+        wizard.reject()
+    finally:
+        window.shutdown()
+        runner.wait()
+
+
+def test_a_servicenow_export_through_the_wizard(qtbot, world, runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.intake.test_imports import SERVICENOW, first_incidents, write_csv
+
+    header, rows = first_incidents(SERVICENOW, "number", 5)
+    path = write_csv(tmp_path / "sn.csv", header, rows)
+    wizard = open_wizard(qtbot, world, runner)
+    try:
+        qtbot.keyClicks(wizard.file_page.path, str(path))
+        wizard.file_page.format.setFocus()
+        qtbot.keyClick(wizard.file_page.format, Qt.Key.Key_Down)
+        assert wizard.file_page.kind() == "servicenow"
+        _next(qtbot, wizard, QWizard.WizardButton.NextButton)
+        page = wizard.mapping_page
+        qtbot.waitUntil(lambda: page.model.rowCount() == min(len(rows), 20), timeout=10000)
+        assert not page.fields.isVisibleTo(wizard)  # its columns are known: nothing to map
+        _next(qtbot, wizard, QWizard.WizardButton.CommitButton)
+        qtbot.waitUntil(lambda: wizard.result_page.result is not None, timeout=20000)
+        assert wizard.result_page.summary.text().startswith(
+            f"{len(rows)} rows read, 5 incidents imported (0 already there), 0 problems found"
+        )
+        assert wizard.result_page.report.text() == "No problems: no error report."
+        assert imports.imported_count(world.desk, "servicenow") == 5
+    finally:
+        runner.wait()
