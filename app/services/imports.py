@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
-from app.db.changes import CHANNEL, append_change, change_log
+from app.db.changes import append_change, append_changes
 from app.domain.assignment import AssignmentMode
 from app.domain.csv_import import CsvMapping, guess_mapping, mapping_from_json, read_csv
 from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
@@ -60,7 +60,7 @@ from app.models import (
     Setting,
     SlaPause,
 )
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime
 from app.services.callers import new_caller
 from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
@@ -179,20 +179,9 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
 
 
 def _log_changes(s: Session, entity: str, ids: Sequence[int], agent_id: int | None) -> None:
-    """`append_changes` ("created"), written the bulk way: one notification on PostgreSQL."""
-    if not ids:
-        return
-    at = utcnow()
-    _bulk_insert(
-        s,
-        change_log,
-        [
-            {"entity": entity, "entity_id": i, "kind": "created", "agent_id": agent_id, "at": at}
-            for i in ids
-        ],
-    )
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text(f"SELECT pg_notify('{CHANNEL}', (SELECT max(seq) FROM change_log)::text)"))
+    """The change feed's "created" entries, one statement for the batch (and one notification
+    on PostgreSQL)."""
+    append_changes(s, entity, ids, "created", agent_id)
 
 
 class _Names:
@@ -294,7 +283,9 @@ class _Names:
         return self.callers[name]
 
     # a batch at a time
-    def prepare(self, s: Session, actor: Actor, items: Sequence[ImportedIncident]) -> None:
+    def prepare(
+        self, s: Session, actor: Actor, items: Sequence[ImportedIncident], now: datetime
+    ) -> None:
         """Look up (and create, in the order the incidents name them, as one at a time would)
         every group, category and caller of `items`, in a few statements."""
         self.load(s)
@@ -367,7 +358,7 @@ class _Names:
                 missing.setdefault(_key(name), name)
         if missing:
             ids = _new_ids(s, "callers", len(missing))
-            created = utcnow()
+            created = now
             rows = []
             for (key, name), cid in zip(missing.items(), ids, strict=True):
                 clean = " ".join(name.split())  # new_caller's name and key
@@ -965,7 +956,7 @@ def import_incidents(
                         todo = []
                 if todo:
                     book = fresh_policy_book(desk, s)
-                    names.prepare(s, actor, todo)
+                    names.prepare(s, actor, todo, now)
                     problems.extend(
                         Problem(
                             i.first_line,
