@@ -68,6 +68,7 @@ from sqlalchemy import exc as sa_exc
 
 from app import (
     cli_admin,
+    cli_attachments,
     cli_intake,
     cli_lifecycle,
     cli_mail,
@@ -271,6 +272,7 @@ def build_parser() -> _Parser:
     cli_package.add_parser(sub, plain)
     cli_problems.add_commands(sub, plain, acting)
     cli_mail.add_commands(sub, plain, acting)
+    cli_attachments.add_commands(sub, plain, acting)
     cli_reports.add_command(sub, plain)
     return parser
 
@@ -358,6 +360,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _sla_admin(args)
     if command in cli_mail.NOUNS:
         return _mail(args)
+    if command in cli_attachments.NOUNS:
+        name = _actor_name(args, required=cli_attachments.needs_actor(args))
+        with _desk(args) as desk:
+            return cli_attachments.run(args, desk, _actor(desk, name))
     if command == "package":
         try:
             return cli_package.run(args)

@@ -258,3 +258,43 @@ def image_bytes(
         query = query.where(Attachment.id.notin_(skip))
     with desk.query() as s:
         return {r.id: bytes(r.data) for r in s.execute(query).all()}
+
+
+# -- the admin's limit -----------------------------------------------------------------------
+
+MAX_LIMIT_MB = 1024  # a file a database row can still hand around
+
+
+def limit_mb(desk: Desk) -> float:
+    """The largest file the desk keeps, in MB (25 unless the admin set it)."""
+    with desk.query() as s:
+        return limit_bytes(s) / (1024 * 1024)
+
+
+def set_limit_mb(desk: Desk, actor: Actor, mb: float, *, reason: str | None = None) -> float:
+    """An admin sets the largest file kept, in MB, at every door (window, journal, mail);
+    recorded in the admin audit with the reason. Files already kept stay."""
+    from app.domain.roles import Permission
+    from app.domain.sla_config import FieldDiff
+    from app.services.admin_audit import record_changes
+    from app.services.incidents.mutation import require_active
+    from app.services.settings import write_setting
+
+    actor.require(Permission.CONFIGURE)
+    if not 0 < mb <= MAX_LIMIT_MB:
+        raise ValidationError(
+            f"The limit is {mb:g} MB: give more than 0 and at most {MAX_LIMIT_MB} MB a file",
+            field="limit",
+        )
+    with desk.write() as session:
+        require_active(session, actor)
+        before = limit_bytes(session)
+        after = int(mb * 1024 * 1024)
+        if after != before:
+            write_setting(session, LIMIT_SETTING, mb)
+            diff = FieldDiff("Largest file kept", _mb(before), _mb(after))
+            record_changes(
+                session, actor, "attachments", None, "Attachments", [diff], desk.now(), reason
+            )
+            append_change(session, "attachments", 0, "updated", actor.id)
+    return mb

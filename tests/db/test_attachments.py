@@ -82,3 +82,26 @@ def test_the_type_comes_from_the_bytes_and_final_incidents_refuse(desk: Desk) ->
     inc.cancel(desk, desk.actor("dev"), iid, None, "Duplicate")
     with pytest.raises((PermissionDenied, Exception), match="Cancelled"):
         attachments.add_attachment(desk, ana, iid, "late.txt", b"late")
+
+
+def test_the_admin_sets_the_limit_every_door_obeys_it_and_the_admin_audit_says_so(desk: Desk) -> None:
+    from app.services.admin_audit import admin_history
+
+    iid = _incident(desk)
+    dev, ana = desk.actor("dev"), desk.actor("ana")
+    assert attachments.limit_mb(desk) == 25
+    with pytest.raises(PermissionDenied):
+        attachments.set_limit_mb(desk, ana, 1)
+    with pytest.raises(ValidationError, match="more than 0 and at most 1024 MB"):
+        attachments.set_limit_mb(desk, dev, 0)
+    attachments.set_limit_mb(desk, dev, 0.5, reason="the database is small")
+    assert attachments.limit_mb(desk) == 0.5
+    with pytest.raises(ValidationError, match=r"one.bin is 1 MB: the limit is 0.5 MB a file"):
+        attachments.add_attachment(desk, ana, iid, "one.bin", b"\x00" * (1024 * 1024))
+    [line] = admin_history(desk, "attachments")
+    assert (line.field, line.old, line.new, line.reason) == (
+        "Largest file kept",
+        "25 MB",
+        "0.5 MB",
+        "the database is small",
+    )

@@ -536,3 +536,14 @@ def test_lifecycle_verbs_refuse_in_one_line(
     code, out, err = run(capsys, *base, *argv)
     assert code == 2 and out == ""
     assert words in one_error_line(err)
+
+
+def test_attachments_limit_shown_and_set_by_an_admin(
+    desk_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--db", desk_url, "attachments", "limit")
+    assert (code, out) == (0, "The largest file kept: 25 MB\n"), err
+    code, out, err = run(capsys, "--db", desk_url, "--as", "root", "attachments", "limit", "10")
+    assert (code, out) == (0, "The largest file kept: 10 MB\n"), err
+    code, _out, err = run(capsys, "--db", desk_url, "--as", "ana.garcia", "attachments", "limit", "50")
+    assert code == 2 and "admin" in one_error_line(err).lower()
