@@ -173,11 +173,13 @@ def _http(args: argparse.Namespace, desk: Desk, actor: Actor) -> int:
 
 
 def _smtp(args: argparse.Namespace, desk: Desk, actor: Actor) -> int:
-    from app.intake.smtp import MailServer
+    from app.intake.smtp import MailServer, message_limit
+    from app.services.attachments import limit_mb
 
     host, port = args.listen
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    server = MailServer(desk, actor, host, port)
+    largest = message_limit(int(limit_mb(desk) * 1024 * 1024))  # the admin's, at start
+    server = MailServer(desk, actor, host, port, max_message=largest)
     try:
         server.bind()
     except OSError as exc:

@@ -28,6 +28,13 @@ log = logging.getLogger("incidentdesk.intake.smtp")
 MAX_MESSAGE = 40 * 1024 * 1024  # a 25 MB attachment, base64-encoded, fits
 
 
+def message_limit(attachment_limit: int) -> int:
+    """The largest message taken: one attachment at the admin's limit (in bytes), base64-encoded
+    (4/3) with room for the rest, and never less than MAX_MESSAGE. A message over it is refused
+    by SMTP (552); a file between the admin's limit and this is taken and noted, not kept."""
+    return max(MAX_MESSAGE, attachment_limit * 4 // 3 + 6 * 1024 * 1024)
+
+
 class MailHandler:
     def __init__(self, desk: Desk, actor: Actor) -> None:
         self.desk = desk

@@ -354,3 +354,11 @@ def test_an_attachment_over_the_admins_lower_limit_is_refused_naming_it(
     assert [h.new for h in queries.history(desk, rec.id) if h.field == "attachment"] == [
         "app.log (12 B)"
     ]
+
+
+def test_the_largest_message_taken_follows_the_admins_limit() -> None:
+    from app.intake.smtp import MAX_MESSAGE, message_limit
+
+    mb = 1024 * 1024
+    assert message_limit(25 * mb) == MAX_MESSAGE  # a 25 MB file, base64-encoded, fits in 40 MB
+    assert message_limit(60 * mb) >= 60 * mb * 4 // 3 + mb  # a raised limit: its file still fits
