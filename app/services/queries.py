@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from app.db import changes as change_feed
 from app.db import queue as queue_db
@@ -241,7 +242,8 @@ def groups(desk: Desk) -> list[GroupRecord]:
 
 def agents(desk: Desk, group_id: int | None = None) -> list[AgentRecord]:
     with desk.query() as conn:
-        stmt = select(Agent).order_by(Agent.full_name)
+        # never the password hash: on PostgreSQL a desk role may not read it (app.db.pg_roles)
+        stmt = select(Agent).options(defer(Agent.password_hash)).order_by(Agent.full_name)
         if group_id is not None:
             stmt = stmt.join(agent_groups, agent_groups.c.agent_id == Agent.id).where(
                 agent_groups.c.group_id == group_id

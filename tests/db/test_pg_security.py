@@ -126,6 +126,15 @@ def test_an_agents_credentials_cannot_go_around_the_application(world: World) ->
         names = conn.execute("SELECT username FROM agents ORDER BY username").fetchall()
         assert ("ann",) in names
         conn.execute("UPDATE incidents SET title = 'Changed in psql', impact = 1 WHERE id = 1")
+    # the application's own reads of people work under the agent's role (no hash asked for)
+    agent_engine = make_engine(
+        make_url(world.url).set(username=role).render_as_string(hide_password=False)
+    )
+    try:
+        seen = {a.username for a in users.list_users(Desk(agent_engine))}
+    finally:
+        agent_engine.dispose()
+    assert {"ann", "boss"} <= seen
     if shutil.which("psql"):  # and psql itself, as a person with these credentials would
         u = make_url(world.url)
         for statement in ("DELETE FROM audit", "SELECT password_hash FROM agents"):
@@ -223,7 +232,21 @@ def test_db_roles_on_the_command_line(world: World, capsys: pytest.CaptureFixtur
     assert cli.main(["db", "roles", "--db", world.url]) == 0
     out = capsys.readouterr().out
     assert f"{world.prefix}_agents" in out
+    agents = pg_roles.group_role(world.prefix, Role.AGENT)
+    with world.engine.begin() as conn:  # someone loosens the agents' role by hand
+        conn.exec_driver_sql(f'GRANT UPDATE, DELETE ON groups, audit TO "{agents}"')
+        conn.exec_driver_sql(f'ALTER ROLE "{agents}" LOGIN')
     assert cli.main(["db", "roles", "--db", world.url]) == 0  # again: repaired, no error
+    with world.engine.connect() as conn:
+        loose = conn.execute(
+            text(
+                "SELECT has_table_privilege(:r, 'groups', 'UPDATE'), "
+                "has_table_privilege(:r, 'audit', 'DELETE'), "
+                "(SELECT rolcanlogin FROM pg_roles WHERE rolname = :r)"
+            ),
+            {"r": agents},
+        ).one()
+    assert tuple(loose) == (False, False, False)
     with world.engine.connect() as conn:
         assert db_roles.configured_prefix(conn) == world.prefix
         n = conn.execute(
