@@ -234,25 +234,32 @@ def sla(conn: Connection, flt: ReportFilter, now: datetime) -> Report:
     )
 
 
-def _ever_above_first_line() -> ColumnElement[bool]:
-    """The incident was, at some point, with a group of line 2 or higher."""
+def _only_first_line() -> ColumnElement[bool]:
+    """The incident was only ever with first-line groups: on line 1 now, never escalated by
+    line, and no group of its history (old or new side of a group change) above line 1. Plain
+    NOT EXISTS conditions joined by AND, so that the planners make anti-joins of them."""
     a, g = AuditEntry, aliased(Group)
-    return or_(
-        exists().where(
+
+    def never(side: Any) -> ColumnElement[bool]:
+        return ~exists().where(
             a.incident_id == Incident.id,
             a.field == "group_id",
-            or_(cast(g.id, String) == a.new_value, cast(g.id, String) == a.old_value),
+            cast(g.id, String) == side,
             g.line > 1,
-        ),
-        Incident.support_line > 1,
-        exists().where(a.incident_id == Incident.id, a.field == "support_line"),
+        )
+
+    return and_(
+        Incident.support_line <= 1,
+        never(a.new_value),
+        never(a.old_value),
+        ~exists().where(a.incident_id == Incident.id, a.field == "support_line"),
     )
 
 
 def push_to_front(conn: Connection, flt: ReportFilter) -> Report:
     i = Incident
     done = i.state.in_([State.RESOLVED.value, State.CLOSED.value])
-    only_first = ~_ever_above_first_line()
+    only_first = _only_first_line()
     rows = sorted(
         (int(p), int(a), int(n))
         for p, a, n in conn.execute(
@@ -487,7 +494,14 @@ def reopens(conn: Connection, flt: ReportFilter) -> Report:
 def wait_user(conn: Connection, flt: ReportFilter, now: datetime) -> Report:
     i, a, p = Incident, AuditEntry, SlaPause
     caller = HoldReason.AWAITING_CALLER.value
-    waited = exists().where(a.incident_id == i.id, a.field == "hold_reason", a.new_value == caller)
+    # the incidents that ever went on hold for the caller, once each (joined: a correlated
+    # EXISTS inside the sum would run once per incident)
+    waiters = (
+        select(a.incident_id.label("iid"))
+        .where(a.field == "hold_reason", a.new_value == caller)
+        .group_by(a.incident_id)
+        .subquery()
+    )
     seconds = func.coalesce(
         func.sum(
             dash._seconds(conn.dialect.name, func.coalesce(p.ended_at, dash._at(now)), p.started_at)
@@ -505,10 +519,11 @@ def wait_user(conn: Connection, flt: ReportFilter, now: datetime) -> Report:
         select(
             i.group_id,
             func.count(),
-            _flag(waited),
+            _flag(waiters.c.iid.is_not(None)),
             func.coalesce(func.sum(hours.c.s), 0.0),
         )
         .select_from(i)
+        .outerjoin(waiters, waiters.c.iid == i.id)
         .outerjoin(hours, hours.c.iid == i.id)
         .where(_opened(flt))
         .group_by(i.group_id)
