@@ -442,10 +442,13 @@ class IncidentWindow(QMainWindow):
             self.review_action.setIconText("Review")
             self.review_action.setToolTip("Start or resume this incident's post-incident review")
             self.review_action.triggered.connect(self.open_review)
-            self.toolbar.addSeparator()
+        # learning from it: a separate group after the lifecycle's
+        self.toolbar.addSeparator()
+        if self.review_action is not None:
             self.toolbar.addAction(self.review_action)
         self.problem_action = QAction("Create problem…", self)
         self.problem_action.setIconText("Problem")
+        self.problem_action.setToolTip("Create a problem record from this incident")
         self.problem_action.triggered.connect(self.create_problem)
         self.toolbar.addAction(self.problem_action)
         self.problem_dialog: QWidget | None = None
