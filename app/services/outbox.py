@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -122,17 +123,16 @@ def queue_notice(
 # -- sending -------------------------------------------------------------------------------
 
 
-def message_of(row: MailOutRow | OutboxRecord, body: str, server: MailServer) -> EmailMessage:
+def message_of(row: MailOutRow, server: MailServer) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = server.sender
     msg["To"] = row.to_address
     msg["Subject"] = row.subject
-    msg["Date"] = format_datetime(row.created_at)  # type: ignore[arg-type]
-    if isinstance(row, MailOutRow):
-        msg["Message-ID"] = row.message_id
+    msg["Date"] = format_datetime(row.created_at)
+    msg["Message-ID"] = row.message_id
     msg["Auto-Submitted"] = "auto-generated"
     msg[OWN_HEADER] = row.kind
-    msg.set_content(body)
+    msg.set_content(row.body)
     return msg
 
 
@@ -156,6 +156,8 @@ def _connect(server: MailServer, password: str | None) -> smtplib.SMTP:
 
 
 def _claim(desk: Desk, name: str, now: datetime, limit: int) -> list[MailOutRow]:
+    """The mails due now that this runner claims: one guarded UPDATE under a token of its own
+    (a mail another runner claimed first is not due, so not taken twice)."""
     o = MailOutRow
     due = (
         o.sent_at.is_(None),
@@ -163,22 +165,18 @@ def _claim(desk: Desk, name: str, now: datetime, limit: int) -> list[MailOutRow]
         o.next_attempt_at <= now,
         or_(o.claimed_until.is_(None), o.claimed_until < now),
     )
+    token = f"{name[:80]} {uuid.uuid4().hex}"
     with desk.write() as s:
         ids = s.scalars(select(o.id).where(*due).order_by(o.id).limit(limit)).all()
-        mine = [
-            i
-            for i in ids
-            if _rows(
-                s.execute(
-                    update(o)
-                    .where(o.id == i, *due)
-                    .values(claimed_by=name, claimed_until=now + CLAIM)
-                    .execution_options(synchronize_session=False)
-                )
-            )
-            == 1
-        ]
-        rows = list(s.scalars(select(o).where(o.id.in_(mine)).order_by(o.id))) if mine else []
+        if not ids:
+            return []
+        s.execute(
+            update(o)
+            .where(o.id.in_(ids), *due)
+            .values(claimed_by=token, claimed_until=now + CLAIM)
+            .execution_options(synchronize_session=False)
+        )
+        rows = list(s.scalars(select(o).where(o.claimed_by == token).order_by(o.id)))
         for r in rows:
             s.expunge(r)
         return rows
@@ -232,7 +230,7 @@ def deliver(desk: Desk, name: str = "", *, limit: int = BATCH) -> Delivery:
         try:
             for r in rows:
                 try:
-                    conn.send_message(message_of(r, r.body, server))
+                    conn.send_message(message_of(r, server))
                     outcomes[r.id] = None
                 except smtplib.SMTPRecipientsRefused as exc:
                     outcomes[r.id] = _why(exc)

@@ -74,6 +74,18 @@ def show_problem(parent: QWidget | None, message: str, title: str = "Incident De
     QMessageBox.warning(parent, title, message)
 
 
+def ask_yes(parent: QWidget | None, title: str, text: str) -> bool:
+    """Yes or Cancel, Cancel the default: whether the user goes ahead."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        text,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def ask_retry(parent: QWidget | None, exc: BaseException) -> bool:
     """An environment problem at start: True to retry, False to quit."""
     if isinstance(exc, DatabaseTooNew):

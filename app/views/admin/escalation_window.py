@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import DeskError, PermissionDenied
-from app.domain.escalation import CLOCKS, THRESHOLDS, EscalationRule, RuleAction
+from app.domain.escalation import CLOCKS, THRESHOLDS, EscalationRule, RuleAction, line_label
 from app.domain.records import GroupRecord
 from app.domain.sla_config import AdminAuditRecord, PolicyRecord
 from app.domain.wording import local_time, plural
@@ -50,7 +49,7 @@ from app.services import admin_audit, escalation_rules, queries, sla_policies
 from app.services.context import Actor, Desk
 from app.views.admin.models import RowsTableModel
 from app.views.admin.sla_window import Message, may_edit_sla
-from app.views.errors import show_problem
+from app.views.errors import ask_yes, show_problem
 from app.views.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -214,7 +213,7 @@ class GroupDelegate(QStyledItemDelegate):
         combo.addItem("Next line's first group", None)
         for g in self._groups():
             if g.line > 1:
-                combo.addItem(f"{g.name} ({g.line}{'nd' if g.line == 2 else 'rd'} line)", g.id)
+                combo.addItem(f"{g.name} ({line_label(g.line)})", g.id)
         return combo
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
@@ -499,14 +498,7 @@ class EscalationWindow(QMainWindow):
             self.load()
 
     def _confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes(self, title, text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.dirty and not self.confirm(

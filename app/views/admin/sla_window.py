@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -76,7 +75,7 @@ from app.services import priority_colors as colors_service
 from app.services.context import Actor, Desk
 from app.views.admin.models import RowsTableModel
 from app.views.colors import error_look, muted_color, priority_color
-from app.views.errors import show_problem
+from app.views.errors import ask_yes, show_problem
 from app.views.tasks import TaskRunner
 
 LOAD_KEY = "sla-window-load"
@@ -1312,14 +1311,7 @@ class SlaWindow(QMainWindow):
             self.load()
 
     def _confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes(self, title, text)
 
     def _pick_color(self, current: QColor) -> QColor | None:
         picked = QColorDialog.getColor(current, self, "Priority colour")
