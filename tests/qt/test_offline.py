@@ -42,6 +42,7 @@ def _short_wait(w: World) -> World:
     """The same database through an engine that gives up on a lock after BUSY_MS."""
     w.desk.engine.dispose()  # type: ignore[attr-defined]
     w.desk = Desk(make_engine(w.url, sqlite_busy_ms=BUSY_MS))
+    w.desk.load_zone()  # as the application opens its desk, before any window paints a time
     return w
 
 
