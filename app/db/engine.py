@@ -21,6 +21,11 @@ BUSY_TIMEOUT_MS = 5000
 # PostgreSQL: how long a statement waits for a lock another transaction holds (a workstation's
 # transaction left open must not hang every writer behind it): then a "busy, retry" message
 LOCK_TIMEOUT_MS = 5000
+# PostgreSQL: the pool keeps one connection open between bursts; the connections a burst of
+# reads opens beyond it are closed as each is returned. With the change feed's listener, an idle
+# workstation holds two server connections.
+PG_POOL_SIZE = 1
+PG_MAX_OVERFLOW = 10
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -100,7 +105,8 @@ def make_engine(
     """The engine for `url` (sqlite:///... or postgresql+psycopg://...).
 
     SQLite: WAL (the rollback journal on a network share), a busy timeout, foreign keys.
-    PostgreSQL: psycopg 3, pre-ping, a connect timeout, a lock timeout.
+    PostgreSQL: psycopg 3, pre-ping, a connect timeout, a lock timeout, one connection kept
+    open between bursts (`pool_size`, `max_overflow` and the like in `kw` win).
     """
     try:
         u = make_url(url)
@@ -120,5 +126,9 @@ def make_engine(
         }
         if "options" not in u.query:  # an address's own server options win
             args["options"] = f"-c lock_timeout={int(pg_lock_timeout_ms)}"
-        return create_engine(u, pool_pre_ping=True, connect_args=args, **kw)
+        kw.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kw:
+            kw.setdefault("pool_size", PG_POOL_SIZE)
+            kw.setdefault("max_overflow", PG_MAX_OVERFLOW)
+        return create_engine(u, connect_args=args, **kw)
     raise ValidationError(f"Unsupported database {backend!r}: use SQLite or PostgreSQL", field="db")
