@@ -31,6 +31,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from statistics import fmean, median
 from typing import IO, Any
 
 from sqlalchemy import (
@@ -379,50 +380,46 @@ def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Co
     ]
 
 
-def _resolve_times(
-    conn: Connection, flt: DashboardFilter, key: Column
-) -> list[tuple[int | None, int, float, float]]:
-    """(key, count, mean s, median s) of the incidents resolved in the period, per key."""
+@dataclass(frozen=True)
+class ResolveTimes:
+    """Time to resolve of the incidents resolved in a period: per priority, per group, overall."""
+
+    by_priority: list[ResolveTime]
+    by_group: list[ResolveTime]
+    overall: ResolveTime
+
+
+def _measures(label: str, key: int | None, seconds: list[float]) -> ResolveTime:
+    return ResolveTime(label, key, len(seconds), fmean(seconds), median(seconds))
+
+
+def resolve_times(conn: Connection, flt: DashboardFilter) -> ResolveTimes:
+    """One read of the incidents resolved in the period (their index alone: opening,
+    resolution, priority, group), measured here: a median in SQL sorts every incident once per
+    grouping (window functions), where one pass and a sort per key in memory is several times
+    faster over a year of a large desk."""
     i = Incident
     seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
-    inner = _in_groups(
-        select(
-            key.label("k"),
-            seconds.label("s"),
-            func.row_number().over(partition_by=key, order_by=seconds).label("rn"),
-            func.count().over(partition_by=key).label("n"),
-        ).where(_resolved_in(flt)),
-        flt,
-    ).subquery()
-    middle = or_(inner.c.rn == (inner.c.n + 1) // 2, inner.c.rn == (inner.c.n + 2) // 2)
-    stmt = select(
-        inner.c.k,
-        func.count(),
-        func.avg(inner.c.s),
-        func.avg(case((middle, inner.c.s))),
-    ).group_by(inner.c.k)
-    return [
-        (None if k is None else int(k), int(n), float(mean), float(median))
-        for k, n, mean, median in conn.execute(stmt)
-    ]
-
-
-def resolve_by_priority(conn: Connection, flt: DashboardFilter) -> list[ResolveTime]:
-    rows = _resolve_times(conn, flt, Incident.priority)
-    return [
-        ResolveTime(f"P{k}", k, n, mean, median)
-        for k, n, mean, median in sorted(rows, key=lambda r: r[0] or 0)
-    ]
-
-
-def resolve_by_group(conn: Connection, flt: DashboardFilter) -> list[ResolveTime]:
-    rows = _resolve_times(conn, flt, Incident.group_id)
+    stmt = _in_groups(select(i.priority, i.group_id, seconds).where(_resolved_in(flt)), flt)
+    per_priority: dict[int, list[float]] = {}
+    per_group: dict[int | None, list[float]] = {}
+    every: list[float] = []
+    for priority, group_id, s in conn.execute(stmt):
+        value = float(s)
+        per_priority.setdefault(int(priority), []).append(value)
+        per_group.setdefault(None if group_id is None else int(group_id), []).append(value)
+        every.append(value)
     names = {int(k): str(v) for k, v in conn.execute(select(Group.id, Group.name))}
-    out = [
-        ResolveTime(names.get(k, "(no group)") if k is not None else "(no group)", k, n, mean, med)
-        for k, n, mean, med in rows
-    ]
-    return sorted(out, key=lambda r: r.label.lower())
+    by_priority = [_measures(f"P{p}", p, per_priority[p]) for p in sorted(per_priority)]
+    by_group = sorted(
+        (
+            _measures(names.get(g, "(no group)") if g is not None else "(no group)", g, values)
+            for g, values in per_group.items()
+        ),
+        key=lambda r: r.label.lower(),
+    )
+    overall = _measures("All", None, every) if every else ResolveTime("All", None, 0, 0.0, 0.0)
+    return ResolveTimes(by_priority, by_group, overall)
 
 
 def ageing(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Count]:
@@ -457,6 +454,7 @@ def dashboard(desk: Desk, flt: DashboardFilter) -> Dashboard:
     flt.check()
     now = desk.now()
     with desk.read() as conn:
+        times = resolve_times(conn, flt)
         return Dashboard(
             flt,
             now,
@@ -464,8 +462,8 @@ def dashboard(desk: Desk, flt: DashboardFilter) -> Dashboard:
             by_channel(conn, flt),
             by_category(conn, flt),
             compliance(conn, flt, now),
-            resolve_by_priority(conn, flt),
-            resolve_by_group(conn, flt),
+            times.by_priority,
+            times.by_group,
             ageing(conn, flt, now),
             first_line(conn, flt),
         )

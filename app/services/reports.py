@@ -45,7 +45,6 @@ from sqlalchemy import (
     cast,
     exists,
     func,
-    literal_column,
     or_,
     select,
     true,
@@ -147,11 +146,10 @@ def _group_names(conn: Connection) -> dict[int | None, str]:
 
 
 def resolve_time(conn: Connection, flt: ReportFilter) -> Report:
-    d = flt.dashboard
-    by_priority = dash.resolve_by_priority(conn, d)
-    by_group = dash.resolve_by_group(conn, d)
-    overall = dash._resolve_times(conn, d, literal_column("0"))
-    n, mean, median = (overall[0][1], overall[0][2], overall[0][3]) if overall else (0, None, None)
+    times = dash.resolve_times(conn, flt.dashboard)
+    by_priority, by_group, overall = times.by_priority, times.by_group, times.overall
+    n = overall.count
+    mean, median = (overall.mean_s, overall.median_s) if n else (None, None)
     rows = [
         ["priority", r.label, r.count, _hours(r.mean_s), _hours(r.median_s)] for r in by_priority
     ] + [["group", r.label, r.count, _hours(r.mean_s), _hours(r.median_s)] for r in by_group]
