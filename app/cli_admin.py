@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.domain import inbound
 from app.domain.errors import ValidationError
 from app.domain.matrix import PriorityMatrix, matrix_from_json, matrix_to_json
 from app.domain.wording import plural
@@ -62,11 +63,15 @@ def read_matrix(name: str) -> PriorityMatrix:
     """The matrix in file `name` ("-": standard input), or a ValidationError naming the file."""
     where = "standard input" if name == "-" else name
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ValidationError(f"Cannot read {where}: {exc.strerror or exc}", field="file") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"{where} is not UTF-8 text (byte {exc.start:,} cannot be read)", field="file"
+        ) from exc
     try:
-        data = json.loads(text)
+        data = inbound.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(
             f"{where} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", field="file"

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from app.db.config import ENV_INTAKE_TOKEN, intake_token
+from app.domain import inbound
 from app.domain.alerts import AlertRule, rules_from_json, rules_to_json
 from app.domain.csv_import import CsvMapping
 from app.domain.errors import ValidationError
@@ -280,7 +281,7 @@ def _rules(args: argparse.Namespace, desk: Desk, actor: Actor | None) -> int:
     assert actor is not None, "needs_actor"
     if command == "load":
         try:
-            data = json.loads(args.file.read_text("utf-8"))
+            data = inbound.loads(args.file.read_text("utf-8"))
         except OSError as exc:
             raise ValidationError(f"Cannot read {args.file}: {exc.strerror or exc}") from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

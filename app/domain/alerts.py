@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain import inbound
 from app.domain.errors import ValidationError
 
 FIRING = "firing"
@@ -133,6 +134,7 @@ def labels_fingerprint(labels: Mapping[str, str], title: str) -> str:
 
 def parse_alertmanager(payload: Any) -> list[Alert]:
     """The alerts of an Alertmanager webhook (payload version 4)."""
+    payload = inbound.scrubbed(payload)
     if not isinstance(payload, dict):
         raise ValidationError("The body must be a JSON object (Alertmanager's webhook)")
     version = _need(payload, "version", "payload", (str, int))
@@ -186,6 +188,7 @@ def _text_or_none(value: Any) -> str | None:
 
 def parse_generic(payload: Any) -> list[Alert]:
     """The desk's generic alert: one object, or {"alerts": [objects]} (module docstring)."""
+    payload = inbound.scrubbed(payload)
     if isinstance(payload, dict) and "alerts" in payload:
         items = _need(payload, "alerts", "payload", list)
         wheres = [f"alerts[{i}]" for i in range(len(items))]

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from app.domain import inbound
 from app.domain.errors import ValidationError
 from app.domain.imports import ImportedIncident, Problem, ReadLog, Step, csv_rows
 from app.domain.lifecycle import HoldReason, State
@@ -215,7 +216,7 @@ def mapping_from_json(data: object, where: str = "the mapping") -> CsvMapping:
 
 def parse_mapping(text: str, where: str = "the mapping") -> CsvMapping:
     try:
-        data = json.loads(text)
+        data = inbound.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(
             f"{where}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",

@@ -23,6 +23,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from app.domain import inbound
 from app.domain.alerts import Alert, parse_alertmanager, parse_generic
 from app.domain.errors import DeskError, EnvironmentProblem, PermissionDenied, ValidationError
 from app.services import alerts as alert_service
@@ -95,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._authorise()
             body = self._body()
             try:
-                payload = json.loads(body.decode("utf-8"))
+                payload = inbound.loads(body.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 raise _Refused(HTTPStatus.BAD_REQUEST, f"The body is not UTF-8: {exc}") from None
             except json.JSONDecodeError as exc:

@@ -215,6 +215,15 @@ def test_import_and_export_json_and_a_bad_file_is_refused(
     assert not editor.import_file(bad)
     assert no_dialogs and "broken.json: The matrix has 1 rows for 5 impact levels" in no_dialogs[-1]
     assert same_grid(editor.draft, glpi_matrix())  # the draft stays
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"impact": ["Élevé"]}'.encode("latin-1"))
+    assert not editor.import_file(latin)
+    assert "latin.json is not UTF-8 text (byte 13 cannot be read)" in no_dialogs[-1]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    assert not editor.import_file(deep)
+    assert "deep.json is not JSON: lists and objects nested more than 500 levels" in no_dialogs[-1]
+    assert same_grid(editor.draft, glpi_matrix())
     out = tmp_path / "out.json"
     assert editor.export_file(out)
     assert json.loads(out.read_text(encoding="utf-8"))["cells"] == [

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import inbound
 from app.domain.errors import DeskError, PermissionDenied, ValidationError
 from app.domain.matrix import (
     MAX_SIZE,
@@ -611,10 +612,13 @@ class MatrixEditor(QMainWindow):
         """Read a matrix from `path` as the new draft (undoable); a bad file is refused in a
         message naming the file and what is wrong, and the draft stays as it was."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = inbound.loads(path.read_text(encoding="utf-8-sig"))
             matrix = matrix_from_json(data)
         except OSError as exc:
             show_problem(self, f"Cannot read {path}: {exc.strerror or exc}")
+            return False
+        except UnicodeDecodeError as exc:
+            show_problem(self, f"{path.name} is not UTF-8 text (byte {exc.start:,} cannot be read)")
             return False
         except json.JSONDecodeError as exc:
             show_problem(
