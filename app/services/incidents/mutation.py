@@ -316,9 +316,24 @@ class NothingChanged(Exception):
 Mutation = Callable[[Session, Incident, datetime], str | None]
 
 
+def group_of(session: Session, group_id: int | None) -> Group | None:
+    """A group, read once per transaction: the session keeps a hold on it (its identity map
+    alone would let it go and read it again at the next look-up; one change reads the incident's
+    group and its target's several times, for the rules, the routing and the assignment)."""
+    if group_id is None:
+        return None
+    held: dict[int, Group] = session.info.setdefault("groups", {})
+    group = held.get(group_id)
+    if group is None:
+        group = session.get(Group, group_id)
+        if group is not None:
+            held[group_id] = group
+    return group
+
+
 def facts_of(session: Session, inc: Incident) -> IncidentFacts:
     """What the rules read of the (locked) row."""
-    group = session.get(Group, inc.group_id) if inc.group_id is not None else None
+    group = group_of(session, inc.group_id)
     parent = session.get(Incident, inc.parent_id) if inc.parent_id is not None else None
     return IncidentFacts(
         number=inc.number,
@@ -350,7 +365,7 @@ def guard(
     """The one answer (app.domain.permissions), on the fresh row, inside the transaction."""
     require_active(session, actor)
     if target is not None and target.group_id is not None and target.group_name is None:
-        group = session.get(Group, target.group_id)
+        group = group_of(session, target.group_id)
         target = Target(target.group_id, group.name if group is not None else None)
     check(actor, facts_of(session, inc), action, target)
 
@@ -446,7 +461,7 @@ def mutate(
 
 
 def get_group(session: Session, group_id: int) -> Group:
-    group = session.get(Group, group_id)
+    group = group_of(session, group_id)
     if group is None:
         raise ValidationError(f"No group with id {group_id}", field="group")
     return group

@@ -21,7 +21,6 @@ from app.domain.permissions import Target
 from app.domain.records import IncidentRecord, JournalKind
 from app.models import (
     Agent,
-    Group,
     Incident,
 )
 from app.services.assignment import auto_assign
@@ -29,6 +28,7 @@ from app.services.context import Actor, Desk
 from app.services.incidents.mutation import (
     agent_in_group,
     get_group,
+    group_of,
     mutate,
     routable_group,
     write_journal,
@@ -154,7 +154,7 @@ def escalate_hierarchical(
     """Flag the incident to its group's supervisor (once: the rules refuse a second time)."""
 
     def change(session: Session, inc: Incident, now: datetime) -> str | None:
-        group = session.get(Group, inc.group_id) if inc.group_id else None
+        group = group_of(session, inc.group_id)
         supervisor = (
             session.get(Agent, group.supervisor_id) if group and group.supervisor_id else None
         )
