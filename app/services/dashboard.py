@@ -343,12 +343,16 @@ def by_category(conn: Connection, flt: DashboardFilter, top: int = 12) -> list[C
     return rows
 
 
-def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Compliance]:
+def response_compliance(
+    conn: Connection, flt: DashboardFilter, now: datetime
+) -> dict[int, tuple[int, int]]:
+    """{priority: (met, missed)} of the response clock, over the incidents opened in the
+    period whose target passed or that were taken."""
     i = Incident
     due = i.response_due
     late = or_(i.responded_at >= due, and_(i.responded_at.is_(None), due <= _at(now)))
     met = and_(i.responded_at.is_not(None), i.responded_at < due)
-    response = {
+    return {
         int(p): (int(a), int(b))
         for p, a, b in conn.execute(
             _in_groups(
@@ -359,6 +363,11 @@ def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Co
             )
         )
     }
+
+
+def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Compliance]:
+    i = Incident
+    response = response_compliance(conn, flt, now)
     resolution = {
         int(p): (int(a), int(b))
         for p, a, b in conn.execute(

@@ -165,10 +165,7 @@ def resolve_time(conn: Connection, flt: ReportFilter) -> Report:
 
 def sla(conn: Connection, flt: ReportFilter, now: datetime) -> Report:
     i = Incident
-    response = {
-        c.priority: (c.response_met, c.response_missed)
-        for c in dash.compliance(conn, flt.dashboard, now)
-    }
+    response = dash.response_compliance(conn, flt.dashboard, now)
     # resolution: the source's verdict where it gave one (opened in the period), else the
     # desk's clock (resolved in the period, with a target)
     met = or_(
