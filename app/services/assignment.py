@@ -90,10 +90,19 @@ def loads(session: Session, members: list[int]) -> dict[int, int]:
 def pick(session: Session, group_id: int, lock: bool) -> Picked | None:
     """Who the group's mode names now (None: manual, or nobody available). Round robin moves
     the group's turn; `lock` (PostgreSQL) takes the group's row first, so two routings at once
-    do not both give the next one to the same member."""
+    do not both give the next one to the same member.
+
+    The lock is FOR NO KEY UPDATE: the routing change has already written an
+    incident that refers to the group, and that foreign key holds FOR KEY SHARE on the group's
+    row. FOR UPDATE conflicts with the other routings' FOR KEY SHARE (two incidents logged into
+    one group at once then each wait for the other: a deadlock); FOR NO KEY UPDATE does not,
+    and still queues the routings one behind the other. A manual group takes no lock."""
+    mode_now = session.execute(select(Group.assignment).where(Group.id == group_id)).first()
+    if mode_now is None or AssignmentMode(mode_now[0] or "manual") is AssignmentMode.MANUAL:
+        return None
     stmt = select(Group).where(Group.id == group_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     group = session.scalars(stmt).first()
     if group is None:
         return None

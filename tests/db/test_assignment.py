@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,47 @@ def test_only_an_admin_sets_a_groups_mode_and_a_bad_mode_is_named(desk: Desk) ->
     assert assignment.is_available(desk, desk.actor("ana"))
     assignment.set_available(desk, desk.actor("ana"), False)
     assert not assignment.is_available(desk, desk.actor("ana"))
+
+
+def test_two_routings_into_one_group_at_once_take_turns_without_waiting_on_each_other(
+    desk: Desk, engine: Engine
+) -> None:
+    """Two workstations each write an incident into a round-robin group (the foreign key holds
+    FOR KEY SHARE on the group's row), then each asks whose turn it is: the first gets its
+    answer at once, the second waits for the first's commit and gets the next member, not the
+    same one from the group it read before."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite has one writer at a time)")
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.models import Group
+
+    assignment.set_mode(desk, desk.actor("dev"), desk.sd, "round_robin")  # type: ignore[attr-defined]
+    group_id = desk.sd  # type: ignore[attr-defined]
+    first, second = Session(engine), Session(engine)
+    picked: list[Any] = []
+    try:
+        for s in (first, second):  # what inserting an incident into the group takes
+            s.execute(
+                select(Group.id)
+                .where(Group.id == group_id)
+                .with_for_update(read=True, key_share=True)
+            )
+        second.get(Group, group_id)  # the routing read the group (routable_group)
+        picked.append(assignment.pick(first, group_id, lock=True))
+        waiting = threading.Thread(
+            target=lambda: picked.append(assignment.pick(second, group_id, lock=True))
+        )
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "the second routing did not wait for the first"
+        first.commit()
+        waiting.join(10)
+        assert not waiting.is_alive()
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert picked[0] is not None and picked[1] is not None
+    assert picked[0].agent_id != picked[1].agent_id
