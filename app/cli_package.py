@@ -234,30 +234,34 @@ LAUNCHER = """#!/bin/sh
 exec /opt/{name}/{name} "$@"
 """
 
+# $DPKG_ROOT is empty on a workstation; set when dpkg installs into another root without a
+# chroot (--root with --force-script-chrootless: the upgrade test does).
 POSTINST = """#!/bin/sh
 set -e
 if [ "$1" = configure ]; then
-    command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q /usr/share/applications || true
-    command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q /usr/share/icons/hicolor || true
+    command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$DPKG_ROOT/usr/share/applications" || true
+    command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q "$DPKG_ROOT/usr/share/icons/hicolor" || true
 fi
 exit 0
 """
 
 # dpkg removes every file it installed; what the application wrote under /opt (Python's caches)
-# goes too. The users' settings and local databases stay in their home folders.
+# goes too, on removal only (an upgrade calls this with "upgrade" and keeps the new files).
+# The users' settings and local databases stay in their home folders.
 POSTRM = """#!/bin/sh
 set -e
 case "$1" in
     remove|purge)
-        rm -rf /opt/{name}
-        command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q /usr/share/applications || true
+        rm -rf "$DPKG_ROOT/opt/{name}"
+        command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$DPKG_ROOT/usr/share/applications" || true
         ;;
 esac
 exit 0
 """
 
 
-def build_deb(req: Request, bundle: Path, work: Path) -> Path:
+def build_deb(req: Request, bundle: Path, work: Path, *, level: int = 9) -> Path:
+    """The .deb of `bundle` (gzip at `level`: 9 for what ships)."""
     if shutil.which("dpkg-deb") is None:
         raise PackageError("dpkg-deb is missing: apt-get install dpkg-dev (scripts/setup.sh does)")
     arch = deb_arch()
@@ -301,7 +305,7 @@ def build_deb(req: Request, bundle: Path, work: Path) -> Path:
         script.chmod(0o755)
     req.out.mkdir(parents=True, exist_ok=True)
     deb = req.out / f"{req.name}_{req.version}_{arch}.deb"
-    cmd = ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z9", "--build", str(root), str(deb)]
+    cmd = ["dpkg-deb", "--root-owner-group", "-Zgzip", f"-z{level}", "--build", str(root), str(deb)]
     _log(f"Building {deb.name}")
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:

@@ -2,7 +2,8 @@
 suite skips it): `incidentdesk package` builds the one-folder bundle with a site configuration,
 the .deb and the .tar.gz; the bundle's --self-test passes; the bundle reaches the site's
 PostgreSQL with what was built in; the .deb unpacked into a scratch root holds the launcher,
-the desktop entry, the icon and removal scripts, and its launcher's --self-test passes; every
+the desktop entry, the icon and removal scripts, and its launcher's --self-test passes; installed
+with dpkg into a scratch root, a newer version upgrades it keeping the user's settings; every
 system library the bundle loads is in the .deb's Depends."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli_package import DEB_DEPENDS
+from app.cli_package import DEB_DEPENDS, Request, build_deb
 from tests.conftest import new_pg_database
 
 pytestmark = [
@@ -141,7 +142,7 @@ def test_the_deb_installs_into_a_scratch_root_and_its_launcher_works(
     assert (root / "usr/share/icons/hicolor/scalable/apps" / f"{NAME}.svg").is_file()
     # removal takes what the application left under /opt and nothing of the users' homes
     postrm = (control / "postrm").read_text()
-    assert f"rm -rf /opt/{NAME}\n" in postrm and "home" not in postrm
+    assert f'rm -rf "$DPKG_ROOT/opt/{NAME}"\n' in postrm and "home" not in postrm
     # the installed launcher, its /opt mapped to the scratch root
     scratch_launcher = tmp_path / NAME
     scratch_launcher.write_text(launcher.read_text().replace("/opt/", f"{root}/opt/"))
@@ -152,6 +153,90 @@ def test_the_deb_installs_into_a_scratch_root_and_its_launcher_works(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "self-test: ok" in done.stderr
+
+
+def _dpkg(root: Path, *args: str) -> str:
+    """dpkg on a scratch root of its own (its own status database), maintainer scripts run
+    outside a chroot with $DPKG_ROOT set, the Qt libraries' Depends not looked for there."""
+    cmd = [
+        "dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends",
+        "--force-not-root", "--log=/dev/null", *args,
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    return done.stdout + done.stderr
+
+
+def _installed_version(root: Path) -> str:
+    return subprocess.run(
+        ["dpkg-query", f"--admindir={root}/var/lib/dpkg", "-W", "-f=${Version}", NAME],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def _launcher_in(root: Path, tmp_path: Path) -> Path:
+    """The installed launcher, its /opt mapped to the scratch root."""
+    launcher = tmp_path / f"{NAME}-in-root"
+    launcher.write_text((root / "usr/bin" / NAME).read_text().replace("/opt/", f"{root}/opt/"))
+    launcher.chmod(0o755)
+    return launcher
+
+
+def test_the_deb_upgrades_over_an_older_version_and_keeps_the_users_settings(
+    built: Built, tmp_path: Path
+) -> None:
+    newer_version = "0.2.0"
+    newer = build_deb(
+        Request(built.site_url, tmp_path / "newer", NAME, newer_version, "Europe/Brussels", "BE", None),
+        built.bundle, tmp_path / "work", level=1,
+    )  # fmt: skip
+    root = tmp_path / "root"
+    (root / "var/lib/dpkg/info").mkdir(parents=True)
+    (root / "var/lib/dpkg/updates").mkdir()
+    (root / "var/lib/dpkg/status").touch()
+    _dpkg(root, "--install", str(built.deb))
+    assert _installed_version(root) == VERSION
+    # a user of the older version chose a database of their own and set it up
+    home = tmp_path / "home"
+    env = _clean_env(home)
+    mine = home / "mine.sqlite3"
+    settings = home / ".config" / "IncidentDesk" / "incidentdesk.ini"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(f"[database]\nurl = sqlite:///{mine}\n")
+    older = _launcher_in(root, tmp_path)
+    done = subprocess.run(
+        [str(older), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert mine.is_file()
+    kept = (settings.read_bytes(), mine.read_bytes())
+    (root / "opt" / NAME / "left-by-the-older-version").write_text("a file dpkg did not install")
+
+    out = _dpkg(root, "--install", str(newer))
+    assert f"Unpacking {NAME} ({newer_version}) over ({VERSION})" in out
+    assert _installed_version(root) == newer_version
+    # the upgrade left the application in place (the older postrm ran with "upgrade") and the
+    # user's settings and database as they were; the new launcher starts on them
+    assert (root / "opt" / NAME / NAME).is_file()
+    assert (settings.read_bytes(), mine.read_bytes()) == kept
+    done = subprocess.run(
+        [str(_launcher_in(root, tmp_path)), "db", "upgrade"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"{mine} (from {settings})" in done.stdout + done.stderr
+    done = subprocess.run(
+        [str(_launcher_in(root, tmp_path)), "--self-test"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    # removal takes the application, what it left under /opt, its launcher and entry; not the home
+    _dpkg(root, "--remove", NAME)
+    assert not (root / "opt" / NAME).exists()
+    assert not (root / "usr/bin" / NAME).exists()
+    assert not (root / "usr/share/applications" / f"{NAME}.desktop").exists()
+    assert (settings.read_bytes(), mine.read_bytes()) == kept
 
 
 def _needed_from_the_system(bundle: Path) -> dict[str, str]:
