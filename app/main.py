@@ -46,13 +46,15 @@ def _open_database(db_config: Any, demo_if_empty: bool) -> tuple[Any, Any]:
     """The engine and the desk, the schema ready. A current schema costs one query on the GUI
     thread (no Alembic); a migration or the first start's demo load runs on a worker thread
     behind a progress window (app.views.first_start)."""
+    from app.db.config import listen_address
     from app.db.engine import make_engine
     from app.services import defaults
     from app.services.context import Desk, environment_problem
 
+    listen = listen_address()  # a bad one is a message before anything connects
     engine = make_engine(db_config.url)
     try:
-        desk = Desk(engine)
+        desk = Desk(engine, listen_url=listen[0] if listen else None)
         current = defaults.schema_is_current(engine)
         demo_due = demo_if_empty and (not current or not defaults.has_incidents(desk))
         if current and not demo_due:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, Table, func, insert, text
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
 from app.domain.errors import EnvironmentProblem
@@ -261,8 +261,21 @@ class SqliteChangeWatcher:
         self.close()
 
 
-def _libpq_url(engine: Engine) -> str:
+def _libpq_url(engine: Engine, listen: str | None = None) -> str:
+    """The listener's libpq address: the engine's, or `listen` (another host and port: the
+    server itself when queries go through a pooler) with what it leaves out taken from the
+    engine's (user, password, database, query such as sslmode)."""
     url = engine.url.set(drivername="postgresql")
+    if listen:
+        other = make_url(listen)
+        url = url.set(
+            host=other.host,
+            port=other.port,  # none given: the server's default, not the pooler's
+            username=other.username or url.username,
+            password=other.password or url.password,
+            database=other.database or url.database,
+            query={**url.query, **other.query},
+        )
     return url.render_as_string(hide_password=False)
 
 
@@ -290,8 +303,9 @@ class PgChangeListener:
         self.last_payloads: list[str] = []
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> PgChangeListener:
-        return cls(_libpq_url(engine))
+    def for_engine(cls, engine: Engine, listen: str | None = None) -> PgChangeListener:
+        """Listening where `engine` connects, or on `listen` (see :func:`_libpq_url`)."""
+        return cls(_libpq_url(engine, listen))
 
     def _drain(self) -> list[str]:
         return [n.payload for n in self._conn.notifies(timeout=0)]
@@ -336,11 +350,14 @@ class PgChangeListener:
         self.close()
 
 
-def make_watcher(engine: Engine) -> SqliteChangeWatcher | PgChangeListener:
-    """The right watcher for `engine`: LISTEN on PostgreSQL, data_version polling on SQLite."""
+def make_watcher(
+    engine: Engine, listen: str | None = None
+) -> SqliteChangeWatcher | PgChangeListener:
+    """The right watcher for `engine`: LISTEN on PostgreSQL (on `listen`'s server when given,
+    see :func:`_libpq_url`), data_version polling on SQLite (where `listen` means nothing)."""
     name = engine.dialect.name
     if name == "sqlite":
         return SqliteChangeWatcher.for_engine(engine)
     if name == "postgresql":
-        return PgChangeListener.for_engine(engine)
+        return PgChangeListener.for_engine(engine, listen)
     raise ValueError(f"no change watcher for {name!r}")

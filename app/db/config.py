@@ -20,6 +20,7 @@ from app.domain.errors import ValidationError
 
 APP_NAME = "IncidentDesk"
 ENV_DB = "INCIDENTDESK_DB"
+ENV_LISTEN_DB = "INCIDENTDESK_LISTEN_DB"
 CONFIG_FILE = "incidentdesk.ini"
 BUNDLE_CONFIG_FILE = "incidentdesk-site.ini"  # next to the built application's executable
 
@@ -127,6 +128,58 @@ def resolve(cli_value: str | None = None, environ: dict[str, str] | None = None)
         if url:
             return DatabaseConfig(normalise_url(url), str(path))
     return DatabaseConfig(default_sqlite_url(), "built-in")
+
+
+def listen_address(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """(address, where it came from) of the server the change feed's LISTEN connects to, when
+    queries go through a pooler that cannot carry LISTEN (PgBouncer in transaction mode):
+    INCIDENTDESK_LISTEN_DB, else the `[database] listen_url` of the first config file that has
+    one (user's, site's, installer's)::
+
+        [database]
+        url = postgresql://pgbouncer.example.org:6432/incidentdesk
+        listen_url = postgresql://db.example.org:5432
+
+    What the address leaves out (user, password, database, TLS mode) is the database URL's.
+    None: the feed listens where the queries go."""
+    env = os.environ if environ is None else environ
+    found: tuple[str, str] | None = None
+    if env.get(ENV_LISTEN_DB, "").strip():
+        found = env[ENV_LISTEN_DB].strip(), ENV_LISTEN_DB
+    else:
+        for path in config_files():
+            parser = _parse(path)
+            value = parser.get("database", "listen_url", fallback="").strip() if parser else ""
+            if value:
+                found = value, str(path)
+                break
+    if found is None:
+        return None
+    address, source = found
+    if not address.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        raise ValidationError(
+            f"{source}: the listener address {redact_url(address)!r} is not a PostgreSQL address "
+            "(postgresql://host:port); LISTEN is PostgreSQL's",
+            field="listen_url",
+        )
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = normalise_url(address)
+    try:
+        host = make_url(url).host
+    except (ValueError, ArgumentError) as exc:
+        raise ValidationError(
+            f"{source}: the listener address {redact_url(address)!r} cannot be read ({exc})",
+            field="listen_url",
+        ) from exc
+    if not host:
+        raise ValidationError(
+            f"{source}: the listener address {redact_url(address)!r} names no server "
+            "(postgresql://host:port)",
+            field="listen_url",
+        )
+    return url, source
 
 
 def save_user_database(url: str) -> Path:

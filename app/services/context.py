@@ -127,8 +127,12 @@ class Desk:
         *,
         clock: Callable[[], datetime] | None = None,
         zone: str | None = None,
+        listen_url: str | None = None,
     ) -> None:
         self.engine = engine
+        # PostgreSQL: where the change feed's LISTEN connects when queries go through a pooler
+        # (app.db.config.listen_address); None: where the engine connects
+        self.listen_url = listen_url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._fixed_zone = ZoneInfo(zone) if zone else None

@@ -25,7 +25,7 @@ class ChangeFeed:
             with desk.read() as conn:
                 cursor = ChangeCursor.at_latest(conn)
         self.cursor = cursor
-        self._watcher = make_watcher(desk.engine)
+        self._watcher = make_watcher(desk.engine, desk.listen_url)
 
     def wait(self, timeout: float) -> bool:
         """Block up to `timeout` s; True when something may have changed."""
