@@ -11,11 +11,15 @@ as root (initdb refuses root); it is stopped and deleted at the end, whatever ha
 server is touched. On it: a migrated database with ``--incidents`` demo incidents.
 
 Then ``--clients`` workstations start, ``--processes`` processes with a thread per workstation.
-Each is what a main window does without Qt: its own engine (``app.db.engine.make_engine``, the
-desk's pool), the first page of "All open" and its count (``services.queries``), then the change
-feed (``services.live.open_feed``: LISTEN/NOTIFY); at each wake-up it reads the change log, re-reads
-the changed incidents' rows and places in its view (``queries.queue_places``, as the queue model
-does) and the view's count (``queries.queue_count``). A writer (a supervisor of the demo, through
+Each is what a main window does without Qt, signed in as one of the demo's people: its own
+engine (``app.db.engine.make_engine``, the desk's pool), the first page of "All open" and its
+count (``services.queries``), then the change feed (``services.live.open_feed``: LISTEN/NOTIFY);
+at each wake-up it reads the change log, re-reads the changed incidents' rows and places in its
+view (``queries.queue_places``, as the queue model does) and the view's count
+(``queries.queue_count``); and the counts of all its views (``services.saved_views``: the
+built-in ones and its own), at most every 1.5 s as the main window's side panel does
+(``--no-view-counts``: not). A window does these on three lanes at once; here one thread does
+them one after another, so a workstation needs one pooled connection. A writer (a supervisor of the demo, through
 ``services.incidents``) then makes ``--rounds`` changes, one at a time: even rounds log an
 incident, odd ones retitle an open one (``update_fields``); each carries its round in the title.
 
@@ -77,6 +81,7 @@ from typing import Any
 MARK = "Load round "
 DATABASE = "incidentdesk"
 WAIT_S = 0.25  # the main window's watcher waits this long, then looks at its stop flag
+COUNT_THROTTLE_S = 1.5  # the main window counts its views at most this often (COUNT_THROTTLE_MS)
 
 
 def log(message: str) -> None:
@@ -285,13 +290,12 @@ def _failed(shared: Shared, index: int) -> None:
     log(f"workstation {index}: {traceback.format_exc()}")
 
 
-def workstation(shared: Shared, index: int, url: str) -> None:
+def workstation(shared: Shared, index: int, url: str, counts: bool) -> None:
     """One main window's database work, without Qt (see the module docstring)."""
     from sqlalchemy import event
 
     from app.db.engine import make_engine
-    from app.domain.records import QueueFilter
-    from app.services import live, queries
+    from app.services import live, queries, saved_views
     from app.services.context import Desk
 
     engine = make_engine(url)
@@ -304,23 +308,32 @@ def workstation(shared: Shared, index: int, url: str) -> None:
     try:
         desk = Desk(engine)
         desk.load_zone()
-        view = QueueFilter()  # "All open"
+        people = [a for a in queries.agents(desk) if a.active and a.role != "admin"]
+        actor = desk.actor(people[index % len(people)].username)
+        views = [*saved_views.builtin_views(actor), *saved_views.list_views(desk, actor)]
+        view = next(v.flt for v in views if v.name == "All open")
         page = queries.queue_page(desk, view)
         window_end = page.next_cursor
         queries.queue_count(desk, view)
+        counted = time.monotonic()
+        due = counts  # the views' counts, as the main window's side panel shows them
         feed = live.open_feed(desk)
         _ready(shared)
         while not shared.stop.is_set():
-            if not feed.wait(WAIT_S):
-                continue
-            changed = sorted({c.entity_id for c in feed.read() if c.entity == "incident"})
-            if not changed:
-                continue
-            rows, _places = queries.queue_places(desk, view, changed, window_end=window_end)
-            at = time.monotonic()
-            for row in rows:
-                _saw(shared, index, row.title, at)
-            queries.queue_count(desk, view)
+            woke = feed.wait(WAIT_S)
+            if woke:
+                changed = sorted({c.entity_id for c in feed.read() if c.entity == "incident"})
+                if changed:
+                    rows, _places = queries.queue_places(desk, view, changed, window_end=window_end)
+                    at = time.monotonic()
+                    for row in rows:
+                        _saw(shared, index, row.title, at)
+                    queries.queue_count(desk, view)
+                    due = counts
+            if due and time.monotonic() - counted >= COUNT_THROTTLE_S:
+                for v in views:
+                    queries.queue_count(desk, v.flt)
+                counted, due = time.monotonic(), False
     except Exception:
         _failed(shared, index)
     finally:
@@ -352,10 +365,14 @@ def plain_listener(shared: Shared, index: int, url: str) -> None:
         engine.dispose()
 
 
-def process_main(kind: str, shared: Shared, indices: list[int], url: str) -> None:
-    target = workstation if kind == "feed" else plain_listener
+def process_main(kind: str, shared: Shared, indices: list[int], url: str, counts: bool) -> None:
     threads = [
-        threading.Thread(target=target, args=(shared, i, url), name=f"ws-{i}", daemon=True)
+        threading.Thread(
+            target=workstation if kind == "feed" else plain_listener,
+            args=(shared, i, url, counts) if kind == "feed" else (shared, i, url),
+            name=f"ws-{i}",
+            daemon=True,
+        )
         for i in indices
     ]
     for t in threads:
@@ -473,7 +490,9 @@ def run(kind: str, url: str, server: Server, args: argparse.Namespace) -> dict[s
     shared = Shared(ctx, clients, rounds)
     groups = [list(range(p, clients, args.processes)) for p in range(args.processes)]
     procs = [
-        ctx.Process(target=process_main, args=(kind, shared, g, url), daemon=True)
+        ctx.Process(
+            target=process_main, args=(kind, shared, g, url, not args.no_view_counts), daemon=True
+        )
         for g in groups
         if g
     ]
@@ -573,6 +592,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-connections", type=int, default=0)
     parser.add_argument("--pg-bin", default=None, help="the folder of initdb and pg_ctl")
     parser.add_argument("--no-plain", action="store_true", help="skip the bare-LISTEN figures")
+    parser.add_argument(
+        "--no-view-counts", action="store_true", help="workstations do not count their views"
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.processes < 1 or args.rounds < 1:
         parser.error("--clients, --processes and --rounds: at least 1")
@@ -583,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         "processes": args.processes,
         "rounds": args.rounds,
         "incidents": args.incidents,
+        "view_counts": not args.no_view_counts,
         "load_average": {"before": [round(x, 2) for x in os.getloadavg()]},
     }
     pg_bin = _pg_bin(args.pg_bin)

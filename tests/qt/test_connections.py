@@ -1,7 +1,8 @@
 """How many PostgreSQL connections one workstation holds, as the server counts them: an idle
 main window holds two (the change feed's listener and one pooled connection), after its first
 load and after an incident window was opened and closed; a burst of reads opens more, and
-returns them when it is over."""
+returns them when it is over. The workstation that runs the desk's escalation round holds one
+more while it has the lease."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ def test_an_idle_workstation_holds_the_listener_and_one_pooled_connection(qtbot,
     qtbot.waitUntil(lambda: window.incident_window(rec.id) is None)
     qtbot.waitUntil(lambda: runner.pending() == 0 and window.background.pending() == 0)
     qtbot.waitUntil(lambda: held(database) == IDLE, timeout=5000)
+
+    # the one workstation of the desk that holds the escalation lease holds it on a session
+    # of its own (an advisory lock): one more, until it gives the lease up
+    window.run_sweep()
+    qtbot.waitUntil(lambda: not window._sweeping and window.background.pending() == 0)
+    assert window.lease.hold()
+    qtbot.waitUntil(lambda: held(database) == [("incidentdesk", "idle"), *IDLE], timeout=5000)
 
     window.shutdown()
     runner.wait()
