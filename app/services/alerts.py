@@ -16,9 +16,9 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,16 @@ from app.domain.records import Channel, JournalKind
 from app.domain.roles import Permission
 from app.domain.sla_config import FieldDiff
 from app.domain.wording import local_time, plural
-from app.models import AlertRow, AlertRuleRow, Category, ConfigItem, Group, Incident, Setting
+from app.models import (
+    AlertRow,
+    AlertRuleRow,
+    Category,
+    ConfigItem,
+    Group,
+    Incident,
+    JournalEntry,
+    Setting,
+)
 from app.services import queries
 from app.services.admin_audit import record_changes
 from app.services.context import Actor, Desk
@@ -341,10 +350,61 @@ def forget_routing() -> None:
 
 
 def _open_row(s: Session, desk: Desk, fingerprint: str) -> AlertRow | None:
-    stmt = select(AlertRow).where(AlertRow.open_fingerprint == fingerprint)
+    # populate_existing: an UPDATE of `_repeat_open` may have counted it since it was loaded
+    stmt = (
+        select(AlertRow)
+        .where(AlertRow.open_fingerprint == fingerprint)
+        .execution_options(populate_existing=True)
+    )
     if desk.dialect == "postgresql":
         stmt = stmt.with_for_update()
     return s.scalars(stmt).first()
+
+
+def _seen_again(zone: tzinfo, times_seen: int, first_seen: datetime, now: datetime) -> str:
+    return (
+        f"Alert seen again: {plural(times_seen, 'time')}, "
+        f"first {local_time(first_seen, zone)}, last {local_time(now, zone)}"
+    )
+
+
+_incident_active = (
+    select(Incident.id).where(Incident.id == AlertRow.incident_id, Incident.active).exists()
+)
+_incident_number = (
+    select(Incident.number).where(Incident.id == AlertRow.incident_id).scalar_subquery()
+)
+
+
+def _repeat_open(
+    s: Session, desk: Desk, actor: Actor, alert: Alert, now: datetime
+) -> AlertOutcome | None:
+    """A repeat of an alert whose incident is open, in three statements: its row counted and
+    locked by one UPDATE (a second repeat at the same instant waits for this one's commit and
+    counts on from it), the journal's note, the change feed's entry. None when no open
+    incident has the fingerprint (the caller then logs one, or loses that race to another)."""
+    conn = s.connection()
+    found = conn.execute(
+        update(AlertRow)
+        .where(AlertRow.open_fingerprint == alert.fingerprint, _incident_active)
+        .values(times_seen=AlertRow.times_seen + 1, last_seen=now)
+        .returning(AlertRow.times_seen, AlertRow.first_seen, AlertRow.incident_id, _incident_number)
+    ).first()
+    if found is None:
+        return None
+    times_seen, first_seen, incident_id, number = found
+    conn.execute(
+        insert(JournalEntry).values(
+            incident_id=incident_id,
+            kind=JournalKind.SYSTEM.value,
+            body=_seen_again(desk.zone, times_seen, first_seen, now),
+            author_id=actor.id,
+            created_at=now,
+            time_worked_s=0,
+        )
+    )
+    append_change(conn, "incident", incident_id, "journal", actor.id)
+    return AlertOutcome(alert.fingerprint, REPEATED, number, times_seen)
 
 
 def _repeat(s: Session, desk: Desk, actor: Actor, row: AlertRow, now: datetime) -> AlertOutcome:
@@ -357,8 +417,7 @@ def _repeat(s: Session, desk: Desk, actor: Actor, row: AlertRow, now: datetime) 
         s,
         inc,
         JournalKind.SYSTEM,
-        f"Alert seen again: {plural(row.times_seen, 'time')}, "
-        f"first {local_time(row.first_seen, zone)}, last {local_time(now, zone)}",
+        _seen_again(zone, row.times_seen, row.first_seen, now),
         actor,
         now,
     )
@@ -419,6 +478,9 @@ def _fire(
     now = desk.now()
     rule = first_match(rules, alert.labels)
     with desk.write() as s:
+        repeated = _repeat_open(s, desk, actor, alert, now)
+        if repeated is not None:
+            return repeated
         row = _open_row(s, desk, alert.fingerprint)
         if row is not None:
             inc = s.get(Incident, row.incident_id)
