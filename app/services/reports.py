@@ -146,7 +146,7 @@ def _group_names(conn: Connection) -> dict[int | None, str]:
 
 
 def resolve_time(conn: Connection, flt: ReportFilter) -> Report:
-    times = dash.resolve_times(conn, flt.dashboard)
+    times = dash.resolve_times(conn, flt.dashboard, overall=True)
     by_priority, by_group, overall = times.by_priority, times.by_group, times.overall
     n = overall.count
     mean, median = (overall.mean_s, overall.median_s) if n else (None, None)
