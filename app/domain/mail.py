@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
+from app.domain import inbound
+
 # the header the desk's own notifications carry: mail with it never opens an incident
 OWN_HEADER = "X-IncidentDesk"
 NUMBER_RE = re.compile(r"\bINC(\d{7,})\b", re.IGNORECASE)
@@ -130,23 +132,53 @@ def strip_quoted(text: str) -> str:
     return "\n".join(kept).strip()
 
 
+def _header(msg: EmailMessage, name: str) -> str:
+    """The header's text ("" without it). The standard library's header parser fails on some
+    malformed headers (an empty Reply-To before a From holding a group raises AttributeError,
+    among others): such a header is read as its raw text instead, never an exception. NUL
+    characters are dropped (app.domain.inbound)."""
+    try:
+        return inbound.text(str(msg.get(name) or ""))
+    except Exception:
+        for key, value in msg.raw_items():
+            if key.lower() == name.lower():
+                return inbound.text(" ".join(str(value).split()))
+        return ""
+
+
+def _sender(msg: EmailMessage) -> tuple[str, str]:
+    """(name, address) of Reply-To, else From: a Reply-To without an address ("", junk) does
+    not hide a From that has one. ("", "") when neither has an address (with an @): the
+    envelope's sender, if any, is the sender then."""
+    for header in ("Reply-To", "From"):
+        try:
+            pairs = getaddresses([_header(msg, header)])
+        except (TypeError, ValueError, IndexError):
+            pairs = []
+        for name, address in pairs[:1]:
+            address = address.strip().lower()
+            if "@" in address:
+                return name, address
+    return "", ""
+
+
 def machine_sent(msg: EmailMessage, sender: str) -> str | None:
     """Why this message came from a machine (RFC 3834 and what mailers really send), or None."""
-    if msg.get(OWN_HEADER):
+    if _header(msg, OWN_HEADER):
         return "the desk's own notification"
-    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
+    auto = (_header(msg, "Auto-Submitted") or "no").strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto}"
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    precedence = _header(msg, "Precedence").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"Precedence: {precedence}"
     for header in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
-        value = str(msg.get(header, "")).strip()
+        value = _header(msg, header).strip()
         if value and header != "X-Auto-Response-Suppress":
             return f"{header}: {value}"
         if header == "X-Auto-Response-Suppress" and value.lower() in ("all", "oof", "autoreply"):
             return f"{header}: {value}"
-    if msg.get("List-Id") or msg.get("List-Unsubscribe"):
+    if _header(msg, "List-Id") or _header(msg, "List-Unsubscribe"):
         return "a mailing list"
     local = sender.split("@", 1)[0].lower()
     if local in (
@@ -187,14 +219,9 @@ def read_message(raw: bytes) -> MailIn:
     left out, never an exception; a message without a sender is the caller's to refuse."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
+    name, address = _sender(msg)
     try:
-        pairs = getaddresses([str(msg.get("Reply-To") or msg.get("From") or "")])
-    except (TypeError, ValueError, IndexError):
-        pairs = []
-    name, address = pairs[0] if pairs else ("", "")
-    address = address.strip().lower()
-    try:
-        subject = " ".join(str(msg.get("Subject") or "").split())
+        subject = " ".join(_header(msg, "Subject").split())
     except (TypeError, ValueError):
         subject = ""
     plain: list[str] = []
@@ -215,8 +242,9 @@ def read_message(raw: bytes) -> MailIn:
             if isinstance(data, bytes):
                 attachments.append(
                     MailAttachment(
-                        filename=(filename or "attachment").strip()[:255] or "attachment",
-                        content_type=ctype,
+                        filename=inbound.text(filename or "attachment").strip()[:255]
+                        or "attachment",
+                        content_type=inbound.text(ctype),
                         data=data,
                     )
                 )
@@ -225,14 +253,14 @@ def read_message(raw: bytes) -> MailIn:
             plain.append(_decoded_text(part))
         elif ctype == "text/html":
             html.append(html_to_text(_decoded_text(part)))
-    text = "\n\n".join(t.strip() for t in plain if t.strip()) or "\n\n".join(html)
+    text = inbound.text("\n\n".join(t.strip() for t in plain if t.strip()) or "\n\n".join(html))
     number = NUMBER_RE.search(subject)
     return MailIn(
         sender_name=" ".join(name.split()) or address.split("@", 1)[0],
         sender_email=address,
         subject=subject[:MAX_SUBJECT],
         body=strip_quoted(text) if number else text.strip(),
-        message_id=(str(msg.get("Message-ID") or "").strip()[:300] or None),
+        message_id=(_header(msg, "Message-ID").strip()[:300] or None),
         incident_number=f"INC{int(number.group(1)):07d}" if number else None,
         machine=machine_sent(msg, address),
         attachments=tuple(attachments),

@@ -94,3 +94,28 @@ def test_a_reply_names_its_incident_and_reply_to_wins() -> None:
 )
 def test_reply_verdict_in_three_languages(text: str, verdict: str | None) -> None:
     assert reply_verdict(text) == verdict
+
+
+def test_a_reply_to_without_an_address_does_not_hide_the_from() -> None:
+    mail = read_message(
+        b"Reply-To: undisclosed\r\nFrom: Marie Dupont <Marie.Dupont@example.com>\r\n"
+        b"Subject: VPN\r\n\r\nDown.\r\n"
+    )
+    assert (mail.sender_name, mail.sender_email) == ("Marie Dupont", "marie.dupont@example.com")
+    kept = read_message(b"Reply-To: desk@example.com\r\nFrom: marie@example.com\r\n\r\nx\r\n")
+    assert kept.sender_email == "desk@example.com"
+
+
+def test_headers_the_standard_library_cannot_parse_and_nul_characters() -> None:
+    # an empty Reply-To before a From holding a group: email's parser raised AttributeError
+    junk = read_message(b"Reply-To: \r\nFrom: Re: [INC0000000] ;printer\r\n\r\n")
+    assert (junk.sender_name, junk.sender_email) == ("", "")  # no address: no sender
+    mail = read_message(
+        b"From: a@example.com\r\nSubject: NUL \x00here\r\nAuto-Submitted: auto\x00-replied\r\n"
+        b"\r\nbody \x00too\r\n"
+    )
+    assert (mail.subject, mail.body, mail.machine) == (
+        "NUL here",
+        "body too",
+        "Auto-Submitted: auto-replied",
+    )
