@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,22 @@ def on_network_share(path: Path) -> bool:
     return fstype in NETWORK_FS
 
 
+class _Median:
+    """SQLite's missing median(x) aggregate (PostgreSQL has percentile_cont): the middle value of
+    the group's non-null values, the mean of the two middle ones for an even count. The values
+    are held by the database connection while the group is read (as PostgreSQL sorts them)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: float | None) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+
 def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engine:
     path = sqlite_path(url)
     journal = "WAL"
@@ -85,6 +102,7 @@ def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engin
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
+        dbapi_conn.create_aggregate("median", 1, _Median)  # type: ignore[arg-type]
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

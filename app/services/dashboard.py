@@ -3,9 +3,9 @@
 Every figure is a SQL aggregate (a few dozen rows come back, whatever the size of the desk);
 no incident is loaded into Python. The same statements run on SQLite and PostgreSQL: the only
 difference is how a duration in seconds is written (``julianday`` on SQLite, ``extract(epoch)``
-on PostgreSQL). The median is the middle row (the mean of the two middle rows for an even count)
-by ``row_number()`` and ``count()`` windows partitioned by the key: SQLite has no
-``percentile_cont``, and the same statement on both engines gives the same figure.
+on PostgreSQL) and the median: the middle value (the mean of the two middle values for an even
+count), PostgreSQL's ``percentile_cont(0.5)`` and, on SQLite, which has no such aggregate, the
+``median()`` the engine adds (app.db.engine); both give the same figure.
 
 What each chart counts (the group filter reads the incident's current group):
 
@@ -397,44 +397,18 @@ class ResolveTimes:
     overall: ResolveTime  # count 0 unless asked for
 
 
-def _middle_ranks(n: int) -> tuple[int, ...]:
-    """The ranks (1-based) whose values make the median of n sorted values."""
-    return ((n + 1) // 2,) if n % 2 else (n // 2, n // 2 + 1)
-
-
-def _medians(
-    conn: Connection, flt: DashboardFilter, key: Column | None, counts: dict[Any, int]
-) -> dict[Any, float]:
-    """{key: median seconds to resolve} of the incidents resolved in the period, in SQL: on
-    PostgreSQL its ordered-set aggregate; on SQLite, which has none, one sort per grouping (a
-    window's row numbers) keeping only each key's middle rows."""
+def _medians(conn: Connection, flt: DashboardFilter, key: Column | None) -> dict[Any, float]:
+    """{key: median seconds to resolve} of the incidents resolved in the period, one aggregate
+    per grouping: PostgreSQL's percentile_cont (the mean of the two middle values for an even
+    count), on SQLite the same as median(), which the engine adds (app.db.engine)."""
     i = Incident
     seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
-    if conn.dialect.name == "postgresql":  # the ordered-set aggregate: the two middle values' mean
-        k_pg = (key if key is not None else literal(0)).label("k")
-        stmt_pg = _in_groups(
-            select(k_pg, func.percentile_cont(0.5).within_group(seconds))
-            .where(_resolved_in(flt))
-            .group_by(k_pg),
-            flt,
-        )
-        return {(None if key is None else kk): float(m) for kk, m in conn.execute(stmt_pg)}
-    over = func.row_number().over(partition_by=key if key is not None else None, order_by=seconds)
+    if conn.dialect.name == "postgresql":
+        middle: ColumnElement[Any] = func.percentile_cont(0.5).within_group(seconds)
+    else:
+        middle = func.median(seconds)
     k = (key if key is not None else literal(0)).label("k")
-    inner = _in_groups(
-        select(k, seconds.label("s"), over.label("rn")).where(_resolved_in(flt)), flt
-    ).subquery()
-    wanted: list[ColumnElement[bool]] = []
-    for value, n in counts.items():
-        ranks = _middle_ranks(n)
-        if key is None:  # one partition: every incident
-            wanted.append(inner.c.rn.in_(ranks))
-            continue
-        same = inner.c.k.is_(None) if value is None else inner.c.k == value
-        wanted.append(and_(same, inner.c.rn.in_(ranks)))
-    if not wanted:
-        return {}
-    stmt = select(inner.c.k, func.avg(inner.c.s)).where(or_(*wanted)).group_by(inner.c.k)
+    stmt = _in_groups(select(k, middle).where(_resolved_in(flt)).group_by(k), flt)
     return {(None if key is None else kk): float(m) for kk, m in conn.execute(stmt)}
 
 
@@ -442,8 +416,7 @@ def resolve_times(conn: Connection, flt: DashboardFilter, *, overall: bool = Fal
     """Count, mean and median time to resolve of the incidents resolved in the period, per
     priority and per group (and over all of them when `overall`), as SQL aggregates: one scan
     counts and sums per priority and group (the other groupings are sums of those); each
-    median is one sort of the period's resolved incidents in the database (the window's row
-    numbers, only the middle rows read back), not one per key."""
+    grouping's medians are one more aggregate."""
     i = Incident
     seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
     cells = conn.execute(
@@ -464,8 +437,8 @@ def resolve_times(conn: Connection, flt: DashboardFilter, *, overall: bool = Fal
         sum_p[p] = sum_p.get(p, 0.0) + total
         n_g[g] = n_g.get(g, 0) + n
         sum_g[g] = sum_g.get(g, 0.0) + total
-    med_p = _medians(conn, flt, i.priority, dict(n_p))
-    med_g = _medians(conn, flt, i.group_id, dict(n_g))
+    med_p = _medians(conn, flt, i.priority)
+    med_g = _medians(conn, flt, i.group_id)
     names = {int(k): str(v) for k, v in conn.execute(select(Group.id, Group.name))}
     by_priority = [
         ResolveTime(f"P{p}", p, n_p[p], sum_p[p] / n_p[p], med_p[p]) for p in sorted(n_p)
@@ -486,7 +459,7 @@ def resolve_times(conn: Connection, flt: DashboardFilter, *, overall: bool = Fal
     total_n = sum(n_p.values())
     every = ResolveTime("All", None, 0, 0.0, 0.0)
     if overall and total_n:
-        med = _medians(conn, flt, None, {None: total_n})
+        med = _medians(conn, flt, None)
         every = ResolveTime("All", None, total_n, sum(sum_p.values()) / total_n, med[None])
     return ResolveTimes(by_priority, by_group, every)
 
