@@ -22,11 +22,14 @@ BUSY_TIMEOUT_MS = 5000
 # PostgreSQL: how long a statement waits for a lock another transaction holds (a workstation's
 # transaction left open must not hang every writer behind it): then a "busy, retry" message
 LOCK_TIMEOUT_MS = 5000
-# PostgreSQL: the pool keeps one connection open between bursts; the connections a burst of
-# reads opens beyond it are closed as each is returned. With the change feed's listener, an idle
+# PostgreSQL (app.db.pool.RestingPool): up to PG_POOL_SIZE connections kept while a burst of
+# reads uses them (more, up to PG_MAX_OVERFLOW, closed as soon as each is returned), and all but
+# PG_POOL_KEEP closed once unused for PG_POOL_REST_S. With the change feed's listener, an idle
 # workstation holds two server connections.
-PG_POOL_SIZE = 1
-PG_MAX_OVERFLOW = 10
+PG_POOL_SIZE = 2
+PG_MAX_OVERFLOW = 9
+PG_POOL_KEEP = 1
+PG_POOL_REST_S = 10.0
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -123,8 +126,9 @@ def make_engine(
     """The engine for `url` (sqlite:///... or postgresql+psycopg://...).
 
     SQLite: WAL (the rollback journal on a network share), a busy timeout, foreign keys.
-    PostgreSQL: psycopg 3, pre-ping, a connect timeout, a lock timeout, one connection kept
-    open between bursts (`pool_size`, `max_overflow` and the like in `kw` win).
+    PostgreSQL: psycopg 3, pre-ping, a connect timeout, a lock timeout, the pool that keeps one
+    connection once the others have rested (`poolclass`, `pool_size`, `pool_rest_s` and the
+    like in `kw` win).
     """
     try:
         u = make_url(url)
@@ -146,7 +150,12 @@ def make_engine(
             args["options"] = f"-c lock_timeout={int(pg_lock_timeout_ms)}"
         kw.setdefault("pool_pre_ping", True)
         if "poolclass" not in kw:
+            from app.db.pool import RestingPool
+
+            kw["poolclass"] = RestingPool
             kw.setdefault("pool_size", PG_POOL_SIZE)
             kw.setdefault("max_overflow", PG_MAX_OVERFLOW)
+            kw.setdefault("pool_keep", PG_POOL_KEEP)
+            kw.setdefault("pool_rest_s", PG_POOL_REST_S)
         return create_engine(u, connect_args=args, **kw)
     raise ValidationError(f"Unsupported database {backend!r}: use SQLite or PostgreSQL", field="db")
