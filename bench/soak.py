@@ -165,6 +165,7 @@ class Ledger:
     conflicts: Counter[str] = field(default_factory=Counter)
     environment: Counter[str] = field(default_factory=Counter)
     environment_kinds: Counter[str] = field(default_factory=Counter)
+    environment_s: list[float] = field(default_factory=list)  # how long each such attempt took
     skipped: Counter[str] = field(default_factory=Counter)  # nobody may do it to that one
     errors: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
     created: list[str] = field(default_factory=list)  # numbers of the incidents it logged
@@ -579,6 +580,7 @@ class Worker:
         while time.monotonic() < end:
             kind = self.rnd.choices(kinds, weights)[0]
             for attempt in range(8):  # a conflict or the environment: read again, retry
+                began = time.monotonic()
                 try:
                     self.act(kind)
                 except Skip:
@@ -589,6 +591,7 @@ class Worker:
                 except EnvironmentProblem as exc:
                     self.ledger.environment[str(exc)] += 1
                     self.ledger.environment_kinds[kind] += 1
+                    self.ledger.environment_s.append(round(time.monotonic() - began, 3))
                     time.sleep(0.05 * (attempt + 1))
                     continue
                 except DeskError as exc:  # the rules refused what they had just allowed
@@ -1100,6 +1103,7 @@ def summary(ledgers: list[Ledger], wall: float) -> dict[str, Any]:
     env_kinds: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     errors: dict[str, list[str]] = defaultdict(list)
+    waits = sorted(w for lg in ledgers for w in lg.environment_s)
     for lg in ledgers:
         done.update(lg.done)
         conflicts.update(lg.conflicts)
@@ -1124,7 +1128,15 @@ def summary(ledgers: list[Ledger], wall: float) -> dict[str, Any]:
             for k in kinds
         },
         "conflicts": sum(conflicts.values()),
-        "environment": {"count": sum(environment.values()), "messages": dict(environment)},
+        "environment": {
+            "count": sum(environment.values()),
+            "messages": dict(environment),
+            # how long the attempts that met them took (the busy / lock timeout is 5 s)
+            "attempt_s": {
+                "median": waits[len(waits) // 2] if waits else None,
+                "max": waits[-1] if waits else None,
+            },
+        },
         "errors": {
             "count": sum(len(v) for v in errors.values()),
             "by_kind": {
