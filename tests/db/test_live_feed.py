@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.db.changes import ChangeCursor, append_change
+from app.db.config import ENV_LISTEN_DB, DatabaseConfig
 from app.db.engine import make_engine
-from app.domain.errors import EnvironmentProblem
+from app.domain.errors import EnvironmentProblem, ValidationError
 from app.services import defaults, users
 from app.services import incidents as inc
 from app.services.context import Desk
@@ -90,3 +91,19 @@ def test_the_feed_listens_on_its_own_address_when_the_queries_go_through_a_poole
     finally:
         pooled.dispose()
         server.dispose()
+
+
+def test_the_application_opens_its_desk_with_the_listener_address_it_is_given(  # type: ignore[no-untyped-def]
+    engine, db_url, monkeypatch
+) -> None:
+    from app.main import _open_database
+
+    monkeypatch.setenv(ENV_LISTEN_DB, "postgresql://db.example.org:5432")
+    opened, desk = _open_database(DatabaseConfig(db_url, "test"), False)
+    try:
+        assert desk.listen_url == "postgresql+psycopg://db.example.org:5432"
+    finally:
+        opened.dispose()
+    monkeypatch.setenv(ENV_LISTEN_DB, "db.example.org:5432")  # a bad one: said before connecting
+    with pytest.raises(ValidationError, match=f"^{ENV_LISTEN_DB}: .*not a PostgreSQL address"):
+        _open_database(DatabaseConfig(db_url, "test"), False)
