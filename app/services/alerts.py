@@ -15,14 +15,14 @@ import threading
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db.changes import append_change
+from app.db.changes import append_change, append_changes
 from app.domain.alerts import FIRING, Alert, AlertRule, check_rule, default_levels, first_match
 from app.domain.errors import DeskError, NotFound, ValidationError
 from app.domain.lifecycle import ResolutionCode
@@ -312,12 +312,25 @@ def replace_rules(desk: Desk, actor: Actor, rules: Sequence[AlertRule]) -> int:
 
 
 def receive(desk: Desk, actor: Actor, alerts: Sequence[Alert]) -> list[AlertOutcome]:
-    """Each alert in its own transaction: firing ones log or add to an incident, resolved
-    ones note (and maybe resolve) theirs."""
+    """Firing alerts log or add to an incident, resolved ones note (and maybe resolve) theirs.
+
+    Firing alerts are written by the desk's group writer (`_GroupWriter`): those that other
+    connections send meanwhile go into the same transaction, one after the other, so a storm
+    of alerts costs one commit and one change-feed notification per group rather than per
+    alert, and each alert is still counted once, in order. A refused alert (a rule of the desk
+    says no) is undone alone: what the alerts before it did stays, as it would have in
+    transactions of their own. The answer comes once the group is committed. Resolved alerts
+    are each written in a transaction of their own."""
     actor.require(Permission.LOG)
-    rules, fallback = _routing(desk) if alerts else ([], None)
+    if not alerts:
+        return []
+    rules, fallback = _routing(desk)
+    if all(a.status == FIRING for a in alerts):
+        return _writer(desk).write(desk, _Ticket(actor, tuple(alerts), rules, fallback))
     return [
-        _fire(desk, actor, a, rules, fallback) if a.status == FIRING else _clear(desk, actor, a)
+        _writer(desk).write(desk, _Ticket(actor, (a,), rules, fallback))[0]
+        if a.status == FIRING
+        else _clear(desk, actor, a)
         for a in alerts
     ]
 
@@ -328,19 +341,37 @@ _routing_cache: weakref.WeakKeyDictionary[Desk, tuple[float, list[AlertRule], in
     weakref.WeakKeyDictionary()
 )
 _routing_lock = threading.Lock()
+_routing_load = threading.Lock()  # held by the thread reading them anew
 
 
 def _routing(desk: Desk) -> tuple[list[AlertRule], int | None]:
     """The rules and the default group, read at most every ROUTING_TTL_S seconds per desk (a
-    busy intake would otherwise read them for every alert)."""
+    busy intake would otherwise read them for every alert). One thread reads them anew; the
+    others meanwhile go on with the ones it is replacing."""
+    hit = _fresh_routing(desk)
+    if hit is not None and (hit[0] or not _routing_load.acquire(blocking=False)):
+        return hit[1], hit[2]
+    if hit is None:
+        _routing_load.acquire()
+    try:
+        hit = _fresh_routing(desk)
+        if hit is not None and hit[0]:  # another thread read them while this one waited
+            return hit[1], hit[2]
+        rules, fallback = list_rules(desk), default_group(desk)
+        with _routing_lock:
+            _routing_cache[desk] = (time.monotonic(), rules, fallback)
+        return rules, fallback
+    finally:
+        _routing_load.release()
+
+
+def _fresh_routing(desk: Desk) -> tuple[bool, list[AlertRule], int | None] | None:
+    """What `_routing` keeps for `desk`, and whether it is fresh; None when nothing."""
     with _routing_lock:
         hit = _routing_cache.get(desk)
-    if hit is not None and time.monotonic() - hit[0] < ROUTING_TTL_S:
-        return hit[1], hit[2]
-    rules, fallback = list_rules(desk), default_group(desk)
-    with _routing_lock:
-        _routing_cache[desk] = (time.monotonic(), rules, fallback)
-    return rules, fallback
+    if hit is None:
+        return None
+    return time.monotonic() - hit[0] < ROUTING_TTL_S, hit[1], hit[2]
 
 
 def forget_routing() -> None:
@@ -350,7 +381,7 @@ def forget_routing() -> None:
 
 
 def _open_row(s: Session, desk: Desk, fingerprint: str) -> AlertRow | None:
-    # populate_existing: an UPDATE of `_repeat_open` may have counted it since it was loaded
+    # populate_existing: the counts of a group (`_Counts`) are written without the ORM
     stmt = (
         select(AlertRow)
         .where(AlertRow.open_fingerprint == fingerprint)
@@ -368,43 +399,101 @@ def _seen_again(zone: tzinfo, times_seen: int, first_seen: datetime, now: dateti
     )
 
 
-_incident_active = (
-    select(Incident.id).where(Incident.id == AlertRow.incident_id, Incident.active).exists()
-)
-_incident_number = (
-    select(Incident.number).where(Incident.id == AlertRow.incident_id).scalar_subquery()
-)
+_LOOKUP_CHUNK = 500  # fingerprints per IN (...)
 
 
-def _repeat_open(
-    s: Session, desk: Desk, actor: Actor, alert: Alert, now: datetime
-) -> AlertOutcome | None:
-    """A repeat of an alert whose incident is open, in three statements: its row counted and
-    locked by one UPDATE (a second repeat at the same instant waits for this one's commit and
-    counts on from it), the journal's note, the change feed's entry. None when no open
-    incident has the fingerprint (the caller then logs one, or loses that race to another)."""
-    conn = s.connection()
-    found = conn.execute(
-        update(AlertRow)
-        .where(AlertRow.open_fingerprint == alert.fingerprint, _incident_active)
-        .values(times_seen=AlertRow.times_seen + 1, last_seen=now)
-        .returning(AlertRow.times_seen, AlertRow.first_seen, AlertRow.incident_id, _incident_number)
-    ).first()
-    if found is None:
-        return None
-    times_seen, first_seen, incident_id, number = found
-    conn.execute(
-        insert(JournalEntry).values(
-            incident_id=incident_id,
-            kind=JournalKind.SYSTEM.value,
-            body=_seen_again(desk.zone, times_seen, first_seen, now),
-            author_id=actor.id,
-            created_at=now,
-            time_worked_s=0,
+@dataclass
+class _Open:
+    """An open alert (its incident active) as the group counts it."""
+
+    id: int
+    times_seen: int
+    first_seen: datetime
+    incident_id: int
+    number: str
+    last_seen: datetime | None = None  # set once the group counted it
+
+
+class _Counts:
+    """A group's open alerts, read and locked in one statement, counted in memory and written
+    back at the end (one UPDATE of the counts, one INSERT of the journal notes, one of the
+    change-feed entries with one notification), so a group costs the same few statements
+    however many repeats it holds."""
+
+    def __init__(self, s: Session, desk: Desk, fingerprints: Sequence[str]) -> None:
+        self.open: dict[str, _Open] = {}
+        self.notes: list[dict[str, object]] = []
+        self.changes: dict[int | None, list[int]] = {}  # incident ids by agent
+        wanted = list(dict.fromkeys(fingerprints))
+        conn = s.connection()
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            stmt = (
+                select(
+                    AlertRow.open_fingerprint,
+                    AlertRow.id,
+                    AlertRow.times_seen,
+                    AlertRow.first_seen,
+                    AlertRow.incident_id,
+                    Incident.number,
+                )
+                .join(Incident, Incident.id == AlertRow.incident_id)
+                .where(
+                    AlertRow.open_fingerprint.in_(wanted[start : start + _LOOKUP_CHUNK]),
+                    Incident.active,
+                )
+            )
+            if desk.dialect == "postgresql":
+                # a repeat on another connection waits for this group's commit, and counts on
+                stmt = stmt.with_for_update(of=AlertRow)
+            for fp, *values in conn.execute(stmt):
+                self.open[fp] = _Open(*values)
+
+    def repeat(self, desk: Desk, actor: Actor, alert: Alert, now: datetime) -> AlertOutcome | None:
+        """Count a repeat of an open alert; None when `alert` has no open incident."""
+        found = self.open.get(alert.fingerprint)
+        if found is None:
+            return None
+        found.times_seen += 1
+        found.last_seen = now
+        body = _seen_again(desk.zone, found.times_seen, found.first_seen, now)
+        self.notes.append(
+            {
+                "incident_id": found.incident_id,
+                "kind": JournalKind.SYSTEM.value,
+                "body": body,
+                "author_id": actor.id,
+                "created_at": now,
+                "time_worked_s": 0,
+            }
         )
-    )
-    append_change(conn, "incident", incident_id, "journal", actor.id)
-    return AlertOutcome(alert.fingerprint, REPEATED, number, times_seen)
+        self.changes.setdefault(actor.id, []).append(found.incident_id)
+        return AlertOutcome(alert.fingerprint, REPEATED, found.number, found.times_seen)
+
+    def opened(self, fingerprint: str, row: AlertRow, number: str) -> None:
+        """The slow way logged or counted `row`: the group's next repeats count on from it."""
+        if row.incident_id is not None:
+            self.open[fingerprint] = _Open(
+                row.id, row.times_seen, row.first_seen, row.incident_id, number
+            )
+
+    def write(self, s: Session) -> None:
+        counted = [
+            {"_id": o.id, "_times": o.times_seen, "_last": o.last_seen}
+            for o in self.open.values()
+            if o.last_seen is not None
+        ]
+        if not counted:
+            return
+        conn = s.connection()
+        conn.execute(
+            update(AlertRow)
+            .where(AlertRow.id == bindparam("_id"))
+            .values(times_seen=bindparam("_times"), last_seen=bindparam("_last")),
+            counted,
+        )
+        conn.execute(insert(JournalEntry), self.notes)
+        for agent_id, ids in self.changes.items():
+            append_changes(conn, "incident", ids, "journal", agent_id)
 
 
 def _repeat(s: Session, desk: Desk, actor: Actor, row: AlertRow, now: datetime) -> AlertOutcome:
@@ -472,69 +561,175 @@ def _new_incident(
     )
 
 
-def _fire(
-    desk: Desk, actor: Actor, alert: Alert, rules: Sequence[AlertRule], fallback: int | None
-) -> AlertOutcome:
-    now = desk.now()
-    rule = first_match(rules, alert.labels)
-    with desk.write() as s:
-        repeated = _repeat_open(s, desk, actor, alert, now)
-        if repeated is not None:
-            return repeated
-        row = _open_row(s, desk, alert.fingerprint)
-        if row is not None:
-            inc = s.get(Incident, row.incident_id)
-            if inc is not None and inc.active:
-                return _repeat(s, desk, actor, row, now)
-            row.open_fingerprint = None  # its incident was resolved, closed or cancelled
-            s.flush()
-        rule_rows = (
-            {
-                r.name: r
-                for r in s.scalars(select(AlertRuleRow).where(AlertRuleRow.name == rule.name))
-            }
-            if rule is not None
-            else {}
-        )
-        claim = AlertRow(
-            fingerprint=alert.fingerprint,
-            open_fingerprint=alert.fingerprint,
-            rule_id=rule_rows[rule.name].id
-            if rule is not None and rule.name in rule_rows
-            else None,
-            source=alert.source,
-            name=alert.name[:300],
-            labels=dict(alert.labels),
-            times_seen=1,
-            first_seen=now,
-            last_seen=now,
-        )
-        try:
-            with s.begin_nested():
-                s.add(claim)
-                s.flush()
-        except IntegrityError:
-            # the same alert, at the same instant, on another connection: that one logged
-            # the incident (its commit is what the constraint waited for); this is a repeat
-            row = _open_row(s, desk, alert.fingerprint)
-            if row is None:  # the winner's alert cleared in between: take it as new again
-                raise
-            return _repeat(s, desk, actor, row, now)
-        inc = log_in_session(
-            desk, s, actor, _new_incident(s, alert, rule, rule_rows, fallback), now
-        )
-        claim.incident_id = inc.id
-        why = f"; rule {rule.name!r}" if rule is not None else "; no rule matched"
-        write_journal(
-            s,
-            inc,
-            JournalKind.SYSTEM,
-            f"Alert {alert.name!r} from {alert.source} (fingerprint {alert.fingerprint}){why}",
-            actor,
-            now,
-        )
+@dataclass
+class _Ticket:
+    """One request's firing alerts, waiting for the group writer; then what they did."""
+
+    actor: Actor
+    alerts: tuple[Alert, ...]
+    rules: Sequence[AlertRule]
+    fallback: int | None
+    outcomes: list[AlertOutcome] = field(default_factory=list)
+    error: BaseException | None = None
+    done: bool = False
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    def result(self) -> list[AlertOutcome]:
+        if self.error is not None:
+            raise self.error
+        return self.outcomes
+
+
+GROUP_MAX = 64  # requests written in one transaction at most
+
+
+class _GroupWriter:
+    """Group commit for one desk's firing alerts. A request that finds the writer idle writes
+    at once (no waiting for company); requests arriving while a group is being written queue,
+    and when it is committed the first of them writes the queue (up to GROUP_MAX) as the next
+    group, on its own thread. So one transaction of this process writes alerts at a time, and
+    under load each carries what arrived during the one before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: list[_Ticket] = []
+        self._busy = False
+
+    def write(self, desk: Desk, ticket: _Ticket) -> list[AlertOutcome]:
+        with self._lock:
+            self._queue.append(ticket)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            ticket.ready.wait()  # written by another thread's group, or this one's turn
+        if not ticket.done:  # at the head of the queue: write the next group
+            with self._lock:
+                group = self._queue[:GROUP_MAX]
+                del self._queue[:GROUP_MAX]
+            try:
+                _write_group(desk, group)
+            finally:
+                with self._lock:
+                    if self._queue:
+                        self._queue[0].ready.set()
+                    else:
+                        self._busy = False
+        return ticket.result()
+
+    def writing(self) -> bool:
+        """Whether a group is being written now."""
+        with self._lock:
+            return self._busy
+
+    def waiting(self) -> int:
+        """How many requests are queued behind the group being written."""
+        with self._lock:
+            return len(self._queue)
+
+
+_writers: weakref.WeakKeyDictionary[Desk, _GroupWriter] = weakref.WeakKeyDictionary()
+
+
+def _writer(desk: Desk) -> _GroupWriter:
+    with _routing_lock:
+        found = _writers.get(desk)
+        if found is None:
+            found = _writers[desk] = _GroupWriter()
+        return found
+
+
+def _write_group(desk: Desk, group: Sequence[_Ticket]) -> None:
+    """Every ticket's alerts in one transaction, ticket after ticket and alert after alert
+    (each counted on from the one before); each ticket done (its outcomes, or its error) and
+    woken. A refusal (DeskError) or a lost race that cannot be taken as a repeat
+    (IntegrityError) ends its own ticket only, undone to its savepoint; any other failure, the
+    commit included, is every ticket's."""
+    try:
+        with desk.write() as s:
+            counts = _Counts(s, desk, [a.fingerprint for t in group for a in t.alerts])
+            for t in group:
+                for alert in t.alerts:
+                    now = desk.now()
+                    repeated = counts.repeat(desk, t.actor, alert, now)
+                    if repeated is not None:
+                        t.outcomes.append(repeated)
+                        continue
+                    try:
+                        with s.begin_nested():
+                            rule = first_match(t.rules, alert.labels)
+                            outcome, row = _fire_new(s, desk, t.actor, alert, rule, t.fallback, now)
+                    except (DeskError, IntegrityError) as exc:
+                        t.error = exc
+                        break
+                    counts.opened(alert.fingerprint, row, outcome.incident_number or "")
+                    t.outcomes.append(outcome)
+            counts.write(s)
+    except BaseException as exc:
+        for t in group:
+            t.outcomes, t.error = [], exc
+    for t in group:
+        t.done = True
+        t.ready.set()
+
+
+def _fire_new(
+    s: Session,
+    desk: Desk,
+    actor: Actor,
+    alert: Alert,
+    rule: AlertRule | None,
+    fallback: int | None,
+    now: datetime,
+) -> tuple[AlertOutcome, AlertRow]:
+    """A firing alert with no open incident counted by the group: logged anew, or (its
+    incident was logged meanwhile on another connection) counted as a repeat."""
+    row = _open_row(s, desk, alert.fingerprint)
+    if row is not None:
+        inc = s.get(Incident, row.incident_id)
+        if inc is not None and inc.active:
+            return _repeat(s, desk, actor, row, now), row
+        row.open_fingerprint = None  # its incident was resolved, closed or cancelled
         s.flush()
-        return AlertOutcome(alert.fingerprint, CREATED, inc.number, 1)
+    rule_rows = (
+        {r.name: r for r in s.scalars(select(AlertRuleRow).where(AlertRuleRow.name == rule.name))}
+        if rule is not None
+        else {}
+    )
+    claim = AlertRow(
+        fingerprint=alert.fingerprint,
+        open_fingerprint=alert.fingerprint,
+        rule_id=rule_rows[rule.name].id if rule is not None and rule.name in rule_rows else None,
+        source=alert.source,
+        name=alert.name[:300],
+        labels=dict(alert.labels),
+        times_seen=1,
+        first_seen=now,
+        last_seen=now,
+    )
+    try:
+        with s.begin_nested():
+            s.add(claim)
+            s.flush()
+    except IntegrityError:
+        # the same alert, at the same instant, on another connection: that one logged
+        # the incident (its commit is what the constraint waited for); this is a repeat
+        row = _open_row(s, desk, alert.fingerprint)
+        if row is None:  # the winner's alert cleared in between: take it as new again
+            raise
+        return _repeat(s, desk, actor, row, now), row
+    inc = log_in_session(desk, s, actor, _new_incident(s, alert, rule, rule_rows, fallback), now)
+    claim.incident_id = inc.id
+    why = f"; rule {rule.name!r}" if rule is not None else "; no rule matched"
+    write_journal(
+        s,
+        inc,
+        JournalKind.SYSTEM,
+        f"Alert {alert.name!r} from {alert.source} (fingerprint {alert.fingerprint}){why}",
+        actor,
+        now,
+    )
+    s.flush()
+    return AlertOutcome(alert.fingerprint, CREATED, inc.number, 1), claim
 
 
 def _clear(desk: Desk, actor: Actor, alert: Alert) -> AlertOutcome:

@@ -241,3 +241,92 @@ def test_losing_the_race_on_postgresql_counts_as_a_repeat(desk: Desk, clock: Clo
         2,
     )
     assert count_incidents(desk) == 1
+
+
+def _until(condition: object, what: str) -> None:
+    import threading
+
+    pause = threading.Event()
+    for _ in range(1000):
+        if condition():  # type: ignore[operator]
+            return
+        pause.wait(0.01)
+    raise AssertionError(f"never: {what}")
+
+
+def test_repeats_from_many_threads_at_once_are_each_counted_once(desk: Desk) -> None:
+    """The intake's group writer takes what arrives while it writes into its next transaction:
+    every repeat still gets its own count, in order, and its own journal note."""
+    import threading
+
+    system = desk.system()
+    first = svc.receive(desk, system, [alert()])[0]
+    threads, per = 8, 5
+    barrier = threading.Barrier(threads)
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        barrier.wait()
+        for _ in range(per):
+            [out] = svc.receive(desk, system, [alert()])
+            assert (out.action, out.incident_number) == ("repeated", first.incident_number)
+            with lock:
+                seen.append(out.times_seen)
+
+    workers = [threading.Thread(target=send) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    total = 1 + threads * per
+    assert sorted(seen) == list(range(2, total + 1))
+    assert count_incidents(desk) == 1
+    rec = queries.get_incident(desk, first.incident_number or "")
+    notes = [j.body for j in queries.journal(desk, rec.id) if j.body.startswith("Alert seen")]
+    assert sorted(int(n.split(": ")[1].split(" ")[0]) for n in notes) == list(range(2, total + 1))
+    [listed] = svc.alerts(desk)
+    assert listed.times_seen == total
+
+
+def test_a_refused_alert_in_a_group_is_undone_alone(desk: Desk) -> None:
+    """Two requests queued behind a group being written are written together; the one the
+    desk refuses (a blank title) gets its refusal and leaves nothing, the other is logged."""
+    import threading
+
+    from app.domain.errors import DeskError
+
+    system = desk.system()
+    svc.receive(desk, system, [alert("held")])
+    writer = svc._writer(desk)
+    results: dict[str, object] = {}
+
+    def send(key: str, a: Alert) -> None:
+        try:
+            results[key] = svc.receive(desk, system, [a])[0]
+        except DeskError as exc:
+            results[key] = exc
+
+    blank = Alert(fingerprint="blank", status="firing", title="   ", labels={}, source="x")
+    with desk.write() as s:  # the database's write lock (SQLite), the alert's row (PostgreSQL)
+        if desk.dialect == "postgresql":
+            s.execute(select(AlertRow).where(AlertRow.fingerprint == "held").with_for_update())
+        lead = threading.Thread(target=send, args=("held", alert("held")))
+        lead.start()
+        _until(writer.writing, "the first group is being written")
+        queued = [
+            threading.Thread(target=send, args=("blank", blank)),
+            threading.Thread(target=send, args=("new", alert("new"))),
+        ]
+        for t in queued:
+            t.start()
+        _until(lambda: writer.waiting() == 2, "both requests queue behind it")
+    for t in (lead, *queued):
+        t.join(30)
+    assert isinstance(results["blank"], ValidationError), results["blank"]
+    assert "title" in str(results["blank"])
+    held, new = results["held"], results["new"]
+    assert (held.action, held.times_seen) == ("repeated", 2)  # type: ignore[attr-defined]
+    assert (new.action, new.times_seen) == ("created", 1)  # type: ignore[attr-defined]
+    assert count_incidents(desk) == 2
+    assert sorted(r.fingerprint for r in svc.alerts(desk)) == ["held", "new"]
