@@ -571,13 +571,19 @@ class Worker:
             self.ledger.mutations.append((out.incident_number, None, "alert_resolve"))
 
     # -- the loop ----------------------------------------------------------------------
-    def run(self, seconds: float) -> Ledger:
+    def run(self, seconds: float, min_acts: int = 0) -> Ledger:
+        """Act for `seconds`, and on until `min_acts` acts are done (a minute more at most)."""
         from app.domain.errors import ConflictError, DeskError, EnvironmentProblem
 
         kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
         start = time.monotonic()
-        end = start + seconds
-        while time.monotonic() < end:
+        end, last = start + seconds, start + seconds + 60
+
+        def going() -> bool:
+            now = time.monotonic()
+            return now < end or (now < last and sum(self.ledger.done.values()) < min_acts)
+
+        while going():
             kind = self.rnd.choices(kinds, weights)[0]
             for attempt in range(8):  # a conflict or the environment: read again, retry
                 began = time.monotonic()
@@ -610,7 +616,14 @@ class Worker:
 
 
 def _child(
-    url: str, index: int, seconds: float, seed: int, processes: int, barrier: Any, results: Any
+    url: str,
+    index: int,
+    seconds: float,
+    seed: int,
+    processes: int,
+    barrier: Any,
+    results: Any,
+    min_acts: int = 0,
 ) -> None:
     """A process of its own: the worker, started with the others, its ledger sent back."""
     try:
@@ -621,7 +634,7 @@ def _child(
         return
     try:
         barrier.wait(timeout=300)
-        ledger = worker.run(seconds)
+        ledger = worker.run(seconds, min_acts)
         results.put(ledger.as_json())
     except BaseException:
         results.put({"worker": index, "fatal": traceback.format_exc()})
@@ -629,15 +642,20 @@ def _child(
         worker.engine.dispose()
 
 
-def soak(url: str, processes: int, seconds: float, seed: int = 1) -> tuple[list[Ledger], float]:
+def soak(
+    url: str, processes: int, seconds: float, seed: int = 1, min_acts: int = 0
+) -> tuple[list[Ledger], float]:
     """Run `processes` workers (spawned: each its own interpreter, engine and Desk) together
-    for `seconds`; their ledgers and the wall time from their common start to the last one."""
+    for `seconds` (and on until each has done `min_acts`: a test on a busy machine); their
+    ledgers and the wall time from their common start to the last one."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(processes + 1)
     results = ctx.Queue()
     procs = [
         ctx.Process(
-            target=_child, args=(url, i, seconds, seed, processes, barrier, results), daemon=True
+            target=_child,
+            args=(url, i, seconds, seed, processes, barrier, results, min_acts),
+            daemon=True,
         )
         for i in range(processes)
     ]
