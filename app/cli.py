@@ -79,7 +79,7 @@ from app import (
     cli_tasks,
 )
 from app.db import schema as db_schema
-from app.db.config import DatabaseConfig, redact_url, resolve
+from app.db.config import DatabaseConfig, listen_address, redact_url, resolve
 from app.db.engine import make_engine, sqlite_path
 from app.demo import FIRST_START_INCIDENTS as DEMO_ON_FIRST_START
 from app.domain.errors import DeskError, ValidationError
@@ -408,6 +408,7 @@ def _desk(args: argparse.Namespace, *, schema: bool = True) -> Iterator[Desk]:
         raise CliError(
             f"No database at {path} (from {config.source}); '{PROG} db upgrade' creates one"
         )
+    listen = listen_address()  # the escalation lease's session, when queries go through a pooler
     try:
         engine = make_engine(config.url)
     except OSError as exc:  # the SQLite file's folder cannot be created
@@ -427,7 +428,7 @@ def _desk(args: argparse.Namespace, *, schema: bool = True) -> Iterator[Desk]:
             if problem is None:
                 raise
             raise CliError(f"{problem} Database: {_where(config)}") from exc
-        yield Desk(engine)
+        yield Desk(engine, listen_url=listen[0] if listen else None)
     finally:
         engine.dispose()
 

@@ -42,6 +42,7 @@ __all__ = [
     "append_change",
     "append_changes",
     "changes_since",
+    "direct_address",
     "latest_seq",
     "make_watcher",
 ]
@@ -261,10 +262,11 @@ class SqliteChangeWatcher:
         self.close()
 
 
-def _libpq_url(engine: Engine, listen: str | None = None) -> str:
-    """The listener's libpq address: the engine's, or `listen` (another host and port: the
-    server itself when queries go through a pooler) with what it leaves out taken from the
-    engine's (user, password, database, query such as sslmode)."""
+def direct_address(engine: Engine, listen: str | None = None) -> str:
+    """The libpq address of a session that must reach the server itself (the listener, the
+    escalation lease's lock): the engine's, or `listen` (another host and port: the server
+    when queries go through a pooler) with what it leaves out taken from the engine's (user,
+    password, database, query such as sslmode)."""
     url = engine.url.set(drivername="postgresql")
     if listen:
         other = make_url(listen)
@@ -304,8 +306,8 @@ class PgChangeListener:
 
     @classmethod
     def for_engine(cls, engine: Engine, listen: str | None = None) -> PgChangeListener:
-        """Listening where `engine` connects, or on `listen` (see :func:`_libpq_url`)."""
-        return cls(_libpq_url(engine, listen))
+        """Listening where `engine` connects, or on `listen` (see :func:`direct_address`)."""
+        return cls(direct_address(engine, listen))
 
     def _drain(self) -> list[str]:
         return [n.payload for n in self._conn.notifies(timeout=0)]
@@ -354,7 +356,7 @@ def make_watcher(
     engine: Engine, listen: str | None = None
 ) -> SqliteChangeWatcher | PgChangeListener:
     """The right watcher for `engine`: LISTEN on PostgreSQL (on `listen`'s server when given,
-    see :func:`_libpq_url`), data_version polling on SQLite (where `listen` means nothing)."""
+    see :func:`direct_address`), data_version polling on SQLite (where `listen` means nothing)."""
     name = engine.dialect.name
     if name == "sqlite":
         return SqliteChangeWatcher.for_engine(engine)

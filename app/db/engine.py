@@ -121,6 +121,7 @@ def make_engine(
     *,
     sqlite_busy_ms: int = BUSY_TIMEOUT_MS,
     pg_lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    application_name: str = "incidentdesk",
     **kw: Any,
 ) -> Engine:
     """The engine for `url` (sqlite:///... or postgresql+psycopg://...).
@@ -144,7 +145,7 @@ def make_engine(
             u = u.set(drivername="postgresql+psycopg")
         args = {
             "connect_timeout": 5,
-            "application_name": "incidentdesk",
+            "application_name": application_name,  # what pg_stat_activity names it
         }
         if "options" not in u.query:  # an address's own server options win
             args["options"] = f"-c lock_timeout={int(pg_lock_timeout_ms)}"

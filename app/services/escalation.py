@@ -3,7 +3,10 @@ a time does it, whoever holds the escalation lease: a running desktop client (ev
 seconds), or ``incidentdesk escalate --once`` from cron or a systemd timer.
 
 The lease on PostgreSQL is a session advisory lock, held on a connection of its own: a holder
-that dies loses its connection, and with it the lock, at once. On SQLite it is a row in
+that dies loses its connection, and with it the lock, at once. When queries go through a pooler
+(the desk's `listen_url`, app.db.config.listen_address) that session connects straight to the
+server, as the change feed's listener does: a pooler in transaction mode would lend the
+session, and its lock, to other workstations. On SQLite it is a row in
 ``leases`` with an expiry (LEASE_TTL) that the holder renews at every tick, read and written in
 one IMMEDIATE transaction; a holder that stops renewing is replaced at the first tick of another
 runner after the expiry, within TICK_S + LEASE_TTL (under a minute). The lease saves the others
@@ -21,9 +24,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.pool import NullPool
 
+from app.db.changes import direct_address
+from app.db.engine import make_engine
 from app.domain.errors import EnvironmentProblem
 from app.models import Lease as LeaseRow
 from app.services import outbox, sla_sweep
@@ -65,6 +71,7 @@ class Lease:
         self.ttl = ttl
         self._lock = threading.Lock()
         self._conn: Connection | None = None  # PostgreSQL: the connection holding the lock
+        self._direct: Engine | None = None  # ... made straight to the server (listen_url)
 
     def hold(self) -> bool:
         with self._lock:
@@ -123,7 +130,7 @@ class Lease:
                 self._drop_conn()
         if self._conn is None:
             with translated_errors():
-                conn = self.desk.engine.connect()
+                conn = self._connect()
                 try:
                     got = bool(
                         conn.execute(
@@ -140,6 +147,19 @@ class Lease:
             self._conn = conn
         self._note_holder()
         return True
+
+    def _connect(self) -> Connection:
+        """A session for the lock: from the desk's pool, or straight to the server when the
+        desk's queries go through a pooler (one session a try: a NullPool)."""
+        if not self.desk.listen_url:
+            return self.desk.engine.connect()
+        if self._direct is None:
+            self._direct = make_engine(
+                direct_address(self.desk.engine, self.desk.listen_url),
+                poolclass=NullPool,
+                application_name="incidentdesk-lease",
+            )
+        return self._direct.connect()
 
     def _drop_conn(self) -> None:
         conn, self._conn = self._conn, None
