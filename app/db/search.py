@@ -344,3 +344,72 @@ def _clean(snippet: Any) -> str:
     if not snippet:
         return ""
     return " ".join(str(snippet).split())
+
+
+# -- the search documents of many new incidents at once (imports) ------------------------------
+# SQLite's triggers (migration 0001) keep one FTS5 document per incident: the incident's insert
+# writes its title and description, each journal entry's insert appends its body (FTS5 deletes
+# and rewrites the document for that). A writer of many new incidents and their journals takes
+# them out of the way inside its transaction (its write lock keeps every other writer out, and
+# DDL is transactional: a rollback puts them back) and writes each document once, as the
+# triggers would have left it. Only when they are the schema's own, compared as text: a changed
+# trigger stays, and does its work.
+
+SQLITE_FTS_TRIGGERS = {
+    "incidents_fts_insert": """CREATE TRIGGER incidents_fts_insert AFTER INSERT ON incidents BEGIN
+        INSERT INTO incident_fts(rowid, title, description, journal)
+        VALUES (new.id, new.title, new.description, '');
+    END""",
+    "journal_fts_insert": """CREATE TRIGGER journal_fts_insert AFTER INSERT ON journal BEGIN
+        UPDATE incident_fts SET journal = journal || ' ' || new.body WHERE rowid = new.incident_id;
+    END""",
+}
+
+
+def same_sql(a: str | None, b: str) -> bool:
+    """Whether two SQL texts are the same but for spacing."""
+    return a is not None and a.split() == b.split()
+
+
+def suspend_sqlite_fts(conn: Connection) -> list[str] | None:
+    """Drop the incidents' and journal's FTS triggers in the caller's transaction; their SQL
+    (for `resume_sqlite_fts`), or None when they are not the schema's own (nothing dropped)."""
+    found: dict[str, str] = {
+        str(name): str(sql)
+        for name, sql in conn.execute(
+            sql_text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name IN ('incidents_fts_insert', 'journal_fts_insert')"
+            )
+        )
+    }
+    if set(found) != set(SQLITE_FTS_TRIGGERS) or not all(
+        same_sql(found[name], sql) for name, sql in SQLITE_FTS_TRIGGERS.items()
+    ):
+        return None
+    for name in SQLITE_FTS_TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    return [found[name] for name in SQLITE_FTS_TRIGGERS]
+
+
+def resume_sqlite_fts(
+    conn: Connection, triggers: list[str], documents: list[tuple[int, str, str, str]]
+) -> None:
+    """Write the documents of the incidents inserted meanwhile, (id, title, description,
+    journal) with the journal as the triggers build it (" " before each body, in order), in
+    one statement, and put the triggers back as they were."""
+    if documents:
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS fts_documents "
+            "(id INTEGER PRIMARY KEY, title TEXT, description TEXT, journal TEXT)"
+        )
+        conn.exec_driver_sql("DELETE FROM temp.fts_documents")
+        conn.exec_driver_sql("INSERT INTO temp.fts_documents VALUES (?, ?, ?, ?)", documents)
+        # one statement: FTS5 flushes its pending terms once, not at every row
+        conn.exec_driver_sql(
+            "INSERT INTO incident_fts (rowid, title, description, journal) "
+            "SELECT id, title, description, journal FROM temp.fts_documents ORDER BY id"
+        )
+        conn.exec_driver_sql("DELETE FROM temp.fts_documents")
+    for sql in triggers:
+        conn.exec_driver_sql(sql)

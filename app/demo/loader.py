@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from app.db.changes import append_change
+from app.db.search import SQLITE_FTS_TRIGGERS, same_sql
 from app.demo import FIRST_START_INCIDENTS, profile
 from app.domain.calendar import BusinessCalendar, from_epoch, to_epoch
 from app.domain.lifecycle import CloseReason, HoldReason, ResolutionCode, State
@@ -1019,10 +1020,7 @@ def load_demo(
 # pg_restore --disable-triggers does); the transaction keeps it invisible to everybody else.
 
 _SQLITE_TRIGGER = "incidents_fts_insert"
-_SQLITE_TRIGGER_SQL = """CREATE TRIGGER incidents_fts_insert AFTER INSERT ON incidents BEGIN
-        INSERT INTO incident_fts(rowid, title, description, journal)
-        VALUES (new.id, new.title, new.description, '');
-    END"""
+_SQLITE_TRIGGER_SQL = SQLITE_FTS_TRIGGERS[_SQLITE_TRIGGER]
 _SQLITE_FILL = (
     "INSERT INTO incident_fts(rowid, title, description, journal) "
     "SELECT id, title, description, '' FROM incidents WHERE id > :base ORDER BY id"
@@ -1048,10 +1046,6 @@ _PG_FILL = (
 )
 
 
-def _same_text(a: str | None, b: str) -> bool:
-    return a is not None and " ".join(a.split()) == " ".join(b.split())
-
-
 class _SearchIndex:
     """Per-row search triggers out of the way during the load, one fill at the end."""
 
@@ -1068,7 +1062,7 @@ class _SearchIndex:
                 text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
                 {"n": _SQLITE_TRIGGER},
             ).scalar()
-            if _same_text(sql, _SQLITE_TRIGGER_SQL):
+            if same_sql(sql, _SQLITE_TRIGGER_SQL):
                 conn.exec_driver_sql(f"DROP TRIGGER {_SQLITE_TRIGGER}")
                 self._trigger_sql = sql
                 self.bulk = True
@@ -1080,7 +1074,7 @@ class _SearchIndex:
                 ),
                 {"f": _PG_FUNCTION},
             ).first()
-            if row is not None and row[1] and _same_text(row[0], _PG_FUNCTION_SRC):
+            if row is not None and row[1] and same_sql(row[0], _PG_FUNCTION_SRC):
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 self.bulk = True
 

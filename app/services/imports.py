@@ -34,6 +34,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change, append_changes
+from app.db.search import resume_sqlite_fts, suspend_sqlite_fts
 from app.domain.assignment import AssignmentMode
 from app.domain.csv_import import CsvMapping, guess_mapping, mapping_from_json, read_csv
 from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
@@ -111,7 +112,9 @@ def _new_ids(s: Session, table: str, n: int) -> list[int]:
     return list(range(first, first + n))
 
 
-def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _bulk_insert(
+    s: Session, table: Table, rows: list[dict[str, Any]], *, triggered: bool = True
+) -> None:
     """`rows` (every one with the same keys) in one executemany on the driver: values as the
     column types would bind them (UTC datetimes naive, SQLite's as SQLAlchemy's text), without
     the per-value work of a Core insert."""
@@ -159,7 +162,7 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
             for param in params:
                 copy.write_row(param)
         return
-    if table.name not in _TRIGGERED:
+    if table.name not in _TRIGGERED or not triggered:
         conn.exec_driver_sql(sql, params)
         return
     # A row trigger writing to the full-text index (FTS5) in its own statement flushes the
@@ -470,6 +473,11 @@ class _Plan:
     def flush(self) -> None:
         """Write what is planned, table by table (the incidents first: the rest refer to them)."""
         s = self.s
+        conn = s.connection()
+        # SQLite: the search documents written once each, not by the triggers row by row
+        triggers = (
+            suspend_sqlite_fts(conn) if self.incidents and conn.dialect.name == "sqlite" else None
+        )
         for model, rows in (
             (Incident, self.incidents),
             (AuditEntry, self.audit),
@@ -477,7 +485,16 @@ class _Plan:
             (SlaPause, self.pauses),
             (ImportedRecord, self.records),
         ):
-            _bulk_insert(s, model.__table__, rows)  # type: ignore[arg-type]
+            _bulk_insert(s, model.__table__, rows, triggered=triggers is None)  # type: ignore[arg-type]
+        if triggers is not None:
+            bodies: dict[int, list[str]] = {}
+            for j in self.journal:
+                bodies.setdefault(j["incident_id"], []).append(" " + j["body"])
+            documents = [
+                (r["id"], r["title"], r["description"], "".join(bodies.get(r["id"], ())))
+                for r in self.incidents
+            ]
+            resume_sqlite_fts(conn, triggers, documents)
         if self.incidents:
             ids = [r["id"] for r in self.incidents]
             _log_changes(s, "incident", ids, self.actor.id)

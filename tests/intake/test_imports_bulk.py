@@ -174,3 +174,37 @@ def test_imported_incidents_are_found_by_search_and_in_the_queue(
     rows_of_group = queries.queue_page(desk, flt, limit=200).rows
     assert {r.group_name for r in rows_of_group} == {name}
     assert len(rows_of_group) == sum(1 for i in log.incidents if last_group(i) == name)
+
+
+def test_after_an_import_new_incidents_and_notes_are_searchable(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """The bulk way writes the search documents itself, with the schema's search triggers out
+    of the way inside its transaction: they are back, as they were, once it is committed."""
+    from app.services import incidents
+
+    def triggers() -> list[tuple[str, str]]:
+        with desk.read() as conn:
+            if desk.dialect == "sqlite":
+                sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            else:
+                sql = (
+                    "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                    "WHERE NOT tgisinternal ORDER BY tgname"
+                )
+            return [tuple(r) for r in conn.execute(text(sql))]  # type: ignore[misc]
+
+    before = triggers()
+    header, rows = first_incidents(SERVICENOW, "number", 12)
+    log = read_servicenow(
+        write_csv(tmp_path / "sn.csv", header, rows).read_text("utf-8"), desk.zone
+    )
+    assert imports.import_incidents(desk, desk.system(), log.incidents, batch=5).incidents == 12
+    assert triggers() == before
+    ana = desk.actor("ana")
+    rec = incidents.log_incident(
+        desk, ana, incidents.NewIncident(title="Plotter jams on A0", impact=3, urgency=3)
+    )
+    incidents.add_journal(desk, ana, rec.id, "work_note", "Replaced the pinch roller")
+    assert [h.number for h in queries.search(desk, "plotter")] == [rec.number]
+    assert [h.number for h in queries.search(desk, "pinch roller")] == [rec.number]
