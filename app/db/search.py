@@ -413,3 +413,82 @@ def resume_sqlite_fts(
         conn.exec_driver_sql("DELETE FROM temp.fts_documents")
     for sql in triggers:
         conn.exec_driver_sql(sql)
+
+
+# PostgreSQL's (migration 0001): the incident's insert writes its document (title A,
+# description B), each journal entry's insert appends its body (C) to it, a new version of the
+# row and of its index entries each time. Without DDL (which would lock the tables against
+# every other writer): the writer removes the documents the incidents' inserts just wrote,
+# inserts the journal (whose trigger then finds no document to append to), and writes each
+# document once with the triggers' own expressions, in their order. Only when the functions
+# are the schema's own, compared as text.
+
+PG_SEARCH_FUNCTIONS = {
+    "incident_search_refresh": """
+    BEGIN
+        INSERT INTO incident_search (incident_id, doc) VALUES (NEW.id,
+            setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') ||
+            setweight(to_tsvector('english', coalesce(NEW.description, '')), 'B'))
+        ON CONFLICT (incident_id) DO UPDATE SET doc =
+            setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') ||
+            setweight(to_tsvector('english', coalesce(NEW.description, '')), 'B') ||
+            coalesce((SELECT setweight(to_tsvector('english', string_agg(j.body, ' ')), 'C')
+                      FROM journal j WHERE j.incident_id = NEW.id), ''::tsvector);
+        RETURN NEW;
+    END """,
+    "journal_search_append": """
+    BEGIN
+        UPDATE incident_search SET doc = doc || setweight(to_tsvector('english', NEW.body), 'C')
+        WHERE incident_id = NEW.incident_id;
+        RETURN NEW;
+    END """,
+}
+
+
+def pg_search_is_the_schemas(conn: Connection) -> bool:
+    """Whether PostgreSQL's search functions are the ones `write_pg_documents` mirrors."""
+    found = {
+        str(name): str(src)
+        for name, src in conn.execute(
+            sql_text("SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(:names)"),
+            {"names": list(PG_SEARCH_FUNCTIONS)},
+        )
+    }
+    return set(found) == set(PG_SEARCH_FUNCTIONS) and all(
+        same_sql(found[name], src) for name, src in PG_SEARCH_FUNCTIONS.items()
+    )
+
+
+def forget_pg_documents(conn: Connection, incident_ids: list[int]) -> None:
+    """Remove the documents the new incidents' inserts wrote (`write_pg_documents` writes
+    them whole once their journal is in)."""
+    conn.execute(
+        sql_text("DELETE FROM incident_search WHERE incident_id = ANY(:ids)"), {"ids": incident_ids}
+    )
+
+
+def write_pg_documents(conn: Connection, journals: dict[int, list[str]]) -> None:
+    """The documents of new incidents (by id, with their journal's bodies in order) as the
+    triggers leave them: title (A) || description (B) || each body (C) in turn. One statement
+    per number of bodies."""
+    by_count: dict[int, list[tuple[int, list[str]]]] = {}
+    for incident_id, bodies in journals.items():
+        by_count.setdefault(len(bodies), []).append((incident_id, bodies))
+    for count, docs in by_count.items():
+        parts = "".join(f" || setweight(to_tsvector('english', d.b{k}), 'C')" for k in range(count))
+        columns = ", ".join(["id", *(f"b{k}" for k in range(count))])
+        arrays = ", ".join(
+            ["CAST(:ids AS integer[])", *(f"CAST(:b{k} AS text[])" for k in range(count))]
+        )
+        casts: dict[str, list[Any]] = {"ids": [i for i, _ in docs]}
+        for k in range(count):
+            casts[f"b{k}"] = [bodies[k] for _, bodies in docs]
+        conn.execute(
+            sql_text(
+                "INSERT INTO incident_search (incident_id, doc) "
+                "SELECT i.id, setweight(to_tsvector('english', coalesce(i.title, '')), 'A') || "
+                f"setweight(to_tsvector('english', coalesce(i.description, '')), 'B'){parts} "
+                f"FROM unnest({arrays}) AS d({columns}) JOIN incidents i ON i.id = d.id"
+            ),
+            casts,
+        )

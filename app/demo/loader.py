@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from app.db.changes import append_change
-from app.db.search import SQLITE_FTS_TRIGGERS, same_sql
+from app.db.search import PG_SEARCH_FUNCTIONS, SQLITE_FTS_TRIGGERS, same_sql
 from app.demo import FIRST_START_INCIDENTS, profile
 from app.domain.calendar import BusinessCalendar, from_epoch, to_epoch
 from app.domain.lifecycle import CloseReason, HoldReason, ResolutionCode, State
@@ -1026,18 +1026,7 @@ _SQLITE_FILL = (
     "SELECT id, title, description, '' FROM incidents WHERE id > :base ORDER BY id"
 )
 _PG_FUNCTION = "incident_search_refresh"
-_PG_FUNCTION_SRC = """
-    BEGIN
-        INSERT INTO incident_search (incident_id, doc) VALUES (NEW.id,
-            setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') ||
-            setweight(to_tsvector('english', coalesce(NEW.description, '')), 'B'))
-        ON CONFLICT (incident_id) DO UPDATE SET doc =
-            setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') ||
-            setweight(to_tsvector('english', coalesce(NEW.description, '')), 'B') ||
-            coalesce((SELECT setweight(to_tsvector('english', string_agg(j.body, ' ')), 'C')
-                      FROM journal j WHERE j.incident_id = NEW.id), ''::tsvector);
-        RETURN NEW;
-    END """
+_PG_FUNCTION_SRC = PG_SEARCH_FUNCTIONS[_PG_FUNCTION]
 _PG_FILL = (
     "INSERT INTO incident_search (incident_id, doc) "
     "SELECT id, setweight(to_tsvector('english', coalesce(title, '')), 'A') || "

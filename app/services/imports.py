@@ -34,7 +34,13 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from app.db.changes import append_change, append_changes
-from app.db.search import resume_sqlite_fts, suspend_sqlite_fts
+from app.db.search import (
+    forget_pg_documents,
+    pg_search_is_the_schemas,
+    resume_sqlite_fts,
+    suspend_sqlite_fts,
+    write_pg_documents,
+)
 from app.domain.assignment import AssignmentMode
 from app.domain.csv_import import CsvMapping, guess_mapping, mapping_from_json, read_csv
 from app.domain.errors import DeskError, EnvironmentProblem, ValidationError
@@ -475,9 +481,10 @@ class _Plan:
         s = self.s
         conn = s.connection()
         # SQLite: the search documents written once each, not by the triggers row by row
-        triggers = (
-            suspend_sqlite_fts(conn) if self.incidents and conn.dialect.name == "sqlite" else None
-        )
+        # and PostgreSQL: each written once, not rewritten at every journal entry
+        sqlite = conn.dialect.name == "sqlite"
+        triggers = suspend_sqlite_fts(conn) if self.incidents and sqlite else None
+        pg_documents = bool(self.incidents) and not sqlite and pg_search_is_the_schemas(conn)
         for model, rows in (
             (Incident, self.incidents),
             (AuditEntry, self.audit),
@@ -486,15 +493,20 @@ class _Plan:
             (ImportedRecord, self.records),
         ):
             _bulk_insert(s, model.__table__, rows, triggered=triggers is None)  # type: ignore[arg-type]
-        if triggers is not None:
-            bodies: dict[int, list[str]] = {}
+            if model is Incident and pg_documents:
+                forget_pg_documents(conn, [r["id"] for r in rows])
+        if triggers is not None or pg_documents:
+            bodies: dict[int, list[str]] = {r["id"]: [] for r in self.incidents}
             for j in self.journal:
-                bodies.setdefault(j["incident_id"], []).append(" " + j["body"])
+                bodies[j["incident_id"]].append(j["body"])
+        if triggers is not None:
             documents = [
-                (r["id"], r["title"], r["description"], "".join(bodies.get(r["id"], ())))
+                (r["id"], r["title"], r["description"], "".join(f" {b}" for b in bodies[r["id"]]))
                 for r in self.incidents
             ]
             resume_sqlite_fts(conn, triggers, documents)
+        if pg_documents:
+            write_pg_documents(conn, bodies)
         if self.incidents:
             ids = [r["id"] for r in self.incidents]
             _log_changes(s, "incident", ids, self.actor.id)
