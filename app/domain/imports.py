@@ -203,13 +203,22 @@ SERVICENOW_USED = (
 )
 
 
+# what strptime's "%d/%m/%Y %H:%M" reads, in its plainest form, read without it (ten times as fast)
+_SN_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d\d)\Z")
+
+
 def _sn_time(text: str, zone: tzinfo, seen: dict[str, datetime] | None = None) -> datetime:
     """A `d/m/Y H:M` time in `zone`; `seen` keeps those already read (a log repeats them)."""
     if seen is not None:
         found = seen.get(text)
         if found is not None:
             return found
-    at = datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=zone)
+    m = _SN_TIME.match(text)
+    if m is None:  # strptime's own answer (and error) for anything less plain
+        at = datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=zone)
+    else:
+        day, month, year, hour, minute = map(int, m.groups())
+        at = datetime(year, month, day, hour, minute, tzinfo=zone)  # ValueError as strptime's
     if seen is not None:
         seen[text] = at
     return at

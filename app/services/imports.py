@@ -20,10 +20,12 @@ running an import twice changes nothing, and a killed import resumes where it st
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -92,6 +94,22 @@ class ImportResult:
     incidents: int = 0  # written now
     skipped: int = 0  # imported by an earlier run
     problems: list[Problem] = field(default_factory=list)
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """No cyclic garbage collection while a log is read and written: its rows, steps and
+    planned rows are hundreds of thousands of small objects without cycles, which every
+    collection would walk through again and again for nothing (a third of the time spent
+    reading a large log). Reference counting frees them as usual; collection resumes after
+    (left off if someone had turned it off)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _key(name: str) -> str:
@@ -925,6 +943,7 @@ def _write_orm(
     s.flush()
 
 
+@_few_collections()
 def import_incidents(
     desk: Desk,
     actor: Actor,
@@ -1040,6 +1059,7 @@ def read_text(path: Path) -> str:
 KINDS = ("servicenow", "bpi2013", "csv")
 
 
+@_few_collections()
 def read_log(kind: str, text: str, zone: tzinfo, mapping: CsvMapping | None = None) -> ReadLog:
     """The incidents of a `kind` ("servicenow", "bpi2013", or "csv" by `mapping`) log's text."""
     if kind == "servicenow":
