@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test clock setup lint bench screenshots clean coverage mutation package
+.PHONY: run test clock setup lint bench screenshots clean coverage mutation package fuzz
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
@@ -30,6 +30,13 @@ mutation: $(STAMP)
 	rm -rf mutants
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS)
 	@$(VENV)/bin/mutmut results --all true | sed 's/.*: //' | sort | uniq -c
+
+## The fuzz tests (tests/fuzz) with their long profile (INCIDENTDESK_FUZZ=long): thousands of
+## generated inputs at each door instead of CI's tens, and how many cases each target ran.
+## Not part of `make test` (about half an hour on two cores).
+fuzz: $(STAMP)
+	INCIDENTDESK_FUZZ=long QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:xdist \
+		--hypothesis-show-statistics tests/fuzz
 
 ## The time-sensitive tests four ways: travelled to a Saturday 23:30 and a Monday 09:00
 ## (Europe/Brussels, ticking), and under TZ=Asia/Tokyo and TZ=America/Los_Angeles.

@@ -19,8 +19,6 @@ an unknown state skips the row, an unknown level or channel is left at its defau
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -29,7 +27,16 @@ from datetime import datetime, tzinfo
 
 from app.domain import inbound
 from app.domain.errors import ValidationError
-from app.domain.imports import ImportedIncident, Problem, ReadLog, Step, csv_rows
+from app.domain.imports import (
+    ImportedIncident,
+    Problem,
+    ReadLog,
+    Step,
+    TimeOutOfRange,
+    check_year,
+    csv_reader,
+    csv_rows,
+)
 from app.domain.lifecycle import HoldReason, State
 
 # field -> what a user reads (the wizard's labels, the README's table)
@@ -255,13 +262,13 @@ def guess_mapping(header: Iterable[str], source: str = DEFAULT_SOURCE) -> CsvMap
 
 def header_of(text: str) -> list[str]:
     """The column names of a CSV text (stripped), [] for an empty one."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv_reader(text)
     return [h.strip() for h in next(reader, [])]
 
 
 def preview(text: str, rows: int = 20) -> tuple[list[str], list[list[str]]]:
     """The header and the first `rows` rows, as the file has them."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv_reader(text)
     header = [h.strip() for h in next(reader, [])]
     out: list[list[str]] = []
     for row in reader:
@@ -314,14 +321,18 @@ class _Reader:
             return None
         if at.tzinfo is None:
             at = at.replace(tzinfo=self.zone)
-        self.seen[text] = at
+        self.seen[text] = check_year(at)
         return at
 
     def when(self, row: Mapping[str, str], name: str, line: int, number: str) -> datetime | None:
         text = self.value(row, name)
         if text is None:
             return None
-        at = self.time(text)
+        try:
+            at = self.time(text)
+        except TimeOutOfRange as exc:
+            self.problems.append(Problem(line, f"{number}: {name} {text!r} {exc}; left empty"))
+            return None
         if at is None:
             self.problems.append(
                 Problem(line, f"{number}: {name} {text!r} is not a date and time; left empty")

@@ -26,6 +26,7 @@ Major also marks a major incident. The title is the product and country.
 
 from __future__ import annotations
 
+import _csv
 import csv
 import io
 import operator
@@ -34,6 +35,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
+from app.domain import inbound
 from app.domain.lifecycle import HoldReason, State
 
 
@@ -88,14 +90,23 @@ class ReadLog:
     rows: int = 0
 
 
-def csv_rows(
-    text: str, keep: Iterable[str] | None = None
-) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_reader(text: str) -> _csv.Reader:
+    """csv.reader over a CSV text, a byte-order mark dropped. No field is longer than the text,
+    so the csv module's field limit (131,072 characters, for the whole process; a long
+    description would pass it) is raised to the text's length: it is only ever raised."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+    text = inbound.text(text)  # NUL characters dropped (app.domain.inbound)
+    # universal newlines: a lone carriage return ends a line, as it did on old Macs (csv
+    # refuses one in an unquoted field otherwise)
+    return csv.reader(io.StringIO(text[1:] if text.startswith("\ufeff") else text, newline=None))
+
+
+def csv_rows(text: str, keep: Iterable[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number in the file, row) of a CSV text with a header (a byte-order mark dropped),
     as csv.DictReader reads it: values stripped, a short row filled with "", a long one's extra
     values dropped, blank lines skipped. With `keep`, each row holds only those columns (the
     ones a reader uses: a row of a wide export costs less)."""
-    reader = csv.reader(io.StringIO(text[1:] if text.startswith("\ufeff") else text))
+    reader = csv_reader(text)
     header = next(reader, None)
     if header is None:
         return
@@ -145,6 +156,18 @@ _LEVEL_RE = re.compile(r"^\s*(\d+)\s*-")
 def _level(text: str) -> int | None:
     m = _LEVEL_RE.match(text)
     return int(m.group(1)) if m else None
+
+
+MAX_COUNT = 2**31 - 1  # what an INTEGER column holds on both engines
+
+
+def _count(text: str) -> int | None:
+    """A count the source kept (ASCII digits, at most MAX_COUNT), else None: the desk counts
+    from the history ("²" is a digit to Python, and not a number to int)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_COUNT else None
 
 
 def _none(text: str) -> str | None:
@@ -203,6 +226,29 @@ SERVICENOW_USED = (
 )
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # an imported time outside is a mistake (the clocks
+# would run past the calendar's end: 31/12/9999 plus a resolution target is no date)
+
+
+class TimeOutOfRange(ValueError):
+    """A time that reads, but outside the years FIRST_YEAR to LAST_YEAR."""
+
+    def __init__(self) -> None:
+        super().__init__(f"is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+
+
+def check_year(at: datetime) -> datetime:
+    """`at`, or TimeOutOfRange (its year, where it was written, decides)."""
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise TimeOutOfRange
+    return at
+
+
+def _said(exc: ValueError, otherwise: str) -> str:
+    """What is wrong with a time: out of range, else `otherwise` ("is not d/m/Y H:M")."""
+    return str(exc) if isinstance(exc, TimeOutOfRange) else otherwise
+
+
 # what strptime's "%d/%m/%Y %H:%M" reads, in its plainest form, read without it (ten times as fast)
 _SN_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d\d)\Z")
 
@@ -250,12 +296,13 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
                 )
                 continue
             try:
-                at = _sn_time(row["sys_updated_at"], zone, seen)
-            except ValueError:
+                at = check_year(_sn_time(row["sys_updated_at"], zone, seen))
+            except ValueError as exc:
                 out.problems.append(
                     Problem(
                         line,
-                        f"{row['number']}: sys_updated_at {row['sys_updated_at']!r} is not d/m/Y H:M; row skipped",
+                        f"{row['number']}: sys_updated_at {row['sys_updated_at']!r} "
+                        f"{_said(exc, 'is not d/m/Y H:M')}; row skipped",
                     )
                 )
                 continue
@@ -282,15 +329,33 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
         if not good:
             continue
         steps.sort(key=lambda s: (s[0], s[2].at, s[1]))
+        # in sys_mod_count's order, an update dated before the one it follows is left out
+        # (the clocks cannot run backwards)
+        kept: list[tuple[int, int, Step]] = []
+        for mods, line, step in steps:
+            if kept and step.at < kept[-1][2].at:
+                out.problems.append(
+                    Problem(
+                        line,
+                        f"{run[0][1]['number']}: sys_mod_count {mods} is dated "
+                        f"{step.at:%d/%m/%Y %H:%M}, before the update it follows "
+                        f"({kept[-1][2].at:%d/%m/%Y %H:%M}, line {kept[-1][1]}); row skipped",
+                    )
+                )
+                continue
+            kept.append((mods, line, step))
+        steps = kept
+        good = [g for g in good if any(g[1] == line for _, line, _ in kept)]
         _, last_line, last = max(good, key=lambda g: (g[0], g[1]))  # its latest update
         number = last["number"]
         try:
-            opened = _sn_time(last["opened_at"], zone, seen)
-        except ValueError:
+            opened = check_year(_sn_time(last["opened_at"], zone, seen))
+        except ValueError as exc:
             out.problems.append(
                 Problem(
                     last_line,
-                    f"{number}: opened_at {last['opened_at']!r} is not d/m/Y H:M; incident skipped",
+                    f"{number}: opened_at {last['opened_at']!r} "
+                    f"{_said(exc, 'is not d/m/Y H:M')}; incident skipped",
                 )
             )
             continue
@@ -300,10 +365,11 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
             if value is None:
                 return None
             try:
-                return _sn_time(value, zone, seen)
-            except ValueError:
+                return check_year(_sn_time(value, zone, seen))
+            except ValueError as exc:
+                said = _said(exc, "is not d/m/Y H:M")
                 out.problems.append(
-                    Problem(line, f"{row['number']}: {name} {value!r} is not d/m/Y H:M; left empty")
+                    Problem(line, f"{row['number']}: {name} {value!r} {said}; left empty")
                 )
                 return None
 
@@ -341,12 +407,8 @@ def read_servicenow(text: str, zone: tzinfo) -> ReadLog:
                 resolved_at=when("resolved_at"),
                 closed_at=when("closed_at"),
                 resolution_notes=notes,
-                reassignment_count=int(last["reassignment_count"])
-                if last.get("reassignment_count", "").isdigit()
-                else None,
-                reopen_count=int(last["reopen_count"])
-                if last.get("reopen_count", "").isdigit()
-                else None,
+                reassignment_count=_count(last.get("reassignment_count", "")),
+                reopen_count=_count(last.get("reopen_count", "")),
                 change_ref=(_none(last.get("rfc", "")) or None),
                 made_sla={"true": True, "false": False}.get(last.get("made_sla", "").lower()),
             )
@@ -412,11 +474,13 @@ def read_bpi2013(text: str) -> ReadLog:
                 at = datetime.fromisoformat(row["Change Date+Time"])
                 if at.tzinfo is None:
                     raise ValueError("no offset")
-            except ValueError:
+                check_year(at)
+            except ValueError as exc:
+                said = _said(exc, "is not ISO 8601 with an offset")
                 out.problems.append(
                     Problem(
                         line,
-                        f"{sr}: Change Date+Time {row['Change Date+Time']!r} is not ISO 8601 with an offset; row skipped",
+                        f"{sr}: Change Date+Time {row['Change Date+Time']!r} {said}; row skipped",
                     )
                 )
                 continue

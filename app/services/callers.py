@@ -18,6 +18,7 @@ from app.models import (
     Incident,
 )
 from app.services.context import Actor, Desk
+from app.services.limits import check_fits
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ def new_caller(
         raise ValidationError("A caller needs a name", field="caller")
     if email and "@" not in email:
         raise ValidationError(f"{email!r} is not an e-mail address", field="email")
+    check_fits("caller's name", clean, Caller.name, "caller")
+    check_fits("e-mail address", (email or "").strip(), Caller.email, "email")
+    check_fits("phone number", phone, Caller.phone, "phone")
+    check_fits("department", department, Caller.department, "department")
     return Caller(
         name=clean,
         name_key=clean.lower(),

@@ -41,6 +41,7 @@ from app.models import (
 from app.services import queries
 from app.services.admin_audit import record_changes
 from app.services.context import SYSTEM_USER, Actor, Desk
+from app.services.limits import check_fits
 from app.services.policies import policy_book
 
 
@@ -87,6 +88,7 @@ def add_group(
     name = name.strip()
     if not name:
         raise ValidationError("A group needs a name", field="name")
+    check_fits("group name", name, Group.name, "name")
     check_line(line)
     mode = check_mode(assignment)
     with desk.write() as s:
@@ -290,6 +292,7 @@ def add_category(
     name = " ".join(name.split())
     if not name:
         raise ValidationError("A category needs a name", field="name")
+    check_fits("category name", name, Category.name, "name")
     if ">" in name:
         raise ValidationError(
             f"A category's name cannot contain '>' (it separates a path): {name!r}", field="name"
@@ -379,6 +382,7 @@ def edit_category(
         new_name = c.name if name is None else " ".join(name.split())
         if not new_name:
             raise ValidationError("A category needs a name", field="name")
+        check_fits("category name", new_name, Category.name, "name")
         if ">" in new_name:
             raise ValidationError(
                 f"A category's name cannot contain '>' (it separates a path): {new_name!r}",
@@ -531,6 +535,8 @@ def add_service(
     name = " ".join(name.split())
     if not name:
         raise ValidationError("A service needs a name", field="name")
+    check_fits("service name", name, ConfigItem.name, "name")
+    check_fits("description", (description or "").strip(), ConfigItem.description)
     with desk.write() as s:
         if s.scalar(select(ConfigItem.id).where(ConfigItem.name == name)) is not None:
             raise ValidationError(
@@ -598,6 +604,7 @@ def edit_service(
             wanted = " ".join(new_name.split())
             if not wanted:
                 raise ValidationError("A service needs a name", field="name")
+            check_fits("service name", wanted, ConfigItem.name, "name")
             if s.scalar(select(ConfigItem.id).where(ConfigItem.name == wanted)) is not None:
                 raise ValidationError(
                     f"A service or configuration item named {wanted!r} exists already",
@@ -618,6 +625,7 @@ def edit_service(
                 )
                 c.group_id = gid
         if description is not None and (description.strip() or None) != c.description:
+            check_fits("description", description.strip(), ConfigItem.description)
             diffs.append(FieldDiff("Description", c.description, description.strip() or None))
             c.description = description.strip() or None
         if diffs:
@@ -841,6 +849,7 @@ def edit_group(
             wanted = new_name.strip()
             if not wanted:
                 raise ValidationError("A group needs a name", field="name")
+            check_fits("group name", wanted, Group.name, "name")
             if s.scalar(select(Group.id).where(Group.name == wanted)) is not None:
                 raise ValidationError(f"A group named {wanted!r} exists already", field="name")
             diffs.append(FieldDiff("Name", g.name, wanted))

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.errors import EnvironmentProblem, NotFound, PermissionDenied
+from app.domain.errors import EnvironmentProblem, NotFound, PermissionDenied, ValidationError
 from app.domain.roles import Permission, Role, require
 from app.models import Agent, BusinessCalendarRow, Setting, agent_groups
 
@@ -74,15 +74,35 @@ def environment_problem(exc: BaseException) -> EnvironmentProblem | None:
     return None
 
 
+def refused_value(exc: BaseException) -> ValidationError | None:
+    """The ValidationError a value PostgreSQL cannot store stands for (a text longer than its
+    column, a NUL character), or None. The services check lengths where they know them
+    (app.services.limits); this is what every other door says instead of a traceback."""
+    if not isinstance(exc, sa_exc.DataError) or exc.orig is None:
+        return None
+    text = _plain(exc.orig)
+    if getattr(exc.orig, "sqlstate", None) == "22001":  # string_data_right_truncation
+        return ValidationError(f"A text is longer than the database keeps ({text}): shorten it")
+    if "NUL (0x00)" in text:
+        return ValidationError(
+            "A text holds a NUL character (0x00), which the database cannot keep"
+        )
+    return None
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Database failures of the environment become EnvironmentProblem; our bugs propagate."""
+    """Database failures of the environment become EnvironmentProblem, values the database
+    cannot keep a ValidationError; our bugs propagate."""
     try:
         yield
     except sa_exc.SQLAlchemyError as exc:
         problem = environment_problem(exc)
         if problem is not None:
             raise problem from exc
+        refused = refused_value(exc)
+        if refused is not None:
+            raise refused from exc
         raise
 
 

@@ -81,6 +81,7 @@ from app.services.incidents.mutation import (
     write_journal,
 )
 from app.services.incidents.new import NewIncident, log_in_session
+from app.services.limits import check_fits
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
 from app.services.settings import read_setting, write_setting
 
@@ -427,9 +428,17 @@ def _clean_title(item: ImportedIncident) -> str:
 
 
 def _check(item: ImportedIncident) -> None:
-    """What `log_in_session` refuses, in its order, before anything of `item` is written."""
+    """What `log_in_session` refuses, in its order, before anything of `item` is written;
+    then the names longer than their column holds."""
     if item.caller is not None and not item.caller.split():
         raise ValidationError("A caller needs a name", field="caller")  # as new_caller says
+    check_fits("number", item.external_id, ImportedRecord.external_id)
+    check_fits("caller's name", " ".join((item.caller or "").split()), Caller.name)
+    for part in item.category:
+        check_fits("category name", part, Category.name)
+    for step in item.steps:
+        check_fits("group name", step.group, Group.name)
+    check_fits("change", item.change_ref, Incident.change_ref)
     if not _clean_title(item):
         raise ValidationError("A title is required", field="title")
     try:

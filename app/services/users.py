@@ -29,6 +29,7 @@ from app.models import (
 from app.services import db_roles
 from app.services.admin_audit import record_changes
 from app.services.context import SYSTEM_USER, Actor, Desk
+from app.services.limits import check_fits
 from app.services.queries import agents
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -79,6 +80,8 @@ def add_user(
         ) from None
     if not full_name.strip():
         raise ValidationError("A full name is required", field="full_name")
+    check_fits("full name", full_name.strip(), Agent.full_name, "full_name")
+    check_fits("e-mail address", (email or "").strip(), Agent.email, "email")
     hashed = hash_password(password) if password else None
     with desk.write() as s:
         if s.scalar(select(Agent.id).where(Agent.username == name)) is not None:
@@ -251,6 +254,8 @@ def edit_user(
             ) from None
     if full_name is not None and not full_name.strip():
         raise ValidationError("A full name is required", field="full_name")
+    check_fits("full name", (full_name or "").strip(), Agent.full_name, "full_name")
+    check_fits("e-mail address", (email or "").strip(), Agent.email, "email")
     with desk.write() as s:
         agent = _load(s, username)
         before_groups = sorted(

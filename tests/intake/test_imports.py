@@ -168,3 +168,22 @@ def test_the_command_prints_rows_incidents_problems_and_writes_a_report(
     code = cli.main(["--db", url, "import", "servicenow", str(servicenow_csv), "--no-progress"])
     out, _ = capsys.readouterr()
     assert "0 incidents imported (30 already there)" in out
+
+
+def test_names_longer_than_the_database_holds_skip_their_incident_by_line(
+    desk: Desk, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "number,incident_state,sys_updated_at,opened_at,impact,urgency,caller_id,assignment_group\n"
+        f"INC1,New,02/03/2026 09:15,02/03/2026 09:15,1,1,{'C' * 201},Service Desk\n"
+        f"INC2,New,02/03/2026 09:15,02/03/2026 09:15,1,1,Jane Roe,{'G' * 121}\n"
+        "INC3,New,02/03/2026 09:15,02/03/2026 09:15,1,1,Jane Roe,Service Desk\n",
+        "utf-8",
+    )
+    done = svc.import_file(desk, desk.actor("dev"), "servicenow", path)
+    assert done.incidents == 1
+    assert [(p.line, p.reason) for p in done.problems] == [
+        (2, f"INC1: not imported: The caller's name '{'C' * 40}…' has 201 characters; at most 200"),
+        (3, f"INC2: not imported: The group name '{'G' * 40}…' has 121 characters; at most 120"),
+    ]
