@@ -168,6 +168,11 @@ def run_gui(
             if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
                 return 0
             actor = dialog.actor
+            if dialog.desk is not desk:  # signed in as their own PostgreSQL role
+                engine.dispose()  # the address's own connection is not needed any more
+                desk = dialog.desk
+                engine = desk.engine
+                label = database_label(engine.url)
         window = MainWindow(desk, actor, runner, database=label)
         startup_probe.watch_main_window(window)
         window.show()

@@ -60,23 +60,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import argparse
-import contextlib
-import glob
 import json
 import multiprocessing as mp
 import os
 import platform
-import shutil
-import socket
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+from bench.pgserver import Server, ServerNotStarted, own_server, pg_bin
 
 MARK = "Load round "
 DATABASE = "incidentdesk"
@@ -88,49 +82,7 @@ def log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-# -- a PostgreSQL server of our own ---------------------------------------------------------------
-
-
-def _pg_bin(given: str | None) -> Path:
-    if given:
-        return Path(given)
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: (
-            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
-        ),
-    )
-    if not found:
-        raise SystemExit("bench: no initdb under /usr/lib/postgresql/*/bin (say --pg-bin)")
-    return Path(found[-1]).parent
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str  # the admin's
-    data: Path
-
-    def pids(self) -> list[int]:
-        """The postmaster and its children (the sessions, the background workers)."""
-        try:
-            main = int((self.data / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return []
-        pids = [main]
-        for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == main:
-                pids.append(int(Path(stat).parent.name))
-        return pids
+# -- the CPU the processes used -----------------------------------------------------------------
 
 
 def cpu_s(pids: list[int]) -> float:
@@ -144,82 +96,6 @@ def cpu_s(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / tick
-
-
-@contextlib.contextmanager
-def own_server(pg_bin: Path, max_connections: int) -> Iterator[Server]:
-    """A fresh PostgreSQL on 127.0.0.1; stopped and deleted afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="incidentdesk-bench-pg-"))
-    data, sock = folder / "data", folder / "socket"
-    sock.mkdir()
-    as_user: dict[str, Any] = {}
-    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
-        as_user = {"user": "postgres", "group": "postgres"}
-        shutil.chown(folder, "postgres", "postgres")
-        shutil.chown(sock, "postgres", "postgres")
-    port = _free_port()
-    started = False
-    try:
-        subprocess.run(
-            [
-                str(pg_bin / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            **as_user,
-        )
-        options = (
-            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={sock} "
-            f"-c max_connections={max_connections}"
-        )
-        subprocess.run(
-            [
-                str(pg_bin / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(folder / "server.log"),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            **as_user,
-        )
-        started = True
-        log(f"own PostgreSQL on 127.0.0.1:{port} in {folder} (max_connections {max_connections})")
-        yield Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", data)
-    except subprocess.CalledProcessError as exc:
-        tail = (
-            (folder / "server.log").read_text()[-2000:] if (folder / "server.log").exists() else ""
-        )
-        raise SystemExit(
-            f"bench: the server did not start: {exc} {exc.stderr or ''}{tail}"
-        ) from exc
-    finally:
-        if started:
-            subprocess.run(
-                [str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                check=False,
-                stdout=subprocess.DEVNULL,
-                **as_user,
-            )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _url(admin: str, database: str) -> str:
@@ -608,8 +484,11 @@ def main(argv: list[str] | None = None) -> int:
         "view_counts": not args.no_view_counts,
         "load_average": {"before": [round(x, 2) for x in os.getloadavg()]},
     }
-    pg_bin = _pg_bin(args.pg_bin)
-    with own_server(pg_bin, max_connections) as server:
+    try:
+        bin_dir = pg_bin(args.pg_bin)
+    except ServerNotStarted as exc:
+        raise SystemExit(f"bench: {exc} (say --pg-bin)") from exc
+    with own_server(bin_dir, max_connections=max_connections, log=log) as server:
         import psycopg
 
         admin = server.url

@@ -268,3 +268,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if exitstatus != 0 or "target" in _travel:
         for line in pytest_report_header(config):
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="module")
+def scram_server():  # type: ignore[no-untyped-def]
+    """A PostgreSQL of the module's own that checks passwords, with a desk (tests/scram_pg.py)."""
+    from tests.scram_pg import scram_desk
+
+    with scram_desk() as server:
+        yield server

@@ -23,18 +23,37 @@ What the database enforces, and how:
   still leaves audit rows naming the database user: the trigger of migration 0017 (a trigger,
   not a grant: grants say who may, not what is written when they do).
 
+* Signing in: the application connects as the person's own login role with the typed
+  password (app.services.users.sign_in), so every query of their session runs under it. What
+  their everyday work writes of the configuration: column-level UPDATE grants
+  (``DESK_COLUMNS``): ``agents.available`` (marking oneself available or away) and
+  ``groups.last_assigned_id`` (the round-robin turn, moved by whoever logs into the group; a
+  turn moved by hand only changes who is next). ``agents`` also has row-level security: a
+  non-admin updates only the row whose ``username`` is their session's login role's
+  (``session_user = '<prefix>.' || username``), admins any row; a policy, because a grant
+  cannot name a row. The sign-in bookkeeping (``failed_sign_ins``, ``locked_until``) gets no
+  grant: with the database's own authentication a wrong password never reaches the database
+  as that user, so the server's own means lock out (README, Security).
+* An admin's own role makes, changes and drops the desk's login roles through two SECURITY
+  DEFINER functions (``<prefix>_sync_login``, ``<prefix>_drop_login``, EXECUTE for the admins'
+  group only), running as the database's owner who ran `db roles`: CREATE ROLE needs
+  CREATEROLE, and a role with CREATEROLE may change every non-superuser role of the cluster;
+  the functions touch only roles named ``<prefix>.<user name>``, in one of this desk's groups.
+
 What grants alone cannot say, and is not enforced here (see README, Security): that an agent
 inserts only truthful audit rows (they may INSERT into ``audit``, as the application does for
 them), and which incidents an agent may change (the role table of ``incident_rights`` is the
-application's; row-level security would need the application to run under each person's role).
+application's).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import URL, Connection, text
+from sqlalchemy.engine import make_url
 
 from app.domain.errors import ValidationError
 from app.domain.roles import Role
@@ -68,6 +87,13 @@ DESK_DELETE = (
     "attachments",
 )
 NOT_SECRET = "password_hash"
+# what the desk's everyday work writes of the configuration, column by column: an agent marks
+# themselves available or away (their own row only: the row policy below), and routing into a
+# round-robin group moves the group's turn
+DESK_COLUMNS = {"agents": ("available",), "groups": ("last_assigned_id",)}
+# row-level security on agents: everyone reads every row (the columns granted), a desk role
+# updates only the row of its session's own login role, admins any row
+OWN_ROW = "desk_own_row"
 
 GROUPS: dict[Role, str] = {
     Role.AGENT: "agents",
@@ -178,6 +204,8 @@ def ensure_group_roles(conn: Connection, prefix: str) -> list[str]:
             elif role is Role.ADMIN:
                 privileges = "SELECT, INSERT, UPDATE, DELETE"
             elif table in CONFIG_TABLES:
+                for column in DESK_COLUMNS.get(table, ()):
+                    run(f"GRANT UPDATE ({_q(conn, column)}) ON {t} TO {q}")
                 if table == "agents":  # every column but the hash: see the module's words
                     cols = ", ".join(_q(conn, c) for c in agent_columns)
                     run(f"GRANT SELECT ({cols}) ON {t} TO {q}")
@@ -191,7 +219,39 @@ def ensure_group_roles(conn: Connection, prefix: str) -> list[str]:
                 privileges = "SELECT, INSERT, UPDATE"
             run(f"GRANT {privileges} ON {t} TO {q}")
         done.append(f"granted {name} what {role.a} may do")
+    if "agents" in tables:
+        done.append(_own_row_policies(conn, prefix))
+    done.append(ensure_login_functions(conn, prefix))
     return done
+
+
+def _own_row_policies(conn: Connection, prefix: str) -> str:
+    """Row-level security on ``agents`` (made anew at every run: a repair): every desk role
+    reads every row, a non-admin updates only their own (the row whose user name is their
+    session's login role's, ``<prefix>.<username>``), admins every row. The table's owner
+    (the address `db roles` and migrations run with) is not bound by it."""
+    agents = _q(conn, "agents")
+    desk = ", ".join(_q(conn, group_role(prefix, r)) for r in Role if r is not Role.ADMIN)
+    everyone = ", ".join(_q(conn, group_role(prefix, r)) for r in Role)
+    admins = _q(conn, group_role(prefix, Role.ADMIN))
+    own = f"session_user = {_literal(prefix + '.')} || username"
+    for policy in ("desk_read", OWN_ROW, "admins_all"):
+        conn.exec_driver_sql(f"DROP POLICY IF EXISTS {policy} ON {agents}")
+    conn.exec_driver_sql(f"ALTER TABLE {agents} ENABLE ROW LEVEL SECURITY")
+    conn.exec_driver_sql(
+        f"CREATE POLICY desk_read ON {agents} FOR SELECT TO {everyone} USING (true)"
+    )
+    conn.exec_driver_sql(
+        f"CREATE POLICY {OWN_ROW} ON {agents} FOR UPDATE TO {desk} USING ({own}) WITH CHECK ({own})"
+    )
+    conn.exec_driver_sql(
+        f"CREATE POLICY admins_all ON {agents} FOR ALL TO {admins} USING (true) WITH CHECK (true)"
+    )
+    return "set the row policies of agents (each updates only their own row, admins any)"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _membership(conn: Connection, member: str, groups: Iterable[str]) -> list[str]:
@@ -207,6 +267,115 @@ def _membership(conn: Connection, member: str, groups: Iterable[str]) -> list[st
     )
 
 
+def sync_function(prefix: str) -> str:
+    return f"{prefix}_sync_login"
+
+
+def drop_function(prefix: str) -> str:
+    return f"{prefix}_drop_login"
+
+
+_SYNC_SQL = """
+CREATE OR REPLACE FUNCTION {fn}(p_username text, p_role text, p_login boolean, p_verifier text)
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+  v_name text := {prefix} || '.' || p_username;
+  v_group text := {prefix} || '_' || p_role;
+  v_groups text[] := ARRAY[{groups}];
+  v_other text;
+BEGIN
+  IF p_username !~ '^[a-z0-9][a-z0-9._-]{{1,79}}$' OR length(v_name) > 63 THEN
+    RAISE EXCEPTION 'not a user name of this desk: %', p_username USING ERRCODE = '22023';
+  END IF;
+  IF NOT v_group = ANY (v_groups) THEN
+    RAISE EXCEPTION 'not a role of this desk: %', p_role USING ERRCODE = '22023';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_name) THEN
+    EXECUTE format('ALTER ROLE %I %s', v_name, CASE WHEN p_login THEN 'LOGIN' ELSE 'NOLOGIN' END);
+  ELSE
+    EXECUTE format('CREATE ROLE %I %s NOSUPERUSER NOCREATEDB NOCREATEROLE', v_name,
+                   CASE WHEN p_login THEN 'LOGIN' ELSE 'NOLOGIN' END);
+  END IF;
+  IF p_verifier IS NOT NULL THEN
+    IF left(p_verifier, 14) <> 'SCRAM-SHA-256$' THEN
+      RAISE EXCEPTION 'not a SCRAM verifier' USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', v_name, p_verifier);
+  END IF;
+  FOR v_other IN
+    SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+    JOIN pg_roles u ON u.oid = m.member
+    WHERE u.rolname = v_name AND g.rolname = ANY (v_groups) AND g.rolname <> v_group
+  LOOP
+    EXECUTE format('REVOKE %I FROM %I', v_other, v_name);
+  END LOOP;
+  IF NOT EXISTS (
+    SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+    JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = v_name AND g.rolname = v_group
+  ) THEN
+    EXECUTE format('GRANT %I TO %I', v_group, v_name);
+  END IF;
+  RETURN v_name;
+END
+$body$
+"""
+
+_DROP_SQL = """
+CREATE OR REPLACE FUNCTION {fn}(p_username text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+  v_name text := {prefix} || '.' || p_username;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_name) THEN
+    EXECUTE format('DROP OWNED BY %I', v_name);
+    EXECUTE format('DROP ROLE %I', v_name);
+  END IF;
+END
+$body$
+"""
+
+
+def ensure_login_functions(conn: Connection, prefix: str) -> str:
+    """Create or replace the two SECURITY DEFINER functions through which an admin's own role
+    makes, changes and drops the desk's login roles, and let only the admins' group run them.
+    Why: CREATE ROLE needs CREATEROLE, and a role with CREATEROLE may change every other
+    non-superuser role of the cluster (and, before PostgreSQL 16, join any of them); the
+    functions run as the desk's owner (who ran `db roles`) and touch only roles named
+    ``<prefix>.<user name>``, members of exactly one of this desk's groups."""
+    groups = ", ".join(_literal(group_role(prefix, r)) for r in Role)
+    admins = _q(conn, group_role(prefix, Role.ADMIN))
+    dbapi: Any = conn.connection.dbapi_connection  # no parameters: '%' is the function's own
+    for fn, sql, args in (
+        (sync_function(prefix), _SYNC_SQL, "text, text, boolean, text"),
+        (drop_function(prefix), _DROP_SQL, "text"),
+    ):
+        q = _q(conn, fn)
+        dbapi.execute(sql.format(fn=q, prefix=_literal(prefix), groups=groups))
+        dbapi.execute(f"REVOKE ALL ON FUNCTION {q}({args}) FROM PUBLIC")
+        dbapi.execute(f"GRANT EXECUTE ON FUNCTION {q}({args}) TO {admins}")
+    return f"set the functions through which {group_role(prefix, Role.ADMIN)} manage login roles"
+
+
+def _has_function(conn: Connection, name: str) -> bool:
+    return bool(
+        conn.execute(
+            text(
+                "SELECT 1 FROM pg_proc WHERE proname = :n AND pronamespace = current_schema()::regnamespace"
+            ),
+            {"n": name},
+        ).scalar()
+    )
+
+
+def _require_functions(conn: Connection, prefix: str) -> None:
+    if not _has_function(conn, sync_function(prefix)):
+        raise ValidationError(
+            "The database's login roles are from an older version: run `incidentdesk db roles` "
+            "once to repair them",
+            field="db",
+        )
+
+
 def sync_login_role(
     conn: Connection,
     prefix: str,
@@ -217,29 +386,28 @@ def sync_login_role(
     password_verifier: str | None = None,
 ) -> str:
     """Create or bring up to date the person's LOGIN role (NOLOGIN when deactivated) and put it
-    in exactly their role's group. `password_verifier` is a SCRAM verifier made on this side
-    (libpq's PQencryptPasswordConn): the password itself never travels nor reaches the server's
-    log. Returns the role's name."""
-    name = login_role(prefix, username)
-    q = _q(conn, name)
-    login = "LOGIN" if active else "NOLOGIN"
-    if _role_exists(conn, name):
-        conn.exec_driver_sql(f"ALTER ROLE {q} {login}")
-    else:
-        conn.exec_driver_sql(f"CREATE ROLE {q} {login} NOSUPERUSER NOCREATEDB NOCREATEROLE")
-    if password_verifier is not None:
-        if not password_verifier.startswith("SCRAM-SHA-256$"):
-            raise ValueError("not a SCRAM verifier")
-        literal = password_verifier.replace("'", "''")
-        conn.exec_driver_sql(f"ALTER ROLE {q} PASSWORD '{literal}'")
-    groups = [group_role(prefix, r) for r in Role]
-    wanted = group_role(prefix, role)
-    for group in _membership(conn, name, groups):
-        if group != wanted:
-            conn.exec_driver_sql(f"REVOKE {_q(conn, group)} FROM {q}")
-    if wanted not in _membership(conn, name, [wanted]):
-        conn.exec_driver_sql(f"GRANT {_q(conn, wanted)} TO {q}")
-    return name
+    in exactly their role's group, through the desk's SECURITY DEFINER function (an admin's own
+    role may run it; see `ensure_login_functions`). `password_verifier` is a SCRAM verifier made
+    on this side (libpq's PQencryptPasswordConn): the password itself never travels nor reaches
+    the server's log. Returns the role's name."""
+    login_role(prefix, username)  # too long: the message names it
+    if password_verifier is not None and not password_verifier.startswith("SCRAM-SHA-256$"):
+        raise ValueError("not a SCRAM verifier")
+    _require_functions(conn, prefix)
+    fn = _q(conn, sync_function(prefix))
+    return str(
+        conn.execute(
+            text(f"SELECT {fn}(:u, :r, :l, :v)"),
+            {"u": username, "r": GROUPS[role], "l": active, "v": password_verifier},
+        ).scalar_one()
+    )
+
+
+def drop_login_role(conn: Connection, prefix: str, username: str) -> None:
+    """Drop the person's LOGIN role (through the desk's function, as `sync_login_role`)."""
+    _require_functions(conn, prefix)
+    fn = _q(conn, drop_function(prefix))
+    conn.execute(text(f"SELECT {fn}(:u)"), {"u": username})
 
 
 def drop_roles(conn: Connection, prefix: str) -> None:
@@ -250,6 +418,11 @@ def drop_roles(conn: Connection, prefix: str) -> None:
         text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p) ORDER BY rolname"),
         {"p": f"{prefix}."},
     ).scalars()
+    for fn, args in (
+        (sync_function(prefix), "text, text, boolean, text"),
+        (drop_function(prefix), "text"),
+    ):
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {_q(conn, fn)}({args})")
     for name in [*logins, *(group_role(prefix, r) for r in Role)]:
         if _role_exists(conn, name):
             conn.exec_driver_sql(f"DROP OWNED BY {_q(conn, name)}")
@@ -266,3 +439,35 @@ def scram_verifier(conn: Connection, role_name: str, password: str) -> str:
         password.encode("utf-8"), role_name.encode("utf-8"), b"scram-sha-256"
     )
     return verifier.decode("ascii")
+
+
+def role_address(url: str | URL, role: str, password: str) -> str:
+    """`url` (an address of the desk's database, or the listener's) with its user replaced by
+    `role` and its password by `password`: the same server, database and options. A user or
+    password in the address's query (``?user=``) goes too, so it cannot win over the role."""
+    u = make_url(url) if isinstance(url, str) else url
+    query = {k: v for k, v in u.query.items() if k not in ("user", "password")}
+    u = u.set(username=role, password=password, query=query)
+    return u.render_as_string(hide_password=False)
+
+
+# what the server answers a wrong password (or an unknown role: the same answer, so nobody
+# learns which roles exist) and a role that may not log in (a deactivated user's): SQLSTATE
+# 28P01 and 28000. libpq hands a failed connection's error over as text only (psycopg's
+# OperationalError has no sqlstate then), so its message is recognised too: the server's own
+# words, in English unless the server's lc_messages says otherwise
+AUTHENTICATION_FAILED = {"28P01", "28000"}
+_AUTH_WORDS = re.compile(
+    r'FATAL:\s+(password authentication failed for user "|role ".*" is not permitted to log in)'
+)
+
+
+def authentication_failed(exc: BaseException | None) -> bool:
+    """True when `exc` (psycopg's error, or SQLAlchemy's around it) is the server refusing the
+    user name and password, not a server that cannot be reached."""
+    orig = getattr(exc, "orig", exc)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in AUTHENTICATION_FAILED:
+        return True
+    return bool(_AUTH_WORDS.search(str(orig)))

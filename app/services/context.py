@@ -160,6 +160,14 @@ class Desk:
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
 
+    def on_engine(self, engine: Engine, *, listen_url: str | None = None) -> Desk:
+        """A desk like this one (its clock, its time zone) on another engine: the one a person's
+        own PostgreSQL role signed in on (app.services.users.sign_in)."""
+        desk = Desk(engine, clock=self._clock, listen_url=listen_url)
+        desk._fixed_zone = self._fixed_zone
+        desk._zone = self._zone
+        return desk
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.db import pg_roles
@@ -102,8 +102,4 @@ def drop_user(s: Session, username: str) -> None:
     prefix = configured_prefix(s)
     if prefix is None:
         return
-    name = pg_roles.login_role(prefix, username)
-    q = conn.dialect.identifier_preparer.quote_identifier(name)
-    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).scalar():
-        conn.exec_driver_sql(f"DROP OWNED BY {q}")
-        conn.exec_driver_sql(f"DROP ROLE {q}")
+    pg_roles.drop_login_role(conn, prefix, username)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from app.db import pg_roles
 from app.db.changes import append_change
-from app.domain.errors import NotFound, PermissionDenied, ValidationError
+from app.db.engine import make_engine
+from app.domain.errors import EnvironmentProblem, NotFound, PermissionDenied, ValidationError
 from app.domain.passwords import hash_password, verify_password
 from app.domain.records import AgentRecord
 from app.domain.roles import Permission, Role
@@ -151,6 +154,62 @@ def authenticate(desk: Desk, username: str, password: str) -> Actor:
                 update(Agent).where(Agent.id == row.id).values(failed_sign_ins=0, locked_until=None)
             )
     return desk.actor(name)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who signed in, and the desk they work on: on PostgreSQL with login roles, a desk of its
+    own whose every connection is the person's own role (`database_role`), else the desk given."""
+
+    desk: Desk
+    actor: Actor
+    database_role: str | None = None
+
+
+def sign_in(desk: Desk, username: str, password: str) -> SignedIn:
+    """Sign in. On PostgreSQL once `db roles` has set up login roles, the database itself
+    authenticates: the desk connects as the person's own role (`<prefix>.<username>`, SCRAM)
+    with `password`, to the same server and database, and the desk returned runs every query
+    under that role (the change feed's listener too). Otherwise (SQLite, or PostgreSQL without
+    login roles) the application's own hashes and lock-out (`authenticate`).
+
+    A wrong password, an unknown or deactivated user: the one "Wrong user name or password".
+    The application keeps no count of them then: a wrong password never reaches the database
+    as that user, and a count the application keeps is none that psql would honour; the
+    server's own means lock out (README, Security). A server that cannot be reached is an
+    EnvironmentProblem, as everywhere."""
+    prefix = None
+    if desk.dialect == "postgresql":
+        with desk.read() as conn:
+            prefix = db_roles.configured_prefix(conn)
+    if prefix is None:
+        return SignedIn(desk, authenticate(desk, username, password))
+    name = username.strip().lower()
+    if not USERNAME.match(name) or name == SYSTEM_USER or not password:
+        raise PermissionDenied(WRONG)
+    try:
+        role = pg_roles.login_role(prefix, name)
+    except ValidationError:
+        raise PermissionDenied(WRONG) from None
+    engine = make_engine(pg_roles.role_address(desk.engine.url, role, password))
+    listen = desk.listen_url
+    own = desk.on_engine(
+        engine, listen_url=pg_roles.role_address(listen, role, password) if listen else None
+    )
+    try:
+        actor = own.actor(name)  # the first connection: the server authenticates the role
+    except EnvironmentProblem as exc:
+        engine.dispose()
+        if pg_roles.authentication_failed(exc.__cause__):
+            raise PermissionDenied(WRONG) from None
+        raise
+    except (NotFound, PermissionDenied):  # a role of the desk's but no (active) user of it
+        engine.dispose()
+        raise PermissionDenied(WRONG) from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return SignedIn(own, actor, role)
 
 
 def _locked_message(desk: Desk, until: datetime) -> str:

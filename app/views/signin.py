@@ -1,4 +1,7 @@
-"""Sign in: the last user name is remembered (QSettings); the password never is."""
+"""Sign in: the last user name is remembered (QSettings); the password never is.
+
+On PostgreSQL with login roles the database authenticates the person (their own role): the
+dialog's `desk` is then the desk on that role's engine, the one the main window must use."""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ class SignInDialog(QDialog):
         self._desk = desk
         self._runner = runner
         self.actor: Actor | None = None
+        self.desk: Desk = desk  # the desk to work on once signed in (users.sign_in)
 
         self.username = QLineEdit()
         self.username.setAccessibleName("User name")
@@ -84,15 +88,16 @@ class SignInDialog(QDialog):
         self.buttons.setEnabled(False)
         desk = self._desk
         self._runner.run(
-            lambda: users.authenticate(desk, name, password),
+            lambda: users.sign_in(desk, name, password),
             self._signed_in,
             self._failed,
             key="signin",
         )
 
-    def _signed_in(self, actor: Actor) -> None:
-        self.actor = actor
-        settings().setValue(LAST_USER, actor.username)
+    def _signed_in(self, signed_in: users.SignedIn) -> None:
+        self.actor = signed_in.actor
+        self.desk = signed_in.desk
+        settings().setValue(LAST_USER, signed_in.actor.username)
         self.password.clear()
         self.accept()
 
