@@ -168,8 +168,11 @@ def _bulk_insert(
             return None
         out = cache.get(id(value))
         if out is None:
-            naive = value.astimezone(UTC).replace(tzinfo=None)
-            out = cache[id(value)] = naive.isoformat(" ", "microseconds") if sqlite else naive
+            utc = value.astimezone(UTC)
+            # SQLite: "YYYY-MM-DD HH:MM:SS.ffffff", the naive text before the "+00:00"
+            out = cache[id(value)] = (
+                utc.isoformat(" ", "microseconds")[:26] if sqlite else utc.replace(tzinfo=None)
+            )
         return out
 
     params = []
@@ -553,6 +556,7 @@ class _Plan:
 
 
 _VALUES: dict[object, str] = {**{s: s.value for s in State}, **{h: h.value for h in HoldReason}}
+_STATES: dict[object, State] = {s.value: s for s in State}  # State(value), without the call
 
 
 def _write(plan: _Plan, item: ImportedIncident) -> None:
@@ -655,7 +659,7 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
             if changed["group_id"] in left:
                 returns += 1
         if "state" in changed:
-            old_state = State(str(current["state"]))
+            old_state = _STATES[current["state"]]
             if old_state in (State.RESOLVED, State.CLOSED) and step.state.active:
                 reopens += 1
             if step.state is State.ON_HOLD and pause_start is None:
@@ -688,7 +692,7 @@ def _write(plan: _Plan, item: ImportedIncident) -> None:
                 }
             )
         current.update(changed)
-    final = State(str(current["state"]))
+    final = _STATES[current["state"]]
     if pause_start is not None:
         pauses.append(Pause(pause_start, None))
         pauses_rows.append(
