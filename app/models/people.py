@@ -25,7 +25,9 @@ class Agent(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))  # domain.roles.Role
-    password_hash: Mapped[str | None] = mapped_column(String(300))
+    # deferred: no load of an Agent reads it (a person's own PostgreSQL role may not: only
+    # admins' may, app.db.pg_roles), only a query that names it
+    password_hash: Mapped[str | None] = mapped_column(String(300), deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # the agent says whether automatic assignment may give them incidents (main window)
     available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -3,25 +3,30 @@
 For each role, on an incident of the actor's own group and of another group, in every state,
 every action is asked of the rule (app.domain.permissions) and then done through its use case:
 allowed, the use case succeeds and writes a new version; refused, it raises the rule's very
-reason and writes nothing. Then the two disagreements the services had with the window."""
+reason and writes nothing. On PostgreSQL each actor works on a desk of their own login role
+(`db roles`, users.sign_in), so the database's grants refuse none of the allowed writes. Then
+the two disagreements the services had with the window."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from app.db import pg_roles
 from app.domain.errors import DeskError, IllegalTransition, PermissionDenied
 from app.domain.incident_rights import IncidentAction
 from app.domain.lifecycle import State
 from app.domain.permissions import IncidentFacts, Target, why_not
 from app.domain.records import IncidentRecord, incident_number
 from app.models import AuditEntry, ChangeLogEntry, Incident, JournalEntry, SlaPause
-from app.services import catalog, defaults, queries, users
+from app.services import catalog, db_roles, defaults, queries, users
 from app.services import incidents as inc
 from app.services.context import Actor, Desk
 from app.services.defaults import Defaults
@@ -175,39 +180,81 @@ def do(w: Desk4, actor: Actor, action: IncidentAction, r: IncidentRecord) -> obj
     return calls[action]()
 
 
+@contextmanager
+def own_desks(w: Desk4) -> Iterator[Callable[[str], Desk4]]:
+    """Each actor's desk: on PostgreSQL, one of the person's own login role (`db roles` set up,
+    signed in through users.sign_in: the shared server trusts, no password is checked), so the
+    walk also finds any write the grants refuse; on SQLite the world's own."""
+    if w.desk.dialect != "postgresql":
+        yield lambda _username: w
+        return
+    db_roles.setup_roles(w.desk)
+    with w.desk.read() as conn:
+        prefix = db_roles.configured_prefix(conn)
+    opened: list[Desk] = []
+
+    def desk_of(username: str) -> Desk4:
+        signed = users.sign_in(w.desk, username, "trusted")
+        assert signed.database_role == pg_roles.login_role(str(prefix), username)
+        opened.append(signed.desk)
+        return replace(w, desk=signed.desk)
+
+    try:
+        yield desk_of
+    finally:
+        for d in opened:
+            d.engine.dispose()
+        with w.desk.engine.begin() as conn:
+            pg_roles.drop_roles(conn, str(prefix))
+
+
 def test_every_cell_of_the_role_table_through_the_services(world: Desk4) -> None:
     w = world
     shared: dict[tuple[State, str, bool], IncidentRecord] = {}
     checked = {"allowed": 0, "refused": 0}
-    for username, own, other in ACTORS:
-        actor = w.desk.actor(username)
-        for group in (own, other):
-            for state in State:
-                for action in IncidentAction:
-                    major = action is A.UNMARK_MAJOR
-                    key = (state, group, major)
-                    if key not in shared:
-                        shared[key] = make(w, state, group, major=major)
-                    r = shared[key]
-                    expected = why_not(actor, IncidentFacts.of(r), action, target_of(w, action, r))
-                    where = f"{username} ({actor.role.value}) {action.value} on a {state.label} incident of {group}"
-                    if expected is None:
-                        fresh = clone(w, r)
-                        out = do(w, actor, action, fresh)
-                        if isinstance(out, IncidentRecord):  # a note is not a new version
-                            assert out.version == fresh.version + 1, where
-                        assert out is not None
-                        checked["allowed"] += 1
-                        continue
-                    with pytest.raises((PermissionDenied, IllegalTransition)) as err:
-                        do(w, actor, action, r)
-                    assert str(err.value) == expected, where
-                    checked["refused"] += 1
+    with own_desks(w) as desk_of:
+        for username, own, other in ACTORS:
+            _walk(w, desk_of(username), username, own, other, shared, checked)
     # a refusal writes nothing: every shared incident is still at the version it was made with
     for r in shared.values():
         assert queries.get_incident(w.desk, r.id).version == r.version, r.number
     # the walk saw both answers for every role (a table of all "yes" or all "no" fails here)
     assert checked["allowed"] > 100 and checked["refused"] > 300, checked
+
+
+def _walk(
+    w: Desk4,
+    theirs: Desk4,
+    username: str,
+    own: str,
+    other: str,
+    shared: dict[tuple[State, str, bool], IncidentRecord],
+    checked: dict[str, int],
+) -> None:
+    """Every action of the actor `username`, on `theirs` (their desk), on incidents `w` made."""
+    actor = theirs.desk.actor(username)
+    for group in (own, other):
+        for state in State:
+            for action in IncidentAction:
+                major = action is A.UNMARK_MAJOR
+                key = (state, group, major)
+                if key not in shared:
+                    shared[key] = make(w, state, group, major=major)
+                r = shared[key]
+                expected = why_not(actor, IncidentFacts.of(r), action, target_of(w, action, r))
+                where = f"{username} ({actor.role.value}) {action.value} on a {state.label} incident of {group}"
+                if expected is None:
+                    fresh = clone(w, r)
+                    out = do(theirs, actor, action, fresh)
+                    if isinstance(out, IncidentRecord):  # a note is not a new version
+                        assert out.version == fresh.version + 1, where
+                    assert out is not None
+                    checked["allowed"] += 1
+                    continue
+                with pytest.raises((PermissionDenied, IllegalTransition)) as err:
+                    do(theirs, actor, action, r)
+                assert str(err.value) == expected, where
+                checked["refused"] += 1
 
 
 def _audit_rows(desk: Desk, incident_id: int) -> int:
