@@ -81,7 +81,7 @@ from app.services.incidents.mutation import (
     write_journal,
 )
 from app.services.incidents.new import NewIncident, log_in_session
-from app.services.limits import check_fits
+from app.services.limits import check_length, limit_of
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
 from app.services.settings import read_setting, write_setting
 
@@ -430,18 +430,32 @@ def _clean_title(item: ImportedIncident) -> str:
     return " ".join(title.split())
 
 
+# the columns' limits, read once (reading one goes through the mapped attribute's machinery)
+_LIMITS = tuple(
+    limit_of(c)
+    for c in (
+        ImportedRecord.external_id,
+        Caller.name,
+        Category.name,
+        Group.name,
+        Incident.change_ref,
+    )
+)
+
+
 def _check(item: ImportedIncident) -> None:
     """What `log_in_session` refuses, in its order, before anything of `item` is written;
     then the names longer than their column holds."""
     if item.caller is not None and not item.caller.split():
         raise ValidationError("A caller needs a name", field="caller")  # as new_caller says
-    check_fits("number", item.external_id, ImportedRecord.external_id)
-    check_fits("caller's name", " ".join((item.caller or "").split()), Caller.name)
+    number, caller, category, group, change = _LIMITS
+    check_length("number", item.external_id, number)
+    check_length("caller's name", " ".join((item.caller or "").split()), caller)
     for part in item.category:
-        check_fits("category name", part, Category.name)
-    for step in item.steps:
-        check_fits("group name", step.group, Group.name)
-    check_fits("change", item.change_ref, Incident.change_ref)
+        check_length("category name", part, category)
+    for name in dict.fromkeys(step.group for step in item.steps):  # each once, in order
+        check_length("group name", name, group)
+    check_length("change", item.change_ref, change)
     if not _clean_title(item):
         raise ValidationError("A title is required", field="title")
     try:

@@ -18,7 +18,12 @@ def limit_of(column: Any) -> int | None:
 def check_fits(what: str, value: str | None, column: Any, field: str | None = None) -> None:
     """A ValidationError naming `what`, its length and the limit when `value` is longer than
     `column` holds."""
-    limit = limit_of(column)
+    check_length(what, value, limit_of(column), field)
+
+
+def check_length(what: str, value: str | None, limit: int | None, field: str | None = None) -> None:
+    """`check_fits` with the column's limit already read (`limit_of`): for a caller checking
+    many values against the same columns."""
     if value and limit is not None and len(value) > limit:
         shown = value if len(value) <= 40 else value[:40] + "…"
         raise ValidationError(
