@@ -106,6 +106,18 @@ def translated_errors() -> Iterator[None]:
         raise
 
 
+ROLES_SETTING = "pg_roles"  # {"prefix": "desk"}: what `db roles` set up (app.services.db_roles)
+
+
+def login_role_prefix(conn: Connection | Session) -> str | None:
+    """The prefix of the desk's PostgreSQL role names, kept by `db roles` (None: it has not run
+    on this database): a person's own login role is `<prefix>.<username>`."""
+    value = conn.execute(select(Setting.value).where(Setting.key == ROLES_SETTING)).scalar()
+    if isinstance(value, dict) and value.get("prefix"):
+        return str(value["prefix"])
+    return None
+
+
 SITE_SETTING = "site"  # {"timezone": "Europe/Brussels", "holiday_country": "BE", ...}
 
 
@@ -159,6 +171,7 @@ class Desk:
         self._zone: ZoneInfo | None = self._fixed_zone
         self._lock = threading.Lock()
         self._cache: dict[str, object] = {}
+        self._identity: dict[str, str | None] = {}  # own_login(): never dropped by invalidate
 
     def on_engine(self, engine: Engine, *, listen_url: str | None = None) -> Desk:
         """A desk like this one (its clock, its time zone) on another engine: the one a person's
@@ -240,7 +253,37 @@ class Desk:
                 self.load_zone()
 
     # -- who acts -----------------------------------------------------------------------
+    def own_login(self) -> str | None:
+        """The user name whose own PostgreSQL login role this desk's connections are (see
+        `login_role_prefix`), read once; None: the address's user is no person's own role
+        (the database's owner, SQLite)."""
+        with self._lock:
+            if "own_login" in self._identity:
+                return self._identity["own_login"]
+        own = None
+        if self.dialect == "postgresql":
+            with self.read() as conn:
+                prefix = login_role_prefix(conn)
+                user = str(conn.exec_driver_sql("SELECT session_user").scalar_one())
+            if prefix is not None and user.startswith(f"{prefix}."):
+                own = user[len(prefix) + 1 :]
+        with self._lock:
+            self._identity["own_login"] = own
+        return own
+
     def actor(self, username: str) -> Actor:
+        """The person `username`. On a desk whose connections are a person's own login role,
+        only that person: their role's credentials are not a way to act as someone else (the
+        desk itself, `system()`, still acts for its sweeps)."""
+        own = self.own_login()
+        if own is not None and username != own:
+            raise PermissionDenied(
+                f"This desk connects to the database as {own}'s own role: it cannot act as "
+                f"{username!r}"
+            )
+        return self._actor(username)
+
+    def _actor(self, username: str) -> Actor:
         with self.read() as conn:
             row = conn.execute(
                 select(Agent.id, Agent.username, Agent.full_name, Agent.role, Agent.active).where(
@@ -258,4 +301,4 @@ class Desk:
 
     def system(self) -> Actor:
         """The desk itself (intake, auto-close, demo data)."""
-        return self.actor(SYSTEM_USER)
+        return self._actor(SYSTEM_USER)

@@ -16,9 +16,9 @@ from app.db import pg_roles
 from app.domain.errors import ValidationError
 from app.domain.roles import Role
 from app.models import Agent, Setting
-from app.services.context import SYSTEM_USER, Desk
+from app.services.context import ROLES_SETTING, SYSTEM_USER, Desk, login_role_prefix
 
-SETTING = "pg_roles"
+SETTING = ROLES_SETTING
 SQLITE_CANNOT = (
     "SQLite cannot enforce roles: whoever can open the database file can change anything in "
     "it. A shared desk should run PostgreSQL"
@@ -35,10 +35,7 @@ class RolesReport:
 
 def configured_prefix(s: Session | Connection) -> str | None:
     """The prefix `db roles` set up (None: it has not run on this database)."""
-    value = s.execute(select(Setting.value).where(Setting.key == SETTING)).scalar()
-    if isinstance(value, dict) and value.get("prefix"):
-        return str(value["prefix"])
-    return None
+    return login_role_prefix(s)
 
 
 def setup_roles(desk: Desk, prefix: str | None = None) -> RolesReport:

@@ -18,8 +18,18 @@ from sqlalchemy.engine import make_url
 
 from app.db import pg_roles
 from app.db.engine import make_engine
+from app.domain.errors import PermissionDenied
 from app.domain.lifecycle import HoldReason, ResolutionCode, State
-from app.services import assignment, catalog, db_roles, defaults, escalation, live, users
+from app.services import (
+    assignment,
+    catalog,
+    db_roles,
+    defaults,
+    escalation,
+    live,
+    queries,
+    users,
+)
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
@@ -148,3 +158,36 @@ def test_an_admins_work_under_their_own_role(world: World) -> None:
     finally:
         desk.engine.dispose()
     assert users.sign_in(world.desk, "neo", "neo-secret-2").actor.role.value == "specialist"
+
+
+def test_a_persons_own_role_acts_only_as_that_person(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Credentials of ann's own role are not a way to act as someone else: not through the
+    services (a desk on her role), not through the command line (an address naming her role)."""
+    from app import cli
+
+    signed = _sign_in(world, "ann")
+    try:
+        with pytest.raises(PermissionDenied, match="as ann's own role: it cannot act as 'boss'"):
+            signed.desk.actor("boss")
+        assert signed.desk.actor("ann").username == "ann"
+        assert signed.desk.system().username == "system"  # the desk's own sweeps still run
+    finally:
+        signed.desk.engine.dispose()
+    assert world.desk.actor("boss").username == "boss"  # the owner's address: anyone
+    role = pg_roles.login_role(world.prefix, "ann")
+    hers = make_url(world.url).set(username=role).render_as_string(hide_password=False)
+    new = ["incident", "new", "--title", "Typed in a terminal"]
+    assert cli.main(["--db", hers, "--as", "boss", *new]) != 0
+    err = capsys.readouterr().err
+    assert "cannot act as 'boss'" in err and "Traceback" not in err
+    assert cli.main(["--db", hers, "--as", "ann", *new]) == 0
+    with world.engine.connect() as conn:
+        ids = (
+            conn.execute(text("SELECT id FROM incidents WHERE title = 'Typed in a terminal'"))
+            .scalars()
+            .all()
+        )
+    assert len(ids) == 1
+    assert queries.get_incident(world.desk, ids[0]).opened_by == "Ann"
