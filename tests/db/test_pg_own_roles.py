@@ -157,7 +157,37 @@ def test_an_admins_work_under_their_own_role(world: World) -> None:
         assignment.set_mode(desk, boss, world.groups["Network"], "least_loaded")
     finally:
         desk.engine.dispose()
-    assert users.sign_in(world.desk, "neo", "neo-secret-2").actor.role.value == "specialist"
+    neo = users.sign_in(world.desk, "neo", "neo-secret-2")
+    neo.desk.engine.dispose()
+    assert neo.actor.role.value == "specialist"
+    signed = _sign_in(world, "boss")
+    try:
+        users.delete_user(signed.desk, signed.actor, "neo")  # through the drop function
+    finally:
+        signed.desk.engine.dispose()
+    with world.engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM pg_roles WHERE rolname = :n"),
+            {"n": pg_roles.login_role(world.prefix, "neo")},
+        ).scalar()
+    assert left == 0
+
+
+def test_an_agents_own_role_cannot_run_the_admins_functions(world: World) -> None:
+    import psycopg
+    from psycopg import errors
+
+    role = pg_roles.login_role(world.prefix, "ann")
+    u = make_url(world.url).set(drivername="postgresql", username=role, password=None)
+    sync = pg_roles.sync_function(world.prefix)
+    drop = pg_roles.drop_function(world.prefix)
+    with psycopg.connect(u.render_as_string(hide_password=False), autocommit=True) as conn:
+        for statement in (
+            f"SELECT \"{sync}\"('ann', 'admins', true, NULL)",
+            f"SELECT \"{drop}\"('boss')",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute(statement)
 
 
 def test_a_persons_own_role_acts_only_as_that_person(
