@@ -28,6 +28,7 @@ from app.services import (
     escalation,
     live,
     queries,
+    reviews,
     users,
 )
 from app.services import incidents as inc
@@ -127,6 +128,9 @@ def _day(world: World, name: str) -> None:
                 "Cleared the jam",
             )
             assert rec2.state == State.RESOLVED.value
+            if me.role.value in ("supervisor", "admin"):  # the post-incident review
+                draft = reviews.open_review(desk, me, logged.id)
+                assert reviews.save_review(desk, me, draft).version == 1
             assert rec is not None
             assert feed.wait(5)
             assert any(c.entity == "incident" and c.entity_id == logged.id for c in feed.read())
