@@ -424,7 +424,7 @@ class _Counts:
         self.open: dict[str, _Open] = {}
         self.notes: list[dict[str, object]] = []
         self.changes: dict[int | None, list[int]] = {}  # incident ids by agent
-        wanted = list(dict.fromkeys(fingerprints))
+        wanted = sorted(set(fingerprints))  # locked in this order (below)
         conn = s.connection()
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             stmt = (
@@ -443,8 +443,10 @@ class _Counts:
                 )
             )
             if desk.dialect == "postgresql":
-                # a repeat on another connection waits for this group's commit, and counts on
-                stmt = stmt.with_for_update(of=AlertRow)
+                # a repeat on another connection waits for this group's commit, and counts on;
+                # in the fingerprints' order, so two intake processes' groups never hold some
+                # of each other's rows (a deadlock)
+                stmt = stmt.with_for_update(of=AlertRow).order_by(AlertRow.open_fingerprint)
             for fp, *values in conn.execute(stmt):
                 self.open[fp] = _Open(*values)
 
