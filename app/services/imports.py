@@ -9,9 +9,11 @@ How it is written, for speed (tens of thousands of log rows a second): the incid
 written not at all); their groups, categories and callers are looked up once for the batch
 (and created, in the order the incidents name them); then every incident, audit, journal and
 SLA pause row of the batch is built as a plain dict and written with one executemany per
-table, in the batch's one transaction. What `log_in_session` would have done differently is
-only the desk's automatic assignment: an incident whose first group assigns automatically is
-logged through it (`_write_orm`), in order, so both ways give the same rows.
+table, in the batch's one transaction, and each new incident's full-text document once, with
+the journal in it (`app.db.search`: the triggers would rewrite it at every journal entry).
+What `log_in_session` would have done differently is only the desk's automatic assignment: an
+incident whose first group assigns automatically is logged through it (`_write_orm`), in
+order, so both ways give the same rows.
 
 A batch commits whole or not at all, so a crash or a kill leaves whole incidents, and a second
 run skips every incident already imported (`imported_records`, unique by source and key):
