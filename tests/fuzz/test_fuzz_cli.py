@@ -19,6 +19,7 @@ from app import cli
 from app.services import incidents as inc
 from app.services.context import Desk
 from tests.fuzz.conftest import cases
+from tests.fuzz.strategies import one_in
 
 # not run: serve forever, loop, build installers, change the server's roles, slow, send mail
 LEFT_OUT = (
@@ -102,11 +103,11 @@ def argvs(draw: st.DrawFn) -> list[str]:
         if isinstance(action, argparse._HelpAction) or action.dest == "db":
             continue
         if not action.option_strings:  # a positional: mostly given
-            if draw(st.sampled_from(range(6))) > 0:
+            if not one_in(draw, 6):
                 args.append(draw(VALUES))
             continue
         if action.dest == "actor":
-            if draw(st.sampled_from(range(5))) > 0:
+            if not one_in(draw, 5):
                 args += [action.option_strings[0], draw(st.sampled_from(["dev", "ana", "nobody"]))]
             continue
         if draw(st.booleans()):
@@ -117,9 +118,9 @@ def argvs(draw: st.DrawFn) -> list[str]:
                 args.append(str(draw(st.sampled_from(sorted(map(str, action.choices))))))
             else:
                 args.append(draw(VALUES))
-    if draw(st.sampled_from(range(6))) == 0:  # stray words and options
+    if one_in(draw, 6):  # stray words and options
         args += draw(st.lists(st.one_of(VALUES, st.sampled_from(["--nope", "-x", "--json=1"]))))
-    args = draw(st.permutations(args)) if draw(st.sampled_from(range(6))) == 0 else args
+    args = draw(st.permutations(args)) if one_in(draw, 6) else args
     return [*path, *args]
 
 

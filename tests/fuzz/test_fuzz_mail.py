@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.intake.smtp import MailHandler
 from app.services.context import Desk
 from tests.fuzz.conftest import cases
-from tests.fuzz.strategies import NASTY, TEXT
+from tests.fuzz.strategies import NASTY, TEXT, one_in
 
 CHARSETS = st.sampled_from(
     ["utf-8", "us-ascii", "iso-8859-1", "windows-1252", "utf-16", "x-unknown", "", "utf-8'en'"]
@@ -80,7 +80,7 @@ def headers(draw: st.DrawFn) -> list[str]:
     header block), else stays on one line."""
 
     def value(text: str) -> str:
-        if draw(st.sampled_from(range(8))) == 0:
+        if one_in(draw, 8):
             return text.replace("\n", draw(st.sampled_from(["\r\n ", "\r\n", "\n"])))
         return " ".join(text.splitlines())
 
@@ -89,7 +89,7 @@ def headers(draw: st.DrawFn) -> list[str]:
         f"{value(draw(header_values()))}"
         for _ in range(draw(st.integers(0, 6)))
     ]
-    if draw(st.sampled_from([True, True, True, False])):  # mostly with a sender
+    if not one_in(draw, 4):  # mostly with a sender
         sender = value(draw(st.one_of(addresses(), addresses(), header_values())))
         lines.insert(draw(st.integers(0, len(lines))), f"From: {sender}")
     return lines
@@ -139,7 +139,7 @@ def messages(draw: st.DrawFn) -> bytes:
     lines = [*draw(headers()), *draw(part())]
     text = "\r\n".join(lines) + "\r\n"
     raw = text.encode(draw(st.sampled_from(["utf-8", "latin-1"])), "replace")
-    if draw(st.sampled_from(range(10))) == 0:
+    if one_in(draw, 10):
         raw = draw(st.binary(min_size=1, max_size=300))
     return raw
 

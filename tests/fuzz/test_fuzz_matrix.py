@@ -25,11 +25,19 @@ from tests.fuzz.strategies import (
     json_text,
     json_values,
     mangled,
+    mostly,
+    one_in,
 )
 
-LABELS = st.lists(st.one_of(st.sampled_from(["High", "Medium", "Low", " ", ""]), NASTY), max_size=7)
-CELL = st.one_of(
-    st.integers(-2, 11), st.floats(), st.booleans(), st.none(), st.sampled_from(["1", "2"])
+LABELS = mostly(
+    st.lists(
+        st.sampled_from(["High", "Medium", "Low", "Very high", "Planning"]), min_size=3, max_size=5
+    ),
+    st.lists(st.one_of(st.sampled_from(["High", " ", ""]), NASTY), max_size=7),
+)
+CELL = mostly(
+    st.integers(1, 3),
+    st.one_of(st.integers(-2, 11), st.floats(), st.booleans(), st.none(), st.sampled_from(["1"])),
 )
 ROWS = st.lists(st.one_of(st.lists(CELL, max_size=7), CELL, NASTY), max_size=7)
 
@@ -37,7 +45,7 @@ ROWS = st.lists(st.one_of(st.lists(CELL, max_size=7), CELL, NASTY), max_size=7)
 @st.composite
 def matrix_documents(draw: st.DrawFn) -> Any:
     """Mostly something shaped like a matrix (keys, labels, rows), now and then any JSON."""
-    if draw(st.integers(0, 9)) == 0:
+    if one_in(draw, 10):
         return draw(json_values())
     doc: dict[str, Any] = {}
     for key, values in (
@@ -47,11 +55,11 @@ def matrix_documents(draw: st.DrawFn) -> Any:
         ("cells", ROWS),
         ("version", json_values()),
     ):
-        if draw(st.integers(0, 7)) > 0:
-            doc[key] = draw(st.one_of(values, json_values()) if draw(st.booleans()) else values)
-    if draw(st.integers(0, 7)) == 0:
+        if not one_in(draw, 20):  # a key missing now and then
+            doc[key] = draw(values if not one_in(draw, 20) else json_values())
+    if one_in(draw, 8):
         doc[draw(NASTY)] = draw(json_values())
-    if draw(st.booleans()):  # a grid of the labels' sizes: far enough to reach the cells
+    if draw(mostly(st.just(True), st.just(False))):  # a grid of the labels' sizes
         impacts = len(doc.get("impact") or []) if isinstance(doc.get("impact"), list) else 3
         urgencies = len(doc.get("urgency") or []) if isinstance(doc.get("urgency"), list) else 3
         doc["cells"] = draw(
@@ -67,7 +75,7 @@ def matrix_documents(draw: st.DrawFn) -> Any:
 @st.composite
 def matrix_files(draw: st.DrawFn) -> bytes:
     text = draw(mangled(json_text(draw(matrix_documents()))))
-    return encoded(text, draw(ENCODINGS))
+    return encoded(text, draw(mostly(st.just("utf-8"), ENCODINGS)))
 
 
 def read_or_refuse(path: Path) -> PriorityMatrix | ValidationError:
