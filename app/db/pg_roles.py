@@ -21,7 +21,12 @@ What the database enforces, and how:
   as its owner today). The group roles also get no UPDATE or DELETE on them.
 * A change to an incident made around the application (psql with an agent's credentials)
   still leaves audit rows naming the database user: the trigger of migration 0017 (a trigger,
-  not a grant: grants say who may, not what is written when they do).
+  not a grant: grants say who may, not what is written when they do). It trusts a transaction
+  that says it is the application's (``incidentdesk.app``), which a person's own psql session
+  can say too; so every change to an incident, whatever the transaction says, also lands in
+  ``incident_db_trail`` (migration 0019): the login role, the claim, the version and the changed
+  fields, written by a SECURITY DEFINER trigger. The desk's roles may only read it, and it is
+  append-only for everyone, the owner included.
 
 * Signing in: the application connects as the person's own login role with the typed
   password (app.services.users.sign_in), so every query of their session runs under it. What
@@ -75,6 +80,8 @@ CONFIG_TABLES = (
 )
 # append-only: INSERT and SELECT, for every role (triggers refuse UPDATE and DELETE anyway)
 AUDIT_TABLES = ("audit", "admin_audit")
+# written by the database alone (migration 0019's trigger): SELECT, for every role
+TRAIL_TABLES = ("incident_db_trail",)
 # the desk's tables where the application deletes rows for people who are not admins
 DESK_DELETE = (
     "saved_views",
@@ -201,6 +208,8 @@ def ensure_group_roles(conn: Connection, prefix: str) -> list[str]:
             t = _q(conn, table)
             if table in AUDIT_TABLES:
                 privileges = "SELECT, INSERT"
+            elif table in TRAIL_TABLES:
+                privileges = "SELECT"
             elif role is Role.ADMIN:
                 privileges = "SELECT, INSERT, UPDATE, DELETE"
             elif table in CONFIG_TABLES:

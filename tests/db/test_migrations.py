@@ -18,6 +18,9 @@ from app.models import Base
 # (SQLite FTS5 tables and their shadow tables; PostgreSQL's search table, tsvector column and
 # GIN indexes) and PostgreSQL's partial open-queue index
 SEARCH_TABLE_PREFIXES = ("incident_fts", "known_error_fts", "incident_search")
+# PostgreSQL's own trail of incident changes (migration 0019): written by a trigger, never
+# by the application, so it has no model (nor its index)
+DATABASE_ONLY_TABLES = ("incident_db_trail", "ix_incident_db_trail")
 SEARCH_INDEXES = {"ix_incidents_open_queue", "ix_known_errors_doc", "ix_incident_search_doc"}
 SEARCH_COLUMNS = {("known_errors", "doc")}
 
@@ -39,9 +42,9 @@ def _name_of(diff: Any) -> tuple[str, str]:
 def _ignored(diff: Any) -> bool:
     kind, name = _name_of(diff)
     if kind == "remove_table":
-        return name.startswith(SEARCH_TABLE_PREFIXES)
+        return name.startswith(SEARCH_TABLE_PREFIXES) or name in DATABASE_ONLY_TABLES
     if kind == "remove_index":
-        return name in SEARCH_INDEXES
+        return name in SEARCH_INDEXES or name.startswith(DATABASE_ONLY_TABLES)
     if kind == "remove_column":
         return tuple(name.split(".", 1)) in SEARCH_COLUMNS
     return False

@@ -17,6 +17,7 @@ import pytest
 from psycopg import errors
 from sqlalchemy import Engine, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app import cli
 from app.db import pg_roles
@@ -195,6 +196,63 @@ def test_the_applications_own_changes_are_not_audited_twice(world: World) -> Non
     with world.engine.begin() as conn:  # the owner, around the application: audited too
         conn.execute(text("UPDATE incidents SET title = 'By hand' WHERE id = 1"))
     assert outside_rows() == 1
+
+
+def test_every_change_to_an_incident_is_in_the_databases_own_trail(world: World) -> None:
+    """The history trusts a transaction that says it is the application's, and a person's own
+    psql session can say so; the database's trail (migration 0019) takes every change anyway,
+    naming the login role, and nobody can write, rewrite or empty it."""
+    _setup(world)
+    role = pg_roles.login_role(world.prefix, "ann")
+    with _connect_as(world, role) as conn:
+        with conn.transaction():  # ann, in psql, passing herself off as the application
+            conn.execute("SELECT set_config('incidentdesk.app', 'on', true)")
+            conn.execute("UPDATE incidents SET title = 'Quietly changed' WHERE id = 1")
+        for statement in (
+            "INSERT INTO incident_db_trail (incident_id, login_role, said_application, changes) "
+            "VALUES (1, 'someone else', true, '{}')",
+            "UPDATE incident_db_trail SET login_role = 'someone else'",
+            "DELETE FROM incident_db_trail",
+            "TRUNCATE incident_db_trail",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute(statement)
+    with world.engine.connect() as conn:
+        history = conn.execute(
+            text("SELECT count(*) FROM audit WHERE incident_id = 1 AND field = 'title'")
+        ).scalar_one()
+        trail = conn.execute(
+            text(
+                "SELECT login_role, said_application, incident_version, changes "
+                "FROM incident_db_trail WHERE incident_id = 1 ORDER BY id"
+            )
+        ).all()
+    assert history == 0  # the claim kept it out of the history...
+    assert [(t.login_role, t.said_application, t.incident_version) for t in trail] == [
+        (role, True, 1)
+    ]  # ...not out of the trail
+    assert trail[0].changes == {"title": ["Incident 1", "Quietly changed"]}
+    # the owner cannot rewrite or empty it either
+    for statement in (
+        "UPDATE incident_db_trail SET login_role = 'someone else'",
+        "DELETE FROM incident_db_trail",
+        "TRUNCATE incident_db_trail",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), world.engine.begin() as conn:
+            conn.execute(text(statement))
+    # the application's own changes are in it too, by the role the desk connected as
+    with world.desk.write() as s:
+        s.execute(update(Incident).where(Incident.id == 1).values(title="By the app", version=2))
+    with world.engine.connect() as conn:
+        last = conn.execute(
+            text(
+                "SELECT login_role, said_application, changes FROM incident_db_trail "
+                "WHERE incident_id = 1 ORDER BY id DESC LIMIT 1"
+            )
+        ).one()
+        owner = conn.execute(text("SELECT session_user")).scalar_one()
+    assert (last.login_role, last.said_application) == (owner, True)
+    assert last.changes == {"title": ["Quietly changed", "By the app"], "version": [1, 2]}
 
 
 def _login(world: World, username: str) -> tuple[bool, list[str], str | None]:
