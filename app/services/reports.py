@@ -306,16 +306,8 @@ def first_contact(conn: Connection, flt: ReportFilter) -> Report:
 
 def reassignments(conn: Connection, flt: ReportFilter) -> Report:
     i = Incident
-    row = conn.execute(
-        select(
-            func.count(),
-            _flag(i.reassignment_count > 0),
-            func.coalesce(func.sum(i.reassignment_count), 0),
-            func.coalesce(func.max(i.reassignment_count), 0),
-        ).where(_opened(flt))
-    ).one()
-    n, reassigned, total, most = (int(v) for v in row)
     names = _group_names(conn)
+    # one read: the totals are the groups' sums (and the largest of their largest)
     by_group = conn.execute(
         select(
             i.group_id,
@@ -327,6 +319,10 @@ def reassignments(conn: Connection, flt: ReportFilter) -> Report:
         .where(_opened(flt))
         .group_by(i.group_id)
     ).all()
+    n = sum(int(r[1]) for r in by_group)
+    reassigned = sum(int(r[2]) for r in by_group)
+    total = sum(int(r[3]) for r in by_group)
+    most = max((int(r[4]) for r in by_group), default=0)
     rows = sorted(
         (
             [names.get(g, "(no group)"), int(c), int(r), int(s), int(m), _share(int(r), int(c))]
