@@ -397,10 +397,13 @@ class ResolveTimes:
     overall: ResolveTime  # count 0 unless asked for
 
 
-def _medians(conn: Connection, flt: DashboardFilter, key: Column | None) -> dict[Any, float]:
-    """{key: median seconds to resolve} of the incidents resolved in the period, one aggregate
-    per grouping: PostgreSQL's percentile_cont (the mean of the two middle values for an even
-    count), on SQLite the same as median(), which the engine adds (app.db.engine)."""
+def _measures(
+    conn: Connection, flt: DashboardFilter, key: Column | None
+) -> dict[Any, tuple[int, float, float]]:
+    """{key: (count, mean s, median s)} of the incidents resolved in the period, one aggregate
+    per grouping. The median is PostgreSQL's percentile_cont (the mean of the two middle values
+    for an even count) and, on SQLite, the same as median(), which the engine adds
+    (app.db.engine)."""
     i = Incident
     seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
     if conn.dialect.name == "postgresql":
@@ -408,59 +411,34 @@ def _medians(conn: Connection, flt: DashboardFilter, key: Column | None) -> dict
     else:
         middle = func.median(seconds)
     k = (key if key is not None else literal(0)).label("k")
-    stmt = _in_groups(select(k, middle).where(_resolved_in(flt)).group_by(k), flt)
-    return {(None if key is None else kk): float(m) for kk, m in conn.execute(stmt)}
+    stmt = _in_groups(
+        select(k, func.count(), func.avg(seconds), middle).where(_resolved_in(flt)).group_by(k),
+        flt,
+    )
+    return {
+        (None if key is None else kk): (int(n), float(mean), float(med))
+        for kk, n, mean, med in conn.execute(stmt)
+    }
 
 
 def resolve_times(conn: Connection, flt: DashboardFilter, *, overall: bool = False) -> ResolveTimes:
     """Count, mean and median time to resolve of the incidents resolved in the period, per
-    priority and per group (and over all of them when `overall`), as SQL aggregates: one scan
-    counts and sums per priority and group (the other groupings are sums of those); each
-    grouping's medians are one more aggregate."""
-    i = Incident
-    seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
-    cells = conn.execute(
-        _in_groups(
-            select(i.priority, i.group_id, func.count(), func.sum(seconds))
-            .where(_resolved_in(flt))
-            .group_by(i.priority, i.group_id),
-            flt,
-        )
-    ).all()
-    n_p: dict[int, int] = {}
-    sum_p: dict[int, float] = {}
-    n_g: dict[int | None, int] = {}
-    sum_g: dict[int | None, float] = {}
-    for p, g, n, total in cells:
-        p, g, n, total = int(p), None if g is None else int(g), int(n), float(total or 0.0)
-        n_p[p] = n_p.get(p, 0) + n
-        sum_p[p] = sum_p.get(p, 0.0) + total
-        n_g[g] = n_g.get(g, 0) + n
-        sum_g[g] = sum_g.get(g, 0.0) + total
-    med_p = _medians(conn, flt, i.priority)
-    med_g = _medians(conn, flt, i.group_id)
+    priority and per group (and over all of them when `overall`): one SQL aggregate per
+    grouping."""
+    by_p = _measures(conn, flt, Incident.priority)
+    by_g = _measures(conn, flt, Incident.group_id)
     names = {int(k): str(v) for k, v in conn.execute(select(Group.id, Group.name))}
-    by_priority = [
-        ResolveTime(f"P{p}", p, n_p[p], sum_p[p] / n_p[p], med_p[p]) for p in sorted(n_p)
-    ]
+    by_priority = [ResolveTime(f"P{p}", int(p), *by_p[p]) for p in sorted(by_p)]
     by_group = sorted(
         (
-            ResolveTime(
-                names.get(g, "(no group)") if g is not None else "(no group)",
-                g,
-                n_g[g],
-                sum_g[g] / n_g[g],
-                med_g[g],
-            )
-            for g in n_g
+            ResolveTime(names.get(g, "(no group)") if g is not None else "(no group)", g, *m)
+            for g, m in by_g.items()
         ),
         key=lambda r: r.label.lower(),
     )
-    total_n = sum(n_p.values())
     every = ResolveTime("All", None, 0, 0.0, 0.0)
-    if overall and total_n:
-        med = _medians(conn, flt, None)
-        every = ResolveTime("All", None, total_n, sum(sum_p.values()) / total_n, med[None])
+    if overall and by_p:
+        every = ResolveTime("All", None, *_measures(conn, flt, None)[None])
     return ResolveTimes(by_priority, by_group, every)
 
 
