@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-HEAD_REVISION = "0019"
+HEAD_REVISION = "0020"
 
 
 def stored_revision(engine: Engine) -> str | None:

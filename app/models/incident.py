@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -199,3 +199,46 @@ Index(
 # The Ping-pong view and the queue's Ping-pong column: the open incidents that went back to a
 # group they had left, in the order of that count.
 Index("ix_incidents_ping_pong", Incident.active, Incident.group_returns, Incident.id)
+# The reports (app.services.reports, migration 0020): the incidents by the group they are in
+# now (reassignments, reopens), the resolved or closed ones by support line (push to front),
+# and the resolution SLA's two parts, each a partial index of its incidents: the imports (their
+# source's verdict, by opening) and the desk's own with a target (by resolution).
+Index(
+    "ix_incidents_by_group",
+    Incident.group_id,
+    Incident.opened_at,
+    Incident.reassignment_count,
+    Incident.reopen_count,
+    Incident.resolved_at,
+)
+_FIRST_LINE = Incident.support_line <= 1
+Index(
+    "ix_incidents_first_line",
+    Incident.state,
+    Incident.priority,
+    Incident.support_line,
+    Incident.opened_at,
+    Incident.group_id,
+    sqlite_where=_FIRST_LINE,
+    postgresql_where=_FIRST_LINE,
+)
+_SLA_SOURCE = Incident.made_sla.is_not(None)
+Index(
+    "ix_incidents_sla_source",
+    Incident.priority,
+    Incident.opened_at,
+    Incident.group_id,
+    Incident.made_sla,
+    sqlite_where=_SLA_SOURCE,
+    postgresql_where=_SLA_SOURCE,
+)
+_SLA_DESK = and_(Incident.made_sla.is_(None), Incident.resolution_due.is_not(None))
+Index(
+    "ix_incidents_sla_desk",
+    Incident.priority,
+    Incident.resolved_at,
+    Incident.group_id,
+    Incident.sla_breached,
+    sqlite_where=_SLA_DESK,
+    postgresql_where=_SLA_DESK,
+)
