@@ -31,6 +31,7 @@ from app.domain.sla_config import FieldDiff
 from app.models import Agent, Group, Incident, JournalEntry, agent_groups
 from app.services.admin_audit import record_changes
 from app.services.context import SYSTEM_USER, Actor, Desk
+from app.services.held_groups import group_of
 
 # session.info key: field -> (agent id, reason) for audit rows written by someone else than the
 # actor of the use case (app.services.incidents.mutation.write_audit reads it)
@@ -96,11 +97,15 @@ def pick(session: Session, group_id: int, lock: bool) -> Picked | None:
     incident that refers to the group, and that foreign key holds FOR KEY SHARE on the group's
     row. FOR UPDATE conflicts with the other routings' FOR KEY SHARE (two incidents logged into
     one group at once then each wait for the other: a deadlock); FOR NO KEY UPDATE does not,
-    and still queues the routings one behind the other. A manual group takes no lock."""
-    mode_now = session.execute(select(Group.assignment).where(Group.id == group_id)).first()
-    if mode_now is None or AssignmentMode(mode_now[0] or "manual") is AssignmentMode.MANUAL:
+    and still queues the routings one behind the other. A manual group takes no lock.
+
+    The mode is the group as this transaction read it (`held_groups`: the routing change read
+    it already); the locked read refreshes the held group, so the turn is the one the previous
+    routing committed, not the one read before the lock."""
+    held = group_of(session, group_id)
+    if held is None or AssignmentMode(held.assignment or "manual") is AssignmentMode.MANUAL:
         return None
-    stmt = select(Group).where(Group.id == group_id)
+    stmt = select(Group).where(Group.id == group_id).execution_options(populate_existing=True)
     if lock:
         stmt = stmt.with_for_update(key_share=True)
     group = session.scalars(stmt).first()

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 from app.domain.assignment import priority_weight
 from app.domain.errors import PermissionDenied, ValidationError
-from app.services import assignment, catalog, defaults, queries, users
+from app.services import assignment, catalog, defaults, held_groups, queries, users
 from app.services import incidents as inc
 from app.services.context import Desk
 from app.services.defaults import Defaults
@@ -246,7 +246,7 @@ def test_two_routings_into_one_group_at_once_take_turns_without_waiting_on_each_
                 .where(Group.id == group_id)
                 .with_for_update(read=True, key_share=True)
             )
-        second.get(Group, group_id)  # the routing read the group (routable_group)
+        held_groups.group_of(second, group_id)  # the routing read it and holds it
         picked.append(assignment.pick(first, group_id, lock=True))
         waiting = threading.Thread(
             target=lambda: picked.append(assignment.pick(second, group_id, lock=True))
