@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.domain.errors import NotFound
@@ -24,10 +25,13 @@ _parent = aliased(Incident, name="parent_incident")
 _cause = aliased(Incident, name="cause_incident")
 
 
+@cache
 def _incident_select() -> Select[Any]:
+    """An incident's columns and the names its record shows, by id (`:incident_id`): built once,
+    read with Core (a row, not an ORM object: the record is all that is wanted of it)."""
     return (
         select(
-            Incident,
+            *Incident.__table__.columns,
             Caller.name.label("caller_name"),
             Category.name.label("category_name"),
             _parent_cat.name.label("parent_category_name"),
@@ -54,20 +58,39 @@ def _incident_select() -> Select[Any]:
         .outerjoin(_parent, _parent.id == Incident.parent_id)
         .outerjoin(Problem, Problem.id == Incident.problem_id)
         .outerjoin(_cause, _cause.id == Incident.caused_by_id)
+        .where(Incident.id == bindparam("incident_id"))
+    )
+
+
+@cache
+def _pauses_select() -> Select[Any]:
+    return (
+        select(SlaPause.started_at, SlaPause.ended_at)
+        .where(SlaPause.incident_id == bindparam("incident_id"))
+        .order_by(SlaPause.started_at)
     )
 
 
 def pauses_of(conn: Connection, incident_id: int) -> list[Pause]:
-    rows = conn.execute(
-        select(SlaPause.started_at, SlaPause.ended_at)
-        .where(SlaPause.incident_id == incident_id)
-        .order_by(SlaPause.started_at)
-    ).all()
+    rows = conn.execute(_pauses_select(), {"incident_id": incident_id}).all()
     return [Pause(r.started_at, r.ended_at) for r in rows]
 
 
+class ClockFields(Protocol):
+    """What the clocks are computed from: an Incident, or its row."""
+
+    sla_policy_id: int | None
+    priority: int
+    state: str
+    opened_at: datetime
+    sla_started_at: datetime | None
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
 def clocks(
-    inc: Incident, pauses: list[Pause], book: PolicyBook, now: datetime
+    inc: ClockFields, pauses: list[Pause], book: PolicyBook, now: datetime
 ) -> tuple[ClockStatus | None, ClockStatus | None]:
     """The response and resolution clocks of `inc` at `now`."""
     found = book.target(inc.sla_policy_id, inc.priority)
@@ -97,7 +120,7 @@ def clocks(
 
 
 def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime) -> IncidentRecord:
-    inc: Incident = row[0]
+    inc = row  # the incident's columns, by their names, and the names joined to them
     path = None
     if row.category_name:
         path = (
@@ -170,15 +193,18 @@ def _record(row: Row[Any], book: PolicyBook, pauses: list[Pause], now: datetime)
 
 
 def load_record(
-    conn: Connection, incident_id: int, book: PolicyBook, now: datetime
+    conn: Connection,
+    incident_id: int,
+    book: PolicyBook,
+    now: datetime,
+    pauses: list[Pause] | None = None,
 ) -> IncidentRecord:
-    from sqlalchemy.orm import Session
-
-    with Session(bind=conn) as session:
-        row = session.execute(_incident_select().where(Incident.id == incident_id)).first()
-        if row is None:
-            raise NotFound(f"No incident with id {incident_id}")
-        return _record(row, book, pauses_of(conn, incident_id), now)
+    """The record of an incident as `conn` sees it now; `pauses`: its SLA pauses when the caller
+    has just read them in the same transaction (a change: `mutation.apply_sla`)."""
+    row = conn.execute(_incident_select(), {"incident_id": incident_id}).first()
+    if row is None:
+        raise NotFound(f"No incident with id {incident_id}")
+    return _record(row, book, pauses if pauses is not None else pauses_of(conn, incident_id), now)
 
 
 def find_id(conn: Connection, number_or_id: str | int) -> int:

@@ -11,9 +11,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import BusinessCalendar, DayHours
@@ -268,12 +269,18 @@ def _all(conn: Connection, model: type[_M]) -> list[_M]:
         return list(session.scalars(select(model)).all())
 
 
+@cache
+def _newest_configuration() -> Select[tuple[int | None, Any]]:
+    """The newest matrix version and the configuration revision, in one query (built once)."""
+    revision = select(Setting.value).where(Setting.key == CONFIGURATION_REVISION).scalar_subquery()
+    return select(func.max(MatrixVersion.id), revision)
+
+
 def fresh_policy_book(desk: Desk, session: Session) -> PolicyBook:
     """The policy book, reloaded if another workstation saved a newer matrix, calendar, SLA
     policy or site meanwhile (two indexed look-ups in one query, in the caller's transaction)."""
     book = policy_book(desk)
-    revision = select(Setting.value).where(Setting.key == CONFIGURATION_REVISION).scalar_subquery()
-    row = session.execute(select(func.max(MatrixVersion.id), revision)).one()
+    row = session.execute(_newest_configuration()).one()
     newest, stored = row[0], row[1]
     stored_revision = int(stored) if isinstance(stored, int) and not isinstance(stored, bool) else 0
     if (newest is not None and book.matrices and newest != max(book.matrices)) or (

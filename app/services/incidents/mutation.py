@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, Table, bindparam, insert, select, text, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,6 +36,7 @@ from app.models import (
 )
 from app.services.assignment import AUDIT_BY
 from app.services.context import Actor, Desk
+from app.services.held_groups import group_of, hold_groups
 from app.services.history_words import Wording
 from app.services.incident_records import load_record, pauses_of
 from app.services.policies import PolicyBook, fresh_policy_book, policy_book
@@ -42,6 +44,8 @@ from app.services.sla_fields import sla_fields
 
 MAX_TITLE = 300
 DEFAULT_AUTO_CLOSE_DAYS = 7
+
+AUDIT_TABLE = cast(Table, AuditEntry.__table__)
 
 # Fields whose changes go to the audit, with how to show their values.
 AUDITED = (
@@ -149,13 +153,41 @@ def conflict_error(
     return ConflictError(inc.number, expected, inc.version, changes)
 
 
-def load_locked(session: Session, incident_id: int, desk: Desk) -> Incident:
-    stmt = select(Incident).where(Incident.id == incident_id)
-    if desk.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    inc = session.scalars(stmt).first()
-    if inc is None:
+# session.info key: agent id -> whether their account was active, as this transaction read it
+ACTOR_ACTIVE = "actor_active"
+
+
+@cache
+def _locked_select(postgres: bool, with_actor: bool) -> Select[Any]:
+    """The incident by id (`:incident_id`), locked on PostgreSQL; with `with_actor`, whether the
+    account of `:actor_id` is active too, in the same statement (the row lock is the
+    incident's alone)."""
+    columns: list[Any] = [Incident]
+    if with_actor:
+        columns.append(
+            select(Agent.active).where(Agent.id == bindparam("actor_id")).scalar_subquery()
+        )
+    stmt = select(*columns).where(Incident.id == bindparam("incident_id"))
+    if postgres:
+        stmt = stmt.with_for_update(of=Incident.__table__)
+    return stmt
+
+
+def load_locked(
+    session: Session, incident_id: int, desk: Desk, actor: Actor | None = None
+) -> Incident:
+    """The incident, locked until the transaction ends (PostgreSQL; SQLite has one writer).
+    With `actor`, whether their account is still active is read with it (`require_active`)."""
+    stmt = _locked_select(desk.dialect == "postgresql", actor is not None)
+    params = {"incident_id": incident_id}
+    if actor is not None:
+        params["actor_id"] = actor.id
+    row = session.execute(stmt, params).first()
+    if row is None:
         raise NotFound(f"No incident with id {incident_id}")
+    if actor is not None:
+        session.info.setdefault(ACTOR_ACTIVE, {})[actor.id] = row[1]
+    inc: Incident = row[0]
     return inc
 
 
@@ -213,8 +245,9 @@ def sla_values(
     return values
 
 
-def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) -> None:
-    """Recompute the stored SLA fields from the policy, the pauses and the clock.
+def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) -> list[Pause]:
+    """Recompute the stored SLA fields from the policy, the pauses and the clock; returns the
+    pauses it read (the record read back in the same transaction has the same).
 
     The clocks run from `opened_at` with every pause kept (a priority change under retroactive
     start keeps both), or from `sla_started_at` when a priority change under a policy without
@@ -223,6 +256,7 @@ def apply_sla(session: Session, inc: Incident, book: PolicyBook, now: datetime) 
     pauses = pauses_of(session.connection(), inc.id) if inc.id is not None else []
     for name, value in sla_values(inc, book, pauses, now).items():
         setattr(inc, name, value)
+    return pauses
 
 
 def restart_clocks(
@@ -250,6 +284,46 @@ def write_journal(
     return entry
 
 
+def audit_rows(
+    session: Session,
+    inc: Incident,
+    before: Mapping[str, object],
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+    version: int,
+) -> list[dict[str, object]]:
+    """The audit rows of the fields of `inc` that changed since `before`, one per field."""
+    # fields changed on someone else's behalf in this transaction (the desk's automatic
+    # assignment): their agent and reason (app.services.assignment.AUDIT_BY)
+    others: dict[str, tuple[int | None, str]] = session.info.pop(AUDIT_BY, {})
+    rows: list[dict[str, object]] = []
+    for name in AUDITED:
+        old, new = before.get(name), getattr(inc, name)
+        if old != new:
+            by, why = others.get(name, (actor.id, reason))
+            rows.append(
+                {
+                    "incident_id": inc.id,
+                    "field": name,
+                    "old_value": audit_text(old),
+                    "new_value": audit_text(new),
+                    "agent_id": by,
+                    "at": now,
+                    "reason": why,
+                    "incident_version": version,
+                }
+            )
+    return rows
+
+
+def insert_audit(session: Session, rows: list[dict[str, object]]) -> None:
+    """Write audit rows in one statement (an executemany of the table's INSERT: no ids read
+    back), after what is pending is flushed."""
+    if rows:
+        session.execute(insert(AUDIT_TABLE), rows)
+
+
 def write_audit(
     session: Session,
     inc: Incident,
@@ -259,28 +333,10 @@ def write_audit(
     reason: str | None,
     version: int,
 ) -> int:
-    n = 0
-    # fields changed on someone else's behalf in this transaction (the desk's automatic
-    # assignment): their agent and reason (app.services.assignment.AUDIT_BY)
-    others: dict[str, tuple[int | None, str]] = session.info.pop(AUDIT_BY, {})
-    for name in AUDITED:
-        old, new = before.get(name), getattr(inc, name)
-        if old != new:
-            by, why = others.get(name, (actor.id, reason))
-            session.add(
-                AuditEntry(
-                    incident_id=inc.id,
-                    field=name,
-                    old_value=audit_text(old),
-                    new_value=audit_text(new),
-                    agent_id=by,
-                    at=now,
-                    reason=why,
-                    incident_version=version,
-                )
-            )
-            n += 1
-    return n
+    """Audit each field of `inc` changed since `before`; how many."""
+    rows = audit_rows(session, inc, before, actor, now, reason, version)
+    insert_audit(session, rows)
+    return len(rows)
 
 
 def audit_entry(
@@ -316,21 +372,6 @@ class NothingChanged(Exception):
 Mutation = Callable[[Session, Incident, datetime], str | None]
 
 
-def group_of(session: Session, group_id: int | None) -> Group | None:
-    """A group, read once per transaction: the session keeps a hold on it (its identity map
-    alone would let it go and read it again at the next look-up; one change reads the incident's
-    group and its target's several times, for the rules, the routing and the assignment)."""
-    if group_id is None:
-        return None
-    held: dict[int, Group] = session.info.setdefault("groups", {})
-    group = held.get(group_id)
-    if group is None:
-        group = session.get(Group, group_id)
-        if group is not None:
-            held[group_id] = group
-    return group
-
-
 def facts_of(session: Session, inc: Incident) -> IncidentFacts:
     """What the rules read of the (locked) row."""
     group = group_of(session, inc.group_id)
@@ -348,9 +389,18 @@ def facts_of(session: Session, inc: Incident) -> IncidentFacts:
     )
 
 
+@cache
+def _active_select() -> Select[Any]:
+    return select(Agent.active).where(Agent.id == bindparam("actor_id"))
+
+
 def require_active(session: Session, actor: Actor) -> None:
-    """An actor whose account was deactivated since they signed in may change nothing more."""
-    active = session.execute(select(Agent.active).where(Agent.id == actor.id)).scalar()
+    """An actor whose account was deactivated since they signed in may change nothing more
+    (read once per transaction: with the locked row, or here)."""
+    known: dict[int, object] = session.info.setdefault(ACTOR_ACTIVE, {})
+    if actor.id not in known:
+        known[actor.id] = session.execute(_active_select(), {"actor_id": actor.id}).scalar()
+    active = known[actor.id]
     if active is not None and not active:
         raise PermissionDenied(f"{actor.full_name}'s account is deactivated: ask an admin")
 
@@ -364,31 +414,33 @@ def guard(
 ) -> None:
     """The one answer (app.domain.permissions), on the fresh row, inside the transaction."""
     require_active(session, actor)
+    hold_groups(session, (inc.group_id, target.group_id if target is not None else None))
     if target is not None and target.group_id is not None and target.group_name is None:
         group = group_of(session, target.group_id)
         target = Target(target.group_id, group.name if group is not None else None)
     check(actor, facts_of(session, inc), action, target)
 
 
-def count_group_return(session: Session, inc: Incident, old_group: object) -> None:
+def count_group_return(inc: Incident, old_group: object) -> None:
     """Ping-pong: one more return when the incident comes to a group it had left. Every group
     it was in before is the old value of one of its group rows in the audit (the one that
     took it away), so one indexed look-up answers (the migration that added the count
-    backfilled it the same way)."""
+    backfilled it the same way). The look-up is part of the UPDATE that writes the change (no
+    statement of its own), before this change's audit rows are written."""
     new = inc.group_id
     if new is None or old_group is None or new == old_group:
         return
-    been = session.execute(
-        select(AuditEntry.id)
-        .where(
-            AuditEntry.incident_id == inc.id,
-            AuditEntry.field == "group_id",
-            AuditEntry.old_value == audit_text(new),
-        )
-        .limit(1)
-    ).first()
-    if been is not None:
-        inc.group_returns = (inc.group_returns or 0) + 1
+    inc.group_returns = type_coerce(
+        _ONE_MORE_RETURN.bindparams(returns_incident=inc.id, returns_group=audit_text(new)),
+        Integer,
+    )
+
+
+_ONE_MORE_RETURN = text(
+    "coalesce(group_returns, 0) + CASE WHEN EXISTS (SELECT 1 FROM audit "
+    "WHERE audit.incident_id = :returns_incident AND audit.field = 'group_id' "
+    "AND audit.old_value = :returns_group) THEN 1 ELSE 0 END"
+)
 
 
 def apply_change(
@@ -402,25 +454,27 @@ def apply_change(
     action: IncidentAction,
     target: Target | None = None,
     kind: str = "updated",
-) -> None:
+) -> list[Pause]:
     """The heart of `mutate`, inside the caller's transaction on a row it has locked: ask the
     rules, apply `change`, recompute SLA, audit, log the change (the automatic escalation does
     its actions this way, in the transaction that claims them). Raises NothingChanged when
-    nothing did."""
+    nothing did. Returns the pauses the clocks were computed with."""
     guard(session, inc, actor, action, target)
     before = snapshot(inc)
     version = inc.version + 1
     inc.version = version  # one new version per use case (see the Incident model)
     reason = change(session, inc, now)
-    count_group_return(session, inc, before.get("group_id"))
-    apply_sla(session, inc, book, now)
-    changed = write_audit(session, inc, before, actor, now, reason, version)
-    if not changed and not session.new:
+    count_group_return(inc, before.get("group_id"))
+    pauses = apply_sla(session, inc, book, now)
+    audit = audit_rows(session, inc, before, actor, now, reason, version)
+    if not audit and not session.new:
         raise NothingChanged
     inc.updated_at = now
-    session.flush()
+    session.flush()  # the incident in one UPDATE, with what the change added
+    insert_audit(session, audit)
     append_change(session, "incident", inc.id, kind, actor.id)
     session.flush()
+    return pauses
 
 
 def mutate(
@@ -443,14 +497,14 @@ def mutate(
     try:
         with desk.write() as session:
             book = fresh_policy_book(desk, session)
-            inc = load_locked(session, incident_id, desk)
+            inc = load_locked(session, incident_id, desk, actor)
             if expected_version is not None and inc.version != expected_version:
                 raise conflict_error(session, inc, expected_version, desk, book)
-            apply_change(
+            pauses = apply_change(
                 session, book, actor, inc, change, now, action=action, target=target, kind=kind
             )
-            # read back in the same transaction: what was written, without another round trip
-            return load_record(session.connection(), inc.id, book, now)
+            # read back in the same transaction: what was written, with the pauses just read
+            return load_record(session.connection(), inc.id, book, now, pauses)
     except NothingChanged:  # rolled back: the version stays, nobody's edit conflicts
         with desk.read() as conn:
             return load_record(conn, incident_id, policy_book(desk), now)

@@ -25,10 +25,10 @@ from app.models import (
 )
 from app.services.assignment import auto_assign
 from app.services.context import Actor, Desk
+from app.services.held_groups import group_of
 from app.services.incidents.mutation import (
     agent_in_group,
     get_group,
-    group_of,
     mutate,
     routable_group,
     write_journal,
