@@ -34,7 +34,7 @@ from app.services.context import SYSTEM_USER, Actor, Desk
 from app.services.held_groups import group_of
 
 # session.info key: field -> (agent id, reason) for audit rows written by someone else than the
-# actor of the use case (app.services.incidents.mutation.write_audit reads it)
+# actor of the use case (app.services.incidents.mutation.audit_rows reads it)
 AUDIT_BY = "audit_by"
 
 

@@ -324,21 +324,6 @@ def insert_audit(session: Session, rows: list[dict[str, object]]) -> None:
         session.execute(insert(AUDIT_TABLE), rows)
 
 
-def write_audit(
-    session: Session,
-    inc: Incident,
-    before: Mapping[str, object],
-    actor: Actor,
-    now: datetime,
-    reason: str | None,
-    version: int,
-) -> int:
-    """Audit each field of `inc` changed since `before`; how many."""
-    rows = audit_rows(session, inc, before, actor, now, reason, version)
-    insert_audit(session, rows)
-    return len(rows)
-
-
 def audit_entry(
     session: Session,
     inc: Incident,
