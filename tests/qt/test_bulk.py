@@ -161,7 +161,7 @@ def test_refusals_come_back_in_words_and_an_agent_may_not_bulk(qtbot, world) -> 
         apply_one(world.desk, world.ana, BulkAction(BulkKind.CLOSE), item)
 
 
-def test_the_result_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+def test_the_result_model_passes_the_model_tester(qapp, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     from app.services.bulk import BulkOutcome
 
     model = BulkResultTableModel([BulkOutcome(1, "INC0000001", Outcome.DONE, "Closed")])
