@@ -20,6 +20,9 @@ Figures, never pass/fail:
   over the last 30 days. Before it, the incidents' openings are spread over the year (a
   deterministic function of the id) and 80% of them resolved (6 in 10 closed) some hours later,
   1 in 7 late, so that every chart has its data.
+
+``--only PART`` (repeatable: escalation, bulk, board, dashboard) times those parts alone, on the
+same database (``--only bulk``: the bulk figure without the sweep's and the dashboard's time).
 """
 
 # ruff: noqa: E402
@@ -89,7 +92,10 @@ def spread_and_resolve(conn_engine: Any, now: datetime) -> None:
             conn.execute(text("ANALYZE incidents"))
 
 
-def run(url: str, n: int) -> dict[str, Any]:
+PARTS = ("escalation", "bulk", "board", "dashboard")
+
+
+def run(url: str, n: int, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
     from app.db.engine import make_engine
     from app.models import Incident
     from app.services import dashboard, escalation, workload
@@ -103,102 +109,107 @@ def run(url: str, n: int) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         desk = Desk(engine)
-        with engine.begin() as conn:
-            # every stage as a sweep at `now` would have left it (bigdb announces the resolution
-            # clock's only), then DUE incidents past 75% whose crossing is to announce again
-            for stage, at in (
-                ("response_stage", ("response_warn_at", "response_at_risk_at", "response_due")),
-                ("sla_stage", ("warn_at", "at_risk_at", "resolution_due")),
-            ):
-                for value, column in zip((50, 75, 100), at, strict=True):
-                    conn.execute(
-                        update(Incident)
-                        .where(
-                            getattr(Incident, column) <= info.now, getattr(Incident, stage) < value
+        if "escalation" in parts:
+            with engine.begin() as conn:
+                # every stage as a sweep at `now` would have left it (bigdb announces the resolution
+                # clock's only), then DUE incidents past 75% whose crossing is to announce again
+                for stage, at in (
+                    ("response_stage", ("response_warn_at", "response_at_risk_at", "response_due")),
+                    ("sla_stage", ("warn_at", "at_risk_at", "resolution_due")),
+                ):
+                    for value, column in zip((50, 75, 100), at, strict=True):
+                        conn.execute(
+                            update(Incident)
+                            .where(
+                                getattr(Incident, column) <= info.now,
+                                getattr(Incident, stage) < value,
+                            )
+                            .values({stage: value})
                         )
-                        .values({stage: value})
+                ids = (
+                    conn.execute(
+                        select(Incident.id)
+                        .where(
+                            Incident.active,
+                            Incident.at_risk_at <= info.now,
+                            Incident.resolution_due > info.now,
+                        )
+                        .order_by(Incident.id)
+                        .limit(DUE)
                     )
-            ids = (
-                conn.execute(
-                    select(Incident.id)
-                    .where(
-                        Incident.active,
-                        Incident.at_risk_at <= info.now,
-                        Incident.resolution_due > info.now,
-                    )
-                    .order_by(Incident.id)
-                    .limit(DUE)
+                    .scalars()
+                    .all()
                 )
-                .scalars()
-                .all()
-            )
-            conn.execute(update(Incident).where(Incident.id.in_(ids)).values(sla_stage=50))
-        log("escalation round")
-        t = time.perf_counter()
-        result = escalation.run_once(desk)
-        out["escalation_sweep_s"] = round(time.perf_counter() - t, 3)
-        out["escalation_per_crossing_ms"] = round(
-            out["escalation_sweep_s"] * 1000 / max(len(result.crossed), 1), 1
-        )
-        out["escalation_due"] = len(ids)
-        out["escalation_announced"] = len(result.crossed)
-        out["escalation_rule_actions"] = len(result.fired)
-        t = time.perf_counter()
-        quiet = escalation.run_once(desk)
-        out["escalation_quiet_s"] = round(time.perf_counter() - t, 3)
-        # the clock is the real one: crossings that came due meanwhile are announced too
-        out["escalation_quiet_announced"] = len(quiet.crossed)
-
-        log("bulk reassign")
-        supervisor = desk.actor("admin")
-        target = info.group_ids["Desktop Support"]
-        with desk.read() as conn:
-            rows = conn.execute(
-                select(Incident.id, Incident.number, Incident.version)
-                .where(Incident.active, Incident.group_id != target)
-                .order_by(Incident.id.desc())
-                .limit(BULK)
-            ).all()
-        action = BulkAction(BulkKind.REASSIGN, group_id=target)
-        t = time.perf_counter()
-        outcomes = [
-            apply_one(desk, supervisor, action, Item(r.id, r.number, r.version)) for r in rows
-        ]
-        out["bulk_reassign_s"] = round(time.perf_counter() - t, 3)
-        out["bulk_reassigned"] = sum(1 for o in outcomes if o.outcome.value == "done")
-
-        log("workload board")
-        workload.board(desk)
-        times = []
-        for _ in range(5):
+                conn.execute(update(Incident).where(Incident.id.in_(ids)).values(sla_stage=50))
+            log("escalation round")
             t = time.perf_counter()
-            rows_ = workload.board(desk)
-            times.append((time.perf_counter() - t) * 1000)
-        out["board_ms"] = round(statistics.median(times), 1)
-        out["board_rows"] = len(rows_)
+            result = escalation.run_once(desk)
+            out["escalation_sweep_s"] = round(time.perf_counter() - t, 3)
+            out["escalation_per_crossing_ms"] = round(
+                out["escalation_sweep_s"] * 1000 / max(len(result.crossed), 1), 1
+            )
+            out["escalation_due"] = len(ids)
+            out["escalation_announced"] = len(result.crossed)
+            out["escalation_rule_actions"] = len(result.fired)
+            t = time.perf_counter()
+            quiet = escalation.run_once(desk)
+            out["escalation_quiet_s"] = round(time.perf_counter() - t, 3)
+            # the clock is the real one: crossings that came due meanwhile are announced too
+            out["escalation_quiet_announced"] = len(quiet.crossed)
+
+        if "bulk" in parts:
+            log("bulk reassign")
+            supervisor = desk.actor("admin")
+            target = info.group_ids["Desktop Support"]
+            with desk.read() as conn:
+                rows = conn.execute(
+                    select(Incident.id, Incident.number, Incident.version)
+                    .where(Incident.active, Incident.group_id != target)
+                    .order_by(Incident.id.desc())
+                    .limit(BULK)
+                ).all()
+            action = BulkAction(BulkKind.REASSIGN, group_id=target)
+            t = time.perf_counter()
+            outcomes = [
+                apply_one(desk, supervisor, action, Item(r.id, r.number, r.version)) for r in rows
+            ]
+            out["bulk_reassign_s"] = round(time.perf_counter() - t, 3)
+            out["bulk_reassigned"] = sum(1 for o in outcomes if o.outcome.value == "done")
+
+        if "board" in parts:
+            log("workload board")
+            workload.board(desk)
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                rows_ = workload.board(desk)
+                times.append((time.perf_counter() - t) * 1000)
+            out["board_ms"] = round(statistics.median(times), 1)
+            out["board_rows"] = len(rows_)
         with desk.read() as conn:
             out["open_incidents"] = conn.execute(
                 text("SELECT count(*) FROM incidents WHERE active")
             ).scalar_one()
-        log("dashboard: spreading the incidents over a year, resolving 80%")
-        t = time.perf_counter()
-        spread_and_resolve(conn_engine=engine, now=info.now)
-        out["dashboard_prepare_s"] = round(time.perf_counter() - t, 1)
-        year = DashboardFilter(info.now - timedelta(days=365), info.now + timedelta(seconds=1))
-        month = DashboardFilter(info.now - timedelta(days=30), info.now + timedelta(seconds=1))
-        fixed = Desk(engine, clock=lambda: info.now, zone="UTC")
-        for key, flt in (("dashboard_s", year), ("dashboard_30d_s", month)):
-            dashboard.dashboard(fixed, flt)
-            times = []
-            for _ in range(3):
-                t = time.perf_counter()
+        if "dashboard" in parts:
+            log("dashboard: spreading the incidents over a year, resolving 80%")
+            t = time.perf_counter()
+            spread_and_resolve(conn_engine=engine, now=info.now)
+            out["dashboard_prepare_s"] = round(time.perf_counter() - t, 1)
+            year = DashboardFilter(info.now - timedelta(days=365), info.now + timedelta(seconds=1))
+            month = DashboardFilter(info.now - timedelta(days=30), info.now + timedelta(seconds=1))
+            fixed = Desk(engine, clock=lambda: info.now, zone="UTC")
+            for key, flt in (("dashboard_s", year), ("dashboard_30d_s", month)):
                 dashboard.dashboard(fixed, flt)
-                times.append(time.perf_counter() - t)
-            out[key] = round(statistics.median(times), 3)
-        with desk.read() as conn:
-            out["dashboard_resolved"] = conn.execute(
-                text("SELECT count(*) FROM incidents WHERE resolved_at IS NOT NULL")
-            ).scalar_one()
+                times = []
+                for _ in range(3):
+                    t = time.perf_counter()
+                    dashboard.dashboard(fixed, flt)
+                    times.append(time.perf_counter() - t)
+                out[key] = round(statistics.median(times), 3)
+            with desk.read() as conn:
+                out["dashboard_resolved"] = conn.execute(
+                    text("SELECT count(*) FROM incidents WHERE resolved_at IS NOT NULL")
+                ).scalar_one()
     finally:
         engine.dispose()
     return out
@@ -208,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="time only this part (repeatable); every part when not given",
+    )
     args = parser.parse_args(argv)
     admin = os.environ.get("INCIDENTDESK_TEST_PG", PG_ADMIN_DEFAULT)
     tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -217,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         url = create_pg_database(admin)
     try:
-        result = {"incidents": args.incidents, "db": args.db} | run(url, args.incidents)
+        result = {"incidents": args.incidents, "db": args.db} | run(
+            url, args.incidents, tuple(args.only or PARTS)
+        )
     finally:
         if tmp is not None:
             tmp.cleanup()
