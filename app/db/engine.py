@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import statistics
@@ -78,6 +79,50 @@ class _Median:
         return statistics.median(self.values) if self.values else None
 
 
+class _Measures:
+    """SQLite's measures(a, b, x): count, mean and median of the group's non-null x by a, by b
+    and over all of them, in one pass (PostgreSQL's GROUP BY GROUPING SETS ((a), (b), ()),
+    which SQLite lacks). The result is JSON text: {"a": [[a, count, mean, median], ...], "b":
+    [...], "all": [count, mean, median] or null}, NULL over no row. Each mean is avg()'s: the values added up in
+    the order read, divided by their count; each median is median()'s."""
+
+    def __init__(self) -> None:
+        self.by_a: dict[Any, list[float]] = {}
+        self.by_b: dict[Any, list[float]] = {}
+        self.every: list[float] = []
+
+    def step(self, a: Any, b: Any, value: float | None) -> None:
+        if value is None:
+            return
+        self.every.append(value)
+        values = self.by_a.get(a)
+        if values is None:
+            self.by_a[a] = [value]
+        else:
+            values.append(value)
+        values = self.by_b.get(b)
+        if values is None:
+            self.by_b[b] = [value]
+        else:
+            values.append(value)
+
+    @staticmethod
+    def _figures(values: list[float]) -> list[Any]:
+        total = 0.0
+        for v in values:  # in the order read, as avg() adds them (sum() may compensate)
+            total += v
+        return [len(values), total / len(values), statistics.median(values)]
+
+    def finalize(self) -> str:
+        return json.dumps(
+            {
+                "a": [[k, *self._figures(v)] for k, v in self.by_a.items()],
+                "b": [[k, *self._figures(v)] for k, v in self.by_b.items()],
+                "all": self._figures(self.every) if self.every else None,
+            }
+        )
+
+
 def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engine:
     path = sqlite_path(url)
     journal = "WAL"
@@ -106,6 +151,7 @@ def _sqlite_engine(url: str, busy_ms: int = BUSY_TIMEOUT_MS, **kw: Any) -> Engin
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
         dbapi_conn.create_aggregate("median", 1, _Median)  # type: ignore[arg-type]
+        dbapi_conn.create_aggregate("measures", 3, _Measures)  # type: ignore[arg-type]
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -3,9 +3,10 @@
 Every figure is a SQL aggregate (a few dozen rows come back, whatever the size of the desk);
 no incident is loaded into Python. The same statements run on SQLite and PostgreSQL: the only
 difference is how a duration in seconds is written (``julianday`` on SQLite, ``extract(epoch)``
-on PostgreSQL) and the median: the middle value (the mean of the two middle values for an even
-count), PostgreSQL's ``percentile_cont(0.5)`` and, on SQLite, which has no such aggregate, the
-``median()`` the engine adds (app.db.engine); both give the same figure.
+on PostgreSQL) and the times to resolve: their median is the middle value (the mean of the two
+middle values for an even count), PostgreSQL's ``percentile_cont(0.5)`` and, on SQLite, which has
+no such aggregate, that of the ``measures()`` the engine adds (app.db.engine), which also gives
+every grouping from one read, as PostgreSQL's grouping sets do; both give the same figures.
 
 What each chart counts (the group filter reads the incident's current group):
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.orm import QueryableAttribute
 
@@ -397,36 +400,65 @@ class ResolveTimes:
     overall: ResolveTime  # count 0 unless asked for
 
 
-def _measures(
-    conn: Connection, flt: DashboardFilter, key: Column | None
-) -> dict[Any, tuple[int, float, float]]:
-    """{key: (count, mean s, median s)} of the incidents resolved in the period, one aggregate
-    per grouping. The median is PostgreSQL's percentile_cont (the mean of the two middle values
-    for an even count) and, on SQLite, the same as median(), which the engine adds
-    (app.db.engine)."""
+Measures = dict[Any, tuple[int, float, float]]  # {key: (count, mean s, median s)}
+
+
+def _measures(conn: Connection, flt: DashboardFilter) -> tuple[Measures, Measures, Measures]:
+    """Count, mean and median time to resolve of the incidents resolved in the period, by
+    priority, by group and overall ({None: ...}, empty with none), from one aggregate over one
+    read of the resolved incidents' index: GROUP BY GROUPING SETS on PostgreSQL (the median
+    percentile_cont's: the mean of the two middle values for an even count), the measures()
+    the engine adds on SQLite, which lacks them (app.db.engine; its median is median()'s)."""
     i = Incident
     seconds = _seconds(conn.dialect.name, i.resolved_at, i.opened_at)
+    by_p: Measures = {}
+    by_g: Measures = {}
+    every: Measures = {}
     if conn.dialect.name == "postgresql":
-        middle: ColumnElement[Any] = func.percentile_cont(0.5).within_group(seconds)
-    else:
-        middle = func.median(seconds)
-    k = (key if key is not None else literal(0)).label("k")
+        stmt = _in_groups(
+            select(
+                func.grouping(i.priority),
+                func.grouping(i.group_id),
+                i.priority,
+                i.group_id,
+                func.count(),
+                func.avg(seconds),
+                func.percentile_cont(0.5).within_group(seconds),
+            )
+            .where(_resolved_in(flt))
+            .group_by(func.grouping_sets(tuple_(i.priority), tuple_(i.group_id), tuple_())),
+            flt,
+        )
+        for no_p, no_g, p, g, n, mean, med in conn.execute(stmt):
+            if not n:  # the overall row of no incidents
+                continue
+            figures = (int(n), float(mean), float(med))
+            if not no_p:
+                by_p[p] = figures
+            elif not no_g:
+                by_g[g] = figures
+            else:
+                every[None] = figures
+        return by_p, by_g, every
     stmt = _in_groups(
-        select(k, func.count(), func.avg(seconds), middle).where(_resolved_in(flt)).group_by(k),
-        flt,
+        select(func.measures(i.priority, i.group_id, seconds)).where(_resolved_in(flt)), flt
     )
-    return {
-        (None if key is None else kk): (int(n), float(mean), float(med))
-        for kk, n, mean, med in conn.execute(stmt)
-    }
+    text = conn.execute(stmt).scalar_one()  # NULL over no incidents, as any aggregate
+    found = json.loads(text) if text is not None else {"a": [], "b": [], "all": None}
+    for into, rows in ((by_p, found["a"]), (by_g, found["b"])):
+        for key, n, mean, med in rows:
+            into[key] = (int(n), float(mean), float(med))
+    if found["all"] is not None:
+        n, mean, med = found["all"]
+        every[None] = (int(n), float(mean), float(med))
+    return by_p, by_g, every
 
 
 def resolve_times(conn: Connection, flt: DashboardFilter, *, overall: bool = False) -> ResolveTimes:
     """Count, mean and median time to resolve of the incidents resolved in the period, per
-    priority and per group (and over all of them when `overall`): one SQL aggregate per
-    grouping."""
-    by_p = _measures(conn, flt, Incident.priority)
-    by_g = _measures(conn, flt, Incident.group_id)
+    priority and per group (and over all of them when `overall`): one SQL aggregate for the
+    three groupings."""
+    by_p, by_g, every_ = _measures(conn, flt)
     names = {int(k): str(v) for k, v in conn.execute(select(Group.id, Group.name))}
     by_priority = [ResolveTime(f"P{p}", int(p), *by_p[p]) for p in sorted(by_p)]
     by_group = sorted(
@@ -438,7 +470,7 @@ def resolve_times(conn: Connection, flt: DashboardFilter, *, overall: bool = Fal
     )
     every = ResolveTime("All", None, 0, 0.0, 0.0)
     if overall and by_p:
-        every = ResolveTime("All", None, *_measures(conn, flt, None)[None])
+        every = ResolveTime("All", None, *every_[None])
     return ResolveTimes(by_priority, by_group, every)
 
 

@@ -209,3 +209,26 @@ def test_the_tables_and_their_csv(desk: Desk) -> None:
 def test_a_period_that_ends_before_it_starts_is_refused(desk: Desk) -> None:
     with pytest.raises(ValidationError, match="ends before it starts"):
         dashboard.dashboard(desk, DashboardFilter(END, START))
+
+
+def test_the_times_to_resolve_by_priority_by_group_and_overall(desk: Desk) -> None:
+    with desk.engine.begin() as conn:  # 8 (19 h) in no group
+        conn.execute(text("UPDATE incidents SET group_id = NULL WHERE id = 8"))
+    with desk.read() as conn:
+        times = dashboard.resolve_times(conn, DashboardFilter(START, END), overall=True)
+        empty = dashboard.resolve_times(
+            conn, DashboardFilter(at(20, 0), at(21, 0)), overall=True
+        )
+    hours = [
+        (r.label, r.key, r.count, round(r.mean_s / 3600, 3), round(r.median_s / 3600, 3))
+        for r in (*times.by_priority, *times.by_group, times.overall)
+    ]
+    # 2 (96 h, Service Desk), 3, 4 and 11 (4, 26 and 10 h, Network), 8 (19 h, no group)
+    assert hours == [
+        ("P3", 3, 5, 31.0, 19.0),
+        ("(no group)", None, 1, 19.0, 19.0),
+        ("Network", NET, 3, 13.333, 10.0),
+        ("Service Desk", SD, 1, 96.0, 96.0),
+        ("All", None, 5, 31.0, 19.0),
+    ]
+    assert (empty.by_priority, empty.by_group, empty.overall.count) == ([], [], 0)
