@@ -26,7 +26,6 @@ What each chart counts (the group filter reads the incident's current group):
 
 from __future__ import annotations
 
-import bisect
 import csv
 import json
 import math
@@ -39,7 +38,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Float,
-    Integer,
     Select,
     and_,
     case,
@@ -187,19 +185,6 @@ def _seconds(dialect: str, later: Column, earlier: Column) -> ColumnElement[floa
     return cast(func.extract("epoch", later - earlier), Float)
 
 
-def _hour_index(dialect: str, at: Column, flt: DashboardFilter) -> ColumnElement[Any]:
-    """Which hour of the period `at` falls in (0, 1, ...). Local midnights fall on whole hours
-    from the period's start (itself a local midnight), daylight saving time or not."""
-    if dialect == "sqlite":
-        # whole seconds, exactly (julianday's floating days would put an event at midnight
-        # a hair before it); `at` is never before the start: integer division is the floor
-        def epoch(t: Column) -> ColumnElement[int]:
-            return cast(func.strftime("%s", t), Integer)
-
-        return (epoch(at) - epoch(_at(flt.start))) // 3600
-    return func.floor(_seconds(dialect, at, _at(flt.start)) / 3600.0)
-
-
 def step_ends(flt: DashboardFilter, zone: tzinfo, now: datetime) -> list[datetime]:
     """The instants the backlog is read at: each local midnight (or every seventh) after the
     start, the last one the period's end or now, whichever comes first."""
@@ -242,67 +227,40 @@ def _opened_in(flt: DashboardFilter) -> ColumnElement[bool]:
 def backlog(
     conn: Connection, flt: DashboardFilter, now: datetime, zone: tzinfo = UTC
 ) -> list[BacklogPoint]:
-    """The open backlog at the end of each step of the period (up to now)."""
-    i, d = Incident, conn.dialect.name
-    start = _at(flt.start)
-    # open at the start: opened before it, less those resolved before it, less those cancelled
-    # before it (three range counts, each on an index)
-    before = sum(
-        sign * int(conn.execute(_in_groups(select(func.count()).where(cond), flt)).scalar_one())
-        for sign, cond in (
-            (1, i.opened_at < start),
-            (-1, i.resolved_at < start),
-            (
-                -1,
-                and_(
-                    i.state == State.CANCELLED.value,
-                    i.resolved_at.is_(None),
-                    i.closed_at < start,
-                ),
-            ),
-        )
-    )
-    deltas: dict[int, int] = {}
-
-    def add(stmt: Select[Any], sign: int) -> None:
-        for k, n in conn.execute(_in_groups(stmt, flt)):
-            deltas[int(k)] = deltas.get(int(k), 0) + sign * int(n)
-
-    opened = _hour_index(d, i.opened_at, flt).label("k")
-    add(select(opened, func.count()).where(_opened_in(flt)).group_by(opened), 1)
-    # resolved (whatever its state now: a closed incident was resolved first)
-    resolved = _hour_index(d, i.resolved_at, flt).label("k")
-    add(
-        select(resolved, func.count())
-        .where(i.resolved_at >= start, i.resolved_at < _at(flt.end))
-        .group_by(resolved),
-        -1,
-    )
-    # cancelled without a resolution
-    cancelled = _hour_index(d, i.closed_at, flt).label("k")
-    add(
-        select(cancelled, func.count())
-        .where(
-            i.state == State.CANCELLED.value,
-            i.resolved_at.is_(None),
-            i.closed_at >= start,
-            i.closed_at < _at(flt.end),
-        )
-        .group_by(cancelled),
-        -1,
-    )
+    """The open backlog at the end of each step of the period (up to now): the open count at
+    the start, then step by step those opened less those resolved or cancelled, each a count
+    over a range of an index (one statement per kind of event, one count per step)."""
+    i = Incident
     ends = step_ends(flt, zone, now)
-    # the hour each step ends at (rounded up: `now` may fall inside an hour)
-    bounds = [math.ceil((at - flt.start).total_seconds() / 3600) for at in ends]
-    per_step = [0] * len(ends)
-    for hour, delta in deltas.items():
-        k = bisect.bisect_right(bounds, hour)
-        if k < len(per_step):
-            per_step[k] += delta
+    # the step's events: from the previous step's end to the hour its own end falls in (`now`
+    # may fall inside an hour), within the period
+    hours = [math.ceil((at - flt.start).total_seconds() / 3600) for at in ends]
+    bounds = [min(flt.start + timedelta(hours=h), flt.end) for h in hours]
+    steps = list(zip([flt.start, *bounds], bounds, strict=False))
+    cancelled = and_(i.state == State.CANCELLED.value, i.resolved_at.is_(None))
+
+    def counts(at: Column, also: ColumnElement[bool] | None = None) -> list[int]:
+        """Those before the start, then those of each step (`at` in its range)."""
+        ranges = [at < _at(flt.start)] + [
+            and_(at >= _at(low), at < _at(high)) for low, high in steps
+        ]
+        columns = [
+            _in_groups(
+                select(func.count()).where(cond if also is None else and_(also, cond)), flt
+            ).scalar_subquery()
+            for cond in ranges
+        ]
+        return [int(n) for n in conn.execute(select(*columns)).one()]
+
+    opened = counts(i.opened_at)
+    # resolved (whatever its state now: a closed incident was resolved first)
+    resolved = counts(i.resolved_at)
+    # cancelled without a resolution
+    gone = counts(i.closed_at, cancelled)
+    level = opened[0] - resolved[0] - gone[0]
     points: list[BacklogPoint] = []
-    level = int(before)
-    for at, delta in zip(ends, per_step, strict=True):
-        level += delta
+    for k, at in enumerate(ends, start=1):
+        level += opened[k] - resolved[k] - gone[k]
         points.append(BacklogPoint(at, level))
     return points
 
