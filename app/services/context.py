@@ -23,6 +23,10 @@ from app.models import Agent, BusinessCalendarRow, Setting, agent_groups
 
 SYSTEM_USER = "system"
 
+# session.info key: the transaction's first statement is to say it is the application's
+# (`Desk.write(claim_first=True)`); taken away by the statement that says it
+CLAIM_PENDING = "claim_pending"
+
 _SQLITE_ENVIRONMENT = (
     "database is locked",
     "disk i/o error",
@@ -209,17 +213,25 @@ class Desk:
 
     # -- transactions -------------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, claim_first: bool = False) -> Iterator[Session]:
         """One write transaction; commits on success, rolls back on any error.
 
         On PostgreSQL the transaction says it is the application's (the transaction-local
         setting ``incidentdesk.app``): the database's own audit of changes made around the
-        application (migration 0017) leaves these alone, the services audit them."""
+        application (migration 0017) leaves these alone, the services audit them. With
+        `claim_first`, the caller's first statement says it (`policies.fresh_policy_book` reads
+        the configuration's revision with the claim: one round trip fewer); a transaction that
+        never made the claim is rolled back instead of committed."""
         with translated_errors(), self._sessions() as session:
             conn = session.connection(execution_options={"sqlite_immediate": True})
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("SELECT set_config('incidentdesk.app', 'on', true)")
+                if claim_first:
+                    session.info[CLAIM_PENDING] = True
+                else:
+                    conn.exec_driver_sql("SELECT set_config('incidentdesk.app', 'on', true)")
             yield session
+            if session.info.get(CLAIM_PENDING):
+                raise RuntimeError("A write transaction never said it was the application's")
             session.commit()
 
     @contextmanager

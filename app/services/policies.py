@@ -22,7 +22,7 @@ from app.domain.errors import NotFound, ValidationError
 from app.domain.matrix import PriorityMatrix
 from app.domain.sla import SlaTarget, describe_duration
 from app.models import BusinessCalendarRow, MatrixVersion, Setting, SlaPolicyRow, SlaTargetRow
-from app.services.context import Desk
+from app.services.context import CLAIM_PENDING, Desk
 
 _M = TypeVar("_M")
 
@@ -270,17 +270,24 @@ def _all(conn: Connection, model: type[_M]) -> list[_M]:
 
 
 @cache
-def _newest_configuration() -> Select[tuple[int | None, Any]]:
-    """The newest matrix version and the configuration revision, in one query (built once)."""
+@cache
+def _newest_configuration(claim: bool = False) -> Select[Any]:
+    """The newest matrix version and the configuration revision, in one query (built once);
+    with `claim` (PostgreSQL), the transaction says it is the application's in it too."""
     revision = select(Setting.value).where(Setting.key == CONFIGURATION_REVISION).scalar_subquery()
-    return select(func.max(MatrixVersion.id), revision)
+    columns: list[Any] = [func.max(MatrixVersion.id), revision]
+    if claim:
+        columns.append(func.set_config("incidentdesk.app", "on", True))
+    return select(*columns)
 
 
 def fresh_policy_book(desk: Desk, session: Session) -> PolicyBook:
     """The policy book, reloaded if another workstation saved a newer matrix, calendar, SLA
-    policy or site meanwhile (two indexed look-ups in one query, in the caller's transaction)."""
+    policy or site meanwhile (two indexed look-ups in one query, in the caller's transaction).
+    First in a `Desk.write(claim_first=True)`, the same query makes the transaction's claim."""
     book = policy_book(desk)
-    row = session.execute(_newest_configuration()).one()
+    claim = bool(session.info.pop(CLAIM_PENDING, False))
+    row = session.execute(_newest_configuration(claim)).one()
     newest, stored = row[0], row[1]
     stored_revision = int(stored) if isinstance(stored, int) and not isinstance(stored, bool) else 0
     if (newest is not None and book.matrices and newest != max(book.matrices)) or (

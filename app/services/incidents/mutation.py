@@ -480,8 +480,8 @@ def mutate(
     """
     now = desk.now()
     try:
-        with desk.write() as session:
-            book = fresh_policy_book(desk, session)
+        with desk.write(claim_first=True) as session:
+            book = fresh_policy_book(desk, session)  # with the transaction's claim
             inc = load_locked(session, incident_id, desk, actor)
             if expected_version is not None and inc.version != expected_version:
                 raise conflict_error(session, inc, expected_version, desk, book)
