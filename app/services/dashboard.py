@@ -265,26 +265,43 @@ def backlog(
     return points
 
 
-def by_channel(conn: Connection, flt: DashboardFilter) -> list[Count]:
-    i = Incident
-    stmt = _in_groups(
-        select(i.channel, func.count()).where(_opened_in(flt)).group_by(i.channel), flt
+def _tally(
+    conn: Connection,
+    flt: DashboardFilter,
+    where: ColumnElement[bool],
+    key: Column,
+    *flags: ColumnElement[bool],
+) -> list[tuple[Any, ...]]:
+    """(key, count, each flag's count) of the incidents `where` holds, by key. The flags are
+    worked out before the grouping (on SQLite, a LIMIT keeps the subquery from being merged
+    into the grouping, so that its sort holds the key and the flags, not the columns they are
+    worked out from: a third of the time over a million rows)."""
+    inner = _in_groups(
+        select(
+            key.label("k"), *(case((f, 1), else_=0).label(f"f{n}") for n, f in enumerate(flags))
+        ).where(where),
+        flt,
     )
+    if conn.dialect.name == "sqlite":
+        inner = inner.offset(0)
+    sub = inner.subquery()
+    stmt = select(
+        sub.c.k, func.count(), *(func.sum(sub.c[f"f{n}"]) for n in range(len(flags)))
+    ).group_by(sub.c.k)
+    return [(k, *(int(n) for n in counts)) for k, *counts in conn.execute(stmt)]
+
+
+def by_channel(conn: Connection, flt: DashboardFilter) -> list[Count]:
     rows = [
-        Count(CHANNEL_WORDS.get(str(ch), str(ch).capitalize()), int(n))
-        for ch, n in conn.execute(stmt)
+        Count(CHANNEL_WORDS.get(str(ch), str(ch).capitalize()), n)
+        for ch, n in _tally(conn, flt, _opened_in(flt), Incident.channel)
     ]
     return sorted(rows, key=lambda c: (-c.count, c.label))
 
 
 def by_category(conn: Connection, flt: DashboardFilter, top: int = 12) -> list[Count]:
     """Incoming per category ("Parent / Child"), the largest first; past `top`, "Other"."""
-    i = Incident
-    stmt = _in_groups(
-        select(i.category_id, func.count()).where(_opened_in(flt)).group_by(i.category_id),
-        flt,
-    )
-    counts = [(cid, int(n)) for cid, n in conn.execute(stmt)]
+    counts = _tally(conn, flt, _opened_in(flt), Incident.category_id)
     cats = {
         int(r.id): (str(r.name), r.parent_id)
         for r in conn.execute(select(Category.id, Category.name, Category.parent_id))
@@ -312,41 +329,53 @@ def response_compliance(
     due = i.response_due
     late = or_(i.responded_at >= due, and_(i.responded_at.is_(None), due <= _at(now)))
     met = and_(i.responded_at.is_not(None), i.responded_at < due)
-    return {
-        int(p): (int(a), int(b))
-        for p, a, b in conn.execute(
-            _in_groups(
-                select(i.priority, _flag(met), _flag(late))
-                .where(_opened_in(flt), due.is_not(None))
-                .group_by(i.priority),
-                flt,
-            )
-        )
-    }
+    rows = _tally(conn, flt, and_(_opened_in(flt), due.is_not(None)), i.priority, met, late)
+    return {int(p): (a, b) for p, _n, a, b in rows}
 
 
-def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Compliance]:
+@dataclass(frozen=True)
+class _Resolved:
+    """The incidents resolved in the period of one priority: how many, how many with a
+    resolution target, met and breached, and how many on the first line."""
+
+    priority: int
+    count: int
+    with_target: int
+    met: int
+    missed: int
+    first_line: int
+
+
+def _resolved(conn: Connection, flt: DashboardFilter) -> list[_Resolved]:
+    """The incidents resolved in the period by priority, for the resolution and first-line
+    charts: one read of the resolutions' index."""
     i = Incident
-    response = response_compliance(conn, flt, now)
-    resolution = {
-        int(p): (int(a), int(b))
-        for p, a, b in conn.execute(
-            _in_groups(
-                select(
-                    i.priority,
-                    _flag(i.sla_breached.is_(False)),
-                    _flag(i.sla_breached.is_(True)),
-                )
-                .where(_resolved_in(flt), i.resolution_due.is_not(None))
-                .group_by(i.priority),
-                flt,
-            )
-        )
-    }
+    target = i.resolution_due.is_not(None)
+    rows = _tally(
+        conn,
+        flt,
+        _resolved_in(flt),
+        i.priority,
+        target,
+        and_(target, i.sla_breached.is_(False)),
+        and_(target, i.sla_breached.is_(True)),
+        i.support_line <= 1,
+    )
+    return sorted((_Resolved(int(p), *counts) for p, *counts in rows), key=lambda r: r.priority)
+
+
+def _compliance(
+    response: dict[int, tuple[int, int]], resolved: list[_Resolved]
+) -> list[Compliance]:
+    resolution = {r.priority: (r.met, r.missed) for r in resolved if r.with_target}
     return [
         Compliance(p, *response.get(p, (0, 0)), *resolution.get(p, (0, 0)))
         for p in sorted(set(response) | set(resolution))
     ]
+
+
+def compliance(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Compliance]:
+    return _compliance(response_compliance(conn, flt, now), _resolved(conn, flt))
 
 
 @dataclass(frozen=True)
@@ -445,37 +474,37 @@ def ageing(conn: Connection, flt: DashboardFilter, now: datetime) -> list[Count]
     return [Count(b[0], int(n)) for b, n in zip(AGE_BUCKETS, row, strict=True)]
 
 
-def first_line(conn: Connection, flt: DashboardFilter) -> list[FirstLine]:
-    i = Incident
-    stmt = _in_groups(
-        select(i.priority, _flag(i.support_line <= 1), func.count())
-        .where(_resolved_in(flt))
-        .group_by(i.priority),
-        flt,
+def _first_line(resolved: list[_Resolved]) -> list[FirstLine]:
+    out = [FirstLine(f"P{r.priority}", r.first_line, r.count) for r in resolved]
+    out.append(
+        FirstLine("All", sum(r.first_line for r in resolved), sum(r.count for r in resolved))
     )
-    rows = sorted((int(p), int(a), int(n)) for p, a, n in conn.execute(stmt))
-    out = [FirstLine(f"P{p}", a, n) for p, a, n in rows]
-    out.append(FirstLine("All", sum(r[1] for r in rows), sum(r[2] for r in rows)))
     return out
 
 
+def first_line(conn: Connection, flt: DashboardFilter) -> list[FirstLine]:
+    return _first_line(_resolved(conn, flt))
+
+
 def dashboard(desk: Desk, flt: DashboardFilter) -> Dashboard:
-    """Every chart's figures, in one read snapshot."""
+    """Every chart's figures, in one read snapshot (the incidents resolved in the period read
+    once for the resolution and first-line charts)."""
     flt.check()
     now = desk.now()
     with desk.read() as conn:
         times = resolve_times(conn, flt)
+        resolved = _resolved(conn, flt)
         return Dashboard(
             flt,
             now,
             backlog(conn, flt, now, desk.zone),
             by_channel(conn, flt),
             by_category(conn, flt),
-            compliance(conn, flt, now),
+            _compliance(response_compliance(conn, flt, now), resolved),
             times.by_priority,
             times.by_group,
             ageing(conn, flt, now),
-            first_line(conn, flt),
+            _first_line(resolved),
         )
 
 
